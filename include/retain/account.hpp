@@ -1,0 +1,175 @@
+#pragma once
+// The account model: plain tables validated once into columnar types that every formula reads.
+// This header holds the MRR table; events, surveys, tickets, milestones and churns follow the same
+// pattern (dense account codes from IdIndex, dates as Day, periods as Month).
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <numeric>
+#include <span>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "retain/error.hpp"
+#include "retain/ids.hpp"
+#include "retain/time.hpp"
+
+namespace retain {
+
+/// Column names of an MRR table, used only to name the culprit in error messages.
+struct MrrColumns {
+    std::string account = "account_id";
+    std::string period = "period";
+    std::string mrr = "mrr";
+};
+
+/// Monthly recurring revenue per account and month, stored per account (CSR layout): for each
+/// account its paying months in increasing order with their MRR. Line items of the same account and
+/// month are summed; months with no row, or with MRR 0, are months without revenue.
+class MrrTable {
+public:
+    /// Longest span of months a table may cover (500 years): a wider span is almost always a
+    /// mis-encoded period (say 202401 beside 0), and the per-month outputs would not fit in memory.
+    static constexpr std::int64_t max_span_months = 6000;
+
+    MrrTable() = default;
+
+    /// Builds the table from a long table's columns, one row per line item.
+    /// `account` holds dense codes in [0, n_accounts) (see IdIndex), `month` month numbers, `mrr`
+    /// amounts that are finite and >= 0. Throws InputError naming the column and row at fault.
+    MrrTable(std::span<const std::int64_t> account, std::size_t n_accounts,
+             std::span<const std::int64_t> month, std::span<const double> mrr,
+             const MrrColumns& columns = {});
+
+    std::size_t n_accounts() const noexcept { return offsets_.empty() ? 0 : offsets_.size() - 1; }
+    /// Months from the first to the last month of the data (0 for an empty table).
+    std::int32_t n_months() const noexcept { return n_months_; }
+    bool empty() const noexcept { return n_months_ == 0; }
+    Month first_month() const noexcept { return first_month_; }
+    Month last_month() const noexcept { return first_month_ + n_months_ - 1; }
+
+    /// The months in which `account` paid, increasing.
+    std::span<const Month> months(std::size_t account) const {
+        return {months_.data() + offsets_[account], offsets_[account + 1] - offsets_[account]};
+    }
+    /// The account's MRR in each of those months (all > 0).
+    std::span<const double> amounts(std::size_t account) const {
+        return {amounts_.data() + offsets_[account], offsets_[account + 1] - offsets_[account]};
+    }
+    /// Number of (account, paying month) entries.
+    std::size_t n_entries() const noexcept { return months_.size(); }
+
+private:
+    void sum_line_items();
+
+    std::vector<std::size_t> offsets_;  // account a owns entries [offsets_[a], offsets_[a + 1])
+    std::vector<Month> months_;
+    std::vector<double> amounts_;
+    Month first_month_ = 0;
+    std::int32_t n_months_ = 0;
+};
+
+inline MrrTable::MrrTable(std::span<const std::int64_t> account, std::size_t n_accounts,
+                          std::span<const std::int64_t> month, std::span<const double> mrr,
+                          const MrrColumns& columns) {
+    const std::size_t n = account.size();
+    if (month.size() != n || mrr.size() != n) {
+        std::ostringstream msg;
+        msg << "columns differ in length: '" << columns.account << "' has " << n << " rows, '"
+            << columns.period << "' " << month.size() << ", '" << columns.mrr << "' "
+            << mrr.size();
+        throw InputError(msg.str());
+    }
+    // Pass 1: validate every row and count rows per account.
+    offsets_.assign(n_accounts + 1, 0);
+    std::int64_t lo = std::numeric_limits<std::int64_t>::max();
+    std::int64_t hi = std::numeric_limits<std::int64_t>::min();
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::int64_t a = account[i];
+        if (a < 0 || static_cast<std::size_t>(a) >= n_accounts) {
+            throw InputError::at(columns.account, i,
+                                 a < 0 ? std::string("missing account id")
+                                       : "account code " + std::to_string(a) + " is not below " +
+                                             std::to_string(n_accounts));
+        }
+        const double v = mrr[i];
+        if (!(v >= 0.0) || std::isinf(v)) {
+            std::ostringstream what;
+            what << "MRR must be a finite number >= 0, got " << v;
+            throw InputError::at(columns.mrr, i, what.str());
+        }
+        ++offsets_[static_cast<std::size_t>(a) + 1];
+        lo = std::min(lo, month[i]);
+        hi = std::max(hi, month[i]);
+    }
+    if (n == 0) {
+        offsets_.assign(n_accounts + 1, 0);
+        return;
+    }
+    if (hi - lo >= max_span_months || lo < -max_span_months * 100 || hi > max_span_months * 100) {
+        std::ostringstream what;
+        what << "periods span month numbers " << lo << " to " << hi << "; at most "
+             << max_span_months << " months are supported (is a period mis-encoded?)";
+        throw InputError::at(columns.period, static_cast<std::size_t>(
+                                                 std::find(month.begin(), month.end(), hi) -
+                                                 month.begin()),
+                             what.str());
+    }
+    first_month_ = static_cast<Month>(lo);
+    n_months_ = static_cast<std::int32_t>(hi - lo + 1);
+
+    // Pass 2: scatter the rows into per-account runs (a counting sort by account).
+    std::partial_sum(offsets_.begin(), offsets_.end(), offsets_.begin());
+    months_.resize(n);
+    amounts_.resize(n);
+    std::vector<std::size_t> cursor(offsets_.begin(), offsets_.end() - 1);
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t pos = cursor[static_cast<std::size_t>(account[i])]++;
+        months_[pos] = static_cast<Month>(month[i]);
+        amounts_[pos] = mrr[i];
+    }
+    sum_line_items();
+}
+
+// Sorts each account's run by month (stable, so line items add up in input order), sums entries of
+// the same month and drops months whose MRR is 0, compacting the runs in place.
+inline void MrrTable::sum_line_items() {
+    std::vector<std::pair<Month, double>> scratch;
+    std::size_t write = 0;
+    for (std::size_t a = 0; a + 1 < offsets_.size(); ++a) {
+        const std::size_t begin = offsets_[a], end = offsets_[a + 1];
+        offsets_[a] = write;
+        if (!std::is_sorted(months_.begin() + static_cast<std::ptrdiff_t>(begin),
+                            months_.begin() + static_cast<std::ptrdiff_t>(end))) {
+            scratch.clear();
+            for (std::size_t i = begin; i < end; ++i) scratch.emplace_back(months_[i], amounts_[i]);
+            std::stable_sort(scratch.begin(), scratch.end(),
+                             [](const auto& x, const auto& y) { return x.first < y.first; });
+            for (std::size_t i = begin; i < end; ++i) {
+                months_[i] = scratch[i - begin].first;
+                amounts_[i] = scratch[i - begin].second;
+            }
+        }
+        for (std::size_t i = begin; i < end;) {
+            const Month m = months_[i];
+            double total = amounts_[i++];
+            while (i < end && months_[i] == m) total += amounts_[i++];
+            if (total > 0.0) {
+                months_[write] = m;
+                amounts_[write] = total;
+                ++write;
+            }
+        }
+    }
+    offsets_.back() = write;
+    months_.resize(write);
+    amounts_.resize(write);
+    months_.shrink_to_fit();
+    amounts_.shrink_to_fit();
+}
+
+}  // namespace retain

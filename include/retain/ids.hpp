@@ -1,0 +1,91 @@
+#pragma once
+// Interning of account (or user) ids into dense codes 0..n-1, so that every formula indexes plain
+// arrays instead of hashing ids in its inner loop. Ids may be integers or strings.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "retain/detail/hash.hpp"
+
+namespace retain {
+
+/// Dense codes for ids, given in order of first appearance (the order pandas.factorize uses).
+/// `Id` is std::int64_t or std::string; strings are looked up as std::string_view.
+template <class Id>
+class IdIndex {
+public:
+    using key_type = std::conditional_t<std::is_same_v<Id, std::string>, std::string_view, Id>;
+
+    /// Number of distinct ids seen.
+    std::size_t size() const noexcept { return ids_.size(); }
+    /// The id behind a code.
+    const Id& id(std::size_t code) const { return ids_.at(code); }
+    /// All ids, indexed by code.
+    std::span<const Id> ids() const noexcept { return ids_; }
+
+    /// The code of `key`, or -1 when it was never interned.
+    std::int64_t find(key_type key) const noexcept {
+        if (slots_.empty()) return -1;
+        for (std::size_t s = slot_of(key);; s = (s + 1) & mask()) {
+            if (slots_[s] == 0) return -1;
+            if (key_type(ids_[slots_[s] - 1]) == key) return slots_[s] - 1;
+        }
+    }
+
+    /// The code of `key`, interning it when new.
+    std::int64_t intern(key_type key) {
+        if (2 * (ids_.size() + 1) > slots_.size()) grow();
+        std::size_t s = slot_of(key);
+        for (; slots_[s] != 0; s = (s + 1) & mask())
+            if (key_type(ids_[slots_[s] - 1]) == key) return slots_[s] - 1;
+        ids_.emplace_back(key);
+        slots_[s] = static_cast<std::int64_t>(ids_.size());
+        return slots_[s] - 1;
+    }
+
+    /// Interns every key, writing each row's code to `codes` (same length).
+    void intern(std::span<const key_type> keys, std::span<std::int64_t> codes) {
+        // Tables usually list an account's rows together: reuse the previous row's code.
+        bool have_last = false;
+        key_type last{};
+        std::int64_t last_code = -1;
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+            if (!have_last || !(keys[i] == last)) {
+                last = keys[i];
+                last_code = intern(last);
+                have_last = true;
+            }
+            codes[i] = last_code;
+        }
+    }
+
+    /// Interns every key and returns the codes.
+    std::vector<std::int64_t> intern(std::span<const key_type> keys) {
+        std::vector<std::int64_t> codes(keys.size());
+        intern(keys, codes);
+        return codes;
+    }
+
+private:
+    std::size_t mask() const noexcept { return slots_.size() - 1; }
+    std::size_t slot_of(key_type key) const noexcept { return detail::hash_id(key) & mask(); }
+
+    void grow() {
+        std::vector<std::int64_t> slots(slots_.empty() ? 64 : 2 * slots_.size(), 0);
+        slots_.swap(slots);
+        for (std::size_t code = 0; code < ids_.size(); ++code) {
+            std::size_t s = slot_of(key_type(ids_[code]));
+            while (slots_[s] != 0) s = (s + 1) & mask();
+            slots_[s] = static_cast<std::int64_t>(code + 1);
+        }
+    }
+
+    std::vector<Id> ids_;
+    std::vector<std::int64_t> slots_;  // open addressing, linear probing: 0 empty, else code + 1
+};
+
+}  // namespace retain

@@ -1,0 +1,158 @@
+#pragma once
+// Revenue KPIs: MRR movements and the rates built on them, net and gross revenue retention, cohort
+// retention, unit economics (LTV, CAC) and NPS. Conventions are stated at each function; where
+// sources disagree, the choice made here is the one named in the docs.
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <ostream>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "retain/account.hpp"
+#include "retain/detail/parallel.hpp"
+#include "retain/detail/sum.hpp"
+#include "retain/error.hpp"
+#include "retain/time.hpp"
+
+namespace retain::kpi {
+
+inline constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+// ---------------------------------------------------------------------------------------------
+// MRR movements
+
+/// One row per month from the table's first to its last month. Amounts are sums of MRR; the
+/// *_accounts columns count accounts. For an account with prev = its MRR the month before (0 before
+/// the data starts) and cur = its MRR this month:
+///   prev = 0 < cur: new (first time it pays) or reactivation (it paid before), amount cur;
+///   prev > 0 = cur: churned, amount prev;  0 < prev < cur: expansion, cur - prev;
+///   0 < cur < prev: contraction, prev - cur;  equal: no movement.
+/// starting + new + expansion + reactivation - contraction - churned == ending in every month, and
+/// starting of a month equals ending of the month before. Sums are compensated, so the identity
+/// holds to rounding (exactly for amounts with few significant bits, such as whole numbers).
+struct MrrMovements {
+    Month first_month = 0;
+    std::vector<double> starting_mrr, new_mrr, expansion, contraction, churned, reactivation,
+        ending_mrr;
+    std::vector<std::int64_t> starting_accounts, new_accounts, expansion_accounts,
+        contraction_accounts, churned_accounts, reactivated_accounts, ending_accounts;
+
+    std::size_t size() const noexcept { return ending_mrr.size(); }
+    /// Sizes every column for `n` months, zero-filled.
+    void resize(std::size_t n);
+};
+
+/// Revenue movements of every account, month by month. `n_threads` 0 uses every core; the result
+/// is the same for any thread count.
+MrrMovements mrr_movements(const MrrTable& table, int n_threads = 0);
+
+/// Which churn: lost accounts, lost revenue, or lost revenue net of expansion and reactivation.
+enum class ChurnKind { logo, gross_revenue, net_revenue };
+
+/// "logo", "gross_revenue" or "net_revenue"; anything else is an InputError naming `kind`.
+ChurnKind parse_churn_kind(std::string_view kind);
+
+/// Churn per month of `mv`:
+///   logo          = churned_accounts / starting_accounts
+///   gross_revenue = (contraction + churned) / starting_mrr
+///   net_revenue   = (contraction + churned - expansion - reactivation) / starting_mrr
+///                   (as ChartMogul defines it: negative when expansion outweighs losses).
+/// NaN where the denominator is 0 (no accounts or no revenue at the start of the month).
+std::vector<double> churn_rate(const MrrMovements& mv, ChurnKind kind);
+
+/// 1 - churn_rate(mv, kind); NaN where churn is NaN.
+std::vector<double> retention_rate(const MrrMovements& mv, ChurnKind kind);
+
+/// (new + expansion + reactivation) / (contraction + churned); NaN where nothing was lost
+/// (a ratio over zero losses says nothing). Reactivation counts as growth, as in most sources.
+std::vector<double> quick_ratio(const MrrMovements& mv);
+
+/// Average revenue per account: ending_mrr / ending_accounts; NaN where no account pays.
+std::vector<double> arpa(const MrrMovements& mv);
+
+// ---------------------------------------------------------------------------------------------
+// Revenue retention and cohorts
+
+/// A value per month, the first of which is `first_month`.
+struct PeriodSeries {
+    Month first_month = 0;
+    std::vector<double> values;
+};
+
+/// Net revenue retention over `months` months: for the accounts paying at p - months, their MRR at
+/// p over their MRR at p - months. One value per month p of the table that has p - months in it;
+/// NaN where nobody paid at p - months. `months` must be >= 1.
+PeriodSeries nrr(const MrrTable& table, int months = 12);
+
+/// Gross revenue retention: as nrr, with each account's MRR at p capped at its MRR at p - months,
+/// so grr <= 1 and grr <= nrr.
+PeriodSeries grr(const MrrTable& table, int months = 12);
+
+/// Retention of accounts (logo) or of revenue.
+enum class CohortKind { logo, revenue };
+
+/// "logo" or "revenue"; anything else is an InputError naming `kind`.
+CohortKind parse_cohort_kind(std::string_view kind);
+
+/// Cohorts are accounts grouped by their first paying month. values(c, age) is, for cohort c at
+/// `age` months after its start: logo = share of the cohort's accounts paying then; revenue = the
+/// cohort's MRR then over its MRR at age 0 (so it can exceed 1). NaN beyond the table's last month.
+struct CohortRetention {
+    std::vector<Month> cohorts;           ///< cohort start months, increasing (non-empty cohorts)
+    std::vector<std::int64_t> sizes;      ///< accounts in each cohort
+    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> values;
+};
+
+CohortRetention cohort_retention(const MrrTable& table, CohortKind kind);
+
+// ---------------------------------------------------------------------------------------------
+// Unit economics
+
+/// Customer lifetime value = arpa x gross_margin x (1 + d) / (d + churn_rate): the margin of a
+/// monthly payment received at the start of each month, kept with probability 1 - churn_rate a
+/// month and discounted at rate d a month. With d = 0 it is arpa x margin x lifetime, lifetime
+/// = 1 / churn_rate; e.g. ltv(50'000, 0.75, 1.0 / 12) == 450'000.
+/// arpa >= 0, 0 <= gross_margin <= 1, 0 <= churn_rate <= 1, discount_rate >= 0, and not both rates 0.
+double ltv(double arpa, double gross_margin, double churn_rate, double discount_rate = 0.0);
+
+/// Customer acquisition cost = sales and marketing spend / new customers (new_customers > 0).
+double cac(double spend, double new_customers);
+
+/// ltv / cac (cac > 0).
+double ltv_to_cac(double ltv, double cac);
+
+/// Months of gross-margin revenue that repay the CAC: cac / (arpa x gross_margin).
+double cac_payback_months(double cac, double arpa, double gross_margin);
+
+// ---------------------------------------------------------------------------------------------
+// NPS
+
+/// Net promoter score of 0-10 answers. Promoters answer 9-10, passives 7-8, detractors 0-6.
+/// nps = 100 x (p - d) with p, d the promoter and detractor shares, in [-100, 100];
+/// stderr = 100 x sqrt((p + d - (p - d)^2) / n), margin95 = 1.96 x stderr.
+/// With no answers every number is NaN and n is 0.
+struct NpsResult {
+    double nps = nan;
+    std::int64_t promoters = 0;
+    std::int64_t passives = 0;
+    std::int64_t detractors = 0;
+    std::int64_t n = 0;
+    double stderr_ = nan;  // `stderr` is a macro in <cstdio>
+    double margin95 = nan;
+};
+
+std::ostream& operator<<(std::ostream& out, const NpsResult& r);
+
+/// NPS of `scores`, each an integer from 0 to 10; anything else (NaN included) is an InputError
+/// naming `column` and the row.
+NpsResult nps(std::span<const double> scores, std::string_view column = "score");
+
+}  // namespace retain::kpi
+
+#include "retain/detail/kpi_impl.hpp"

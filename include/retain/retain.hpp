@@ -1,0 +1,9 @@
+#pragma once
+// Everything retain offers: include this one header and link retain::retain.
+
+#include "retain/account.hpp"
+#include "retain/error.hpp"
+#include "retain/ids.hpp"
+#include "retain/kpi.hpp"
+#include "retain/time.hpp"
+#include "retain/version.hpp"
