@@ -1,0 +1,31 @@
+"""retain: customer-success analytics for subscription businesses.
+
+Revenue movements, churn, NRR, LTV, NPS and the rest, computed by one compiled C++ core and
+offered here with pandas in and out::
+
+    import retain as rt
+    mv = rt.kpi.mrr_movements(df, account="account_id", period="month", mrr="mrr")
+"""
+
+try:
+    from . import _core
+except ImportError as exc:  # pragma: no cover - only without a build
+    raise ImportError(
+        "retain's compiled core (retain._core) could not be imported. Build and install the "
+        "package from a checkout with `pip install .` (or run `./dev test`, see README.md)."
+    ) from exc
+
+from . import datasets, kpi
+from .errors import ColumnError, ConfigError, InputError, RetainError
+
+__version__ = _core.__version__
+
+__all__ = [
+    "ColumnError",
+    "ConfigError",
+    "InputError",
+    "RetainError",
+    "__version__",
+    "datasets",
+    "kpi",
+]

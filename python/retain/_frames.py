@@ -1,0 +1,173 @@
+"""The one place where pandas objects become arrays for the C++ core, and arrays become pandas.
+
+Ids are factorised to dense codes, periods become month numbers (months since 1970-01, the
+ordinals of pandas ``Period[M]``), and results get an index of the same kind as the input's
+periods. Every check here names the column and the row (a 0-based position) at fault.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from .errors import ColumnError, InputError
+
+
+def require_frame(frame: Any, what: str) -> pd.DataFrame:
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}")
+    return frame
+
+
+def require_columns(frame: pd.DataFrame, columns: list[Any], what: str) -> None:
+    for column in columns:
+        if column not in frame.columns:
+            raise ColumnError(
+                f"{what} has no column {column!r} (its columns: {list(frame.columns)})"
+            )
+
+
+def first_row(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def account_codes(column: pd.Series, name: Any) -> tuple[np.ndarray, int]:
+    """Dense int64 codes (order of first appearance) and the number of distinct accounts."""
+    dtype = column.dtype
+    if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_unsigned_integer_dtype(dtype):
+        if column.hasnans:
+            raise InputError(f"column {name!r}, row {first_row(column.isna().to_numpy())}: "
+                             "missing account id")
+        codes, ids = _core.intern_int64(column.to_numpy(dtype=np.int64))
+        return codes, len(ids)
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    if len(codes) and codes.min() < 0:
+        raise InputError(f"column {name!r}, row {first_row(codes < 0)}: missing account id")
+    return codes.astype(np.int64, copy=False), len(uniques)
+
+
+@dataclass(frozen=True)
+class PeriodKind:
+    """How the input spelled its periods, so that results are labelled the same way."""
+
+    kind: str  # "period", "datetime" or "integer"
+    name: Any
+    unit: str = "ns"
+    tz: Any = None
+
+    def labels(self, months: np.ndarray, name: Any = ...) -> pd.Index:
+        """An index of the input's kind for month numbers."""
+        name = self.name if name is ... else name
+        months = np.asarray(months, dtype=np.int64)
+        if self.kind == "period":
+            return pd.PeriodIndex.from_ordinals(months, freq="M", name=name)
+        if self.kind == "datetime":
+            starts = months.astype("datetime64[M]").astype(f"datetime64[{self.unit}]")
+            index = pd.DatetimeIndex(starts, name=name)
+            return index.tz_localize(self.tz) if self.tz is not None else index
+        return pd.Index(months, dtype="int64", name=name)
+
+    def range(self, first_month: int, n: int, name: Any = ...) -> pd.Index:
+        return self.labels(np.arange(first_month, first_month + n, dtype=np.int64), name)
+
+
+def period_months(column: pd.Series, name: Any) -> tuple[np.ndarray, PeriodKind]:
+    """Month numbers of a period column given as Period[M], datetime64, integers or 'YYYY-MM'."""
+    dtype = column.dtype
+    missing = column.isna().to_numpy()
+    if missing.any():
+        raise InputError(f"column {name!r}, row {first_row(missing)}: missing period")
+    if isinstance(dtype, pd.PeriodDtype):
+        if dtype != pd.PeriodDtype("M"):
+            raise InputError(
+                f"column {name!r}: periods of dtype {dtype} are not monthly; "
+                "convert them, e.g. with .dt.asfreq('M', how='start')"
+            )
+        return column.array.asi8, PeriodKind("period", name)
+    if isinstance(dtype, pd.DatetimeTZDtype) or (
+        isinstance(dtype, np.dtype) and dtype.kind == "M"
+    ):
+        tz = getattr(dtype, "tz", None)
+        if tz is not None:
+            # A billing month is a calendar month where the customer is billed: use wall time.
+            column = column.dt.tz_localize(None)
+        unit = np.datetime_data(column.dtype)[0]
+        values = column.to_numpy().view(np.int64)
+        months = _core.months_from_timestamps(values, unit, str(name))
+        return months, PeriodKind("datetime", name, unit=unit, tz=tz)
+    if pd.api.types.is_bool_dtype(dtype):
+        raise InputError(f"column {name!r}: booleans are not periods")
+    if pd.api.types.is_integer_dtype(dtype):
+        return column.to_numpy(dtype=np.int64), PeriodKind("integer", name)
+    if pd.api.types.is_float_dtype(dtype):
+        raise InputError(
+            f"column {name!r}: float periods are ambiguous; give integer month numbers, "
+            "Period[M], datetime64 or 'YYYY-MM' text"
+        )
+    codes, uniques = pd.factorize(column)
+    first = np.empty(len(uniques), dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # first row of each distinct value
+    for k, value in enumerate(uniques):
+        if not isinstance(value, str):
+            raise InputError(
+                f"column {name!r}, row {first[k]}: cannot read period {value!r}; give "
+                "Period[M], datetime64, integer month numbers or 'YYYY-MM' text"
+            )
+    months = _core.parse_months(list(uniques), first.tolist(), str(name))
+    return months[codes], PeriodKind("period", name)
+
+
+def amounts(column: pd.Series, name: Any) -> np.ndarray:
+    """float64 values of a numeric column; missing values become NaN for the core to reject."""
+    dtype = column.dtype
+    if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+        raise InputError(f"column {name!r} must be numeric, got dtype {dtype}")
+    return column.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def mrr_table(
+    frame: Any, account: Any, period: Any, mrr: Any
+) -> tuple[_core.MrrTable, PeriodKind]:
+    """The validated C++ MRR table of a long (account, period, mrr) DataFrame."""
+    frame = require_frame(frame, "the MRR table")
+    require_columns(frame, [account, period, mrr], "the MRR table")
+    codes, n_accounts = account_codes(frame[account], account)
+    months, kind = period_months(frame[period], period)
+    values = amounts(frame[mrr], mrr)
+    table = _core.MrrTable(codes, n_accounts, months, values, str(account), str(period), str(mrr))
+    return table, kind
+
+
+def movement_columns(mv: Any) -> dict[str, np.ndarray]:
+    """The columns of a movements table (as made by retain.kpi.mrr_movements) as arrays."""
+    mv = require_frame(mv, "the movements table")
+    names = list(_core.kpi.MOVEMENT_COLUMNS)
+    require_columns(mv, names, "the movements table")
+    out = {}
+    for name in names:
+        values = mv[name].to_numpy(dtype=np.float64, na_value=np.nan)
+        if np.isnan(values).any():
+            raise InputError(f"column {name!r}, row {first_row(np.isnan(values))}: missing value")
+        out[name] = values
+    return out
+
+
+def scores(values: Any, default_name: str) -> tuple[np.ndarray, str]:
+    """float64 values of a 1-d array-like of scores, and the name to use in errors."""
+    name = getattr(values, "name", None) or default_name
+    if isinstance(values, (pd.Series, pd.Index)):
+        if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(
+            values.dtype
+        ):
+            raise InputError(f"column {name!r} must be numeric, got dtype {values.dtype}")
+        return values.to_numpy(dtype=np.float64, na_value=np.nan), str(name)
+    array = np.asarray(values)
+    if array.ndim != 1:
+        raise InputError(f"{name} must be one-dimensional, got {array.ndim} dimensions")
+    if array.dtype.kind not in "iuf":
+        raise InputError(f"{name} must be numeric, got dtype {array.dtype}")
+    return array.astype(np.float64, copy=False), str(name)

@@ -1,0 +1,59 @@
+#include "common.hpp"
+
+#include <exception>
+
+#include "retain/version.hpp"
+
+namespace {
+
+// Python classes for the C++ exception family. Each subclasses the built-in a pandas user would
+// catch (ValueError, KeyError) as well as retain.RetainError.
+PyObject* retain_error = nullptr;
+PyObject* input_error = nullptr;
+PyObject* column_error = nullptr;
+PyObject* config_error = nullptr;
+
+PyObject* new_exception(py::module_& m, const char* name, const char* doc, PyObject* bases) {
+    const std::string qualified = std::string("retain.") + name;
+    PyObject* type = PyErr_NewExceptionWithDoc(qualified.c_str(), doc, bases, nullptr);
+    if (type == nullptr) throw py::error_already_set();
+    m.attr(name) = py::handle(type);
+    return type;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+    m.doc() = "retain's compiled core. Use the pure-Python package `retain` on top of it.";
+    m.attr("__version__") = retain::version;
+
+    retain_error = new_exception(m, "RetainError", "Base of every error retain raises.",
+                                 PyExc_Exception);
+    const py::tuple value_bases = py::make_tuple(py::handle(retain_error), py::handle(PyExc_ValueError));
+    const py::tuple key_bases = py::make_tuple(py::handle(retain_error), py::handle(PyExc_KeyError));
+    input_error = new_exception(
+        m, "InputError", "A bad value in the data or an argument; the message names column and row.",
+        value_bases.ptr());
+    column_error = new_exception(m, "ColumnError", "A column or key that should be there is not.",
+                                 key_bases.ptr());
+    config_error = new_exception(m, "ConfigError",
+                                 "A configuration that cannot be used; the message names the key.",
+                                 value_bases.ptr());
+
+    py::register_exception_translator([](std::exception_ptr p) {
+        try {
+            if (p) std::rethrow_exception(p);
+        } catch (const retain::InputError& e) {
+            PyErr_SetString(input_error, e.what());
+        } catch (const retain::ColumnError& e) {
+            PyErr_SetString(column_error, e.what());
+        } catch (const retain::ConfigError& e) {
+            PyErr_SetString(config_error, e.what());
+        } catch (const retain::Error& e) {
+            PyErr_SetString(retain_error, e.what());
+        }
+    });
+
+    retain::python::register_account(m);
+    retain::python::register_kpi(m);
+}
