@@ -1,0 +1,43 @@
+"""The README's snippets are code: the Python quick start runs, and the C++ one is the consumer
+program that the C++ tests build against the installed package."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
+
+
+def blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+
+
+def test_python_quick_start_runs_and_gives_the_hand_worked_values(capsys):
+    (snippet,) = blocks("python")
+    namespace: dict = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)
+    mv = namespace["mv"]
+    # acme 100 -> 150 (two line items), globex 80 -> 0 -> 80, initech new at 50 then gone.
+    assert mv.loc[pd.Period("2024-02", "M"), "expansion"] == 50.0
+    assert mv.loc[pd.Period("2024-03", "M"), "churned"] == 200.0
+    assert mv.loc[pd.Period("2024-03", "M"), "reactivation"] == 80.0
+    assert namespace["logo_churn"].loc[pd.Period("2024-02", "M")] == 0.5
+    # Feb: Jan payers acme and globex had 180 and now pay 150; Mar: acme and initech 200 -> 0.
+    assert namespace["nrr"].tolist() == pytest.approx([150 / 180, 0.0])
+    assert namespace["value"] == pytest.approx(450_000.0)
+    assert namespace["score"].nps == pytest.approx(100 * (3 - 2) / 6)
+    printed = capsys.readouterr().out
+    expected = re.search(r"print\(mv\[.*?\]\)\n((?:# .*\n)+)", snippet).group(1)
+    assert [line.split() for line in printed.strip().splitlines()] == [
+        line[2:].split() for line in expected.strip().splitlines()
+    ]
+
+
+def test_cpp_quick_start_is_the_consumer_program():
+    (snippet,) = blocks("cpp")
+    assert snippet == (ROOT / "tests" / "consumer" / "main.cpp").read_text()
