@@ -14,19 +14,24 @@ TimeUnit parse_time_unit(std::string_view name) {
     if (name == "ms") return TimeUnit::millisecond;
     if (name == "us") return TimeUnit::microsecond;
     if (name == "ns") return TimeUnit::nanosecond;
-    throw InputError::argument("unit", "unknown time unit '" + std::string(name) +
-                                           "' (expected D, s, ms, us or ns)");
+    throw InputError::argument(
+        "unit", "unknown time unit '" + std::string(name) + "' (expected D, s, ms, us or ns)");
 }
 
 namespace {
 
 std::int64_t units_per_day(TimeUnit unit) {
     switch (unit) {
-        case TimeUnit::day: return 1;
-        case TimeUnit::second: return 86'400;
-        case TimeUnit::millisecond: return 86'400'000;
-        case TimeUnit::microsecond: return 86'400'000'000;
-        case TimeUnit::nanosecond: return 86'400'000'000'000;
+        case TimeUnit::day:
+            return 1;
+        case TimeUnit::second:
+            return 86'400;
+        case TimeUnit::millisecond:
+            return 86'400'000;
+        case TimeUnit::microsecond:
+            return 86'400'000'000;
+        case TimeUnit::nanosecond:
+            return 86'400'000'000'000;
     }
     return 1;
 }
@@ -70,8 +75,9 @@ void months_from_timestamps(std::span<const std::int64_t> timestamps, TimeUnit u
 
 Month parse_month(std::string_view text, std::string_view column, std::size_t row) {
     int year = 0, month = 0, day = 1;
-    const bool shape_ok = (text.size() == 7 || text.size() == 10) && parse_digits(text, 0, 4, year) &&
-                          text[4] == '-' && parse_digits(text, 5, 2, month) &&
+    const bool shape_ok = (text.size() == 7 || text.size() == 10) &&
+                          parse_digits(text, 0, 4, year) && text[4] == '-' &&
+                          parse_digits(text, 5, 2, month) &&
                           (text.size() == 7 || (text[7] == '-' && parse_digits(text, 8, 2, day)));
     const bool date_ok =
         shape_ok && std::chrono::year_month_day{std::chrono::year{year} /
@@ -79,9 +85,9 @@ Month parse_month(std::string_view text, std::string_view column, std::size_t ro
                                                 std::chrono::day{static_cast<unsigned>(day)}}
                         .ok();
     if (!date_ok)
-        throw InputError::at(column, row,
-                             "cannot parse period '" + std::string(text) +
-                                 "' (expected YYYY-MM or YYYY-MM-DD)");
+        throw InputError::at(
+            column, row,
+            "cannot parse period '" + std::string(text) + "' (expected YYYY-MM or YYYY-MM-DD)");
     return month_of(year, month);
 }
 

@@ -31,7 +31,7 @@ struct MrrColumns {
 /// account its paying months in increasing order with their MRR. Line items of the same account and
 /// month are summed; months with no row, or with MRR 0, are months without revenue.
 class MrrTable {
-public:
+  public:
     /// Longest span of months a table may cover (500 years): a wider span is almost always a
     /// mis-encoded period (say 202401 beside 0), and the per-month outputs would not fit in memory.
     static constexpr std::int64_t max_span_months = 6000;
@@ -63,7 +63,7 @@ public:
     /// Number of (account, paying month) entries.
     std::size_t n_entries() const noexcept { return months_.size(); }
 
-private:
+  private:
     void sum_line_items();
 
     std::vector<std::size_t> offsets_;  // account a owns entries [offsets_[a], offsets_[a + 1])
@@ -80,8 +80,7 @@ inline MrrTable::MrrTable(std::span<const std::int64_t> account, std::size_t n_a
     if (month.size() != n || mrr.size() != n) {
         std::ostringstream msg;
         msg << "columns differ in length: '" << columns.account << "' has " << n << " rows, '"
-            << columns.period << "' " << month.size() << ", '" << columns.mrr << "' "
-            << mrr.size();
+            << columns.period << "' " << month.size() << ", '" << columns.mrr << "' " << mrr.size();
         throw InputError(msg.str());
     }
     // Pass 1: validate every row and count rows per account.
@@ -114,10 +113,10 @@ inline MrrTable::MrrTable(std::span<const std::int64_t> account, std::size_t n_a
         std::ostringstream what;
         what << "periods span month numbers " << lo << " to " << hi << "; at most "
              << max_span_months << " months are supported (is a period mis-encoded?)";
-        throw InputError::at(columns.period, static_cast<std::size_t>(
-                                                 std::find(month.begin(), month.end(), hi) -
-                                                 month.begin()),
-                             what.str());
+        throw InputError::at(
+            columns.period,
+            static_cast<std::size_t>(std::find(month.begin(), month.end(), hi) - month.begin()),
+            what.str());
     }
     first_month_ = static_cast<Month>(lo);
     n_months_ = static_cast<std::int32_t>(hi - lo + 1);

@@ -11,14 +11,14 @@ namespace retain {
 
 /// Base of every exception retain throws (Python: retain.RetainError).
 class Error : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 /// A bad value in the data or in an argument: NaN or negative MRR, an unparseable period,
 /// columns of different lengths (Python: retain.InputError, a ValueError).
 class InputError : public Error {
-public:
+  public:
     using Error::Error;
 
     /// "column 'mrr', row 17: <what>" — rows are 0-based positions in the input.
@@ -29,14 +29,14 @@ public:
 
 /// A column or key that should be there is not (Python: retain.ColumnError, a KeyError).
 class ColumnError : public Error {
-public:
+  public:
     using Error::Error;
 };
 
 /// A configuration document or option that cannot be used, naming the key's path
 /// (Python: retain.ConfigError, a ValueError).
 class ConfigError : public Error {
-public:
+  public:
     using Error::Error;
 };
 

@@ -17,7 +17,7 @@ namespace retain {
 /// `Id` is std::int64_t or std::string; strings are looked up as std::string_view.
 template <class Id>
 class IdIndex {
-public:
+  public:
     using key_type = std::conditional_t<std::is_same_v<Id, std::string>, std::string_view, Id>;
 
     /// Number of distinct ids seen.
@@ -70,7 +70,7 @@ public:
         return codes;
     }
 
-private:
+  private:
     std::size_t mask() const noexcept { return slots_.size() - 1; }
     std::size_t slot_of(key_type key) const noexcept { return detail::hash_id(key) & mask(); }
 

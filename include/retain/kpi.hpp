@@ -104,8 +104,8 @@ CohortKind parse_cohort_kind(std::string_view kind);
 /// `age` months after its start: logo = share of the cohort's accounts paying then; revenue = the
 /// cohort's MRR then over its MRR at age 0 (so it can exceed 1). NaN beyond the table's last month.
 struct CohortRetention {
-    std::vector<Month> cohorts;           ///< cohort start months, increasing (non-empty cohorts)
-    std::vector<std::int64_t> sizes;      ///< accounts in each cohort
+    std::vector<Month> cohorts;       ///< cohort start months, increasing (non-empty cohorts)
+    std::vector<std::int64_t> sizes;  ///< accounts in each cohort
     Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> values;
 };
 
@@ -118,7 +118,8 @@ CohortRetention cohort_retention(const MrrTable& table, CohortKind kind);
 /// monthly payment received at the start of each month, kept with probability 1 - churn_rate a
 /// month and discounted at rate d a month. With d = 0 it is arpa x margin x lifetime, lifetime
 /// = 1 / churn_rate; e.g. ltv(50'000, 0.75, 1.0 / 12) == 450'000.
-/// arpa >= 0, 0 <= gross_margin <= 1, 0 <= churn_rate <= 1, discount_rate >= 0, and not both rates 0.
+/// arpa >= 0, 0 <= gross_margin <= 1, 0 <= churn_rate <= 1, discount_rate >= 0, and not both rates
+/// 0.
 double ltv(double arpa, double gross_margin, double churn_rate, double discount_rate = 0.0);
 
 /// Customer acquisition cost = sales and marketing spend / new customers (new_customers > 0).

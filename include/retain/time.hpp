@@ -15,7 +15,9 @@ using Day = std::int32_t;    ///< days since 1970-01-01
 using Month = std::int32_t;  ///< months since 1970-01
 
 /// The month number of a calendar month, e.g. month_of(2024, 3) == 650.
-constexpr Month month_of(int year, int month) noexcept { return (year - 1970) * 12 + (month - 1); }
+constexpr Month month_of(int year, int month) noexcept {
+    return (year - 1970) * 12 + (month - 1);
+}
 
 /// The calendar year of a month number.
 constexpr int year_of(Month m) noexcept {
@@ -24,7 +26,9 @@ constexpr int year_of(Month m) noexcept {
 }
 
 /// The calendar month (1-12) of a month number.
-constexpr int month_in_year(Month m) noexcept { return m - (year_of(m) - 1970) * 12 + 1; }
+constexpr int month_in_year(Month m) noexcept {
+    return m - (year_of(m) - 1970) * 12 + 1;
+}
 
 /// The day number of a calendar date.
 constexpr Day day_of(int year, int month, int day) noexcept {
@@ -38,7 +42,8 @@ constexpr Day day_of(int year, int month, int day) noexcept {
 constexpr Month month_of_day(std::int64_t day) noexcept {
     using namespace std::chrono;
     const year_month_day ymd{sys_days{days{day}}};
-    return month_of(static_cast<int>(ymd.year()), static_cast<int>(static_cast<unsigned>(ymd.month())));
+    return month_of(static_cast<int>(ymd.year()),
+                    static_cast<int>(static_cast<unsigned>(ymd.month())));
 }
 
 /// Resolution of an integer timestamp column (numpy's datetime64 units).

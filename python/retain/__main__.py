@@ -13,16 +13,24 @@ from . import datasets, kpi
 def demo(accounts: int, months: int, seed: int) -> str:
     data = datasets.synthetic_saas(accounts=accounts, months=months, seed=seed)
     mv = kpi.mrr_movements(data.mrr, account="account_id", period="month", mrr="mrr")
-    table = mv[["starting_mrr", "new", "expansion", "contraction", "churned", "reactivation",
-                "ending_mrr", "ending_accounts"]].copy()
+    table = mv[
+        [
+            "starting_mrr",
+            "new",
+            "expansion",
+            "contraction",
+            "churned",
+            "reactivation",
+            "ending_mrr",
+            "ending_accounts",
+        ]
+    ].copy()
     table["logo_churn"] = kpi.churn_rate(mv, "logo")
     table["net_rev_churn"] = kpi.churn_rate(mv, "net_revenue")
     table["quick_ratio"] = kpi.quick_ratio(mv)
     table["arpa"] = kpi.arpa(mv)
-    table["nrr_12m"] = kpi.nrr(data.mrr, account="account_id", period="month", mrr="mrr",
-                               months=12)
-    table["grr_12m"] = kpi.grr(data.mrr, account="account_id", period="month", mrr="mrr",
-                               months=12)
+    table["nrr_12m"] = kpi.nrr(data.mrr, account="account_id", period="month", mrr="mrr", months=12)
+    table["grr_12m"] = kpi.grr(data.mrr, account="account_id", period="month", mrr="mrr", months=12)
 
     last = mv.iloc[-12:]
     churn_12m = last["churned_accounts"].sum() / last["starting_accounts"].sum()

@@ -40,8 +40,9 @@ def account_codes(column: pd.Series, name: Any) -> tuple[np.ndarray, int]:
     dtype = column.dtype
     if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_unsigned_integer_dtype(dtype):
         if column.hasnans:
-            raise InputError(f"column {name!r}, row {first_row(column.isna().to_numpy())}: "
-                             "missing account id")
+            raise InputError(
+                f"column {name!r}, row {first_row(column.isna().to_numpy())}: missing account id"
+            )
         codes, ids = _core.intern_int64(column.to_numpy(dtype=np.int64))
         return codes, len(ids)
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
@@ -88,9 +89,7 @@ def period_months(column: pd.Series, name: Any) -> tuple[np.ndarray, PeriodKind]
                 "convert them, e.g. with .dt.asfreq('M', how='start')"
             )
         return column.array.asi8, PeriodKind("period", name)
-    if isinstance(dtype, pd.DatetimeTZDtype) or (
-        isinstance(dtype, np.dtype) and dtype.kind == "M"
-    ):
+    if isinstance(dtype, pd.DatetimeTZDtype) or (isinstance(dtype, np.dtype) and dtype.kind == "M"):
         tz = getattr(dtype, "tz", None)
         if tz is not None:
             # A billing month is a calendar month where the customer is billed: use wall time.
@@ -129,9 +128,7 @@ def amounts(column: pd.Series, name: Any) -> np.ndarray:
     return column.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def mrr_table(
-    frame: Any, account: Any, period: Any, mrr: Any
-) -> tuple[_core.MrrTable, PeriodKind]:
+def mrr_table(frame: Any, account: Any, period: Any, mrr: Any) -> tuple[_core.MrrTable, PeriodKind]:
     """The validated C++ MRR table of a long (account, period, mrr) DataFrame."""
     frame = require_frame(frame, "the MRR table")
     require_columns(frame, [account, period, mrr], "the MRR table")

@@ -56,11 +56,15 @@ def synthetic_saas(
     hazard = np.array([p[4] for p in _PLANS.values()])[plan]
     seats0 = rng.integers(lo, hi + 1)
     at_start = rng.random(accounts) < 1 / 3
-    signed_month = np.where(at_start, -rng.integers(1, 36, size=accounts),
-                            rng.integers(0, months, size=accounts))
+    signed_month = np.where(
+        at_start, -rng.integers(1, 36, size=accounts), rng.integers(0, months, size=accounts)
+    )
     has_addon = rng.random(accounts) < 0.2
-    signed_at = (first.to_timestamp() + pd.to_timedelta(signed_month * 30.4375, unit="D")
-                 + pd.to_timedelta(rng.integers(0, 28, size=accounts), unit="D")).normalize()
+    signed_at = (
+        first.to_timestamp()
+        + pd.to_timedelta(signed_month * 30.4375, unit="D")
+        + pd.to_timedelta(rng.integers(0, 28, size=accounts), unit="D")
+    ).normalize()
 
     seats = seats0.astype(np.float64)
     paying = np.zeros(accounts, dtype=bool)
@@ -77,13 +81,16 @@ def synthetic_saas(
         grow = paying & (rng.random(accounts) < 0.06)
         shrink = paying & ~grow & (rng.random(accounts) < 0.03)
         seats = np.where(grow, np.ceil(seats * rng.uniform(1.1, 1.5, accounts)), seats)
-        seats = np.where(shrink, np.maximum(1, np.floor(seats * rng.uniform(0.6, 0.95, accounts))),
-                         seats)
+        seats = np.where(
+            shrink, np.maximum(1, np.floor(seats * rng.uniform(0.6, 0.95, accounts))), seats
+        )
         core = seats * price
         who = np.flatnonzero(paying)
         addon = np.flatnonzero(paying & has_addon)
-        for rows, product, amount in ((who, "core", core[who]),
-                                      (addon, "addon", np.round(0.1 * core[addon], 2))):
+        for rows, product, amount in (
+            (who, "core", core[who]),
+            (addon, "addon", np.round(0.1 * core[addon], 2)),
+        ):
             cols["account_id"].append(ids[rows])
             cols["month"].append(np.full(len(rows), first.ordinal + m, dtype=np.int64))
             cols["product"].append(np.full(len(rows), product, dtype=object))
@@ -92,16 +99,20 @@ def synthetic_saas(
     def joined(name: str) -> np.ndarray:
         return np.concatenate(cols[name]) if cols[name] else np.array([])
 
-    mrr = pd.DataFrame({
-        "account_id": joined("account_id").astype(np.int64),
-        "month": pd.PeriodIndex.from_ordinals(joined("month").astype(np.int64), freq="M"),
-        "product": joined("product").astype(str),
-        "mrr": joined("mrr").astype(np.float64),
-    }).sort_values(["account_id", "month", "product"], ignore_index=True)
-    table = pd.DataFrame({
-        "account_id": ids,
-        "signed_at": signed_at,
-        "plan": pd.Categorical.from_codes(plan, categories=names),
-        "seats": seats0.astype(np.int64),
-    })
+    mrr = pd.DataFrame(
+        {
+            "account_id": joined("account_id").astype(np.int64),
+            "month": pd.PeriodIndex.from_ordinals(joined("month").astype(np.int64), freq="M"),
+            "product": joined("product").astype(str),
+            "mrr": joined("mrr").astype(np.float64),
+        }
+    ).sort_values(["account_id", "month", "product"], ignore_index=True)
+    table = pd.DataFrame(
+        {
+            "account_id": ids,
+            "signed_at": signed_at,
+            "plan": pd.Categorical.from_codes(plan, categories=names),
+            "seats": seats0.astype(np.int64),
+        }
+    )
     return SyntheticSaas(accounts=table, mrr=mrr)

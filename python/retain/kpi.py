@@ -36,6 +36,7 @@ __all__ = [
     "retention_rate",
 ]
 
+
 def mrr_movements(
     df: pd.DataFrame,
     account: Any = "account_id",
@@ -162,9 +163,7 @@ def cohort_retention(
     )
 
 
-def ltv(
-    arpa: float, gross_margin: float, churn_rate: float, discount_rate: float = 0.0
-) -> float:
+def ltv(arpa: float, gross_margin: float, churn_rate: float, discount_rate: float = 0.0) -> float:
     """Customer lifetime value = arpa x gross_margin x (1 + d) / (d + churn_rate).
 
     ``arpa`` per month, ``gross_margin`` a share (0.75 for 75 %), ``churn_rate`` the monthly logo

@@ -25,8 +25,8 @@ using array_in = py::array_t<T, py::array::c_style | py::array::forcecast>;
 template <class T>
 std::span<const T> as_span(const array_in<T>& a, const char* name) {
     if (a.ndim() != 1)
-        throw InputError::argument(name, "must be one-dimensional, got " +
-                                             std::to_string(a.ndim()) + " dimensions");
+        throw InputError::argument(
+            name, "must be one-dimensional, got " + std::to_string(a.ndim()) + " dimensions");
     return {a.data(), static_cast<std::size_t>(a.size())};
 }
 

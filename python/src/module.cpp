@@ -27,13 +27,16 @@ PYBIND11_MODULE(_core, m) {
     m.doc() = "retain's compiled core. Use the pure-Python package `retain` on top of it.";
     m.attr("__version__") = retain::version;
 
-    retain_error = new_exception(m, "RetainError", "Base of every error retain raises.",
-                                 PyExc_Exception);
-    const py::tuple value_bases = py::make_tuple(py::handle(retain_error), py::handle(PyExc_ValueError));
-    const py::tuple key_bases = py::make_tuple(py::handle(retain_error), py::handle(PyExc_KeyError));
-    input_error = new_exception(
-        m, "InputError", "A bad value in the data or an argument; the message names column and row.",
-        value_bases.ptr());
+    retain_error =
+        new_exception(m, "RetainError", "Base of every error retain raises.", PyExc_Exception);
+    const py::tuple value_bases =
+        py::make_tuple(py::handle(retain_error), py::handle(PyExc_ValueError));
+    const py::tuple key_bases =
+        py::make_tuple(py::handle(retain_error), py::handle(PyExc_KeyError));
+    input_error =
+        new_exception(m, "InputError",
+                      "A bad value in the data or an argument; the message names column and row.",
+                      value_bases.ptr());
     column_error = new_exception(m, "ColumnError", "A column or key that should be there is not.",
                                  key_bases.ptr());
     config_error = new_exception(m, "ConfigError",

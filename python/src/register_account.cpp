@@ -7,8 +7,7 @@
 namespace retain::python {
 
 void register_account(py::module_& m) {
-    py::class_<MrrTable>(m, "MrrTable",
-                         "Validated MRR per account and month (line items summed).")
+    py::class_<MrrTable>(m, "MrrTable", "Validated MRR per account and month (line items summed).")
         .def(py::init([](const array_in<std::int64_t>& account, std::size_t n_accounts,
                          const array_in<std::int64_t>& month, const array_in<double>& mrr,
                          const std::string& account_col, const std::string& period_col,
@@ -43,9 +42,9 @@ void register_account(py::module_& m) {
                 py::gil_scoped_release release;  // pure C++ over the caller's buffer
                 index.intern(keys, codes);
             }
-            return py::make_tuple(to_numpy(std::move(codes)),
-                                  to_numpy(std::vector<std::int64_t>(index.ids().begin(),
-                                                                     index.ids().end())));
+            return py::make_tuple(
+                to_numpy(std::move(codes)),
+                to_numpy(std::vector<std::int64_t>(index.ids().begin(), index.ids().end())));
         },
         py::arg("ids"),
         "Dense codes for integer ids in order of first appearance, and the distinct ids.");

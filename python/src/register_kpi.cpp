@@ -25,14 +25,13 @@ const AmountColumn amount_columns[] = {
     {"expansion", &MrrMovements::expansion},       {"contraction", &MrrMovements::contraction},
     {"churned", &MrrMovements::churned},           {"reactivation", &MrrMovements::reactivation},
     {"ending_mrr", &MrrMovements::ending_mrr}};
-const CountColumn count_columns[] = {
-    {"starting_accounts", &MrrMovements::starting_accounts},
-    {"new_accounts", &MrrMovements::new_accounts},
-    {"expansion_accounts", &MrrMovements::expansion_accounts},
-    {"contraction_accounts", &MrrMovements::contraction_accounts},
-    {"churned_accounts", &MrrMovements::churned_accounts},
-    {"reactivated_accounts", &MrrMovements::reactivated_accounts},
-    {"ending_accounts", &MrrMovements::ending_accounts}};
+const CountColumn count_columns[] = {{"starting_accounts", &MrrMovements::starting_accounts},
+                                     {"new_accounts", &MrrMovements::new_accounts},
+                                     {"expansion_accounts", &MrrMovements::expansion_accounts},
+                                     {"contraction_accounts", &MrrMovements::contraction_accounts},
+                                     {"churned_accounts", &MrrMovements::churned_accounts},
+                                     {"reactivated_accounts", &MrrMovements::reactivated_accounts},
+                                     {"ending_accounts", &MrrMovements::ending_accounts}};
 
 py::list movement_column_names() {
     py::list names;
@@ -111,7 +110,8 @@ void register_kpi(py::module_& root) {
         [](const py::dict& columns) { return to_numpy(kpi::quick_ratio(movements_from(columns))); },
         py::arg("columns"));
     m.def(
-        "arpa", [](const py::dict& columns) { return to_numpy(kpi::arpa(movements_from(columns))); },
+        "arpa",
+        [](const py::dict& columns) { return to_numpy(kpi::arpa(movements_from(columns))); },
         py::arg("columns"));
 
     m.def(
@@ -148,9 +148,9 @@ void register_kpi(py::module_& root) {
             }
             py::array_t<double> values({c.values.rows(), c.values.cols()});
             std::copy(c.values.data(), c.values.data() + c.values.size(), values.mutable_data());
-            return py::make_tuple(to_numpy(std::vector<std::int64_t>(c.cohorts.begin(),
-                                                                     c.cohorts.end())),
-                                  to_numpy(std::move(c.sizes)), values);
+            return py::make_tuple(
+                to_numpy(std::vector<std::int64_t>(c.cohorts.begin(), c.cohorts.end())),
+                to_numpy(std::move(c.sizes)), values);
         },
         py::arg("table"), py::arg("kind"));
 

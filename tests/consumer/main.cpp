@@ -15,8 +15,8 @@ int main() {
     const retain::MrrTable table(codes, accounts.size(), month, mrr);
     const auto mv = retain::kpi::mrr_movements(table);
     for (std::size_t k = 0; k < mv.size(); ++k)
-        std::cout << retain::format_month(mv.first_month + static_cast<int>(k))
-                  << " new " << mv.new_mrr[k] << " expansion " << mv.expansion[k]
-                  << " churned " << mv.churned[k] << " ending " << mv.ending_mrr[k] << '\n';
+        std::cout << retain::format_month(mv.first_month + static_cast<int>(k)) << " new "
+                  << mv.new_mrr[k] << " expansion " << mv.expansion[k] << " churned "
+                  << mv.churned[k] << " ending " << mv.ending_mrr[k] << '\n';
     std::cout << "LTV " << retain::kpi::ltv(50'000, 0.75, 1.0 / 12) << '\n';
 }

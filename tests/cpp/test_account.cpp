@@ -8,8 +8,12 @@
 using namespace retain;
 
 namespace {
-std::vector<Month> to_vector(std::span<const Month> s) { return {s.begin(), s.end()}; }
-std::vector<double> to_vector(std::span<const double> s) { return {s.begin(), s.end()}; }
+std::vector<Month> to_vector(std::span<const Month> s) {
+    return {s.begin(), s.end()};
+}
+std::vector<double> to_vector(std::span<const double> s) {
+    return {s.begin(), s.end()};
+}
 }  // namespace
 
 TEST_CASE("an MRR table sums line items, sorts months and drops months without revenue") {
@@ -59,8 +63,9 @@ TEST_CASE("bad MRR input is an error naming column and row") {
                          "columns differ in length: 'customer' has 3 rows, 'month' 2, 'amount' 3",
                          InputError);
     // 202401 beside 650: a YYYYMM number mixed with month numbers.
-    CHECK_THROWS_WITH_AS(MrrTable(account, 2, std::vector<std::int64_t>{650, 202401, 651}, ok, cols),
-                         doctest::Contains("column 'month', row 1: periods span month numbers 650 "
-                                           "to 202401"),
-                         InputError);
+    CHECK_THROWS_WITH_AS(
+        MrrTable(account, 2, std::vector<std::int64_t>{650, 202401, 651}, ok, cols),
+        doctest::Contains("column 'month', row 1: periods span month numbers 650 "
+                          "to 202401"),
+        InputError);
 }

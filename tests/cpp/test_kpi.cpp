@@ -19,10 +19,10 @@ const Month m0 = month_of(2024, 1);
 
 MrrTable example() {
     IdIndex<std::string> ids;
-    const std::vector<std::string_view> account = {"A", "A", "A", "A", "B", "B", "B", "B",
-                                                   "C", "C", "C", "C", "D"};
-    const std::vector<std::int64_t> month = {m0, m0 + 1, m0 + 2, m0 + 5, m0, m0, m0 + 1, m0 + 2,
-                                             m0 + 2, m0 + 3, m0 + 4, m0 + 5, m0 + 1};
+    const std::vector<std::string_view> account = {"A", "A", "A", "A", "B", "B", "B",
+                                                   "B", "C", "C", "C", "C", "D"};
+    const std::vector<std::int64_t> month = {m0,     m0 + 1, m0 + 2, m0 + 5, m0,     m0,    m0 + 1,
+                                             m0 + 2, m0 + 2, m0 + 3, m0 + 4, m0 + 5, m0 + 1};
     const std::vector<double> mrr = {100, 150, 150, 80, 20, 30, 30, 0, 200, 250, 250, 250, 0};
     const auto codes = ids.intern(account);
     return MrrTable(codes, ids.size(), month, mrr);
@@ -41,8 +41,10 @@ void check_rates(const std::vector<double>& got, const std::vector<double>& want
     REQUIRE(got.size() == want.size());
     for (std::size_t k = 0; k < want.size(); ++k) {
         CAPTURE(k);
-        if (std::isnan(want[k])) CHECK(std::isnan(got[k]));
-        else CHECK(got[k] == Approx(want[k]).epsilon(1e-12));
+        if (std::isnan(want[k]))
+            CHECK(std::isnan(got[k]));
+        else
+            CHECK(got[k] == Approx(want[k]).epsilon(1e-12));
     }
 }
 
@@ -213,9 +215,9 @@ TEST_CASE("NPS with its standard error") {
     const auto none = kpi::nps(std::vector<double>{});
     CHECK(none.n == 0);
     CHECK(std::isnan(none.nps));
-    CHECK_THROWS_WITH_AS(kpi::nps(std::vector<double>{9, 11}, "likely"),
-                         "column 'likely', row 1: NPS score must be an integer from 0 to 10, got 11",
-                         InputError);
+    CHECK_THROWS_WITH_AS(
+        kpi::nps(std::vector<double>{9, 11}, "likely"),
+        "column 'likely', row 1: NPS score must be an integer from 0 to 10, got 11", InputError);
     CHECK_THROWS_AS(kpi::nps(std::vector<double>{9, 7.5}), InputError);
     CHECK_THROWS_AS(kpi::nps(std::vector<double>{NAN}), InputError);
     CHECK_THROWS_AS(kpi::nps(std::vector<double>{-1}), InputError);

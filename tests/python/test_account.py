@@ -30,7 +30,9 @@ def test_period_m_input_gives_period_index():
 
 
 def test_datetime_input_is_floored_to_month_starts_in_its_unit():
-    stamps = pd.to_datetime(["2024-01-31 23:59", "2024-03-01 00:00", "2024-01-02 00:00"]).as_unit("s")
+    stamps = pd.to_datetime(["2024-01-31 23:59", "2024-03-01 00:00", "2024-01-02 00:00"]).as_unit(
+        "s"
+    )
     mv = rt.kpi.mrr_movements(long_table(stamps))
     assert isinstance(mv.index, pd.DatetimeIndex)
     assert mv.index.dtype == np.dtype("datetime64[s]")
@@ -71,9 +73,13 @@ def test_integer_and_string_and_float_ids_agree():
 
 
 def test_empty_input_gives_an_empty_result_with_all_columns():
-    empty = pd.DataFrame({"account_id": pd.Series([], dtype="int64"),
-                          "period": pd.PeriodIndex([], freq="M"),
-                          "mrr": pd.Series([], dtype="float64")})
+    empty = pd.DataFrame(
+        {
+            "account_id": pd.Series([], dtype="int64"),
+            "period": pd.PeriodIndex([], freq="M"),
+            "mrr": pd.Series([], dtype="float64"),
+        }
+    )
     mv = rt.kpi.mrr_movements(empty)
     assert len(mv) == 0
     assert list(mv.columns) == list(_core.kpi.MOVEMENT_COLUMNS)
@@ -132,7 +138,10 @@ def test_non_numeric_mrr_is_rejected():
 @pytest.mark.parametrize(
     ("periods", "message"),
     [
-        (["2024-01", "2024-13", "2024-02"], r"column 'period', row 1: cannot parse period '2024-13'"),
+        (
+            ["2024-01", "2024-13", "2024-02"],
+            r"column 'period', row 1: cannot parse period '2024-13'",
+        ),
         (["2024-01", "2024-02", "Jan 2024"], r"column 'period', row 2: cannot parse period"),
         (["2024-01", None, "2024-02"], r"column 'period', row 1: missing period"),
         ([1.0, 2.0, 3.0], r"column 'period': float periods are ambiguous"),

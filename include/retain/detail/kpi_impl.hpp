@@ -71,8 +71,10 @@ inline void add_account_movements(std::span<const Month> months, std::span<const
         const double cur = mrr[i], prev = mrr[i - 1];
         p.ending.add(k, cur);
         if (k == prev_k + 1) {
-            if (cur > prev) p.expansion.add(k, cur - prev);
-            else if (cur < prev) p.contraction.add(k, prev - cur);
+            if (cur > prev)
+                p.expansion.add(k, cur - prev);
+            else if (cur < prev)
+                p.contraction.add(k, prev - cur);
         } else {  // a gap: churned the month after prev_k, back at k
             p.churned.add(prev_k + 1, prev);
             p.reactivation.add(k, cur);
@@ -103,7 +105,8 @@ struct RetentionSums {
 
 inline RetentionSums retention_sums(const MrrTable& table, int lag, std::string_view who) {
     if (lag < 1) throw InputError::argument(who, "months must be >= 1, got " + std::to_string(lag));
-    const std::size_t n = table.n_months() > lag ? static_cast<std::size_t>(table.n_months() - lag) : 0;
+    const std::size_t n =
+        table.n_months() > lag ? static_cast<std::size_t>(table.n_months() - lag) : 0;
     const Month first_target = table.first_month() + lag, last = table.last_month();
     const std::size_t block = account_block(table.n_accounts());
     std::vector<RetentionSums> partials((table.n_accounts() + block - 1) / block);
@@ -134,7 +137,9 @@ inline RetentionSums retention_sums(const MrrTable& table, int lag, std::string_
     return total;
 }
 
-inline double ratio(double num, double den) { return den != 0.0 ? num / den : nan; }
+inline double ratio(double num, double den) {
+    return den != 0.0 ? num / den : nan;
+}
 
 inline void require(bool ok, std::string_view name, const std::string& what) {
     if (!ok) throw InputError::argument(name, what);
@@ -149,8 +154,8 @@ inline std::string got(double value) {
 }  // namespace detail
 
 inline void MrrMovements::resize(std::size_t n) {
-    for (auto* c : {&starting_mrr, &new_mrr, &expansion, &contraction, &churned, &reactivation,
-                    &ending_mrr})
+    for (auto* c :
+         {&starting_mrr, &new_mrr, &expansion, &contraction, &churned, &reactivation, &ending_mrr})
         c->assign(n, 0.0);
     for (auto* c : {&starting_accounts, &new_accounts, &expansion_accounts, &contraction_accounts,
                     &churned_accounts, &reactivated_accounts, &ending_accounts})
@@ -161,14 +166,14 @@ inline MrrMovements mrr_movements(const MrrTable& table, int n_threads) {
     const auto n = static_cast<std::size_t>(table.n_months());
     const std::size_t block = detail::account_block(table.n_accounts());
     std::vector<detail::MovementPartial> partials((table.n_accounts() + block - 1) / block);
-    retain::detail::for_each_block(
-        table.n_accounts(), block, n_threads,
-        [&](std::size_t b, std::size_t begin, std::size_t end) {
-            partials[b].resize(n);
-            for (std::size_t a = begin; a < end; ++a)
-                detail::add_account_movements(table.months(a), table.amounts(a),
-                                              table.first_month(), n, partials[b]);
-        });
+    retain::detail::for_each_block(table.n_accounts(), block, n_threads,
+                                   [&](std::size_t b, std::size_t begin, std::size_t end) {
+                                       partials[b].resize(n);
+                                       for (std::size_t a = begin; a < end; ++a)
+                                           detail::add_account_movements(
+                                               table.months(a), table.amounts(a),
+                                               table.first_month(), n, partials[b]);
+                                   });
     detail::MovementPartial total;
     total.resize(n);
     for (const auto& p : partials) total.add(p);
@@ -338,7 +343,8 @@ inline double ltv_to_cac(double ltv, double cac) {
 
 inline double cac_payback_months(double cac, double arpa, double gross_margin) {
     using detail::got;
-    detail::require(std::isfinite(cac) && cac >= 0, "cac", "must be a finite number >= 0" + got(cac));
+    detail::require(std::isfinite(cac) && cac >= 0, "cac",
+                    "must be a finite number >= 0" + got(cac));
     detail::require(std::isfinite(arpa) && arpa > 0, "arpa", "must be > 0" + got(arpa));
     detail::require(gross_margin > 0 && gross_margin <= 1, "gross_margin",
                     "must be a share in (0, 1] (0.75 for 75 %)" + got(gross_margin));
@@ -358,14 +364,18 @@ inline NpsResult nps(std::span<const double> scores, std::string_view column) {
         if (!(s >= 0 && s <= 10) || s != std::floor(s))
             throw InputError::at(column, i,
                                  "NPS score must be an integer from 0 to 10" + detail::got(s));
-        if (s >= 9) ++r.promoters;
-        else if (s >= 7) ++r.passives;
-        else ++r.detractors;
+        if (s >= 9)
+            ++r.promoters;
+        else if (s >= 7)
+            ++r.passives;
+        else
+            ++r.detractors;
     }
     r.n = static_cast<std::int64_t>(scores.size());
     if (r.n == 0) return r;
     const double n = static_cast<double>(r.n);
-    const double p = static_cast<double>(r.promoters) / n, d = static_cast<double>(r.detractors) / n;
+    const double p = static_cast<double>(r.promoters) / n,
+                 d = static_cast<double>(r.detractors) / n;
     r.nps = 100.0 * (p - d);
     r.stderr_ = 100.0 * std::sqrt(std::max(0.0, p + d - (p - d) * (p - d)) / n);
     r.margin95 = 1.96 * r.stderr_;
