@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "retain/detail/parallel.hpp"
 #include "retain/error.hpp"
 #include "retain/ids.hpp"
 #include "retain/time.hpp"
@@ -83,10 +84,14 @@ inline MrrTable::MrrTable(std::span<const std::int64_t> account, std::size_t n_a
             << columns.period << "' " << month.size() << ", '" << columns.mrr << "' " << mrr.size();
         throw InputError(msg.str());
     }
-    // Pass 1: validate every row and count rows per account.
+    // Pass 1: validate every row, count rows per account, and notice whether the rows already
+    // come grouped by account in code order (codes from IdIndex are, for a table sorted by
+    // account).
     offsets_.assign(n_accounts + 1, 0);
     std::int64_t lo = std::numeric_limits<std::int64_t>::max();
     std::int64_t hi = std::numeric_limits<std::int64_t>::min();
+    bool grouped = true;
+    std::int64_t previous = 0;
     for (std::size_t i = 0; i < n; ++i) {
         const std::int64_t a = account[i];
         if (a < 0 || static_cast<std::size_t>(a) >= n_accounts) {
@@ -102,73 +107,103 @@ inline MrrTable::MrrTable(std::span<const std::int64_t> account, std::size_t n_a
             throw InputError::at(columns.mrr, i, what.str());
         }
         ++offsets_[static_cast<std::size_t>(a) + 1];
+        grouped = grouped && a >= previous;
+        previous = a;
         lo = std::min(lo, month[i]);
         hi = std::max(hi, month[i]);
     }
-    if (n == 0) {
-        offsets_.assign(n_accounts + 1, 0);
-        return;
-    }
+    if (n == 0) return;
     if (hi - lo >= max_span_months || lo < -max_span_months * 100 || hi > max_span_months * 100) {
         std::ostringstream what;
         what << "periods span month numbers " << lo << " to " << hi << "; at most "
              << max_span_months << " months are supported (is a period mis-encoded?)";
-        throw InputError::at(
-            columns.period,
-            static_cast<std::size_t>(std::find(month.begin(), month.end(), hi) - month.begin()),
-            what.str());
+        const auto row = std::find(month.begin(), month.end(), hi) - month.begin();
+        throw InputError::at(columns.period, static_cast<std::size_t>(row), what.str());
     }
     first_month_ = static_cast<Month>(lo);
     n_months_ = static_cast<std::int32_t>(hi - lo + 1);
 
-    // Pass 2: scatter the rows into per-account runs (a counting sort by account).
+    // Pass 2: per-account runs (a counting sort by account). Grouped rows are already in place.
     std::partial_sum(offsets_.begin(), offsets_.end(), offsets_.begin());
     months_.resize(n);
     amounts_.resize(n);
-    std::vector<std::size_t> cursor(offsets_.begin(), offsets_.end() - 1);
-    for (std::size_t i = 0; i < n; ++i) {
-        const std::size_t pos = cursor[static_cast<std::size_t>(account[i])]++;
-        months_[pos] = static_cast<Month>(month[i]);
-        amounts_[pos] = mrr[i];
+    if (grouped) {
+        std::transform(month.begin(), month.end(), months_.begin(),
+                       [](std::int64_t m) { return static_cast<Month>(m); });
+        std::copy(mrr.begin(), mrr.end(), amounts_.begin());
+    } else {
+        std::vector<std::size_t> cursor(offsets_.begin(), offsets_.end() - 1);
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t pos = cursor[static_cast<std::size_t>(account[i])]++;
+            months_[pos] = static_cast<Month>(month[i]);
+            amounts_[pos] = mrr[i];
+        }
     }
     sum_line_items();
 }
 
 // Sorts each account's run by month (stable, so line items add up in input order), sums entries of
-// the same month and drops months whose MRR is 0, compacting the runs in place.
+// the same month and drops months whose MRR is 0. Blocks of accounts are compacted in parallel,
+// each within its own range, then moved together; the result is the same for any thread count.
 inline void MrrTable::sum_line_items() {
-    std::vector<std::pair<Month, double>> scratch;
+    const std::size_t n_acc = n_accounts();
+    const std::size_t block = std::max<std::size_t>(4096, (n_acc + 255) / 256);
+    const std::size_t n_blocks = (n_acc + block - 1) / block;
+    std::vector<std::size_t> kept(n_blocks, 0);  // entries each block keeps
+    std::vector<std::size_t> run_end(offsets_.begin() + 1, offsets_.end());
+    detail::for_each_block(n_acc, block, 0, [&](std::size_t b, std::size_t begin, std::size_t end) {
+        std::vector<std::pair<Month, double>> scratch;
+        std::size_t write = offsets_[begin];
+        for (std::size_t a = begin; a < end; ++a) {
+            const std::size_t first = offsets_[a], last = run_end[a];
+            offsets_[a] = write;
+            const auto m_first = months_.begin() + static_cast<std::ptrdiff_t>(first);
+            const auto m_last = months_.begin() + static_cast<std::ptrdiff_t>(last);
+            if (!std::is_sorted(m_first, m_last)) {
+                scratch.clear();
+                for (std::size_t i = first; i < last; ++i)
+                    scratch.emplace_back(months_[i], amounts_[i]);
+                std::stable_sort(scratch.begin(), scratch.end(),
+                                 [](const auto& x, const auto& y) { return x.first < y.first; });
+                for (std::size_t i = first; i < last; ++i) {
+                    months_[i] = scratch[i - first].first;
+                    amounts_[i] = scratch[i - first].second;
+                }
+            }
+            for (std::size_t i = first; i < last;) {
+                const Month m = months_[i];
+                double total = amounts_[i++];
+                while (i < last && months_[i] == m) total += amounts_[i++];
+                if (total > 0.0) {
+                    months_[write] = m;
+                    amounts_[write] = total;
+                    ++write;
+                }
+            }
+        }
+        kept[b] = write - offsets_[begin];
+    });
+    // Close the gaps between blocks, front to back (each block only moves towards the front).
     std::size_t write = 0;
-    for (std::size_t a = 0; a + 1 < offsets_.size(); ++a) {
-        const std::size_t begin = offsets_[a], end = offsets_[a + 1];
-        offsets_[a] = write;
-        if (!std::is_sorted(months_.begin() + static_cast<std::ptrdiff_t>(begin),
-                            months_.begin() + static_cast<std::ptrdiff_t>(end))) {
-            scratch.clear();
-            for (std::size_t i = begin; i < end; ++i) scratch.emplace_back(months_[i], amounts_[i]);
-            std::stable_sort(scratch.begin(), scratch.end(),
-                             [](const auto& x, const auto& y) { return x.first < y.first; });
-            for (std::size_t i = begin; i < end; ++i) {
-                months_[i] = scratch[i - begin].first;
-                amounts_[i] = scratch[i - begin].second;
-            }
+    for (std::size_t b = 0; b < n_blocks; ++b) {
+        const std::size_t begin = b * block, end = std::min(n_acc, begin + block);
+        const std::size_t from = offsets_[begin];
+        const std::ptrdiff_t shift = static_cast<std::ptrdiff_t>(from - write);
+        if (shift != 0) {
+            std::copy(months_.begin() + static_cast<std::ptrdiff_t>(from),
+                      months_.begin() + static_cast<std::ptrdiff_t>(from + kept[b]),
+                      months_.begin() + static_cast<std::ptrdiff_t>(write));
+            std::copy(amounts_.begin() + static_cast<std::ptrdiff_t>(from),
+                      amounts_.begin() + static_cast<std::ptrdiff_t>(from + kept[b]),
+                      amounts_.begin() + static_cast<std::ptrdiff_t>(write));
+            for (std::size_t a = begin; a < end; ++a)
+                offsets_[a] -= static_cast<std::size_t>(shift);
         }
-        for (std::size_t i = begin; i < end;) {
-            const Month m = months_[i];
-            double total = amounts_[i++];
-            while (i < end && months_[i] == m) total += amounts_[i++];
-            if (total > 0.0) {
-                months_[write] = m;
-                amounts_[write] = total;
-                ++write;
-            }
-        }
+        write += kept[b];
     }
     offsets_.back() = write;
     months_.resize(write);
     amounts_.resize(write);
-    months_.shrink_to_fit();
-    amounts_.shrink_to_fit();
 }
 
 }  // namespace retain

@@ -69,3 +69,39 @@ TEST_CASE("bad MRR input is an error naming column and row") {
                           "to 202401"),
         InputError);
 }
+
+TEST_CASE("rows grouped by account and shuffled rows build the same table") {
+    // 10,000 accounts (several blocks), 3 line-item rows a month, some of them 0.
+    std::vector<std::int64_t> account, month;
+    std::vector<double> mrr;
+    std::uint64_t state = 7;
+    auto next = [&state] {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return state >> 33;
+    };
+    for (std::int64_t a = 0; a < 10'000; ++a)
+        for (std::int64_t m = 0; m < 8; ++m)
+            for (int item = 0; item < 3; ++item) {
+                account.push_back(a);
+                month.push_back(600 + (m * 5) % 8);  // months out of order within an account
+                mrr.push_back(static_cast<double>(next() % 4) * 10.0);
+            }
+    const MrrTable grouped(account, 10'000, month, mrr);
+    // Reverse the row order: accounts no longer grouped in code order, line items reversed.
+    std::vector<std::int64_t> r_account(account.rbegin(), account.rend());
+    std::vector<std::int64_t> r_month(month.rbegin(), month.rend());
+    std::vector<double> r_mrr(mrr.rbegin(), mrr.rend());
+    const MrrTable shuffled(r_account, 10'000, r_month, r_mrr);
+    REQUIRE(grouped.n_entries() == shuffled.n_entries());
+    bool same = true;
+    std::size_t zero_dropped = 0;
+    for (std::size_t a = 0; a < 10'000; ++a) {
+        same = same && to_vector(grouped.months(a)) == to_vector(shuffled.months(a)) &&
+               to_vector(grouped.amounts(a)) == to_vector(shuffled.amounts(a)) &&
+               std::is_sorted(grouped.months(a).begin(), grouped.months(a).end());
+        zero_dropped += 8 - grouped.months(a).size();
+    }
+    CHECK(same);
+    CHECK(zero_dropped > 0);  // some months summed to 0 and were dropped
+    CHECK(grouped.n_months() == 8);
+}

@@ -293,7 +293,9 @@ def oracle_retention(df: pd.DataFrame, months: int, which: str) -> pd.Series:
         cohort = base > 0
         den = math.fsum(base[cohort])
         values.append(math.fsum(kept[cohort]) / den if den != 0 else np.nan)
-    return pd.Series(np.array(values, dtype=np.float64), index=m.labels(range(months, n)), name=which)
+    return pd.Series(
+        np.array(values, dtype=np.float64), index=m.labels(range(months, n)), name=which
+    )
 
 
 def oracle_cohorts(df: pd.DataFrame, kind: str) -> pd.DataFrame:
@@ -301,7 +303,8 @@ def oracle_cohorts(df: pd.DataFrame, kind: str) -> pd.DataFrame:
     n = m.mrr.shape[1]
     paying = m.mrr > 0
     ever = paying.any(axis=1)
-    start = paying.argmax(axis=1)  # first paying month, where ever
+    # first paying month, where ever
+    start = paying.argmax(axis=1) if n else np.zeros(len(paying), dtype=np.int64)
     cohorts = sorted({int(c) for c in start[ever]})
     n_ages = n - cohorts[0] if cohorts else 0
     values = np.full((len(cohorts), n_ages), np.nan)
@@ -508,15 +511,44 @@ def test_all_zero_table_spans_its_months_with_nothing_paid():
     assert got.shape == (0, 0)
 
 
-def test_row_order_and_line_item_splits_do_not_change_movements():
+def orderings(rng: np.random.Generator, df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The same rows shuffled, and grouped by account (months in any order, or sorted)."""
+    return {
+        "shuffled": df.iloc[rng.permutation(len(df))].reset_index(drop=True),
+        "by account": df.sort_values(ACCOUNT, kind="stable").reset_index(drop=True),
+        "by account desc": df.sort_values(ACCOUNT, ascending=False).reset_index(drop=True),
+        "by account, period": df.sort_values([ACCOUNT, PERIOD]).reset_index(drop=True),
+        "by period": df.sort_values(PERIOD, kind="stable").reset_index(drop=True),
+    }
+
+
+@pytest.mark.parametrize("whole", [True, False], ids=["whole", "float"])
+def test_row_order_and_line_item_splits_do_not_change_movements(whole):
     rng = np.random.default_rng(7)
-    for df in tables(400, 10, whole=True):
+    for df in tables(400 + whole, 16, whole=whole):
+        expected = oracle_movements(df)
         mv = rt.kpi.mrr_movements(df, **KEYS)
-        shuffled = df.iloc[rng.permutation(len(df))].reset_index(drop=True)
-        pd.testing.assert_frame_equal(rt.kpi.mrr_movements(shuffled, **KEYS), mv, check_exact=True)
+        assert_movements_match(mv, expected, exact=whole)
+        for name, reordered in orderings(rng, df).items():
+            got = rt.kpi.mrr_movements(reordered, **KEYS)
+            assert_movements_match(got, expected, exact=whole)
+            if whole:
+                pd.testing.assert_frame_equal(got, mv, check_exact=True)
+            for which in ("nrr", "grr"):
+                assert_series_close(
+                    getattr(rt.kpi, which)(reordered, **KEYS, months=2),
+                    oracle_retention(df, 2, which),
+                )
+            pd.testing.assert_frame_equal(
+                rt.kpi.cohort_retention(reordered, **KEYS, kind="revenue"),
+                oracle_cohorts(df, "revenue"),
+                check_exact=False,
+                rtol=RTOL,
+                atol=0.0,
+            )
         # one row per (account, month) with the summed amount gives the same movements
         summed = df.groupby([ACCOUNT, PERIOD], as_index=False, sort=False)[MRR].sum()
-        pd.testing.assert_frame_equal(rt.kpi.mrr_movements(summed, **KEYS), mv, check_exact=True)
+        assert_movements_match(rt.kpi.mrr_movements(summed, **KEYS), expected, exact=whole)
 
 
 _small_rows = st.lists(
@@ -525,8 +557,10 @@ _small_rows = st.lists(
 
 
 @settings(max_examples=150, deadline=None, database=None, derandomize=True)
-@given(rows=_small_rows, kind=st.sampled_from(["integer", "text", "period"]))
-def test_small_tables_match_oracle_everywhere(rows, kind):
+@given(rows=_small_rows, kind=st.sampled_from(["integer", "text", "period"]), grouped=st.booleans())
+def test_small_tables_match_oracle_everywhere(rows, kind, grouped):
+    if grouped:  # rows of an account together, months in any order
+        rows = sorted(rows, key=lambda row: row[0])
     accounts = [f"a{a}" for a, _, _ in rows]
     offsets = np.array([t for _, t, _ in rows], dtype=np.int64)
     if kind == "integer":
@@ -576,9 +610,7 @@ def test_churn_is_nan_in_the_first_month_and_default_kind_is_logo():
         for kind in CHURN_KINDS:
             assert np.isnan(rt.kpi.churn_rate(mv, kind).iloc[0])
         pd.testing.assert_series_equal(rt.kpi.churn_rate(mv), rt.kpi.churn_rate(mv, "logo"))
-        pd.testing.assert_series_equal(
-            rt.kpi.retention_rate(mv), rt.kpi.retention_rate(mv, "logo")
-        )
+        pd.testing.assert_series_equal(rt.kpi.retention_rate(mv), rt.kpi.retention_rate(mv, "logo"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -794,8 +826,11 @@ def big_table(seed: int, n_accounts: int = 30_000, n_months: int = 24) -> pd.Dat
     )
 
 
-def test_thread_count_never_changes_movements():
+@pytest.mark.parametrize("grouped", [False, True], ids=["shuffled", "grouped"])
+def test_thread_count_never_changes_movements(grouped):
     df = big_table(1000)
+    if grouped:
+        df = df.sort_values(ACCOUNT, kind="stable").reset_index(drop=True)
     one = rt.kpi.mrr_movements(df, **KEYS, n_threads=1)
     two = rt.kpi.mrr_movements(df, **KEYS, n_threads=2)
     default = rt.kpi.mrr_movements(df, **KEYS)
