@@ -55,7 +55,7 @@ COUNT_COLUMNS = [
 # Data
 
 
-def make_data(n_accounts: int, n_months: int, seed: int = 2024) -> tuple[pd.DataFrame, pl.DataFrame]:
+def make_data(n_accounts: int, n_months: int, seed: int = 2024) -> pd.DataFrame:
     """A long MRR table with one row per account and month (MRR 0 where the account does not pay).
 
     Accounts start on a whole-number plan (a few at .99 or .50 prices), some only after the first
@@ -97,16 +97,45 @@ def make_data(n_accounts: int, n_months: int, seed: int = 2024) -> tuple[pd.Data
     month = np.repeat(ordinals, n_accounts)
     amount = mrr.T.ravel()
 
-    df = pd.DataFrame(
+    return long_frame(account, month, amount)
+
+
+def long_frame(account: np.ndarray, month: np.ndarray, amount: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             ACCOUNT: account,
             PERIOD: pd.PeriodIndex.from_ordinals(month, freq="M"),
             MRR: amount,
         }
     )
-    month_start = month.astype("datetime64[M]").astype("datetime64[D]")
-    pl_df = pl.DataFrame({ACCOUNT: account, PERIOD: month_start, MRR: amount})
-    return df, pl_df
+
+
+def to_polars(df: pd.DataFrame) -> pl.DataFrame:
+    """The same table in polars, months as pl.Date (first day of the month)."""
+    month_start = df[PERIOD].array.asi8.astype("datetime64[M]").astype("datetime64[D]")
+    return pl.DataFrame(
+        {ACCOUNT: df[ACCOUNT].to_numpy(), PERIOD: month_start, MRR: df[MRR].to_numpy()}
+    )
+
+
+def make_messy(df: pd.DataFrame, seed: int = 7) -> pd.DataFrame:
+    """``df`` with 5 % of rows dropped (missing months count as MRR 0), 5 % split into two line
+    items, and the rows shuffled: the paths the benchmark data does not exercise."""
+    rng = np.random.default_rng(seed)
+    account = df[ACCOUNT].to_numpy()
+    month = df[PERIOD].array.asi8
+    amount = df[MRR].to_numpy()
+    keep = rng.random(len(df)) >= 0.05
+    account, month, amount = account[keep], month[keep], amount[keep]
+    split = np.flatnonzero(rng.random(len(amount)) < 0.05)
+    part = np.floor(amount[split] * rng.random(len(split)))
+    amount = amount.copy()
+    amount[split] -= part
+    account = np.concatenate([account, account[split]])
+    month = np.concatenate([month, month[split]])
+    amount = np.concatenate([amount, part])
+    order = rng.permutation(len(amount))
+    return long_frame(account[order], month[order], amount[order])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -337,6 +366,7 @@ def check_all(df: pd.DataFrame, pl_df: pl.DataFrame) -> pd.DataFrame:
         - mv["contraction"] - mv["churned"]
     )  # fmt: skip
     np.testing.assert_allclose(bridge, mv["ending_mrr"], rtol=1e-12)
+    np.testing.assert_array_equal(mv["starting_mrr"].iloc[1:], mv["ending_mrr"].iloc[:-1])
     assert len(nrr) == len(mv) - LAG and nrr.notna().all(), "nrr should cover every later month"
 
     check_movements(mv, pandas_movements(df), "pandas movements")
@@ -409,11 +439,18 @@ def main() -> None:
 
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores ({affinity} usable)")
-    print(f"python {platform.python_version()}, retain {rt.__version__}, pandas {pd.__version__}, "
-          f"numpy {np.__version__}, polars {pl.__version__} ({pl.thread_pool_size()} threads)")  # fmt: skip
+    versions = [
+        f"python {platform.python_version()}",
+        f"retain {rt.__version__}",
+        f"pandas {pd.__version__}",
+        f"numpy {np.__version__}",
+        f"polars {pl.__version__} ({pl.thread_pool_size()} threads)",
+    ]
+    print(", ".join(versions))
 
     t0 = time.perf_counter()
-    df, pl_df = make_data(args.accounts, args.months)
+    df = make_data(args.accounts, args.months)
+    pl_df = to_polars(df)
     print(
         f"data: {len(df):,} rows = {args.accounts:,} accounts x {args.months} months "
         f"({(df[MRR] == 0).mean():.0%} rows with mrr 0), made in {time.perf_counter() - t0:.1f} s"
@@ -421,12 +458,18 @@ def main() -> None:
 
     t0 = time.perf_counter()
     mv = check_all(df, pl_df)
+    # Missing rows, line items and shuffled rows, on a slice small enough to check quickly.
+    messy = make_messy(df[df[ACCOUNT].isin(df[ACCOUNT].unique()[:5_000])])
+    check_all(messy, to_polars(messy))
     print(
-        f"check: pandas and polars equal retain (14 movement columns, nrr, grr) "
-        f"in {time.perf_counter() - t0:.1f} s"
+        f"check: pandas and polars equal retain (14 movement columns, nrr, grr), on the data "
+        f"and on a messy slice of it, in {time.perf_counter() - t0:.1f} s"
     )
-    print(f"       ending MRR {mv['ending_mrr'].iloc[-1]:,.2f}, "
-          f"{mv['ending_accounts'].iloc[-1]:,} paying accounts in the last month")  # fmt: skip
+    last = mv.iloc[-1]
+    print(
+        f"       last month: ending MRR {last['ending_mrr']:,.2f}, "
+        f"{int(last['ending_accounts']):,} paying accounts"
+    )
 
     tasks = [
         ("movements", retain_movements, pandas_movements, polars_movements),
