@@ -155,7 +155,9 @@ def retain_grr(df: pd.DataFrame) -> pd.Series:
 
 
 def retain_both(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
-    return retain_movements(df), retain_nrr(df)
+    # Build the table once for both, as pandas and polars build their matrix / grid once.
+    table = rt.MrrTable(df, account=ACCOUNT, period=PERIOD, mrr=MRR)
+    return rt.kpi.mrr_movements(table), rt.kpi.nrr(table, months=LAG)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -477,29 +479,36 @@ def main() -> None:
         ("grr", retain_grr, pandas_grr, polars_grr),
         ("movements+nrr", retain_both, pandas_both, polars_both),
     ]
-    rows = []
-    for name, r_fn, p_fn, q_fn in tasks:
-        r = best_time(r_fn, df, args.repeat)
-        p = best_time(p_fn, df, args.repeat)
-        q = best_time(q_fn, pl_df, args.repeat)
-        rows.append((name, r, p, q))
+    # Row order changes every library's cost: month-major is how monthly snapshots arrive, and
+    # sorting by account is what an export from a billing system often does.
+    by_account = df.sort_values([ACCOUNT, PERIOD], ignore_index=True)
+    orders = [
+        ("rows month-major (as generated)", df, pl_df),
+        ("rows sorted by account", by_account, to_polars(by_account)),
+    ]
+    for label, frame, pl_frame in orders:
+        rows = []
+        for name, r_fn, p_fn, q_fn in tasks:
+            r = best_time(r_fn, frame, args.repeat)
+            p = best_time(p_fn, frame, args.repeat)
+            q = best_time(q_fn, pl_frame, args.repeat)
+            rows.append((name, r, p, q))
 
-    print()
-    print(f"best of {args.repeat}, seconds, end to end from the DataFrame")
-    header = f"{'task':<15}{'retain':>9}{'pandas':>9}{'polars':>9}{'pandas/retain':>15}"
-    print(header + f"{'polars/retain':>15}")
-    print("-" * (len(header) + 15))
-    for name, r, p, q in rows:
-        print(f"{name:<15}{r:>9.3f}{p:>9.3f}{q:>9.3f}{p / r:>14.1f}x{q / r:>14.1f}x")
+        print()
+        print(f"{label}: best of {args.repeat}, seconds, end to end from the DataFrame")
+        header = f"{'task':<15}{'retain':>9}{'pandas':>9}{'polars':>9}{'pandas/retain':>15}"
+        print(header + f"{'polars/retain':>15}")
+        print("-" * (len(header) + 15))
+        for name, r, p, q in rows:
+            print(f"{name:<15}{r:>9.3f}{p:>9.3f}{q:>9.3f}{p / r:>14.1f}x{q / r:>14.1f}x")
 
-    ratios = {name: p / r for name, r, p, _ in rows}
-    worst = min(ratios, key=ratios.get)
-    met = all(x >= TARGET for x in ratios.values())
-    print()
-    print(
-        f"Target: >= {TARGET:.0f}x faster than pandas end to end (issue #2): "
-        f"{'MET' if met else 'NOT MET'} (lowest pandas/retain {ratios[worst]:.1f}x, {worst})"
-    )
+        ratios = {name: p / r for name, r, p, _ in rows}
+        worst = min(ratios, key=ratios.get)
+        met = all(x >= TARGET for x in ratios.values())
+        print(
+            f"Target: >= {TARGET:.0f}x faster than pandas end to end (issue #2): "
+            f"{'MET' if met else 'NOT MET'} (lowest pandas/retain {ratios[worst]:.1f}x, {worst})"
+        )
 
     print()
     print("retain breakdown (best of each, seconds):")

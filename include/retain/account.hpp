@@ -65,6 +65,8 @@ class MrrTable {
     std::size_t n_entries() const noexcept { return months_.size(); }
 
   private:
+    void scatter_by_account(std::span<const std::int64_t> account,
+                            std::span<const std::int64_t> month, std::span<const double> mrr);
     void sum_line_items();
 
     std::vector<std::size_t> offsets_;  // account a owns entries [offsets_[a], offsets_[a + 1])
@@ -73,6 +75,27 @@ class MrrTable {
     Month first_month_ = 0;
     std::int32_t n_months_ = 0;
 };
+
+namespace detail {
+
+// What one block of rows tells about the table: the first invalid row, the month range, and
+// whether its account codes never decrease.
+struct RowScan {
+    std::size_t bad = std::numeric_limits<std::size_t>::max();
+    std::int64_t lo = std::numeric_limits<std::int64_t>::max();
+    std::int64_t hi = std::numeric_limits<std::int64_t>::min();
+    bool grouped = true;
+    std::int64_t first_code = 0, last_code = 0;
+};
+
+inline constexpr std::size_t row_block = std::size_t{1} << 16;
+
+inline bool valid_row(std::int64_t code, std::size_t n_accounts, double mrr) {
+    return code >= 0 && static_cast<std::size_t>(code) < n_accounts && mrr >= 0.0 &&
+           !std::isinf(mrr);
+}
+
+}  // namespace detail
 
 inline MrrTable::MrrTable(std::span<const std::int64_t> account, std::size_t n_accounts,
                           std::span<const std::int64_t> month, std::span<const double> mrr,
@@ -84,35 +107,51 @@ inline MrrTable::MrrTable(std::span<const std::int64_t> account, std::size_t n_a
             << columns.period << "' " << month.size() << ", '" << columns.mrr << "' " << mrr.size();
         throw InputError(msg.str());
     }
-    // Pass 1: validate every row, count rows per account, and notice whether the rows already
-    // come grouped by account in code order (codes from IdIndex are, for a table sorted by
-    // account).
     offsets_.assign(n_accounts + 1, 0);
+    if (n == 0) return;
+
+    // Pass 1, over blocks of rows in parallel: validate, find the month range, and notice whether
+    // rows come grouped by account in code order (codes from IdIndex are, for a table sorted by
+    // account). The lowest invalid row is reported, whatever the thread count.
+    std::vector<detail::RowScan> scans((n + detail::row_block - 1) / detail::row_block);
+    detail::for_each_block(n, detail::row_block, 0,
+                           [&](std::size_t b, std::size_t begin, std::size_t end) {
+                               detail::RowScan s;
+                               s.first_code = account[begin];
+                               std::int64_t previous = account[begin];
+                               for (std::size_t i = begin; i < end; ++i) {
+                                   if (!detail::valid_row(account[i], n_accounts, mrr[i])) {
+                                       s.bad = i;
+                                       break;
+                                   }
+                                   s.grouped = s.grouped && account[i] >= previous;
+                                   previous = account[i];
+                                   s.lo = std::min(s.lo, month[i]);
+                                   s.hi = std::max(s.hi, month[i]);
+                               }
+                               s.last_code = previous;
+                               scans[b] = s;
+                           });
     std::int64_t lo = std::numeric_limits<std::int64_t>::max();
     std::int64_t hi = std::numeric_limits<std::int64_t>::min();
     bool grouped = true;
-    std::int64_t previous = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        const std::int64_t a = account[i];
-        if (a < 0 || static_cast<std::size_t>(a) >= n_accounts) {
-            throw InputError::at(columns.account, i,
-                                 a < 0 ? std::string("missing account id")
-                                       : "account code " + std::to_string(a) + " is not below " +
-                                             std::to_string(n_accounts));
-        }
-        const double v = mrr[i];
-        if (!(v >= 0.0) || std::isinf(v)) {
+    for (std::size_t b = 0; b < scans.size(); ++b) {
+        const auto& s = scans[b];
+        if (s.bad != std::numeric_limits<std::size_t>::max()) {
+            const std::size_t i = s.bad;
+            if (account[i] < 0) throw InputError::at(columns.account, i, "missing account id");
+            if (static_cast<std::size_t>(account[i]) >= n_accounts)
+                throw InputError::at(columns.account, i,
+                                     "account code " + std::to_string(account[i]) +
+                                         " is not below " + std::to_string(n_accounts));
             std::ostringstream what;
-            what << "MRR must be a finite number >= 0, got " << v;
+            what << "MRR must be a finite number >= 0, got " << mrr[i];
             throw InputError::at(columns.mrr, i, what.str());
         }
-        ++offsets_[static_cast<std::size_t>(a) + 1];
-        grouped = grouped && a >= previous;
-        previous = a;
-        lo = std::min(lo, month[i]);
-        hi = std::max(hi, month[i]);
+        lo = std::min(lo, s.lo);
+        hi = std::max(hi, s.hi);
+        grouped = grouped && s.grouped && (b == 0 || s.first_code >= scans[b - 1].last_code);
     }
-    if (n == 0) return;
     if (hi - lo >= max_span_months || lo < -max_span_months * 100 || hi > max_span_months * 100) {
         std::ostringstream what;
         what << "periods span month numbers " << lo << " to " << hi << "; at most "
@@ -123,23 +162,63 @@ inline MrrTable::MrrTable(std::span<const std::int64_t> account, std::size_t n_a
     first_month_ = static_cast<Month>(lo);
     n_months_ = static_cast<std::int32_t>(hi - lo + 1);
 
-    // Pass 2: per-account runs (a counting sort by account). Grouped rows are already in place.
-    std::partial_sum(offsets_.begin(), offsets_.end(), offsets_.begin());
+    // Pass 2: per-account runs. Grouped rows are already in place: account a's run starts at its
+    // first row. Otherwise a counting sort by account.
     months_.resize(n);
     amounts_.resize(n);
     if (grouped) {
-        std::transform(month.begin(), month.end(), months_.begin(),
-                       [](std::int64_t m) { return static_cast<Month>(m); });
-        std::copy(mrr.begin(), mrr.end(), amounts_.begin());
-    } else {
-        std::vector<std::size_t> cursor(offsets_.begin(), offsets_.end() - 1);
+        // offsets_[c] for every code c in (previous code, this code] is the row where the run of
+        // this code starts; codes without rows get empty runs.
+        std::int64_t previous = -1;
         for (std::size_t i = 0; i < n; ++i) {
-            const std::size_t pos = cursor[static_cast<std::size_t>(account[i])]++;
-            months_[pos] = static_cast<Month>(month[i]);
-            amounts_[pos] = mrr[i];
+            if (account[i] == previous) continue;
+            for (std::int64_t c = previous + 1; c <= account[i]; ++c)
+                offsets_[static_cast<std::size_t>(c)] = i;
+            previous = account[i];
         }
+        for (auto c = static_cast<std::size_t>(previous + 1); c <= n_accounts; ++c) offsets_[c] = n;
+        detail::for_each_block(n, detail::row_block, 0,
+                               [&](std::size_t, std::size_t begin, std::size_t end) {
+                                   for (std::size_t i = begin; i < end; ++i) {
+                                       months_[i] = static_cast<Month>(month[i]);
+                                       amounts_[i] = mrr[i];
+                                   }
+                               });
+    } else {
+        for (std::size_t i = 0; i < n; ++i) ++offsets_[static_cast<std::size_t>(account[i]) + 1];
+        std::partial_sum(offsets_.begin(), offsets_.end(), offsets_.begin());
+        scatter_by_account(account, month, mrr);
     }
     sum_line_items();
+}
+
+// Moves every row to its account's run, rows of one account keeping their input order. Each
+// thread owns a range of accounts (cut at equal row counts) and scans all rows for its own: the
+// reads repeat, the scattered writes are shared out. Positions do not depend on the cut.
+inline void MrrTable::scatter_by_account(std::span<const std::int64_t> account,
+                                         std::span<const std::int64_t> month,
+                                         std::span<const double> mrr) {
+    const std::size_t n = account.size(), n_acc = n_accounts();
+    const unsigned parts = std::min<unsigned>(detail::resolve_threads(0), 8);
+    std::vector<std::size_t> cut(parts + 1, n_acc);
+    cut[0] = 0;
+    for (unsigned t = 1; t < parts; ++t) {
+        const auto target = offsets_.begin() + static_cast<std::ptrdiff_t>(1);
+        cut[t] = static_cast<std::size_t>(std::lower_bound(target, offsets_.end(), n * t / parts) -
+                                          target);
+    }
+    std::vector<std::size_t> cursor(offsets_.begin(), offsets_.end() - 1);
+    detail::for_each_block(parts, 1, static_cast<int>(parts),
+                           [&](std::size_t t, std::size_t, std::size_t) {
+                               const std::size_t a_lo = cut[t], a_hi = cut[t + 1];
+                               for (std::size_t i = 0; i < n; ++i) {
+                                   const auto a = static_cast<std::size_t>(account[i]);
+                                   if (a < a_lo || a >= a_hi) continue;
+                                   const std::size_t pos = cursor[a]++;
+                                   months_[pos] = static_cast<Month>(month[i]);
+                                   amounts_[pos] = mrr[i];
+                               }
+                           });
 }
 
 // Sorts each account's run by month (stable, so line items add up in input order), sums entries of

@@ -2,6 +2,7 @@
 // Interning of account (or user) ids into dense codes 0..n-1, so that every formula indexes plain
 // arrays instead of hashing ids in its inner loop. Ids may be integers or strings.
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -49,6 +50,8 @@ class IdIndex {
 
     /// Interns every key, writing each row's code to `codes` (same length).
     void intern(std::span<const key_type> keys, std::span<std::int64_t> codes) {
+        if constexpr (std::is_same_v<Id, std::int64_t>)
+            if (intern_dense(keys, codes)) return;
         // Tables usually list an account's rows together: reuse the previous row's code.
         bool have_last = false;
         key_type last{};
@@ -71,6 +74,26 @@ class IdIndex {
     }
 
   private:
+    // Integer ids usually fill a compact range (1..n, or an offset of it). Then a table indexed by
+    // id - min replaces hashing for every row, and only the distinct ids go through the hash.
+    // Returns false (doing nothing) when the range is too wide for that to pay.
+    bool intern_dense(std::span<const std::int64_t> keys, std::span<std::int64_t> codes) {
+        if (keys.empty()) return true;
+        const auto [lo_it, hi_it] = std::minmax_element(keys.begin(), keys.end());
+        const std::int64_t lo = *lo_it, hi = *hi_it;
+        // Unsigned difference: hi - lo may not fit an int64.
+        const std::uint64_t range = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo);
+        if (range >= 4 * keys.size() + 4096 || range >= (std::uint64_t{1} << 28)) return false;
+        std::vector<std::int64_t> code_of(range + 1, -1);
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+            std::int64_t& c =
+                code_of[static_cast<std::uint64_t>(keys[i]) - static_cast<std::uint64_t>(lo)];
+            if (c < 0) c = intern(keys[i]);
+            codes[i] = c;
+        }
+        return true;
+    }
+
     std::size_t mask() const noexcept { return slots_.size() - 1; }
     std::size_t slot_of(key_type key) const noexcept { return detail::hash_id(key) & mask(); }
 

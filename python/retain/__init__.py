@@ -15,7 +15,8 @@ except ImportError as exc:  # pragma: no cover - only without a build
         "package from a checkout with `pip install .` (or run `./dev test`, see README.md)."
     ) from exc
 
-from . import datasets, kpi
+from . import account, datasets, kpi
+from .account import MrrTable
 from .errors import ColumnError, ConfigError, InputError, RetainError
 
 __version__ = _core.__version__
@@ -24,8 +25,10 @@ __all__ = [
     "ColumnError",
     "ConfigError",
     "InputError",
+    "MrrTable",
     "RetainError",
     "__version__",
+    "account",
     "datasets",
     "kpi",
 ]

@@ -1,9 +1,11 @@
 """Revenue KPIs with pandas in and out: MRR movements, churn and retention, NRR/GRR, cohorts,
 unit economics and NPS.
 
-Every function that reads the long MRR table takes the column names as keywords (``account=``,
-``period=``, ``mrr=``). Rows of the same account and period are line items and are summed;
-periods may be ``Period[M]``, datetime64 (floored to the month), integer month numbers or
+Every function that reads the long MRR table takes the DataFrame with its column names as
+keywords (``account=``, ``period=``, ``mrr=``), or a :class:`retain.MrrTable` built from it once
+(faster when several KPIs are computed from the same data). Rows of the same account and period
+are line items and are summed; periods may be ``Period[M]``, datetime64 (floored to the month),
+integer month numbers or
 'YYYY-MM' text, and results are labelled with periods of the same kind ('YYYY-MM' text gives
 ``Period[M]``). Months between the first and last period of the data with no row for an account
 count as MRR 0 for it.
@@ -17,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core, _frames
+from .account import MrrTable, as_mrr_table
 from .errors import InputError
 
 __all__ = [
@@ -38,7 +41,7 @@ __all__ = [
 
 
 def mrr_movements(
-    df: pd.DataFrame,
+    df: pd.DataFrame | MrrTable,
     account: Any = "account_id",
     period: Any = "period",
     mrr: Any = "mrr",
@@ -68,10 +71,10 @@ def mrr_movements(
 
     >>> mv = rt.kpi.mrr_movements(df, account="account_id", period="month", mrr="mrr")
     """
-    table, kind = _frames.mrr_table(df, account, period, mrr)
-    first, columns = _core.kpi.mrr_movements(table, _threads(n_threads))
+    table = as_mrr_table(df, account, period, mrr)
+    first, columns = _core.kpi.mrr_movements(table._core, _threads(n_threads))
     n = len(columns["ending_mrr"])
-    return pd.DataFrame(columns, index=kind.range(first, n))
+    return pd.DataFrame(columns, index=table._kind.range(first, n))
 
 
 def churn_rate(mv: pd.DataFrame, kind: str = "logo") -> pd.Series:
@@ -111,7 +114,7 @@ def arpa(mv: pd.DataFrame) -> pd.Series:
 
 
 def nrr(
-    df: pd.DataFrame,
+    df: pd.DataFrame | MrrTable,
     account: Any = "account_id",
     period: Any = "period",
     mrr: Any = "mrr",
@@ -128,7 +131,7 @@ def nrr(
 
 
 def grr(
-    df: pd.DataFrame,
+    df: pd.DataFrame | MrrTable,
     account: Any = "account_id",
     period: Any = "period",
     mrr: Any = "mrr",
@@ -140,7 +143,7 @@ def grr(
 
 
 def cohort_retention(
-    df: pd.DataFrame,
+    df: pd.DataFrame | MrrTable,
     account: Any = "account_id",
     period: Any = "period",
     mrr: Any = "mrr",
@@ -154,11 +157,11 @@ def cohort_retention(
     account counts again); ``kind="revenue"``: the cohort's MRR at that age over its MRR at age 0
     (it may exceed 1). NaN beyond the data's last period.
     """
-    table, period_kind = _frames.mrr_table(df, account, period, mrr)
-    cohorts, _sizes, values = _core.kpi.cohort_retention(table, kind)
+    table = as_mrr_table(df, account, period, mrr)
+    cohorts, _sizes, values = _core.kpi.cohort_retention(table._core, kind)
     return pd.DataFrame(
         values,
-        index=period_kind.labels(cohorts, name="cohort"),
+        index=table._kind.labels(cohorts, name="cohort"),
         columns=pd.RangeIndex(values.shape[1], name="age"),
     )
 
@@ -222,9 +225,9 @@ def nps(scores: Any) -> NpsResult:
 def _retention(which: str, df, account, period, mrr, months) -> pd.Series:
     if isinstance(months, bool) or not isinstance(months, (int, np.integer)):
         raise InputError(f"months: must be a whole number of months, got {months!r}")
-    table, kind = _frames.mrr_table(df, account, period, mrr)
-    first, values = getattr(_core.kpi, which)(table, int(months))
-    return pd.Series(values, index=kind.range(first, len(values)), name=which)
+    table = as_mrr_table(df, account, period, mrr)
+    first, values = getattr(_core.kpi, which)(table._core, int(months))
+    return pd.Series(values, index=table._kind.range(first, len(values)), name=which)
 
 
 def _threads(n_threads: int | None) -> int:

@@ -36,15 +36,15 @@ void register_account(py::module_& m) {
         "intern_int64",
         [](const array_in<std::int64_t>& ids) {
             const auto keys = as_span(ids, "ids");
-            std::vector<std::int64_t> codes(keys.size());
+            // Codes go straight into the numpy array handed back: no second buffer, no zeroing.
+            py::array_t<std::int64_t> codes(static_cast<py::ssize_t>(keys.size()));
             IdIndex<std::int64_t> index;
             {
-                py::gil_scoped_release release;  // pure C++ over the caller's buffer
-                index.intern(keys, codes);
+                py::gil_scoped_release release;  // pure C++ over buffers this call holds
+                index.intern(keys, std::span<std::int64_t>(codes.mutable_data(), keys.size()));
             }
             return py::make_tuple(
-                to_numpy(std::move(codes)),
-                to_numpy(std::vector<std::int64_t>(index.ids().begin(), index.ids().end())));
+                codes, to_numpy(std::vector<std::int64_t>(index.ids().begin(), index.ids().end())));
         },
         py::arg("ids"),
         "Dense codes for integer ids in order of first appearance, and the distinct ids.");
