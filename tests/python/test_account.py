@@ -280,3 +280,51 @@ def test_versions_agree():
     from importlib.metadata import version
 
     assert version("retain") == rt.__version__
+
+
+# ---------------------------------------------------------------------------------------------
+# rt.MrrTable: built once, accepted by every revenue KPI in place of the DataFrame
+
+
+def test_prepared_table_gives_the_same_results_as_the_dataframe():
+    data = rt.datasets.synthetic_saas(accounts=800, months=18, seed=5).mrr
+    cols = {"account": "account_id", "period": "month", "mrr": "mrr"}
+    table = rt.MrrTable(data, **cols)
+    pd.testing.assert_frame_equal(rt.kpi.mrr_movements(table), rt.kpi.mrr_movements(data, **cols))
+    for months in (1, 12):
+        pd.testing.assert_series_equal(
+            rt.kpi.nrr(table, months=months), rt.kpi.nrr(data, **cols, months=months)
+        )
+        pd.testing.assert_series_equal(
+            rt.kpi.grr(table, months=months), rt.kpi.grr(data, **cols, months=months)
+        )
+    for kind in ("logo", "revenue"):
+        pd.testing.assert_frame_equal(
+            rt.kpi.cohort_retention(table, kind=kind),
+            rt.kpi.cohort_retention(data, **cols, kind=kind),
+        )
+
+
+def test_prepared_table_describes_itself():
+    # a pays Jan and Mar (two line items in Mar), b pays only Feb, c never pays.
+    df = pd.DataFrame(
+        {
+            "account_id": ["a", "a", "a", "b", "c"],
+            "period": ["2024-01", "2024-03", "2024-03", "2024-02", "2024-02"],
+            "mrr": [10.0, 5.0, 5.0, 7.0, 0.0],
+        }
+    )
+    table = rt.MrrTable(df)
+    assert table.n_accounts == 3
+    assert len(table) == 3  # a-Jan, a-Mar (summed), b-Feb
+    assert list(table.periods.astype(str)) == ["2024-01", "2024-02", "2024-03"]
+    assert (
+        repr(table) == "MrrTable(3 accounts, 3 months, 2024-01 to 2024-03, 3 paying account-months)"
+    )
+
+
+def test_prepared_table_validates_on_construction():
+    with pytest.raises(rt.InputError, match=r"column 'mrr', row 1"):
+        rt.MrrTable(long_table([0, 1, 1], mrr=[1.0, -1.0, 1.0]))
+    with pytest.raises(rt.ColumnError, match="no column 'month'"):
+        rt.MrrTable(long_table([0, 1, 1]), period="month")
