@@ -86,6 +86,7 @@ struct RowScan {
     std::int64_t hi = std::numeric_limits<std::int64_t>::min();
     bool grouped = true;
     std::int64_t first_code = 0, last_code = 0;
+    std::size_t paying = 0;  // rows with MRR > 0
 };
 
 inline constexpr std::size_t row_block = std::size_t{1} << 16;
@@ -126,6 +127,7 @@ inline MrrTable::MrrTable(std::span<const std::int64_t> account, std::size_t n_a
                                    }
                                    s.grouped = s.grouped && account[i] >= previous;
                                    previous = account[i];
+                                   s.paying += mrr[i] > 0.0;
                                    s.lo = std::min(s.lo, month[i]);
                                    s.hi = std::max(s.hi, month[i]);
                                }
@@ -162,37 +164,47 @@ inline MrrTable::MrrTable(std::span<const std::int64_t> account, std::size_t n_a
     first_month_ = static_cast<Month>(lo);
     n_months_ = static_cast<std::int32_t>(hi - lo + 1);
 
-    // Pass 2: per-account runs. Grouped rows are already in place: account a's run starts at its
-    // first row. Otherwise a counting sort by account.
-    months_.resize(n);
-    amounts_.resize(n);
+    // Pass 2: per-account runs of the paying rows. A row with MRR 0 adds no revenue: it widens
+    // the span (above) but is not stored, which saves memory and time on tables that list
+    // non-paying months explicitly.
+    std::size_t paying = 0;
+    for (const auto& sc : scans) paying += sc.paying;
+    months_.resize(paying);
+    amounts_.resize(paying);
     if (grouped) {
-        // offsets_[c] for every code c in (previous code, this code] is the row where the run of
-        // this code starts; codes without rows get empty runs.
-        std::int64_t previous = -1;
-        for (std::size_t i = 0; i < n; ++i) {
-            if (account[i] == previous) continue;
-            for (std::int64_t c = previous + 1; c <= account[i]; ++c)
-                offsets_[static_cast<std::size_t>(c)] = i;
-            previous = account[i];
-        }
-        for (auto c = static_cast<std::size_t>(previous + 1); c <= n_accounts; ++c) offsets_[c] = n;
+        // Rows are in place but for the zeros: each block copies its paying rows from the slot its
+        // predecessors end at, and a row that starts code c starts the runs of the codes since
+        // the previous row's (codes without paying rows get empty runs).
+        std::vector<std::size_t> start(scans.size(), 0);
+        for (std::size_t b = 1; b < scans.size(); ++b)
+            start[b] = start[b - 1] + scans[b - 1].paying;
         detail::for_each_block(n, detail::row_block, 0,
-                               [&](std::size_t, std::size_t begin, std::size_t end) {
+                               [&](std::size_t b, std::size_t begin, std::size_t end) {
+                                   std::size_t write = start[b];
+                                   std::int64_t previous = begin == 0 ? -1 : account[begin - 1];
                                    for (std::size_t i = begin; i < end; ++i) {
-                                       months_[i] = static_cast<Month>(month[i]);
-                                       amounts_[i] = mrr[i];
+                                       for (std::int64_t c = previous + 1; c <= account[i]; ++c)
+                                           offsets_[static_cast<std::size_t>(c)] = write;
+                                       previous = account[i];
+                                       if (mrr[i] > 0.0) {
+                                           months_[write] = static_cast<Month>(month[i]);
+                                           amounts_[write] = mrr[i];
+                                           ++write;
+                                       }
                                    }
                                });
+        for (auto c = static_cast<std::size_t>(account[n - 1] + 1); c <= n_accounts; ++c)
+            offsets_[c] = paying;
     } else {
-        for (std::size_t i = 0; i < n; ++i) ++offsets_[static_cast<std::size_t>(account[i]) + 1];
+        for (std::size_t i = 0; i < n; ++i)
+            offsets_[static_cast<std::size_t>(account[i]) + 1] += mrr[i] > 0.0;
         std::partial_sum(offsets_.begin(), offsets_.end(), offsets_.begin());
         scatter_by_account(account, month, mrr);
     }
     sum_line_items();
 }
 
-// Moves every row to its account's run, rows of one account keeping their input order. Each
+// Moves every paying row to its account's run, rows of one account keeping their input order. Each
 // thread owns a range of accounts (cut at equal row counts) and scans all rows for its own: the
 // reads repeat, the scattered writes are shared out. Positions do not depend on the cut.
 inline void MrrTable::scatter_by_account(std::span<const std::int64_t> account,
@@ -204,8 +216,8 @@ inline void MrrTable::scatter_by_account(std::span<const std::int64_t> account,
     cut[0] = 0;
     for (unsigned t = 1; t < parts; ++t) {
         const auto target = offsets_.begin() + static_cast<std::ptrdiff_t>(1);
-        cut[t] = static_cast<std::size_t>(std::lower_bound(target, offsets_.end(), n * t / parts) -
-                                          target);
+        cut[t] = static_cast<std::size_t>(
+            std::lower_bound(target, offsets_.end(), offsets_.back() * t / parts) - target);
     }
     std::vector<std::size_t> cursor(offsets_.begin(), offsets_.end() - 1);
     detail::for_each_block(parts, 1, static_cast<int>(parts),
@@ -213,7 +225,7 @@ inline void MrrTable::scatter_by_account(std::span<const std::int64_t> account,
                                const std::size_t a_lo = cut[t], a_hi = cut[t + 1];
                                for (std::size_t i = 0; i < n; ++i) {
                                    const auto a = static_cast<std::size_t>(account[i]);
-                                   if (a < a_lo || a >= a_hi) continue;
+                                   if (a < a_lo || a >= a_hi || !(mrr[i] > 0.0)) continue;
                                    const std::size_t pos = cursor[a]++;
                                    months_[pos] = static_cast<Month>(month[i]);
                                    amounts_[pos] = mrr[i];

@@ -70,10 +70,6 @@ MrrMovements movements_from(const py::dict& columns) {
     return mv;
 }
 
-py::tuple series_to_tuple(kpi::PeriodSeries&& s) {
-    return py::make_tuple(s.first_month, to_numpy(std::move(s.values)));
-}
-
 }  // namespace
 
 void register_kpi(py::module_& root) {
@@ -114,28 +110,22 @@ void register_kpi(py::module_& root) {
         [](const py::dict& columns) { return to_numpy(kpi::arpa(movements_from(columns))); },
         py::arg("columns"));
 
-    m.def(
-        "nrr",
-        [](const MrrTable& table, int months) {
-            kpi::PeriodSeries s;
-            {
-                py::gil_scoped_release release;  // reads only the C++ table
-                s = kpi::nrr(table, months);
-            }
-            return series_to_tuple(std::move(s));
-        },
-        py::arg("table"), py::arg("months"));
-    m.def(
-        "grr",
-        [](const MrrTable& table, int months) {
-            kpi::PeriodSeries s;
-            {
-                py::gil_scoped_release release;  // reads only the C++ table
-                s = kpi::grr(table, months);
-            }
-            return series_to_tuple(std::move(s));
-        },
-        py::arg("table"), py::arg("months"));
+    // NRR and GRR: one value per month that has a month `months` before it.
+    auto retention = [&m](const char* name, kpi::PeriodSeries (*fn)(const MrrTable&, int)) {
+        m.def(
+            name,
+            [fn](const MrrTable& table, int months) {
+                kpi::PeriodSeries s;
+                {
+                    py::gil_scoped_release release;  // reads only the C++ table
+                    s = fn(table, months);
+                }
+                return py::make_tuple(s.first_month, to_numpy(std::move(s.values)));
+            },
+            py::arg("table"), py::arg("months"));
+    };
+    retention("nrr", &kpi::nrr);
+    retention("grr", &kpi::grr);
 
     m.def(
         "cohort_retention",

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "random.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <retain/account.hpp>
@@ -74,17 +76,13 @@ TEST_CASE("rows grouped by account and shuffled rows build the same table") {
     // 10,000 accounts (several blocks), 3 line-item rows a month, some of them 0.
     std::vector<std::int64_t> account, month;
     std::vector<double> mrr;
-    std::uint64_t state = 7;
-    auto next = [&state] {
-        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-        return state >> 33;
-    };
+    retain::test::Lcg rng{7};
     for (std::int64_t a = 0; a < 10'000; ++a)
         for (std::int64_t m = 0; m < 8; ++m)
             for (int item = 0; item < 3; ++item) {
                 account.push_back(a);
                 month.push_back(600 + (m * 5) % 8);  // months out of order within an account
-                mrr.push_back(static_cast<double>(next() % 4) * 10.0);
+                mrr.push_back(static_cast<double>(rng.next() % 4) * 10.0);
             }
     const MrrTable grouped(account, 10'000, month, mrr);
     // Reverse the row order: accounts no longer grouped in code order, line items reversed.

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "random.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <retain/kpi.hpp>
@@ -81,17 +83,13 @@ TEST_CASE("movements do not depend on the number of threads") {
     // 20,000 accounts so that several blocks exist; amounts with many significant bits.
     std::vector<std::int64_t> account, month;
     std::vector<double> mrr;
-    std::uint64_t state = 42;
-    auto next = [&state] {
-        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-        return state >> 33;
-    };
+    retain::test::Lcg rng{42};
     for (std::int64_t a = 0; a < 20'000; ++a)
         for (std::int64_t m = 0; m < 12; ++m)
-            if (next() % 4 != 0) {
+            if (rng.next() % 4 != 0) {
                 account.push_back(a);
                 month.push_back(m);
-                mrr.push_back(static_cast<double>(next() % 100'000) / 7.0);
+                mrr.push_back(static_cast<double>(rng.next() % 100'000) / 7.0);
             }
     const MrrTable t(account, 20'000, month, mrr);
     const auto one = kpi::mrr_movements(t, 1), two = kpi::mrr_movements(t, 2),

@@ -31,6 +31,13 @@ def test_python_quick_start_runs_and_gives_the_hand_worked_values(capsys):
     assert namespace["nrr"].tolist() == pytest.approx([150 / 180, 0.0])
     assert namespace["value"] == pytest.approx(450_000.0)
     assert namespace["score"].nps == pytest.approx(100 * (3 - 2) / 6)
+    # Cohort 2024-01 (acme 100 + globex 80): 180, then 150 (acme), then 80 (globex back).
+    cohorts = namespace["cohorts"]
+    assert cohorts.loc[pd.Period("2024-01", "M")].tolist() == pytest.approx(
+        [1, 150 / 180, 80 / 180]
+    )
+    # Cohort 2024-02 (initech 50): gone in March; nothing is known beyond the data.
+    assert cohorts.loc[pd.Period("2024-02", "M")].tolist()[:2] == [1.0, 0.0]
     printed = capsys.readouterr().out
     expected = re.search(r"print\(mv\[.*?\]\)\n((?:# .*\n)+)", snippet).group(1)
     assert [line.split() for line in printed.strip().splitlines()] == [
