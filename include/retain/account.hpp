@@ -238,7 +238,7 @@ inline void MrrTable::scatter_by_account(std::span<const std::int64_t> account,
 // each within its own range, then moved together; the result is the same for any thread count.
 inline void MrrTable::sum_line_items() {
     const std::size_t n_acc = n_accounts();
-    const std::size_t block = std::max<std::size_t>(4096, (n_acc + 255) / 256);
+    const std::size_t block = detail::account_block(n_acc);
     const std::size_t n_blocks = (n_acc + block - 1) / block;
     std::vector<std::size_t> kept(n_blocks, 0);  // entries each block keeps
     std::vector<std::size_t> run_end(offsets_.begin() + 1, offsets_.end());

@@ -123,9 +123,10 @@ def nrr(
     """Net revenue retention (NRR, also NDR) per period.
 
     For the accounts paying at ``p - months``: their total MRR at ``p`` over their total MRR at
-    ``p - months``. Accounts that started after ``p - months`` are not counted; reactivated ones
-    are. One value per period ``p`` of the data that has ``p - months`` in the data; NaN where
-    nobody paid at ``p - months``.
+    ``p - months``. Accounts that start paying after ``p - months`` are not counted; one that
+    paid then, left and came back by ``p`` counts with its MRR at ``p``. One value per period
+    ``p`` of the data that has ``p - months`` in the data; NaN where nobody paid at
+    ``p - months``.
     """
     return _retention("nrr", df, account, period, mrr, months)
 

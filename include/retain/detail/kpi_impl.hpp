@@ -9,12 +9,6 @@ namespace detail {
 
 using retain::detail::CompensatedSum;
 
-// Accounts per block: fixed by the data, never by the thread count, so sums combine in the same
-// order whatever the machine. At most ~256 blocks keeps the per-block partials small.
-inline std::size_t account_block(std::size_t n_accounts) {
-    return std::max<std::size_t>(4096, (n_accounts + 255) / 256);
-}
-
 // A block's share of one amount column and its account count, month by month.
 struct MovementColumn {
     std::vector<CompensatedSum> amount;
@@ -108,7 +102,7 @@ inline RetentionSums retention_sums(const MrrTable& table, int lag, std::string_
     const std::size_t n =
         table.n_months() > lag ? static_cast<std::size_t>(table.n_months() - lag) : 0;
     const Month first_target = table.first_month() + lag, last = table.last_month();
-    const std::size_t block = account_block(table.n_accounts());
+    const std::size_t block = retain::detail::account_block(table.n_accounts());
     std::vector<RetentionSums> partials((table.n_accounts() + block - 1) / block);
     retain::detail::for_each_block(
         table.n_accounts(), block, 0, [&](std::size_t b, std::size_t begin, std::size_t end) {
@@ -164,7 +158,7 @@ inline void MrrMovements::resize(std::size_t n) {
 
 inline MrrMovements mrr_movements(const MrrTable& table, int n_threads) {
     const auto n = static_cast<std::size_t>(table.n_months());
-    const std::size_t block = detail::account_block(table.n_accounts());
+    const std::size_t block = retain::detail::account_block(table.n_accounts());
     std::vector<detail::MovementPartial> partials((table.n_accounts() + block - 1) / block);
     retain::detail::for_each_block(table.n_accounts(), block, n_threads,
                                    [&](std::size_t b, std::size_t begin, std::size_t end) {

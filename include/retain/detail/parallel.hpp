@@ -18,6 +18,13 @@ inline unsigned resolve_threads(int n_threads) noexcept {
     return std::max(1u, std::thread::hardware_concurrency());
 }
 
+/// Accounts per block for per-account work: fixed by the data, never by the thread count, so
+/// partial results combine in the same order on any machine. At most ~256 blocks keeps the
+/// per-block partials small.
+inline std::size_t account_block(std::size_t n_accounts) noexcept {
+    return std::max<std::size_t>(4096, (n_accounts + 255) / 256);
+}
+
 /// Calls fn(block, begin, end) for every block of `block_size` items in [0, n_items).
 /// The first exception thrown by any block is rethrown after all threads have joined.
 template <class Fn>
