@@ -8,39 +8,42 @@ import sys
 import pandas as pd
 
 from . import datasets, kpi
+from .account import MrrTable
 
 
 def demo(accounts: int, months: int, seed: int) -> str:
     data = datasets.synthetic_saas(accounts=accounts, months=months, seed=seed)
-    mv = kpi.mrr_movements(data.mrr, account="account_id", period="month", mrr="mrr")
-    table = mv[
-        [
-            "starting_mrr",
-            "new",
-            "expansion",
-            "contraction",
-            "churned",
-            "reactivation",
-            "ending_mrr",
-            "ending_accounts",
-        ]
-    ].copy()
-    table["logo_churn"] = kpi.churn_rate(mv, "logo")
-    table["net_rev_churn"] = kpi.churn_rate(mv, "net_revenue")
-    table["quick_ratio"] = kpi.quick_ratio(mv)
-    table["arpa"] = kpi.arpa(mv)
-    table["nrr_12m"] = kpi.nrr(data.mrr, account="account_id", period="month", mrr="mrr", months=12)
-    table["grr_12m"] = kpi.grr(data.mrr, account="account_id", period="month", mrr="mrr", months=12)
+    # One validated table for every KPI below.
+    table = MrrTable(data.mrr, account="account_id", period="month", mrr="mrr")
+    mv = kpi.mrr_movements(table)
+    amounts = ["starting_mrr", "new", "expansion", "contraction", "churned", "reactivation"]
+    report = mv[[*amounts, "ending_mrr", "ending_accounts"]].copy()
+    report["logo_churn"] = kpi.churn_rate(mv, "logo")
+    report["net_rev_churn"] = kpi.churn_rate(mv, "net_revenue")
+    report["quick_ratio"] = kpi.quick_ratio(mv)
+    report["arpa"] = kpi.arpa(mv)
+    report["nrr_12m"] = kpi.nrr(table, months=12)
+    report["grr_12m"] = kpi.grr(table, months=12)
+
+    def fmt(pattern: str):
+        return lambda x: "" if pd.isna(x) else pattern.format(x)
+
+    money, share, ratio = fmt("{:,.0f}"), fmt("{:.1%}"), fmt("{:.2f}")
+    formatters = {name: money for name in [*amounts, "ending_mrr", "arpa"]}
+    formatters.update(
+        logo_churn=share, net_rev_churn=share, nrr_12m=share, grr_12m=share, quick_ratio=ratio
+    )
 
     last = mv.iloc[-12:]
     churn_12m = last["churned_accounts"].sum() / last["starting_accounts"].sum()
-    arpa_now = float(table["arpa"].iloc[-1])
+    arpa_now = float(report["arpa"].iloc[-1])
     value = kpi.ltv(arpa=arpa_now, gross_margin=0.8, churn_rate=churn_12m)
     lines = [
         f"retain demo: {accounts:,} synthetic accounts over {months} months (seed {seed})",
         "",
-        "Revenue movements and KPIs per month",
-        table.to_string(float_format=lambda x: f"{x:,.3f}" if abs(x) < 10 else f"{x:,.0f}"),
+        "Revenue movements and KPIs per month (churn and retention rates of the month; NRR and",
+        "GRR over the 12 months before; blank where undefined, e.g. no revenue a year earlier)",
+        report.to_string(formatters=formatters, na_rep=""),
         "",
         f"Monthly logo churn over the last 12 months: {churn_12m:.2%}",
         f"ARPA now: {arpa_now:,.2f}; LTV at 80 % gross margin: {value:,.0f}",
