@@ -64,7 +64,19 @@ class MrrTable {
     /// Number of (account, paying month) entries.
     std::size_t n_entries() const noexcept { return months_.size(); }
 
+    /// Builds the table straight from account ids (std::int64_t or std::string_view), interning
+    /// them into `index` (codes in order of first appearance). When each account's rows are
+    /// together, as in a table sorted by account, ids are interned once per run of rows rather
+    /// than once per row, and no per-row code is made. Errors as for the constructor.
+    template <class Id>
+    static MrrTable from_ids(IdIndex<Id>& index,
+                             std::span<const typename IdIndex<Id>::key_type> ids,
+                             std::span<const std::int64_t> month, std::span<const double> mrr,
+                             const MrrColumns& columns = {});
+
   private:
+    void set_span(std::int64_t lo, std::int64_t hi, std::span<const std::int64_t> month,
+                  const MrrColumns& columns);
     void scatter_by_account(std::span<const std::int64_t> account,
                             std::span<const std::int64_t> month, std::span<const double> mrr);
     void sum_line_items();
@@ -78,8 +90,8 @@ class MrrTable {
 
 namespace detail {
 
-// What one block of rows tells about the table: the first invalid row, the month range, and
-// whether its account codes never decrease.
+// What one block of rows tells about the table: the first invalid row, the month range, whether
+// its account codes never decrease, and how many rows pay.
 struct RowScan {
     std::size_t bad = std::numeric_limits<std::size_t>::max();
     std::int64_t lo = std::numeric_limits<std::int64_t>::max();
@@ -89,60 +101,64 @@ struct RowScan {
     std::size_t paying = 0;  // rows with MRR > 0
 };
 
-inline constexpr std::size_t row_block = std::size_t{1} << 16;
-
-inline bool valid_row(std::int64_t code, std::size_t n_accounts, double mrr) {
-    return code >= 0 && static_cast<std::size_t>(code) < n_accounts && mrr >= 0.0 &&
-           !std::isinf(mrr);
-}
-
-}  // namespace detail
-
-inline MrrTable::MrrTable(std::span<const std::int64_t> account, std::size_t n_accounts,
-                          std::span<const std::int64_t> month, std::span<const double> mrr,
-                          const MrrColumns& columns) {
-    const std::size_t n = account.size();
-    if (month.size() != n || mrr.size() != n) {
-        std::ostringstream msg;
-        msg << "columns differ in length: '" << columns.account << "' has " << n << " rows, '"
-            << columns.period << "' " << month.size() << ", '" << columns.mrr << "' " << mrr.size();
-        throw InputError(msg.str());
-    }
-    offsets_.assign(n_accounts + 1, 0);
-    if (n == 0) return;
-
-    // Pass 1, over blocks of rows in parallel: validate, find the month range, and notice whether
-    // rows come grouped by account in code order (codes from IdIndex are, for a table sorted by
-    // account). The lowest invalid row is reported, whatever the thread count.
-    std::vector<detail::RowScan> scans((n + detail::row_block - 1) / detail::row_block);
-    detail::for_each_block(n, detail::row_block, 0,
-                           [&](std::size_t b, std::size_t begin, std::size_t end) {
-                               detail::RowScan s;
-                               s.first_code = account[begin];
-                               std::int64_t previous = account[begin];
-                               for (std::size_t i = begin; i < end; ++i) {
-                                   if (!detail::valid_row(account[i], n_accounts, mrr[i])) {
-                                       s.bad = i;
-                                       break;
-                                   }
-                                   s.grouped = s.grouped && account[i] >= previous;
-                                   previous = account[i];
-                                   s.paying += mrr[i] > 0.0;
-                                   s.lo = std::min(s.lo, month[i]);
-                                   s.hi = std::max(s.hi, month[i]);
-                               }
-                               s.last_code = previous;
-                               scans[b] = s;
-                           });
+// The whole table's scan, once every block is known to be valid.
+struct TableScan {
     std::int64_t lo = std::numeric_limits<std::int64_t>::max();
     std::int64_t hi = std::numeric_limits<std::int64_t>::min();
     bool grouped = true;
+    std::size_t paying = 0;
+    std::vector<std::size_t> paying_before;  // paying rows before each block
+};
+
+inline constexpr std::size_t row_block = std::size_t{1} << 16;
+
+inline void check_lengths(std::size_t n, std::size_t n_month, std::size_t n_mrr,
+                          const MrrColumns& columns) {
+    if (n_month == n && n_mrr == n) return;
+    std::ostringstream msg;
+    msg << "columns differ in length: '" << columns.account << "' has " << n << " rows, '"
+        << columns.period << "' " << n_month << ", '" << columns.mrr << "' " << n_mrr;
+    throw InputError(msg.str());
+}
+
+// Validates every row over blocks in parallel and reports the lowest invalid row, whatever the
+// thread count. `account` holds codes to check, or is empty when the caller made the codes
+// itself (MrrTable::from_ids) and only the values need checking.
+inline TableScan scan_rows(std::span<const std::int64_t> account, std::size_t n_accounts,
+                           std::span<const std::int64_t> month, std::span<const double> mrr,
+                           const MrrColumns& columns) {
+    const std::size_t n = month.size();
+    const bool codes = !account.empty();
+    std::vector<RowScan> scans((n + row_block - 1) / row_block);
+    for_each_block(n, row_block, 0, [&](std::size_t b, std::size_t begin, std::size_t end) {
+        RowScan s;
+        std::int64_t previous = codes ? account[begin] : 0;
+        s.first_code = previous;
+        for (std::size_t i = begin; i < end; ++i) {
+            const double v = mrr[i];
+            const std::int64_t a = codes ? account[i] : 0;
+            const bool bad_code = codes && (a < 0 || static_cast<std::size_t>(a) >= n_accounts);
+            if (bad_code || !(v >= 0.0) || std::isinf(v)) {
+                s.bad = i;
+                break;
+            }
+            s.grouped = s.grouped && a >= previous;
+            previous = a;
+            s.paying += v > 0.0;
+            s.lo = std::min(s.lo, month[i]);
+            s.hi = std::max(s.hi, month[i]);
+        }
+        s.last_code = previous;
+        scans[b] = s;
+    });
+    TableScan t;
     for (std::size_t b = 0; b < scans.size(); ++b) {
-        const auto& s = scans[b];
+        const RowScan& s = scans[b];
         if (s.bad != std::numeric_limits<std::size_t>::max()) {
             const std::size_t i = s.bad;
-            if (account[i] < 0) throw InputError::at(columns.account, i, "missing account id");
-            if (static_cast<std::size_t>(account[i]) >= n_accounts)
+            if (codes && account[i] < 0)
+                throw InputError::at(columns.account, i, "missing account id");
+            if (codes && static_cast<std::size_t>(account[i]) >= n_accounts)
                 throw InputError::at(columns.account, i,
                                      "account code " + std::to_string(account[i]) +
                                          " is not below " + std::to_string(n_accounts));
@@ -150,10 +166,19 @@ inline MrrTable::MrrTable(std::span<const std::int64_t> account, std::size_t n_a
             what << "MRR must be a finite number >= 0, got " << mrr[i];
             throw InputError::at(columns.mrr, i, what.str());
         }
-        lo = std::min(lo, s.lo);
-        hi = std::max(hi, s.hi);
-        grouped = grouped && s.grouped && (b == 0 || s.first_code >= scans[b - 1].last_code);
+        t.lo = std::min(t.lo, s.lo);
+        t.hi = std::max(t.hi, s.hi);
+        t.grouped = t.grouped && s.grouped && (b == 0 || s.first_code >= scans[b - 1].last_code);
+        t.paying_before.push_back(t.paying);
+        t.paying += s.paying;
     }
+    return t;
+}
+
+}  // namespace detail
+
+inline void MrrTable::set_span(std::int64_t lo, std::int64_t hi,
+                               std::span<const std::int64_t> month, const MrrColumns& columns) {
     if (hi - lo >= max_span_months || lo < -max_span_months * 100 || hi > max_span_months * 100) {
         std::ostringstream what;
         what << "periods span month numbers " << lo << " to " << hi << "; at most "
@@ -163,21 +188,32 @@ inline MrrTable::MrrTable(std::span<const std::int64_t> account, std::size_t n_a
     }
     first_month_ = static_cast<Month>(lo);
     n_months_ = static_cast<std::int32_t>(hi - lo + 1);
+}
+
+inline MrrTable::MrrTable(std::span<const std::int64_t> account, std::size_t n_accounts,
+                          std::span<const std::int64_t> month, std::span<const double> mrr,
+                          const MrrColumns& columns) {
+    const std::size_t n = account.size();
+    detail::check_lengths(n, month.size(), mrr.size(), columns);
+    offsets_.assign(n_accounts + 1, 0);
+    if (n == 0) return;
+    // Pass 1: validate, and notice whether rows come grouped by account in code order (codes
+    // from IdIndex are, for a table sorted by account).
+    const detail::TableScan scan = detail::scan_rows(account, n_accounts, month, mrr, columns);
+    set_span(scan.lo, scan.hi, month, columns);
+    const bool grouped = scan.grouped;
+    const std::size_t paying = scan.paying;
 
     // Pass 2: per-account runs of the paying rows. A row with MRR 0 adds no revenue: it widens
     // the span (above) but is not stored, which saves memory and time on tables that list
     // non-paying months explicitly.
-    std::size_t paying = 0;
-    for (const auto& sc : scans) paying += sc.paying;
     months_.resize(paying);
     amounts_.resize(paying);
     if (grouped) {
         // Rows are in place but for the zeros: each block copies its paying rows from the slot its
         // predecessors end at, and a row that starts code c starts the runs of the codes since
         // the previous row's (codes without paying rows get empty runs).
-        std::vector<std::size_t> start(scans.size(), 0);
-        for (std::size_t b = 1; b < scans.size(); ++b)
-            start[b] = start[b - 1] + scans[b - 1].paying;
+        const std::vector<std::size_t>& start = scan.paying_before;
         detail::for_each_block(n, detail::row_block, 0,
                                [&](std::size_t b, std::size_t begin, std::size_t end) {
                                    std::size_t write = start[b];
@@ -231,6 +267,58 @@ inline void MrrTable::scatter_by_account(std::span<const std::int64_t> account,
                                    amounts_[pos] = mrr[i];
                                }
                            });
+}
+
+template <class Id>
+MrrTable MrrTable::from_ids(IdIndex<Id>& index, std::span<const typename IdIndex<Id>::key_type> ids,
+                            std::span<const std::int64_t> month, std::span<const double> mrr,
+                            const MrrColumns& columns) {
+    const std::size_t n = ids.size();
+    detail::check_lengths(n, month.size(), mrr.size(), columns);
+    // Runs of equal ids, each interned once. Grouped means every run brings a code above the
+    // previous run's: each account's rows are together (and in index order, for a pre-filled
+    // index). Otherwise intern row by row and take the general path.
+    std::vector<std::size_t> run_start;
+    std::vector<std::int64_t> run_code;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (i > 0 && ids[i] == ids[i - 1]) continue;
+        const std::int64_t code = index.intern(ids[i]);
+        if (!run_code.empty() && code <= run_code.back()) {
+            const auto codes = index.intern(ids);
+            return MrrTable(codes, index.size(), month, mrr, columns);
+        }
+        run_start.push_back(i);
+        run_code.push_back(code);
+    }
+    MrrTable t;
+    t.offsets_.assign(index.size() + 1, 0);
+    if (n == 0) return t;
+    const detail::TableScan scan = detail::scan_rows({}, index.size(), month, mrr, columns);
+    t.set_span(scan.lo, scan.hi, month, columns);
+    t.months_.resize(scan.paying);
+    t.amounts_.resize(scan.paying);
+    // Copy the paying rows run by run; an account's run starts where the previous ones end.
+    // A table sorted by account and month without line items has every run strictly increasing
+    // already: then there is nothing to sort or sum.
+    std::size_t write = 0, next_code = 0;
+    bool increasing = true;
+    for (std::size_t r = 0; r < run_start.size(); ++r) {
+        const auto code = static_cast<std::size_t>(run_code[r]);
+        for (; next_code <= code; ++next_code) t.offsets_[next_code] = write;
+        const std::size_t end = r + 1 < run_start.size() ? run_start[r + 1] : n;
+        const std::size_t run_begin = write;
+        for (std::size_t i = run_start[r]; i < end; ++i) {
+            if (!(mrr[i] > 0.0)) continue;
+            const auto m = static_cast<Month>(month[i]);
+            increasing = increasing && (write == run_begin || t.months_[write - 1] < m);
+            t.months_[write] = m;
+            t.amounts_[write] = mrr[i];
+            ++write;
+        }
+    }
+    for (; next_code < t.offsets_.size(); ++next_code) t.offsets_[next_code] = write;
+    if (!increasing) t.sum_line_items();
+    return t;
 }
 
 // Sorts each account's run by month (stable, so line items add up in input order), sums entries of

@@ -35,6 +35,15 @@ def first_row(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
+def _plain_int64_ids(column: pd.Series) -> bool:
+    dtype = column.dtype
+    return (
+        pd.api.types.is_integer_dtype(dtype)
+        and not pd.api.types.is_unsigned_integer_dtype(dtype)
+        and not column.hasnans
+    )
+
+
 def account_codes(column: pd.Series, name: Any) -> tuple[np.ndarray, int]:
     """Dense int64 codes (order of first appearance) and the number of distinct accounts."""
     dtype = column.dtype
@@ -132,10 +141,17 @@ def mrr_table(frame: Any, account: Any, period: Any, mrr: Any) -> tuple[_core.Mr
     """The validated C++ MRR table of a long (account, period, mrr) DataFrame."""
     frame = require_frame(frame, "the MRR table")
     require_columns(frame, [account, period, mrr], "the MRR table")
-    codes, n_accounts = account_codes(frame[account], account)
     months, kind = period_months(frame[period], period)
     values = amounts(frame[mrr], mrr)
-    table = _core.MrrTable(codes, n_accounts, months, values, str(account), str(period), str(mrr))
+    names = (str(account), str(period), str(mrr))
+    ids = frame[account]
+    if _plain_int64_ids(ids):
+        # Integer ids go to the core as they are: it interns them on the way in, once per run of
+        # rows when the table is sorted by account, with no per-row code array.
+        table = _core.MrrTable.from_int_ids(ids.to_numpy(dtype=np.int64), months, values, *names)
+    else:
+        codes, n_accounts = account_codes(ids, account)
+        table = _core.MrrTable(codes, n_accounts, months, values, *names)
     return table, kind
 
 

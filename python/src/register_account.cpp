@@ -23,6 +23,24 @@ void register_account(py::module_& m) {
              py::arg("account"), py::arg("n_accounts"), py::arg("month"), py::arg("mrr"),
              py::arg("account_col") = "account_id", py::arg("period_col") = "period",
              py::arg("mrr_col") = "mrr")
+        .def_static(
+            "from_int_ids",
+            [](const array_in<std::int64_t>& ids, const array_in<std::int64_t>& month,
+               const array_in<double>& mrr, const std::string& account_col,
+               const std::string& period_col, const std::string& mrr_col) {
+                const auto a = as_span(ids, "ids");
+                const auto p = as_span(month, "month");
+                const auto v = as_span(mrr, "mrr");
+                IdIndex<std::int64_t> index;
+                // As above: only the caller's buffers and C++ objects are touched.
+                py::gil_scoped_release release;
+                return MrrTable::from_ids(index, a, p, v,
+                                          MrrColumns{account_col, period_col, mrr_col});
+            },
+            py::arg("ids"), py::arg("month"), py::arg("mrr"), py::arg("account_col") = "account_id",
+            py::arg("period_col") = "period", py::arg("mrr_col") = "mrr",
+            "The table of integer account ids, interned on the way (once per run of rows when "
+            "each account's rows are together).")
         .def_property_readonly("n_accounts", &MrrTable::n_accounts)
         .def_property_readonly("n_months", &MrrTable::n_months)
         .def_property_readonly("first_month", &MrrTable::first_month)

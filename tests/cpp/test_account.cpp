@@ -103,3 +103,78 @@ TEST_CASE("rows grouped by account and shuffled rows build the same table") {
     CHECK(zero_dropped > 0);  // some months summed to 0 and were dropped
     CHECK(grouped.n_months() == 8);
 }
+
+TEST_CASE("from_ids builds the same table as interned codes, grouped or not") {
+    // Rows grouped by account (ids 30, 10, 20), then the same rows with one account split.
+    const std::vector<std::int64_t> grouped_ids = {30, 30, 30, 10, 10, 20, 20, 20};
+    const std::vector<std::int64_t> month = {650, 651, 651, 650, 652, 652, 650, 651};
+    const std::vector<double> mrr = {5.0, 2.0, 3.0, 0.0, 7.0, 1.0, 4.0, 0.0};
+    IdIndex<std::int64_t> by_codes;
+    const auto codes = by_codes.intern(grouped_ids);
+    const MrrTable expected(codes, by_codes.size(), month, mrr);
+
+    IdIndex<std::int64_t> index;
+    const auto t =
+        MrrTable::from_ids(index, std::span<const std::int64_t>(grouped_ids), month, mrr);
+    REQUIRE(index.size() == 3);
+    CHECK(index.id(0) == 30);
+    CHECK(t.n_months() == expected.n_months());
+    CHECK(t.first_month() == 650);
+    for (std::size_t a = 0; a < 3; ++a) {
+        CHECK(to_vector(t.months(a)) == to_vector(expected.months(a)));
+        CHECK(to_vector(t.amounts(a)) == to_vector(expected.amounts(a)));
+    }
+    CHECK(to_vector(t.amounts(0)) == std::vector<double>{5.0, 5.0});  // 650: 5; 651: 2 + 3
+    CHECK(to_vector(t.months(2)) == std::vector<Month>{650, 652});    // rows out of month order
+
+    // Account 30 appears again at the end: not grouped, the general path gives the same table.
+    std::vector<std::int64_t> split_ids = grouped_ids;
+    std::vector<std::int64_t> split_month = month;
+    std::vector<double> split_mrr = mrr;
+    split_ids.push_back(30);
+    split_month.push_back(652);
+    split_mrr.push_back(9.0);
+    IdIndex<std::int64_t> a, b;
+    const auto split =
+        MrrTable::from_ids(a, std::span<const std::int64_t>(split_ids), split_month, split_mrr);
+    const auto split_codes = b.intern(split_ids);
+    const MrrTable split_expected(split_codes, b.size(), split_month, split_mrr);
+    CHECK(to_vector(split.amounts(0)) == std::vector<double>{5.0, 5.0, 9.0});
+    CHECK(to_vector(split.amounts(0)) == to_vector(split_expected.amounts(0)));
+}
+
+TEST_CASE("from_ids with string ids, a pre-filled index, and accounts without rows") {
+    IdIndex<std::string> index;
+    const std::vector<std::string_view> known = {"acme", "globex", "initech"};
+    index.intern(known);  // e.g. from an accounts table: globex has no MRR rows
+    const std::vector<std::string_view> ids = {"acme", "acme", "initech"};
+    const std::vector<std::int64_t> month = {600, 601, 601};
+    const std::vector<double> mrr = {1.0, 2.0, 3.0};
+    const auto t = MrrTable::from_ids(index, std::span<const std::string_view>(ids), month, mrr);
+    CHECK(t.n_accounts() == 3);
+    CHECK(to_vector(t.amounts(0)) == std::vector<double>{1.0, 2.0});
+    CHECK(t.months(1).empty());
+    CHECK(to_vector(t.amounts(2)) == std::vector<double>{3.0});
+}
+
+TEST_CASE("from_ids reports bad values by row, and takes empty input") {
+    IdIndex<std::int64_t> index;
+    const std::vector<std::int64_t> ids = {1, 1, 2};
+    const std::vector<std::int64_t> month = {600, 601, 601};
+    MrrColumns cols{"customer", "month", "amount"};
+    CHECK_THROWS_WITH_AS(MrrTable::from_ids(index, std::span<const std::int64_t>(ids), month,
+                                            std::vector<double>{1.0, 2.0, -3.0}, cols),
+                         "column 'amount', row 2: MRR must be a finite number >= 0, got -3",
+                         InputError);
+    CHECK_THROWS_AS(MrrTable::from_ids(index, std::span<const std::int64_t>(ids),
+                                       std::vector<std::int64_t>{600}, std::vector<double>{1.0}),
+                    InputError);
+    IdIndex<std::int64_t> empty;
+    const auto t = MrrTable::from_ids(empty, std::span<const std::int64_t>(), {}, {});
+    CHECK(t.empty());
+    CHECK(t.n_accounts() == 0);
+    // Codes with no accounts at all are rejected, not written past the end.
+    CHECK_THROWS_AS(MrrTable(std::vector<std::int64_t>{0}, 0, std::vector<std::int64_t>{600},
+                             std::vector<double>{1.0}),
+                    InputError);
+}
