@@ -24,6 +24,15 @@ class MrrTable:
         period_col: str = ...,
         mrr_col: str = ...,
     ) -> None: ...
+    @staticmethod
+    def from_int_ids(
+        ids: npt.ArrayLike,
+        month: npt.ArrayLike,
+        mrr: npt.ArrayLike,
+        account_col: str = ...,
+        period_col: str = ...,
+        mrr_col: str = ...,
+    ) -> MrrTable: ...
     @property
     def n_accounts(self) -> int: ...
     @property

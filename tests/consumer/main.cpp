@@ -10,9 +10,8 @@ int main() {
                                        retain::month_of(2024, 2)};
     std::vector<double> mrr = {100.0, 150.0, 50.0, 0.0, 80.0};
 
-    retain::IdIndex<std::int64_t> accounts;
-    const auto codes = accounts.intern(account);
-    const retain::MrrTable table(codes, accounts.size(), month, mrr);
+    retain::IdIndex<std::int64_t> accounts;  // ids <-> dense codes, filled on the way in
+    const auto table = retain::MrrTable::from_ids(accounts, account, month, mrr);
     const auto mv = retain::kpi::mrr_movements(table);
     for (std::size_t k = 0; k < mv.size(); ++k)
         std::cout << retain::format_month(mv.first_month + static_cast<int>(k)) << " new "
