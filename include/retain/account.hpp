@@ -241,8 +241,8 @@ inline MrrTable::MrrTable(std::span<const std::int64_t> account, std::size_t n_a
 }
 
 // Moves every paying row to its account's run, rows of one account keeping their input order. Each
-// thread owns a range of accounts (cut at equal row counts) and scans all rows for its own: the
-// reads repeat, the scattered writes are shared out. Positions do not depend on the cut.
+// thread owns a range of accounts (cut at equal paying-row counts) and scans all rows for its own:
+// the reads repeat, the scattered writes are shared out. Positions do not depend on the cut.
 inline void MrrTable::scatter_by_account(std::span<const std::int64_t> account,
                                          std::span<const std::int64_t> month,
                                          std::span<const double> mrr) {
