@@ -5,5 +5,6 @@
 #include "retain/error.hpp"
 #include "retain/ids.hpp"
 #include "retain/kpi.hpp"
+#include "retain/survival.hpp"
 #include "retain/time.hpp"
 #include "retain/version.hpp"

@@ -15,7 +15,7 @@ except ImportError as exc:  # pragma: no cover - only without a build
         "package from a checkout with `pip install .` (or run `./dev test`, see README.md)."
     ) from exc
 
-from . import account, datasets, kpi
+from . import account, datasets, kpi, survival
 from .account import MrrTable
 from .errors import ColumnError, ConfigError, InputError, RetainError
 
@@ -31,4 +31,5 @@ __all__ = [
     "account",
     "datasets",
     "kpi",
+    "survival",
 ]

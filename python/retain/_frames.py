@@ -169,18 +169,17 @@ def movement_columns(mv: Any) -> dict[str, np.ndarray]:
     return out
 
 
-def scores(values: Any, default_name: str) -> tuple[np.ndarray, str]:
-    """float64 values of a 1-d array-like of scores, and the name to use in errors."""
+def vector(values: Any, default_name: str, allow_bool: bool = False) -> tuple[np.ndarray, str]:
+    """float64 values of a 1-d array-like (Series, list, array), and the name to use in errors:
+    the Series' name, else ``default_name``. Missing values become NaN for the core to reject."""
     name = getattr(values, "name", None) or default_name
-    if isinstance(values, (pd.Series, pd.Index)):
-        if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(
-            values.dtype
-        ):
-            raise InputError(f"column {name!r} must be numeric, got dtype {values.dtype}")
-        return values.to_numpy(dtype=np.float64, na_value=np.nan), str(name)
-    array = np.asarray(values)
+    array = values if isinstance(values, (pd.Series, pd.Index)) else np.asarray(values)
     if array.ndim != 1:
         raise InputError(f"{name} must be one-dimensional, got {array.ndim} dimensions")
-    if array.dtype.kind not in "iuf":
-        raise InputError(f"{name} must be numeric, got dtype {array.dtype}")
+    dtype = array.dtype
+    is_bool = pd.api.types.is_bool_dtype(dtype)
+    if (is_bool and not allow_bool) or not (is_bool or pd.api.types.is_numeric_dtype(dtype)):
+        raise InputError(f"column {name!r} must be numeric, got dtype {dtype}")
+    if isinstance(array, (pd.Series, pd.Index)):
+        return array.to_numpy(dtype=np.float64, na_value=np.nan), str(name)
     return array.astype(np.float64, copy=False), str(name)

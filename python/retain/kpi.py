@@ -218,7 +218,7 @@ def nps(scores: Any) -> NpsResult:
     fraction or a value outside 0-10 is an :class:`InputError` naming the row: drop unanswered
     surveys first (``scores.dropna()``). With no answers every number is NaN and ``n`` is 0.
     """
-    values, name = _frames.scores(scores, "scores")
+    values, name = _frames.vector(scores, "scores")
     r = _core.kpi.nps(values, name)
     return NpsResult(r.nps, r.promoters, r.passives, r.detractors, r.n, r.stderr, r.margin95)
 

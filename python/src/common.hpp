@@ -39,5 +39,6 @@ py::array_t<T> to_numpy(std::vector<T>&& values) {
 
 void register_account(py::module_& m);
 void register_kpi(py::module_& m);
+void register_survival(py::module_& m);
 
 }  // namespace retain::python

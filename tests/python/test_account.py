@@ -220,7 +220,7 @@ def test_unit_economics_reject_impossible_arguments(call, message):
         ([9, 7.5], r"row 1: .* got 7.5"),
         ([9.0, np.nan], r"row 1: .* got nan"),
         (pd.Series([9, 8, None], name="likely", dtype="Int64"), r"column 'likely', row 2"),
-        (["9", "10"], r"scores must be numeric"),
+        (["9", "10"], r"column 'scores' must be numeric"),
         (np.zeros((2, 2)), r"scores must be one-dimensional"),
     ],
 )

@@ -1,0 +1,264 @@
+#pragma once
+// Definitions of retain/survival.hpp (included from there).
+
+#include <bit>
+#include <utility>
+
+namespace retain::survival {
+
+inline double normal_quantile(double p) {
+    if (!(p > 0.0 && p < 1.0)) throw InputError::argument("p", "must be strictly between 0 and 1");
+    // Acklam's rational approximation (relative error 1e-9), then one Halley step on the exact
+    // normal CDF (via erfc) brings it to full double precision.
+    static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,
+                                   -2.759285104469687e+02, 1.383577518672690e+02,
+                                   -3.066479806614716e+01, 2.506628277459239e+00};
+    static constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02,
+                                   -1.556989798598866e+02, 6.680131188771972e+01,
+                                   -1.328068155288572e+01};
+    static constexpr double c[] = {-7.784894002430293e-03, -3.223964580411365e-01,
+                                   -2.400758277161838e+00, -2.549732539343734e+00,
+                                   4.374664141464968e+00,  2.938163982698783e+00};
+    static constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
+                                   2.445134137142996e+00, 3.754408661907416e+00};
+    constexpr double low = 0.02425;
+    double x;
+    if (p < low) {
+        const double q = std::sqrt(-2 * std::log(p));
+        x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+            ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    } else if (p <= 1 - low) {
+        const double q = p - 0.5, r = q * q;
+        x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+            (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+    } else {
+        const double q = std::sqrt(-2 * std::log1p(-p));
+        x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+            ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    }
+    const double e = 0.5 * std::erfc(-x / std::sqrt(2.0)) - p;
+    const double u = e * std::sqrt(2 * std::numbers::pi) * std::exp(x * x / 2);
+    return x - u / (1 + x * u / 2);
+}
+
+namespace detail {
+
+// Counts per distinct duration, ascending: how many durations end there and how many of them
+// are events.
+struct DurationCounts {
+    std::vector<double> time;
+    std::vector<std::int64_t> removed, events;
+};
+
+// Sorts keys with a least-significant-digit radix sort, 11 bits a pass; passes in which every key
+// has the same digit are skipped.
+inline void radix_sort(std::vector<std::uint64_t>& keys) {
+    constexpr int bits = 11, passes = (64 + bits - 1) / bits;
+    constexpr std::size_t buckets = std::size_t{1} << bits;
+    std::vector<std::size_t> count(passes * buckets, 0);
+    for (const std::uint64_t k : keys)
+        for (int p = 0; p < passes; ++p) ++count[p * buckets + ((k >> (p * bits)) & (buckets - 1))];
+    std::vector<std::uint64_t> other(keys.size());
+    for (int p = 0; p < passes; ++p) {
+        std::size_t* c = count.data() + p * buckets;
+        if (std::any_of(c, c + buckets, [&](std::size_t x) { return x == keys.size(); })) continue;
+        std::size_t total = 0;
+        for (std::size_t b = 0; b < buckets; ++b) total += std::exchange(c[b], total);
+        for (const std::uint64_t k : keys) other[c[(k >> (p * bits)) & (buckets - 1)]++] = k;
+        keys.swap(other);
+    }
+}
+
+inline DurationCounts count_durations(std::span<const double> durations,
+                                      std::span<const double> observed) {
+    const std::size_t n = durations.size();
+    DurationCounts out;
+    auto is_event = [&](std::size_t i) { return observed.empty() || observed[i] != 0.0; };
+    // Durations in days or months are whole numbers in a modest range: a counting pass replaces
+    // the sort. (Durations are validated finite and >= 0; whole ones below 2^53 are exact.)
+    double lo = n ? durations[0] : 0, hi = lo;
+    bool whole = true;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double x = durations[i];
+        lo = std::min(lo, x);
+        hi = std::max(hi, x);
+        whole = whole && x < 9.0e15 && x == static_cast<double>(static_cast<std::int64_t>(x));
+    }
+    if (n > 0 && whole && hi - lo <= 4.0 * static_cast<double>(n) + 1024) {
+        const auto span = static_cast<std::size_t>(hi - lo) + 1;
+        std::vector<std::int64_t> removed(span, 0), events(span, 0);
+        const auto base = static_cast<std::int64_t>(lo);
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto k = static_cast<std::size_t>(static_cast<std::int64_t>(durations[i]) - base);
+            ++removed[k];
+            events[k] += is_event(i);
+        }
+        for (std::size_t k = 0; k < span; ++k) {
+            if (removed[k] == 0) continue;
+            out.time.push_back(lo + static_cast<double>(k));
+            out.removed.push_back(removed[k]);
+            out.events.push_back(events[k]);
+        }
+        return out;
+    }
+    // Otherwise sort. For doubles >= 0 the bit pattern orders like the value, and its sign bit is
+    // 0: shifting it out makes room for the event flag, so one integer key carries both.
+    std::vector<std::uint64_t> keys(n);
+    for (std::size_t i = 0; i < n; ++i)
+        keys[i] = (std::bit_cast<std::uint64_t>(durations[i] + 0.0) << 1) | is_event(i);
+    radix_sort(keys);
+    for (std::size_t i = 0; i < n;) {
+        const std::uint64_t time_bits = keys[i] >> 1;
+        std::int64_t removed = 0, events = 0;
+        for (; i < n && (keys[i] >> 1) == time_bits; ++i) {
+            ++removed;
+            events += static_cast<std::int64_t>(keys[i] & 1);
+        }
+        out.time.push_back(std::bit_cast<double>(time_bits));
+        out.removed.push_back(removed);
+        out.events.push_back(events);
+    }
+    return out;
+}
+
+inline void validate(std::span<const double> durations, std::span<const double> observed,
+                     std::span<const double> timeline, double alpha,
+                     const SurvivalColumns& columns) {
+    if (!observed.empty() && observed.size() != durations.size()) {
+        std::ostringstream msg;
+        msg << "columns differ in length: '" << columns.duration << "' has " << durations.size()
+            << " rows, '" << columns.observed << "' " << observed.size();
+        throw InputError(msg.str());
+    }
+    for (std::size_t i = 0; i < durations.size(); ++i) {
+        const double t = durations[i];
+        if (!(t >= 0.0) || std::isinf(t)) {
+            std::ostringstream what;
+            what << "duration must be a finite number >= 0, got " << t;
+            throw InputError::at(columns.duration, i, what.str());
+        }
+    }
+    for (std::size_t i = 0; i < observed.size(); ++i)
+        if (observed[i] != 0.0 && observed[i] != 1.0) {
+            std::ostringstream what;
+            what << "observed flag must be 0 (censored) or 1 (event), got " << observed[i];
+            throw InputError::at(columns.observed, i, what.str());
+        }
+    for (std::size_t i = 0; i < timeline.size(); ++i)
+        if (!std::isfinite(timeline[i]) || (i > 0 && !(timeline[i] > timeline[i - 1])))
+            throw InputError::argument(
+                "timeline",
+                "must be finite and strictly increasing (at position " + std::to_string(i) + ")");
+    if (!(alpha > 0.0 && alpha < 1.0))
+        throw InputError::argument("alpha", "must be strictly between 0 and 1");
+}
+
+}  // namespace detail
+
+inline KaplanMeier kaplan_meier(std::span<const double> durations, std::span<const double> observed,
+                                std::span<const double> timeline, double alpha,
+                                const SurvivalColumns& columns) {
+    detail::validate(durations, observed, timeline, alpha, columns);
+    KaplanMeier km;
+    km.alpha = alpha;
+    if (durations.empty()) return km;
+    const detail::DurationCounts c = detail::count_durations(durations, observed);
+
+    // The curve at its own times: 0, then every distinct duration (as lifelines' event table).
+    const bool starts_at_zero = c.time.front() == 0.0;
+    const std::size_t m = c.time.size() + (starts_at_zero ? 0 : 1);
+    std::vector<double> t(m), log_s(m), greenwood(m);
+    std::vector<std::int64_t> at_risk(m), events(m), censored(m);
+    std::int64_t n = static_cast<std::int64_t>(durations.size());
+    double log_total = 0.0, var_total = 0.0;
+    std::size_t row = 0;
+    if (!starts_at_zero) {
+        t[0] = 0.0;
+        at_risk[0] = n;
+        row = 1;
+    }
+    for (std::size_t k = 0; k < c.time.size(); ++k, ++row) {
+        const auto d = static_cast<double>(c.events[k]), r = static_cast<double>(n);
+        // log(1 - d/n), as lifelines' log(n - d) - log(n); no variance term where n == d.
+        if (c.events[k] > 0) log_total += std::log1p(-d / r);
+        if (c.events[k] < n) var_total += d / (r * (r - d));
+        t[row] = c.time[k];
+        at_risk[row] = n;
+        events[row] = c.events[k];
+        censored[row] = c.removed[k] - c.events[k];
+        log_s[row] = log_total;
+        greenwood[row] = var_total;
+        n -= c.removed[k];
+    }
+    const double z = normal_quantile(1.0 - alpha / 2.0);
+    auto fill_row = [&](std::size_t j) {
+        const double v = log_s[j];
+        km.survival.push_back(std::exp(v));
+        // log(-log) interval exp(-exp(log(-v) -/+ spread)) = exp(v e^-/+spread), v = log S.
+        // Where v is 0 (S = 1) it is undefined (NaN) and, as lifelines, 1.
+        const double e = std::exp(z * std::sqrt(greenwood[j]) / v);
+        const double lower = std::exp(v / e);
+        const double upper = std::exp(v * e);
+        km.ci_lower.push_back(std::isnan(lower) ? 1.0 : lower);
+        km.ci_upper.push_back(std::isnan(upper) ? 1.0 : upper);
+    };
+    if (timeline.empty()) {
+        km.time = t;
+        km.at_risk = at_risk;
+        km.events = events;
+        km.censored = censored;
+        for (std::size_t j = 0; j < m; ++j) fill_row(j);
+        return km;
+    }
+    // Read the step function at the given times, counting what happened since the previous one.
+    std::vector<double> sorted(durations.begin(), durations.end());
+    std::sort(sorted.begin(), sorted.end());
+    std::size_t j = 0;  // rows of the own table with time <= the current timeline time
+    std::int64_t events_before = 0, removed_before = 0, events_upto = 0, removed_upto = 0;
+    for (const double x : timeline) {
+        while (j < m && t[j] <= x) {
+            events_upto += events[j];
+            removed_upto += events[j] + censored[j];
+            ++j;
+        }
+        km.time.push_back(x);
+        const auto risk = sorted.end() - std::lower_bound(sorted.begin(), sorted.end(), x);
+        km.at_risk.push_back(static_cast<std::int64_t>(risk));
+        km.events.push_back(events_upto - events_before);
+        km.censored.push_back((removed_upto - events_upto) - (removed_before - events_before));
+        events_before = events_upto;
+        removed_before = removed_upto;
+        if (j == 0) {  // before the curve starts: survival 1
+            km.survival.push_back(1.0);
+            km.ci_lower.push_back(1.0);
+            km.ci_upper.push_back(1.0);
+        } else {
+            fill_row(j - 1);
+        }
+    }
+    return km;
+}
+
+inline double median_survival(const KaplanMeier& km) {
+    if (km.size() == 0) return std::numeric_limits<double>::quiet_NaN();
+    for (std::size_t j = 0; j < km.size(); ++j)
+        if (km.survival[j] <= 0.5) return km.time[j];
+    return std::numeric_limits<double>::infinity();
+}
+
+inline double restricted_mean(const KaplanMeier& km, double horizon) {
+    if (!(horizon >= 0.0) || std::isinf(horizon))
+        throw InputError::argument("horizon", "must be a finite number >= 0");
+    if (km.size() == 0) return std::numeric_limits<double>::quiet_NaN();
+    double area = 0.0, from = 0.0, level = 1.0;
+    for (std::size_t j = 0; j < km.size() && km.time[j] < horizon; ++j) {
+        if (km.time[j] > from) {
+            area += level * (km.time[j] - from);
+            from = km.time[j];
+        }
+        level = km.survival[j];
+    }
+    return area + level * (horizon - from);
+}
+
+}  // namespace retain::survival

@@ -1,0 +1,66 @@
+#include "common.hpp"
+
+#include "retain/survival.hpp"
+
+namespace retain::python {
+
+namespace {
+
+// A table holding only what median_survival and restricted_mean read.
+survival::KaplanMeier curve(const array_in<double>& time, const array_in<double>& surv) {
+    survival::KaplanMeier km;
+    const auto t = as_span(time, "time");
+    const auto s = as_span(surv, "survival");
+    if (t.size() != s.size()) throw InputError("time and survival differ in length");
+    km.time.assign(t.begin(), t.end());
+    km.survival.assign(s.begin(), s.end());
+    return km;
+}
+
+}  // namespace
+
+void register_survival(py::module_& root) {
+    py::module_ m = root.def_submodule("survival", "Survival curves (see retain.survival).");
+
+    m.def(
+        "kaplan_meier",
+        [](const array_in<double>& durations, const array_in<double>& observed,
+           const array_in<double>& timeline, double alpha, const std::string& duration_col,
+           const std::string& observed_col) {
+            const auto d = as_span(durations, "durations");
+            const auto o = as_span(observed, "observed");
+            const auto t = as_span(timeline, "timeline");
+            survival::KaplanMeier km;
+            {
+                py::gil_scoped_release release;  // reads only the caller's buffers
+                km = survival::kaplan_meier(d, o, t, alpha, {duration_col, observed_col});
+            }
+            py::dict out;
+            out["time"] = to_numpy(std::move(km.time));
+            out["at_risk"] = to_numpy(std::move(km.at_risk));
+            out["events"] = to_numpy(std::move(km.events));
+            out["censored"] = to_numpy(std::move(km.censored));
+            out["survival"] = to_numpy(std::move(km.survival));
+            out["ci_lower"] = to_numpy(std::move(km.ci_lower));
+            out["ci_upper"] = to_numpy(std::move(km.ci_upper));
+            return out;
+        },
+        py::arg("durations"), py::arg("observed"), py::arg("timeline"), py::arg("alpha"),
+        py::arg("duration_col") = "duration", py::arg("observed_col") = "observed",
+        "Kaplan-Meier table as a dict of columns; empty observed means all events.");
+    m.def(
+        "median_survival",
+        [](const array_in<double>& time, const array_in<double>& surv) {
+            return survival::median_survival(curve(time, surv));
+        },
+        py::arg("time"), py::arg("survival"));
+    m.def(
+        "restricted_mean",
+        [](const array_in<double>& time, const array_in<double>& surv, double horizon) {
+            return survival::restricted_mean(curve(time, surv), horizon);
+        },
+        py::arg("time"), py::arg("survival"), py::arg("horizon"));
+    m.def("normal_quantile", &survival::normal_quantile, py::arg("p"));
+}
+
+}  // namespace retain::python

@@ -1,0 +1,114 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+#include <retain/survival.hpp>
+#include <vector>
+
+using namespace retain;
+using doctest::Approx;
+
+namespace {
+// durations 3, 1, 4, 1, 5, 2.5, 4 with events 1, 0, 1, 1, 0, 1, 1:
+// times 0, 1, 2.5, 3, 4, 5; at risk 7, 7, 5, 4, 3, 1; events 0, 1, 1, 1, 2, 0.
+const std::vector<double> durations = {3, 1, 4, 1, 5, 2.5, 4};
+const std::vector<double> observed = {1, 0, 1, 1, 0, 1, 1};
+}  // namespace
+
+TEST_CASE("the normal quantile to full precision") {
+    CHECK(survival::normal_quantile(0.975) == Approx(1.959963984540054).epsilon(1e-15));
+    CHECK(survival::normal_quantile(0.5) == Approx(0.0));
+    CHECK(survival::normal_quantile(0.01) == Approx(-2.3263478740408408).epsilon(1e-14));
+    CHECK(survival::normal_quantile(1e-10) == Approx(-6.361340902404056).epsilon(1e-13));
+    CHECK_THROWS_AS(survival::normal_quantile(1.0), InputError);
+}
+
+TEST_CASE("Kaplan-Meier by hand: counts, product-limit survival, Greenwood log(-log) interval") {
+    const auto km = survival::kaplan_meier(durations, observed);
+    CHECK(km.time == std::vector<double>{0, 1, 2.5, 3, 4, 5});
+    CHECK(km.at_risk == std::vector<std::int64_t>{7, 7, 5, 4, 3, 1});
+    CHECK(km.events == std::vector<std::int64_t>{0, 1, 1, 1, 2, 0});
+    CHECK(km.censored == std::vector<std::int64_t>{0, 1, 0, 0, 0, 1});
+    const std::vector<double> s = {1,
+                                   6.0 / 7,
+                                   6.0 / 7 * 4 / 5,
+                                   6.0 / 7 * 4 / 5 * 3 / 4,
+                                   6.0 / 7 * 4 / 5 * 3 / 4 / 3,
+                                   6.0 / 7 * 4 / 5 * 3 / 4 / 3};
+    for (std::size_t j = 0; j < s.size(); ++j) CHECK(km.survival[j] == Approx(s[j]).epsilon(1e-14));
+    // At t = 1: Greenwood sum 1 / (7 x 6); interval exp(-exp(log(-log S) -/+ z sqrt(g) / log S)).
+    const double v = std::log(6.0 / 7), g = 1.0 / 42, z = 1.959963984540054;
+    CHECK(km.ci_lower[1] == Approx(std::exp(-std::exp(std::log(-v) - z * std::sqrt(g) / v))));
+    CHECK(km.ci_upper[1] == Approx(std::exp(-std::exp(std::log(-v) + z * std::sqrt(g) / v))));
+    CHECK(km.ci_lower[1] == Approx(0.334054).epsilon(1e-6));  // lifelines prints 0.334054
+    CHECK(km.ci_lower[0] == 1.0);                             // undefined at S = 1: 1
+    CHECK(km.ci_upper[0] == 1.0);
+    CHECK(survival::median_survival(km) == 4.0);
+    // 1 x 1 + S(1) x 1.5 + S(2.5) x 0.5 + S(3) x 1 + S(4) x 0.5
+    CHECK(survival::restricted_mean(km, 4.5) ==
+          Approx(1 + s[1] * 1.5 + s[2] * 0.5 + s[3] + s[4] * 0.5).epsilon(1e-14));
+    CHECK(survival::restricted_mean(km, 0.5) == Approx(0.5));
+}
+
+TEST_CASE("whole-number durations (the counting path) give the same curve as the sorting path") {
+    const std::vector<double> whole = {3, 1, 4, 1, 5, 2, 4, 0, 7};
+    const std::vector<double> flags = {1, 0, 1, 1, 0, 1, 1, 1, 0};
+    std::vector<double> shifted(whole.size());  // + 0.5: no longer whole, same order
+    for (std::size_t i = 0; i < whole.size(); ++i) shifted[i] = whole[i] + 0.5;
+    const auto a = survival::kaplan_meier(whole, flags);
+    const auto b = survival::kaplan_meier(shifted, flags);
+    CHECK(a.time.front() == 0.0);       // a duration of 0 is its own first row
+    REQUIRE(a.size() + 1 == b.size());  // b has an extra row at 0
+    for (std::size_t j = 0; j < a.size(); ++j) {
+        CHECK(a.time[j] + 0.5 == b.time[j + 1]);
+        CHECK(a.at_risk[j] == b.at_risk[j + 1]);
+        CHECK(a.events[j] == b.events[j + 1]);
+        CHECK(a.survival[j] == Approx(b.survival[j + 1]).epsilon(1e-15));
+    }
+}
+
+TEST_CASE("a given timeline reads the step function and counts what happened in between") {
+    const std::vector<double> timeline = {-1, 0.5, 1, 2, 3.5, 10};
+    const auto km = survival::kaplan_meier(durations, observed, timeline);
+    const auto own = survival::kaplan_meier(durations, observed);
+    CHECK(km.time == timeline);
+    CHECK(km.survival[0] == 1.0);
+    CHECK(km.survival[1] == 1.0);
+    CHECK(km.survival[2] == own.survival[1]);
+    CHECK(km.survival[4] == own.survival[3]);  // 3.5 reads the step at 3
+    CHECK(km.survival[5] == own.survival[5]);
+    CHECK(km.at_risk == std::vector<std::int64_t>{7, 7, 7, 5, 3, 0});
+    CHECK(km.events == std::vector<std::int64_t>{0, 0, 1, 0, 2, 2});  // (2, 3.5]: 2.5 and 3
+    CHECK(km.censored == std::vector<std::int64_t>{0, 0, 1, 0, 0, 1});
+}
+
+TEST_CASE("everyone churns: survival reaches 0, the median is the time it crosses 0.5") {
+    const auto km = survival::kaplan_meier(std::vector<double>{1, 2}, {});
+    CHECK(km.survival.back() == 0.0);
+    CHECK(survival::median_survival(km) == 1.0);
+    const auto never = survival::kaplan_meier(std::vector<double>{1, 2}, std::vector<double>{0, 0});
+    CHECK(std::isinf(survival::median_survival(never)));
+    const auto empty = survival::kaplan_meier({}, {});
+    CHECK(empty.size() == 0);
+    CHECK(std::isnan(survival::median_survival(empty)));
+}
+
+TEST_CASE("bad survival input names the column and row") {
+    CHECK_THROWS_WITH_AS(
+        survival::kaplan_meier(std::vector<double>{1, -2}, {}, {}, 0.05, {"tenure", "churned"}),
+        "column 'tenure', row 1: duration must be a finite number >= 0, got -2", InputError);
+    CHECK_THROWS_AS(survival::kaplan_meier(std::vector<double>{1, NAN}, {}), InputError);
+    CHECK_THROWS_WITH_AS(
+        survival::kaplan_meier(std::vector<double>{1, 2}, std::vector<double>{1, 2}, {}, 0.05,
+                               {"tenure", "churned"}),
+        "column 'churned', row 1: observed flag must be 0 (censored) or 1 "
+        "(event), got 2",
+        InputError);
+    CHECK_THROWS_AS(survival::kaplan_meier(std::vector<double>{1, 2}, std::vector<double>{1}),
+                    InputError);
+    CHECK_THROWS_AS(survival::kaplan_meier(std::vector<double>{1}, {}, std::vector<double>{2, 1}),
+                    InputError);
+    CHECK_THROWS_AS(survival::kaplan_meier(std::vector<double>{1}, {}, {}, 1.5), InputError);
+    const auto km = survival::kaplan_meier(durations, observed);
+    CHECK_THROWS_AS(survival::restricted_mean(km, -1), InputError);
+}

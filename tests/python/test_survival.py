@@ -1,0 +1,155 @@
+"""Kaplan-Meier against lifelines (the oracle the issue names), to 1e-10, and its bad inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import retain as rt
+
+lifelines = pytest.importorskip("lifelines")
+from lifelines.utils import restricted_mean_survival_time  # noqa: E402
+
+
+def lifelines_km(durations, observed, timeline=None, alpha=0.05):
+    fitter = lifelines.KaplanMeierFitter(alpha=alpha)
+    return fitter.fit(np.asarray(durations, float), np.asarray(observed), timeline=timeline)
+
+
+def assert_matches_lifelines(km: pd.DataFrame, fitter) -> None:
+    expected_sf = fitter.survival_function_.iloc[:, 0]
+    expected_ci = fitter.confidence_interval_
+    np.testing.assert_array_equal(km["time"].to_numpy(), expected_sf.index.to_numpy(float))
+    np.testing.assert_allclose(km["survival"], expected_sf.to_numpy(), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(km["ci_lower"], expected_ci.iloc[:, 0].to_numpy(), atol=1e-10)
+    np.testing.assert_allclose(km["ci_upper"], expected_ci.iloc[:, 1].to_numpy(), atol=1e-10)
+
+
+def random_durations(rng, n, whole):
+    d = rng.exponential(12.0, n)
+    return np.floor(d) if whole else np.round(d, 3)
+
+
+@pytest.mark.parametrize("whole", [True, False], ids=["whole-months", "fractional"])
+@pytest.mark.parametrize("seed", range(6))
+def test_kaplan_meier_equals_lifelines(seed, whole):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    durations = random_durations(rng, n, whole)
+    observed = rng.random(n) < rng.uniform(0.2, 1.0)
+    km = rt.survival.kaplan_meier(durations, observed)
+    fitter = lifelines_km(durations, observed)
+    assert_matches_lifelines(km, fitter)
+    table = fitter.event_table
+    np.testing.assert_array_equal(km["at_risk"], table["at_risk"])
+    np.testing.assert_array_equal(km["events"], table["observed"])
+    np.testing.assert_array_equal(km["censored"], table["censored"])
+    assert rt.survival.median_survival(km) == fitter.median_survival_time_
+    for horizon in (0.0, 3.5, 12.0, float(durations.max()) + 5):
+        assert rt.survival.restricted_mean(km, horizon) == pytest.approx(
+            restricted_mean_survival_time(fitter, t=horizon), rel=1e-10, abs=1e-10
+        )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 30), st.booleans()), min_size=1, max_size=40),
+    st.sampled_from([0.01, 0.05, 0.2]),
+)
+def test_small_samples_with_ties_equal_lifelines(rows, alpha):
+    durations = np.array([d for d, _ in rows], dtype=float)
+    observed = np.array([o for _, o in rows])
+    km = rt.survival.kaplan_meier(durations, observed, alpha=alpha)
+    assert_matches_lifelines(km, lifelines_km(durations, observed, alpha=alpha))
+    assert km.attrs["alpha"] == alpha
+
+
+def test_a_given_timeline_equals_lifelines_on_it():
+    rng = np.random.default_rng(9)
+    durations = random_durations(rng, 300, whole=False)
+    observed = rng.random(300) < 0.7
+    timeline = np.linspace(0, 40, 81)
+    km = rt.survival.kaplan_meier(durations, observed, timeline=timeline)
+    assert_matches_lifelines(km, lifelines_km(durations, observed, timeline=timeline))
+    # Counts over (previous time, time]: they add up to every duration up to the last time.
+    inside = durations <= timeline[-1]
+    assert km["events"].sum() == (observed & inside).sum()
+    assert km["censored"].sum() == (~observed & inside).sum()
+    assert km["at_risk"].tolist() == [(durations >= t).sum() for t in timeline]
+
+
+def test_default_observed_means_every_duration_is_an_event():
+    km = rt.survival.kaplan_meier(pd.Series([2.0, 1.0, 2.0, 4.0], name="tenure"))
+    assert km["events"].tolist() == [0, 1, 2, 1]
+    assert km["survival"].tolist() == pytest.approx([1.0, 0.75, 0.25, 0.0])
+    assert rt.survival.median_survival(km) == 2.0
+
+
+def test_retention_curves_are_one_curve_per_segment():
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame(
+        {
+            "plan": rng.choice(["starter", "pro", "enterprise"], 500),
+            "duration": np.floor(rng.exponential(10, 500)),
+            "observed": rng.random(500) < 0.6,
+        }
+    )
+    curves = rt.survival.retention_curves(frame, by="plan")
+    assert list(curves.columns[:2]) == ["plan", "time"]
+    assert list(pd.unique(curves["plan"])) == ["enterprise", "pro", "starter"]
+    for plan, group in frame.groupby("plan"):
+        own = curves[curves["plan"] == plan].drop(columns="plan").reset_index(drop=True)
+        assert_matches_lifelines(own, lifelines_km(group["duration"], group["observed"]))
+
+
+@pytest.mark.parametrize(
+    ("durations", "observed", "message"),
+    [
+        ([1.0, -2.0], None, r"column 'durations', row 1: duration must be a finite number >= 0"),
+        (pd.Series([1.0, np.nan], name="tenure"), None, r"column 'tenure', row 1"),
+        ([1.0, np.inf], None, r"row 1: duration must be a finite number"),
+        ([1.0, 2.0], [1, 2], r"column 'observed', row 1: observed flag must be 0 .* got 2"),
+        ([1.0, 2.0], [1.0, np.nan], r"column 'observed', row 1"),
+        ([1.0, 2.0], [1], r"columns differ in length"),
+        (["1", "2"], None, r"column 'durations' must be numeric"),
+        (np.ones((2, 2)), None, r"durations must be one-dimensional"),
+    ],
+)
+def test_bad_survival_input_names_column_and_row(durations, observed, message):
+    with pytest.raises(rt.InputError, match=message):
+        rt.survival.kaplan_meier(durations, observed)
+
+
+def test_bad_survival_arguments():
+    with pytest.raises(rt.InputError, match="timeline: must be finite and strictly increasing"):
+        rt.survival.kaplan_meier([1.0, 2.0], timeline=[3.0, 1.0])
+    with pytest.raises(rt.InputError, match="alpha: must be strictly between 0 and 1"):
+        rt.survival.kaplan_meier([1.0, 2.0], alpha=0)
+    km = rt.survival.kaplan_meier([1.0, 2.0])
+    with pytest.raises(rt.InputError, match="horizon: must be a finite number >= 0"):
+        rt.survival.restricted_mean(km, -1)
+    with pytest.raises(rt.ColumnError, match="no column 'survival'"):
+        rt.survival.median_survival(km.drop(columns="survival"))
+    with pytest.raises(rt.ColumnError, match="no column 'observed'"):
+        rt.survival.retention_curves(pd.DataFrame({"plan": ["a"], "duration": [1.0]}), by="plan")
+
+
+def test_empty_input_gives_an_empty_table():
+    km = rt.survival.kaplan_meier([])
+    assert len(km) == 0
+    assert list(km.columns) == [
+        "time",
+        "at_risk",
+        "events",
+        "censored",
+        "survival",
+        "ci_lower",
+        "ci_upper",
+    ]
+    assert np.isnan(rt.survival.median_survival(km))
+    assert np.isnan(rt.survival.restricted_mean(km, 10))
+    empty = pd.DataFrame({"plan": pd.Series([], dtype=str), "duration": [], "observed": []})
+    assert len(rt.survival.retention_curves(empty, by="plan")) == 0
