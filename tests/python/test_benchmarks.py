@@ -33,3 +33,15 @@ def test_bench_kpi_agrees_with_pandas_and_polars_and_prints_ratios():
     assert run.returncode == 0, run.stderr
     assert "check: pandas and polars equal retain" in run.stdout
     assert run.stdout.count("Target: >= 20x faster than pandas") == 2
+
+
+def test_bench_survival_agrees_with_lifelines_and_prints_ratios():
+    pytest.importorskip("lifelines")
+    run = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_survival.py"), "--n", "5000", "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Target: Kaplan-Meier >= 20x faster than lifelines" in run.stdout

@@ -18,7 +18,7 @@ def blocks(language: str) -> list[str]:
 
 
 def test_python_quick_start_runs_and_gives_the_hand_worked_values(capsys):
-    (snippet,) = blocks("python")
+    snippet = blocks("python")[0]
     namespace: dict = {}
     exec(compile(snippet, "README.md", "exec"), namespace)
     mv = namespace["mv"]
@@ -43,6 +43,19 @@ def test_python_quick_start_runs_and_gives_the_hand_worked_values(capsys):
     assert [line.split() for line in printed.strip().splitlines()] == [
         line[2:].split() for line in expected.strip().splitlines()
     ]
+
+
+def test_survival_snippet_runs_and_gives_the_hand_worked_values():
+    snippet = blocks("python")[1]
+    namespace: dict = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)
+    # 7 at risk; events at 1, 2, 3 and two at 4: S = 6/7, x 4/5, x 3/4, x 1/3.
+    s = [1, 6 / 7, 6 / 7 * 4 / 5, 6 / 7 * 4 / 5 * 3 / 4, 6 / 7 * 4 / 5 * 3 / 4 / 3]
+    assert namespace["km"]["survival"].tolist()[:5] == pytest.approx(s)
+    assert namespace["median"] == 4.0
+    # area: 1 + S(1) + S(2) + S(3) over one month each, then S(4) for the 8 months to 12.
+    assert namespace["rmst"] == pytest.approx(1 + s[1] + s[2] + s[3] + 8 * s[4])
+    assert sorted(namespace["by_plan"]["plan"].unique()) == ["pro", "starter"]
 
 
 def test_cpp_quick_start_is_the_consumer_program():
