@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 #include <numbers>
+#include <ostream>
 #include <span>
 #include <sstream>
 #include <string>
@@ -58,6 +59,60 @@ double median_survival(const KaplanMeier& km);
 /// (>= 0), taking survival 1 before the table's first time. NaN for an empty table.
 double restricted_mean(const KaplanMeier& km, double horizon);
 
+/// Fader and Hardie's shifted-beta-geometric (sBG) model of contractual retention: each customer
+/// churns at the end of a period with a constant probability theta, and theta varies across
+/// customers as Beta(alpha, beta). Then P(T = t) = B(alpha + 1, beta + t - 1) / B(alpha, beta)
+/// for the period t >= 1 in which a customer churns, survival S(t) = B(alpha, beta + t) /
+/// B(alpha, beta), and the retention rate r(t) = S(t) / S(t - 1) = (beta + t - 1) / (alpha + beta
+/// + t - 1) rises with t as the churn-prone leave.
+class ShiftedBetaGeometric {
+  public:
+    /// A model with given parameters (both > 0).
+    ShiftedBetaGeometric(double alpha, double beta);
+
+    /// Maximum-likelihood fit to a cohort's survivor counts: survivors[0] customers at the
+    /// start, survivors[t] still customers after period t (whole numbers, never increasing, at
+    /// least two periods and one churn). Errors name the entry at fault, e.g. "survivors[3]".
+    static ShiftedBetaGeometric fit(std::span<const double> survivors, int max_iter = 100,
+                                    double tol = 1e-10);
+
+    double alpha() const noexcept { return alpha_; }
+    double beta() const noexcept { return beta_; }
+    /// Log-likelihood at the fit (0 for a model built from parameters).
+    double log_likelihood() const noexcept { return log_likelihood_; }
+    /// Newton iterations the fit took, and whether its last step was below `tol` (a cohort whose
+    /// every customer churned in the first period, say, has no finite maximum).
+    int iterations() const noexcept { return iterations_; }
+    bool converged() const noexcept { return converged_; }
+
+    /// r(t) = S(t) / S(t - 1), t >= 1.
+    double retention(double t) const;
+    /// S(t), t >= 0 (S(0) = 1).
+    double survival(double t) const;
+    /// P(T = t), t >= 1: the share of the cohort that churns in period t.
+    double churn_probability(double t) const;
+    /// Discounted expected lifetime of a new customer (Fader and Hardie's DEL): the expected
+    /// number of payments, the first one now and certain, each later one discounted by
+    /// (1 + d) per period: sum over t >= 0 of S(t) / (1 + d)^t. LTV = margin per payment x DEL.
+    /// discount_rate > 0 per period (undiscounted, the sum may be infinite).
+    double discounted_expected_lifetime(double discount_rate) const;
+
+    /// Discounted expected residual lifetime (DERL) of a customer who has made `renewals`
+    /// renewals and is about to make the next (renewal n = renewals + 1 at the end of period n):
+    /// sum over t >= n of S(t) / S(n - 1) / (1 + d)^(t - n), the next payment undiscounted but
+    /// uncertain. discount_rate > 0, renewals a whole number >= 0.
+    double discounted_residual_lifetime(double discount_rate, double renewals) const;
+
+  private:
+    double alpha_, beta_;
+    double log_likelihood_ = 0;
+    int iterations_ = 0;
+    bool converged_ = false;
+};
+
+std::ostream& operator<<(std::ostream& out, const ShiftedBetaGeometric& m);
+
 }  // namespace retain::survival
 
+#include "retain/detail/sbg_impl.hpp"
 #include "retain/detail/survival_impl.hpp"

@@ -6,6 +6,7 @@ log(-log) interval), and gives the same numbers, as a plain DataFrame.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,13 @@ import pandas as pd
 from . import _core, _frames
 from .errors import InputError
 
-__all__ = ["kaplan_meier", "median_survival", "restricted_mean", "retention_curves"]
+__all__ = [
+    "ShiftedBetaGeometric",
+    "kaplan_meier",
+    "median_survival",
+    "restricted_mean",
+    "retention_curves",
+]
 
 _KM_COLUMNS = ["time", "at_risk", "events", "censored", "survival", "ci_lower", "ci_upper"]
 
@@ -102,3 +109,93 @@ def _curve(km: Any) -> tuple[np.ndarray, np.ndarray]:
     if len(time) > 1 and not (np.diff(time) > 0).all():
         raise InputError("the Kaplan-Meier table's times must be strictly increasing")
     return time, km["survival"].to_numpy(dtype=np.float64)
+
+
+class ShiftedBetaGeometric:
+    """Fader and Hardie's shifted-beta-geometric (sBG) model of contractual retention.
+
+    Each customer churns at the end of a period with a constant probability theta that varies
+    across customers as Beta(alpha, beta); so the cohort's retention rate
+    ``r(t) = (beta + t - 1) / (alpha + beta + t - 1)`` rises as the churn-prone leave, which a
+    single churn rate cannot show. Estimator in the scikit-learn manner: ``fit`` returns the
+    model, learned parameters end in ``_``::
+
+        sbg = rt.survival.ShiftedBetaGeometric().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+        sbg.alpha_, sbg.beta_          # 0.704, 1.182: Fader and Hardie's "regular" customers
+        sbg.survival(12)               # share of the cohort still there after 12 periods
+        sbg.discounted_expected_lifetime(0.1)  # x margin per payment = LTV of a new customer
+
+    ``max_iter`` and ``tol`` bound Newton's method on (log alpha, log beta).
+    """
+
+    def __init__(self, max_iter: int = 100, tol: float = 1e-10) -> None:
+        self.max_iter = max_iter
+        self.tol = tol
+
+    def fit(self, survivors: Any) -> ShiftedBetaGeometric:
+        """Maximum-likelihood fit to one cohort's survivor counts: ``survivors[0]`` customers at
+        the start and ``survivors[t]`` still customers after period t (whole numbers that never
+        increase, at least two periods, at least one churn). Warns (RuntimeWarning) if the fit
+        did not converge, as when everyone churns at once."""
+        counts, _ = _frames.vector(survivors, "survivors")
+        model = _core.survival.ShiftedBetaGeometric.fit(counts, int(self.max_iter), float(self.tol))
+        if not model.converged:
+            warnings.warn(
+                f"ShiftedBetaGeometric.fit did not converge in {model.iterations} iterations; "
+                "the counts may not identify alpha and beta",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        self._model = model
+        self.alpha_, self.beta_ = model.alpha, model.beta
+        self.log_likelihood_ = model.log_likelihood
+        self.n_periods_ = len(counts) - 1
+        return self
+
+    def retention(self, t: Any) -> Any:
+        """Retention rate r(t) = S(t) / S(t - 1) of period t >= 1 (scalar or array-like)."""
+        return self._each("retention", t)
+
+    def survival(self, t: Any) -> Any:
+        """Share of the cohort still customers after t >= 0 periods, S(t)."""
+        return self._each("survival", t)
+
+    def churn_probability(self, t: Any) -> Any:
+        """Share of the cohort that churns in period t >= 1, P(T = t)."""
+        return self._each("churn_probability", t)
+
+    def discounted_expected_lifetime(self, discount_rate: float) -> float:
+        """Expected number of payments of a new customer, the first now and each later one
+        discounted by (1 + discount_rate) per period (DEL); LTV = margin per payment x DEL."""
+        return self._fitted().discounted_expected_lifetime(float(discount_rate))
+
+    def discounted_residual_lifetime(self, discount_rate: float, renewals: int) -> float:
+        """Expected discounted payments still to come from a customer who has made ``renewals``
+        renewals and is about to make the next one (DERL, the next payment undiscounted)."""
+        return self._fitted().discounted_residual_lifetime(float(discount_rate), float(renewals))
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {"max_iter": self.max_iter, "tol": self.tol}
+
+    def set_params(self, **params: Any) -> ShiftedBetaGeometric:
+        for key, value in params.items():
+            if key not in ("max_iter", "tol"):
+                raise InputError(f"{key}: not a parameter of ShiftedBetaGeometric")
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self) -> str:
+        if hasattr(self, "alpha_"):
+            return f"ShiftedBetaGeometric(alpha_={self.alpha_:.4g}, beta_={self.beta_:.4g})"
+        return f"ShiftedBetaGeometric(max_iter={self.max_iter}, tol={self.tol})"
+
+    def _fitted(self) -> Any:
+        if not hasattr(self, "_model"):
+            raise InputError("ShiftedBetaGeometric: call fit(survivors) first")
+        return self._model
+
+    def _each(self, method: str, t: Any) -> Any:
+        fn = getattr(self._fitted(), method)
+        if np.ndim(t) == 0:
+            return fn(float(t))
+        return np.array([fn(float(x)) for x in np.asarray(t, dtype=np.float64)])

@@ -61,6 +61,28 @@ void register_survival(py::module_& root) {
         },
         py::arg("time"), py::arg("survival"), py::arg("horizon"));
     m.def("normal_quantile", &survival::normal_quantile, py::arg("p"));
+
+    using survival::ShiftedBetaGeometric;
+    py::class_<ShiftedBetaGeometric>(m, "ShiftedBetaGeometric")
+        .def(py::init<double, double>(), py::arg("alpha"), py::arg("beta"))
+        .def_static(
+            "fit",
+            [](const array_in<double>& survivors, int max_iter, double tol) {
+                return ShiftedBetaGeometric::fit(as_span(survivors, "survivors"), max_iter, tol);
+            },
+            py::arg("survivors"), py::arg("max_iter") = 100, py::arg("tol") = 1e-10)
+        .def_property_readonly("alpha", &ShiftedBetaGeometric::alpha)
+        .def_property_readonly("beta", &ShiftedBetaGeometric::beta)
+        .def_property_readonly("log_likelihood", &ShiftedBetaGeometric::log_likelihood)
+        .def_property_readonly("iterations", &ShiftedBetaGeometric::iterations)
+        .def_property_readonly("converged", &ShiftedBetaGeometric::converged)
+        .def("retention", &ShiftedBetaGeometric::retention, py::arg("t"))
+        .def("survival", &ShiftedBetaGeometric::survival, py::arg("t"))
+        .def("churn_probability", &ShiftedBetaGeometric::churn_probability, py::arg("t"))
+        .def("discounted_expected_lifetime", &ShiftedBetaGeometric::discounted_expected_lifetime,
+             py::arg("discount_rate"))
+        .def("discounted_residual_lifetime", &ShiftedBetaGeometric::discounted_residual_lifetime,
+             py::arg("discount_rate"), py::arg("renewals"));
 }
 
 }  // namespace retain::python

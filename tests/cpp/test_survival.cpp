@@ -112,3 +112,65 @@ TEST_CASE("bad survival input names the column and row") {
     const auto km = survival::kaplan_meier(durations, observed);
     CHECK_THROWS_AS(survival::restricted_mean(km, -1), InputError);
 }
+
+TEST_CASE("sBG fits reproduce Fader and Hardie's published ones (2007, years 0-7)") {
+    // "Regular" and "high end" customers: survivors of 1000 over the first seven years.
+    const std::vector<double> regular = {1000, 631, 468, 382, 326, 289, 262, 241};
+    const std::vector<double> high_end = {1000, 869, 743, 653, 593, 551, 517, 491};
+    const auto r = survival::ShiftedBetaGeometric::fit(regular);
+    CHECK(r.alpha() == Approx(0.704).epsilon(5e-4));
+    CHECK(r.beta() == Approx(1.182).epsilon(5e-4));
+    const auto h = survival::ShiftedBetaGeometric::fit(high_end);
+    CHECK(h.alpha() == Approx(0.668).epsilon(5e-4));
+    CHECK(h.beta() == Approx(3.806).epsilon(5e-4));
+    CHECK(r.converged());
+    CHECK(h.converged());
+    // At the optimum the likelihood is flat: nudging either parameter lowers it.
+    const auto ll = [&](double a, double b) {
+        double v = 0;
+        const survival::ShiftedBetaGeometric m(a, b);
+        for (std::size_t t = 1; t < regular.size(); ++t)
+            v += (regular[t - 1] - regular[t]) * std::log(m.churn_probability(double(t)));
+        return v + regular.back() * std::log(m.survival(double(regular.size() - 1)));
+    };
+    CHECK(r.log_likelihood() == Approx(ll(r.alpha(), r.beta())).epsilon(1e-12));
+    for (const double e : {1e-4, -1e-4}) {
+        CHECK(ll(r.alpha() + e, r.beta()) < r.log_likelihood());
+        CHECK(ll(r.alpha(), r.beta() + e) < r.log_likelihood());
+    }
+}
+
+TEST_CASE("sBG retention, survival and churn probabilities by hand") {
+    const survival::ShiftedBetaGeometric m(1.0, 2.0);
+    // r(t) = (beta + t - 1) / (alpha + beta + t - 1): 2/3, 3/4, 4/5
+    CHECK(m.retention(1) == Approx(2.0 / 3));
+    CHECK(m.retention(3) == Approx(4.0 / 5));
+    CHECK(m.survival(0) == Approx(1.0));
+    CHECK(m.survival(3) == Approx(2.0 / 3 * 3.0 / 4 * 4.0 / 5));
+    CHECK(m.churn_probability(1) == Approx(1.0 / 3));  // alpha / (alpha + beta)
+    CHECK(m.churn_probability(2) == Approx(2.0 / 3 - 2.0 / 3 * 3.0 / 4));
+    // DEL: sum S(t) / 1.1^t; DERL after 2 renewals: sum over t >= 3 of S(t) / S(2) / 1.1^(t - 3).
+    double del = 0, derl = 0;
+    for (int t = 0; t < 4000; ++t) {
+        del += m.survival(t) / std::pow(1.1, t);
+        if (t >= 3) derl += m.survival(t) / m.survival(2) / std::pow(1.1, t - 3);
+    }
+    CHECK(m.discounted_expected_lifetime(0.1) == Approx(del).epsilon(1e-10));
+    CHECK(m.discounted_residual_lifetime(0.1, 2) == Approx(derl).epsilon(1e-10));
+    CHECK_THROWS_AS(m.discounted_expected_lifetime(0.0), InputError);
+    CHECK_THROWS_AS(m.retention(0), InputError);
+    CHECK_THROWS_AS(survival::ShiftedBetaGeometric(0.0, 1.0), InputError);
+}
+
+TEST_CASE("sBG fit rejects impossible survivor counts, naming the entry") {
+    using survival::ShiftedBetaGeometric;
+    CHECK_THROWS_WITH_AS(ShiftedBetaGeometric::fit(std::vector<double>{100, 80, 90}),
+                         "survivors[2]: survivors cannot increase: 90 after 80", InputError);
+    CHECK_THROWS_WITH_AS(ShiftedBetaGeometric::fit(std::vector<double>{100, 80.5, 70}),
+                         "survivors[1]: must be a whole number of customers >= 0, got 80.5",
+                         InputError);
+    CHECK_THROWS_AS(ShiftedBetaGeometric::fit(std::vector<double>{0, 0}), InputError);
+    CHECK_THROWS_AS(ShiftedBetaGeometric::fit(std::vector<double>{100, 60}), InputError);
+    CHECK_THROWS_AS(ShiftedBetaGeometric::fit(std::vector<double>{100, 100, 100}), InputError);
+    CHECK_THROWS_AS(ShiftedBetaGeometric::fit(std::vector<double>{100, NAN}), InputError);
+}
