@@ -2,7 +2,9 @@
 // Definitions of retain/survival.hpp (included from there).
 
 #include <bit>
+
 #include <utility>
+#include "retain/detail/parallel.hpp"
 
 namespace retain::survival {
 
@@ -76,15 +78,18 @@ inline DurationCounts count_durations(std::span<const double> durations,
     auto is_event = [&](std::size_t i) { return observed.empty() || observed[i] != 0.0; };
     // Durations in days or months are whole numbers in a modest range: a counting pass replaces
     // the sort. (Durations are validated finite and >= 0; whole ones below 2^53 are exact.)
+    // Branch-free, so it vectorises: below 2^52, adding and taking away 2^52 rounds x to a whole
+    // number, which leaves x unchanged exactly when it is one; above, every double is whole.
+    constexpr double two52 = 4503599627370496.0;
     double lo = n ? durations[0] : 0, hi = lo;
     bool whole = true;
     for (std::size_t i = 0; i < n; ++i) {
         const double x = durations[i];
         lo = std::min(lo, x);
         hi = std::max(hi, x);
-        whole = whole && x < 9.0e15 && x == static_cast<double>(static_cast<std::int64_t>(x));
+        whole &= (x >= two52) | (((x + two52) - two52) == x);
     }
-    if (n > 0 && whole && hi - lo <= 4.0 * static_cast<double>(n) + 1024) {
+    if (n > 0 && whole && hi < two52 && hi - lo <= 4.0 * static_cast<double>(n) + 1024) {
         const auto span = static_cast<std::size_t>(hi - lo) + 1;
         std::vector<std::int64_t> removed(span, 0), events(span, 0);
         const auto base = static_cast<std::int64_t>(lo);
@@ -130,7 +135,13 @@ inline void validate(std::span<const double> durations, std::span<const double> 
             << " rows, '" << columns.observed << "' " << observed.size();
         throw InputError(msg.str());
     }
-    for (std::size_t i = 0; i < durations.size(); ++i) {
+    // A branch-free pass finds whether anything is wrong (it vectorises); only then is the row
+    // looked for, so valid input pays one cheap pass.
+    constexpr double largest = std::numeric_limits<double>::max();
+    bool bad = false;
+    for (const double t : durations) bad |= !(t >= 0.0 && t <= largest);
+    for (const double o : observed) bad |= (o != 0.0) & (o != 1.0);
+    for (std::size_t i = 0; bad && i < durations.size(); ++i) {
         const double t = durations[i];
         if (!(t >= 0.0) || std::isinf(t)) {
             std::ostringstream what;
@@ -138,7 +149,7 @@ inline void validate(std::span<const double> durations, std::span<const double> 
             throw InputError::at(columns.duration, i, what.str());
         }
     }
-    for (std::size_t i = 0; i < observed.size(); ++i)
+    for (std::size_t i = 0; bad && i < observed.size(); ++i)
         if (observed[i] != 0.0 && observed[i] != 1.0) {
             std::ostringstream what;
             what << "observed flag must be 0 (censored) or 1 (event), got " << observed[i];
@@ -191,23 +202,32 @@ inline KaplanMeier kaplan_meier(std::span<const double> durations, std::span<con
         n -= c.removed[k];
     }
     const double z = normal_quantile(1.0 - alpha / 2.0);
-    auto fill_row = [&](std::size_t j) {
+    // Survival and its interval at row j of the table's own times.
+    auto interval = [&](std::size_t j, double& surv, double& lower, double& upper) {
         const double v = log_s[j];
-        km.survival.push_back(std::exp(v));
+        surv = std::exp(v);
         // log(-log) interval exp(-exp(log(-v) -/+ spread)) = exp(v e^-/+spread), v = log S.
         // Where v is 0 (S = 1) it is undefined (NaN) and, as lifelines, 1.
         const double e = std::exp(z * std::sqrt(greenwood[j]) / v);
-        const double lower = std::exp(v / e);
-        const double upper = std::exp(v * e);
-        km.ci_lower.push_back(std::isnan(lower) ? 1.0 : lower);
-        km.ci_upper.push_back(std::isnan(upper) ? 1.0 : upper);
+        lower = std::exp(v / e);
+        upper = std::exp(v * e);
+        if (std::isnan(lower)) lower = 1.0;
+        if (std::isnan(upper)) upper = 1.0;
     };
     if (timeline.empty()) {
         km.time = t;
         km.at_risk = at_risk;
         km.events = events;
         km.censored = censored;
-        for (std::size_t j = 0; j < m; ++j) fill_row(j);
+        km.survival.resize(m);
+        km.ci_lower.resize(m);
+        km.ci_upper.resize(m);
+        // Each row's interval depends only on its own sums: rows are filled in parallel blocks.
+        retain::detail::for_each_block(
+            m, 1 << 14, 0, [&](std::size_t, std::size_t b, std::size_t e) {
+                for (std::size_t j = b; j < e; ++j)
+                    interval(j, km.survival[j], km.ci_lower[j], km.ci_upper[j]);
+            });
         return km;
     }
     // Read the step function at the given times, counting what happened since the previous one.
@@ -233,7 +253,11 @@ inline KaplanMeier kaplan_meier(std::span<const double> durations, std::span<con
             km.ci_lower.push_back(1.0);
             km.ci_upper.push_back(1.0);
         } else {
-            fill_row(j - 1);
+            double surv, lower, upper;
+            interval(j - 1, surv, lower, upper);
+            km.survival.push_back(surv);
+            km.ci_lower.push_back(lower);
+            km.ci_upper.push_back(upper);
         }
     }
     return km;
