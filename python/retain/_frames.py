@@ -183,3 +183,25 @@ def vector(values: Any, default_name: str, allow_bool: bool = False) -> tuple[np
     if isinstance(array, (pd.Series, pd.Index)):
         return array.to_numpy(dtype=np.float64, na_value=np.nan), str(name)
     return array.astype(np.float64, copy=False), str(name)
+
+
+def group_codes(frame: pd.DataFrame, keys: list[Any]) -> tuple[np.ndarray, pd.Index]:
+    """Dense int64 codes of the groups of ``frame`` by the ``keys`` columns, numbered in sorted
+    key order, and the index of the groups (a MultiIndex for several keys). A missing key is an
+    InputError naming the column and row."""
+    for key in keys:
+        missing = frame[key].isna().to_numpy()
+        if missing.any():
+            raise InputError(f"column {key!r}, row {first_row(missing)}: missing group key")
+    grouped = frame.groupby(keys if len(keys) > 1 else keys[0], sort=True, observed=True)
+    codes = grouped.ngroup().to_numpy(dtype=np.int64)
+    return codes, grouped.size().index
+
+
+def labels(column: pd.Series, name: Any, what: str) -> tuple[np.ndarray, int]:
+    """Dense int64 codes of a column of labels (product names, milestones), in order of first
+    appearance, and how many there are; a missing label is an InputError naming the row."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    if len(codes) and codes.min() < 0:
+        raise InputError(f"column {name!r}, row {first_row(codes < 0)}: missing {what}")
+    return codes.astype(np.int64, copy=False), len(uniques)
