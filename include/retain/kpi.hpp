@@ -18,6 +18,7 @@
 #include "retain/detail/parallel.hpp"
 #include "retain/detail/sum.hpp"
 #include "retain/error.hpp"
+#include "retain/survival.hpp"
 #include "retain/time.hpp"
 
 namespace retain::kpi {
@@ -246,6 +247,74 @@ PeriodSeries cross_sell_rate(std::span<const std::int64_t> account, std::size_t 
                              std::span<const std::int64_t> month, std::span<const double> mrr,
                              const MrrColumns& columns = {},
                              std::string_view product_column = "product");
+
+// ---------------------------------------------------------------------------------------------
+// Onboarding: completion of required milestones and time to value
+
+/// Column names used in error messages of the onboarding functions.
+struct OnboardingColumns {
+    std::string account = "account_id";  ///< the milestones table's account column
+    std::string milestone = "milestone";
+    std::string reached_at = "reached_at";
+};
+
+/// Onboarding completion per cohort (the month of signing) and overall. With window W =
+/// within_days and report date as_of (days since 1970-01-01), an account signed on day s <= as_of
+/// is
+///   eligible when s + W <= as_of (its window has ended): completed when each required milestone
+///            was reached on a day r <= s + W (a milestone reached before signing counts);
+///   pending  when s + W > as_of (its window is still open): counted, neither completed nor failed.
+/// Accounts signed after as_of and milestones reached after as_of are not counted.
+/// rate = completed / eligible (NaN where eligible = 0) with its Wilson 95 % interval. Row k
+/// describes cohorts[k] (months increasing, only months in which an account signed by as_of);
+/// `overall` is the same over every cohort.
+struct OnboardingCompletion {
+    struct Row {
+        std::int64_t completed = 0, eligible = 0, pending = 0;
+        double rate = nan, ci_lower = nan, ci_upper = nan;
+    };
+    std::vector<Month> cohorts;
+    std::vector<Row> rows;
+    Row overall;
+};
+
+/// `signed_day[a]` is account a's signing day. The milestones table has one row per milestone
+/// reached: `milestone_account` (an account index < signed_day.size()), `milestone` (the index of
+/// a required milestone, < n_required, or -1 for a milestone that is not required) and
+/// `reached_day`. n_required >= 1 and within_days >= 0, else an InputError naming the argument;
+/// a bad row is an InputError naming the column (from `columns`) and row.
+OnboardingCompletion onboarding_completion(std::span<const std::int64_t> signed_day,
+                                           std::span<const std::int64_t> milestone_account,
+                                           std::span<const std::int64_t> milestone,
+                                           std::span<const std::int64_t> reached_day,
+                                           std::size_t n_required, std::int64_t within_days,
+                                           std::int64_t as_of,
+                                           const OnboardingColumns& columns = {});
+
+/// Time to value: per account signed by as_of, the days from signing to the first time it reached
+/// the milestone by as_of (`reached` 1; 0 days if it was reached before signing), or, if it had
+/// not, the days from signing to as_of (`reached` 0, censored: such accounts are kept, never
+/// dropped). median, p75 and p90 come from the Kaplan-Meier estimate of these (retain::survival):
+/// the q-quantile is the first time at which survival <= 1 - q, +infinity if it never is, NaN
+/// with no accounts. `account` lists the account indices kept (signed_day <= as_of), increasing.
+struct TimeToValue {
+    std::vector<std::int64_t> account;
+    std::vector<double> days;
+    std::vector<std::uint8_t> reached;
+    double median = nan, p75 = nan, p90 = nan;
+};
+
+/// Inputs as for onboarding_completion, with `milestone` 0 on the rows of the milestone of interest
+/// and -1 on every other row.
+TimeToValue time_to_value(std::span<const std::int64_t> signed_day,
+                          std::span<const std::int64_t> milestone_account,
+                          std::span<const std::int64_t> milestone,
+                          std::span<const std::int64_t> reached_day, std::int64_t as_of,
+                          const OnboardingColumns& columns = {});
+
+/// The q-quantile (0 < q < 1) of a Kaplan-Meier curve: its first time at which survival <= 1 - q;
+/// +infinity if survival never falls that low, NaN for an empty curve.
+double survival_quantile(const survival::KaplanMeier& km, double q);
 
 }  // namespace retain::kpi
 

@@ -26,6 +26,8 @@ __all__ = [
     "CesResult",
     "CsatResult",
     "NpsResult",
+    "OnboardingCompletion",
+    "TimeToValue",
     "arpa",
     "cac",
     "cac_payback_months",
@@ -41,8 +43,10 @@ __all__ = [
     "nps",
     "nps_by",
     "nrr",
+    "onboarding_completion",
     "quick_ratio",
     "retention_rate",
+    "time_to_value",
     "upsell_rate",
     "wilson_interval",
 ]
@@ -394,6 +398,170 @@ def cross_sell_rate(
         str(product),
     )
     return pd.Series(rates, index=kind.range(first, len(rates)), name="cross_sell_rate")
+
+
+class OnboardingCompletion(NamedTuple):
+    """Onboarding completion in two parts: ``by_cohort``, a DataFrame indexed by signing month
+    (``Period[M]``, index named ``cohort``), and ``overall``, a Series with the same fields over
+    every cohort. Fields: ``completed eligible pending rate ci_lower ci_upper small_sample``."""
+
+    by_cohort: pd.DataFrame
+    overall: pd.Series
+
+
+_ONBOARDING_COLUMNS = ["completed", "eligible", "pending", "rate", "ci_lower", "ci_upper"]
+
+
+def onboarding_completion(
+    accounts: pd.DataFrame,
+    milestones: pd.DataFrame,
+    required: Any,
+    within_days: int = 90,
+    *,
+    as_of: Any,
+    account: Any = "account_id",
+    signed_at: Any = "signed_at",
+    milestone: Any = "milestone",
+    reached_at: Any = "reached_at",
+) -> OnboardingCompletion:
+    """Share of accounts that reached every ``required`` milestone within ``within_days`` of
+    signing, per signing month (cohort) and overall.
+
+    ``accounts`` has one row per account (``account``, ``signed_at``); ``milestones`` one row per
+    milestone reached (``account``, ``milestone``, ``reached_at``; other milestones are ignored).
+    Dates are datetime64 (floored to the day, wall time for tz-aware values) or ISO text;
+    ``as_of`` is the report date. For an account signed on day s <= as_of:
+
+    - ``eligible`` when s + within_days <= as_of (its window has ended); it is ``completed`` when
+      each required milestone was reached on or before day s + within_days (one reached before
+      signing counts);
+    - ``pending`` when its window is still open: counted apart, neither completed nor failed.
+
+    Accounts signed after ``as_of`` and milestones reached after ``as_of`` are not counted.
+    ``rate`` = completed / eligible (NaN where no account is eligible) with its Wilson 95 %
+    interval (:func:`wilson_interval`); ``small_sample`` flags eligible < 30. Returns an
+    :class:`OnboardingCompletion` (``.by_cohort``, ``.overall``); without accounts signed by
+    ``as_of``, ``by_cohort`` is empty and the overall rate NaN. A required milestone that nobody
+    reached is not an error (the rate is then 0). Account ids must be unique in ``accounts``,
+    and every milestone row's account must be in it (:class:`InputError` naming the row).
+    """
+    signed, m_account, m_code, reached, n_required = _onboarding_inputs(
+        accounts, milestones, required, account, signed_at, milestone, reached_at
+    )
+    cohorts, columns = _core.kpi.onboarding_completion(
+        signed,
+        m_account,
+        m_code,
+        reached,
+        n_required,
+        _whole(within_days, "within_days"),
+        _frames.day_number(as_of, "as_of"),
+        str(account),
+        str(milestone),
+        str(reached_at),
+    )
+    table = pd.DataFrame({c: columns[c] for c in _ONBOARDING_COLUMNS})
+    table["small_sample"] = table["eligible"] < SMALL_SAMPLE
+    by_cohort = table.iloc[:-1].set_axis(
+        pd.PeriodIndex.from_ordinals(cohorts, freq="M", name="cohort")
+    )
+    overall = table.iloc[-1].rename("overall")
+    return OnboardingCompletion(by_cohort, overall)
+
+
+class TimeToValue(NamedTuple):
+    """Time to value: ``per_account`` (DataFrame with columns ``account_id days reached``, the
+    first column named as the input's account column) and ``summary`` (Series ``median p75 p90``
+    of days, from the Kaplan-Meier estimate)."""
+
+    per_account: pd.DataFrame
+    summary: pd.Series
+
+
+def time_to_value(
+    accounts: pd.DataFrame,
+    milestones: pd.DataFrame,
+    milestone: Any,
+    *,
+    as_of: Any,
+    account: Any = "account_id",
+    signed_at: Any = "signed_at",
+    milestone_col: Any = "milestone",
+    reached_at: Any = "reached_at",
+) -> TimeToValue:
+    """Days from signing to the ``milestone`` (the name of a milestone, e.g. "first_report").
+
+    Tables, dates and ``as_of`` are read as in :func:`onboarding_completion` (the milestones
+    table's milestone column is ``milestone_col``). For each account signed by ``as_of`` (in the
+    accounts table's order): ``days`` from signing to the first time it reached the milestone by
+    ``as_of`` (0 if reached before signing), ``reached`` True; or, if it had not by then, the days
+    from signing to ``as_of``, ``reached`` False: such an account is censored, never dropped.
+    Accounts signed after ``as_of`` are left out, and so are milestones reached after it.
+
+    ``summary`` holds ``median``, ``p75`` and ``p90`` of days from the Kaplan-Meier estimate
+    (see :func:`retain.survival.kaplan_meier`, with ``reached`` as the event): the q-quantile is
+    the first time at which survival <= 1 - q, ``inf`` if it never falls that low (too few
+    accounts got there), NaN without accounts.
+    """
+    signed, m_account, m_code, reached, _ = _onboarding_inputs(
+        accounts, milestones, [milestone], account, signed_at, milestone_col, reached_at
+    )
+    index, days, got, median, p75, p90 = _core.kpi.time_to_value(
+        signed,
+        m_account,
+        m_code,
+        reached,
+        _frames.day_number(as_of, "as_of"),
+        str(account),
+        str(milestone_col),
+        str(reached_at),
+    )
+    ids = accounts[account].to_numpy()[index]
+    per_account = pd.DataFrame({account: ids, "days": days, "reached": got.astype(bool)})
+    summary = pd.Series({"median": median, "p75": p75, "p90": p90}, name="days")
+    return TimeToValue(per_account, summary)
+
+
+def _onboarding_inputs(accounts, milestones, required, account, signed_at, milestone, reached_at):
+    accounts = _frames.require_frame(accounts, "the accounts table")
+    milestones = _frames.require_frame(milestones, "the milestones table")
+    _frames.require_columns(accounts, [account, signed_at], "the accounts table")
+    _frames.require_columns(milestones, [account, milestone, reached_at], "the milestones table")
+    if isinstance(required, str) or not isinstance(required, (list, tuple, pd.Index, np.ndarray)):
+        required = [required]
+    required = list(dict.fromkeys(required))
+    if not required:
+        raise InputError("required: give at least one required milestone")
+    ids = accounts[account]
+    _frames.account_codes(ids, account)  # a missing id is an error naming the row
+    duplicated = ids.duplicated().to_numpy()
+    if duplicated.any():
+        row = _frames.first_row(duplicated)
+        raise InputError(
+            f"column {account!r}, row {row}: account {ids.iloc[row]!r} appears twice in the "
+            "accounts table"
+        )
+    signed = _frames.day_numbers(accounts[signed_at], signed_at)
+    m_ids = milestones[account]
+    if len(m_ids):
+        _frames.account_codes(m_ids, account)
+    m_account = pd.Index(ids).get_indexer(m_ids).astype(np.int64)
+    unknown = m_account < 0
+    if unknown.any():
+        row = _frames.first_row(unknown)
+        raise InputError(
+            f"column {account!r} of the milestones table, row {row}: account "
+            f"{m_ids.iloc[row]!r} is not in the accounts table"
+        )
+    labels = milestones[milestone]
+    missing = labels.isna().to_numpy()
+    if missing.any():
+        raise InputError(
+            f"column {milestone!r}, row {_frames.first_row(missing)}: missing milestone"
+        )
+    m_code = pd.Index(required).get_indexer(labels).astype(np.int64)
+    reached = _frames.day_numbers(milestones[reached_at], reached_at)
+    return signed, m_account, m_code, reached, len(required)
 
 
 def _whole(value: Any, name: str) -> int:

@@ -261,6 +261,57 @@ void register_kpi(py::module_& root) {
         py::arg("month"), py::arg("mrr"), py::arg("account_col"), py::arg("period_col"),
         py::arg("mrr_col"), py::arg("product_col"),
         "(first_month, values) of the cross-sell rate per month from the data's second month.");
+
+    m.def(
+        "onboarding_completion",
+        [](const array_in<std::int64_t>& signed_day, const array_in<std::int64_t>& account,
+           const array_in<std::int64_t>& milestone, const array_in<std::int64_t>& reached_day,
+           std::size_t n_required, std::int64_t within_days, std::int64_t as_of,
+           const std::string& account_col, const std::string& milestone_col,
+           const std::string& reached_col) {
+            const auto r = kpi::onboarding_completion(
+                as_span(signed_day, "signed_day"), as_span(account, "account"),
+                as_span(milestone, "milestone"), as_span(reached_day, "reached_day"), n_required,
+                within_days, as_of, {account_col, milestone_col, reached_col});
+            auto rows = r.rows;
+            rows.push_back(r.overall);  // the last row is the overall one
+            py::dict out;
+            auto column_of = [&rows](auto member) {
+                using T = std::decay_t<decltype(rows[0].*member)>;
+                std::vector<T> values(rows.size());
+                for (std::size_t k = 0; k < rows.size(); ++k) values[k] = rows[k].*member;
+                return to_numpy(std::move(values));
+            };
+            using Row = kpi::OnboardingCompletion::Row;
+            out["completed"] = column_of(&Row::completed);
+            out["eligible"] = column_of(&Row::eligible);
+            out["pending"] = column_of(&Row::pending);
+            out["rate"] = column_of(&Row::rate);
+            out["ci_lower"] = column_of(&Row::ci_lower);
+            out["ci_upper"] = column_of(&Row::ci_upper);
+            return py::make_tuple(
+                to_numpy(std::vector<std::int64_t>(r.cohorts.begin(), r.cohorts.end())), out);
+        },
+        py::arg("signed_day"), py::arg("account"), py::arg("milestone"), py::arg("reached_day"),
+        py::arg("n_required"), py::arg("within_days"), py::arg("as_of"), py::arg("account_col"),
+        py::arg("milestone_col"), py::arg("reached_col"),
+        "(cohort months, {column: array}) with one row per cohort and the overall row last.");
+    m.def(
+        "time_to_value",
+        [](const array_in<std::int64_t>& signed_day, const array_in<std::int64_t>& account,
+           const array_in<std::int64_t>& milestone, const array_in<std::int64_t>& reached_day,
+           std::int64_t as_of, const std::string& account_col, const std::string& milestone_col,
+           const std::string& reached_col) {
+            auto t = kpi::time_to_value(
+                as_span(signed_day, "signed_day"), as_span(account, "account"),
+                as_span(milestone, "milestone"), as_span(reached_day, "reached_day"), as_of,
+                {account_col, milestone_col, reached_col});
+            return py::make_tuple(to_numpy(std::move(t.account)), to_numpy(std::move(t.days)),
+                                  to_numpy(std::move(t.reached)), t.median, t.p75, t.p90);
+        },
+        py::arg("signed_day"), py::arg("account"), py::arg("milestone"), py::arg("reached_day"),
+        py::arg("as_of"), py::arg("account_col"), py::arg("milestone_col"), py::arg("reached_col"),
+        "(account, days, reached, median, p75, p90).");
 }
 
 }  // namespace retain::python

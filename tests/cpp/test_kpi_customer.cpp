@@ -186,3 +186,117 @@ TEST_CASE("cross_sell_rate: a new paying product among accounts paying at the st
     CHECK_THROWS_WITH_AS(kpi::cross_sell_rate(a1, 1, bad_product, 2, mo1, zero_then, {}, "sku"),
                          doctest::Contains("column 'sku', row 1"), InputError);
 }
+
+namespace {
+
+// Onboarding example, as_of 2024-06-30, required milestones 0 (kickoff) and 1 (first report):
+//   0 signed 01-10: kickoff 01-12 (and again 03-01), report 02-05 (day 26)   eligible, completed
+//   1 signed 01-20: kickoff 01-21, report 03-01 (day 41)                       eligible, too late
+//   2 signed 02-15: kickoff 02-16 only; a webinar (not required) 02-20         eligible, not done
+//   3 signed 06-15: kickoff 06-16, report 06-20 (day 5)                        pending (to 07-15)
+//   4 signed 07-05: after as_of                                                not counted
+//   5 signed 05-20: kickoff 05-21, report 07-01, after as_of (and the window)  eligible, not done
+struct Onboarding {
+    std::vector<std::int64_t> signed_day = {day_of(2024, 1, 10), day_of(2024, 1, 20),
+                                            day_of(2024, 2, 15), day_of(2024, 6, 15),
+                                            day_of(2024, 7, 5),  day_of(2024, 5, 20)};
+    std::vector<std::int64_t> account = {0, 0, 0, 1, 1, 2, 2, 3, 3, 5, 5};
+    std::vector<std::int64_t> milestone = {0, 0, 1, 0, 1, 0, -1, 0, 1, 0, 1};
+    std::vector<std::int64_t> reached = {
+        day_of(2024, 1, 12), day_of(2024, 3, 1),  day_of(2024, 2, 5),  day_of(2024, 1, 21),
+        day_of(2024, 3, 1),  day_of(2024, 2, 16), day_of(2024, 2, 20), day_of(2024, 6, 16),
+        day_of(2024, 6, 20), day_of(2024, 5, 21), day_of(2024, 7, 1)};
+    std::int64_t as_of = day_of(2024, 6, 30);
+};
+
+}  // namespace
+
+TEST_CASE("onboarding_completion: per signing month and overall, pending apart") {
+    const Onboarding o;
+    const auto r =
+        kpi::onboarding_completion(o.signed_day, o.account, o.milestone, o.reached, 2, 30, o.as_of);
+    const std::vector<Month> cohorts = {month_of(2024, 1), month_of(2024, 2), month_of(2024, 5),
+                                        month_of(2024, 6)};
+    CHECK(r.cohorts == cohorts);
+    REQUIRE(r.rows.size() == 4);
+    CHECK(r.rows[0].completed == 1);
+    CHECK(r.rows[0].eligible == 2);
+    CHECK(r.rows[0].pending == 0);
+    CHECK(r.rows[0].rate == 0.5);
+    CHECK(r.rows[1].completed == 0);
+    CHECK(r.rows[1].eligible == 1);
+    CHECK(r.rows[2].completed == 0);  // the report came after as_of
+    CHECK(r.rows[2].eligible == 1);
+    CHECK(r.rows[3].pending == 1);
+    CHECK(r.rows[3].eligible == 0);
+    CHECK(std::isnan(r.rows[3].rate));
+    CHECK(std::isnan(r.rows[3].ci_lower));
+    CHECK(r.overall.completed == 1);
+    CHECK(r.overall.eligible == 4);
+    CHECK(r.overall.pending == 1);
+    CHECK(r.overall.rate == 0.25);
+    const auto ci = kpi::wilson_interval(1, 4);
+    CHECK(r.overall.ci_lower == ci.lower);
+    CHECK(r.overall.ci_upper == ci.upper);
+    // A 45-day window takes in account 1's report on day 41 (its window ends 03-05).
+    const auto wide =
+        kpi::onboarding_completion(o.signed_day, o.account, o.milestone, o.reached, 2, 45, o.as_of);
+    CHECK(wide.rows[0].completed == 2);
+    // An earlier report date: account 5 (window to 06-19) is pending on 06-10, 3 not yet signed.
+    const auto early = kpi::onboarding_completion(o.signed_day, o.account, o.milestone, o.reached,
+                                                  2, 30, day_of(2024, 6, 10));
+    CHECK(early.cohorts.back() == month_of(2024, 5));
+    CHECK(early.overall.pending == 1);
+    CHECK(early.overall.eligible == 3);
+}
+
+TEST_CASE("onboarding_completion: empty input and bad arguments") {
+    const auto empty = kpi::onboarding_completion({}, {}, {}, {}, 1, 30, 0);
+    CHECK(empty.cohorts.empty());
+    CHECK(empty.overall.eligible == 0);
+    CHECK(std::isnan(empty.overall.rate));
+    const Onboarding o;
+    CHECK_THROWS_WITH_AS(
+        kpi::onboarding_completion(o.signed_day, o.account, o.milestone, o.reached, 0, 30, o.as_of),
+        doctest::Contains("required"), InputError);
+    CHECK_THROWS_WITH_AS(
+        kpi::onboarding_completion(o.signed_day, o.account, o.milestone, o.reached, 2, -1, o.as_of),
+        doctest::Contains("within_days"), InputError);
+    auto bad = o.account;
+    bad[4] = 6;
+    CHECK_THROWS_WITH_AS(
+        kpi::onboarding_completion(o.signed_day, bad, o.milestone, o.reached, 2, 30, o.as_of),
+        "column 'account_id', row 4: account is not in the accounts table", InputError);
+}
+
+TEST_CASE("time_to_value: days to the milestone, censored at as_of, Kaplan-Meier quantiles") {
+    const Onboarding o;
+    // The first report is the milestone: code 0 there, -1 elsewhere.
+    std::vector<std::int64_t> report(o.milestone.size());
+    for (std::size_t i = 0; i < report.size(); ++i) report[i] = o.milestone[i] == 1 ? 0 : -1;
+    const auto t = kpi::time_to_value(o.signed_day, o.account, report, o.reached, o.as_of);
+    // 0: 26 days; 1: 41; 2: never, 136 days to as_of; 3: 5; 4: not signed; 5: after as_of, 41.
+    const std::vector<std::int64_t> accounts = {0, 1, 2, 3, 5};
+    const std::vector<double> days = {26, 41, 136, 5, 41};
+    const std::vector<std::uint8_t> reached = {1, 1, 0, 1, 0};
+    CHECK(t.account == accounts);
+    CHECK(t.days == days);
+    CHECK(t.reached == reached);
+    // S(5) = 4/5, S(26) = 3/5, S(41) = 3/5 x 2/3 = 2/5 (one event, one censored), S(136) = 2/5.
+    CHECK(t.median == 41.0);
+    CHECK(std::isinf(t.p75));
+    CHECK(std::isinf(t.p90));
+    const auto km = survival::kaplan_meier(t.days, std::vector<double>{1, 1, 0, 1, 0});
+    CHECK(kpi::survival_quantile(km, 0.2) == 5.0);
+    CHECK(kpi::survival_quantile(km, 0.4) == 26.0);
+    CHECK_THROWS_AS(kpi::survival_quantile(km, 1.0), InputError);
+    // Reached before signing counts as day 0.
+    const std::vector<std::int64_t> one_signed = {100}, one_account = {0}, one_code = {0},
+                                    before = {90};
+    const auto early = kpi::time_to_value(one_signed, one_account, one_code, before, 200);
+    CHECK(early.days == std::vector<double>{0});
+    CHECK(early.median == 0.0);
+    const auto none = kpi::time_to_value({}, {}, {}, {}, 0);
+    CHECK(none.days.empty());
+    CHECK(std::isnan(none.median));
+}

@@ -393,3 +393,326 @@ def test_cross_sell_rate_empty_and_bad_inputs():
         rt.kpi.cross_sell_rate(df.assign(account_id=["a", None], mrr=1.0))
     with pytest.raises(rt.ColumnError, match="sku"):
         rt.kpi.cross_sell_rate(df, product="sku")
+
+
+# ---------------------------------------------------------------------------------------------
+# onboarding_completion, time_to_value
+
+AS_OF = pd.Timestamp("2024-06-30")
+
+
+def example_onboarding() -> tuple[pd.DataFrame, pd.DataFrame]:
+    # a: kickoff 01-12, report 02-05 (day 26)       eligible, completed within 30 days
+    # b: report 03-01 (day 41)                       eligible, too late
+    # c: kickoff only; a webinar is not required     eligible, not done
+    # d: signed 06-15: both within days              pending (window to 07-15)
+    # e: signed 07-05, after as_of                   not counted
+    # f: signed 05-20: report 07-01, after as_of     eligible, not done
+    accounts = pd.DataFrame(
+        {
+            "account_id": list("abcdef"),
+            "signed_at": pd.to_datetime(
+                ["2024-01-10", "2024-01-20", "2024-02-15", "2024-06-15", "2024-07-05", "2024-05-20"]
+            ),
+        }
+    )
+    milestones = pd.DataFrame(
+        {
+            "account_id": list("aaabbccddff"),
+            "milestone": "kickoff kickoff report kickoff report kickoff webinar kickoff report "
+            "kickoff report".split(),
+            "reached_at": pd.to_datetime(
+                "2024-01-12 2024-03-01 2024-02-05 2024-01-21 2024-03-01 2024-02-16 2024-02-20 "
+                "2024-06-16 2024-06-20 2024-05-21 2024-07-01".split()
+            ),
+        }
+    )
+    return accounts, milestones
+
+
+def onboarding_oracle(accounts, milestones, required, within_days, as_of):
+    as_of = pd.Timestamp(as_of).floor("D")
+    signed = accounts.set_index("account_id")["signed_at"].dt.floor("D")
+    signed = signed[signed <= as_of]
+    ms = milestones[milestones["milestone"].isin(required)].copy()
+    ms["reached_at"] = ms["reached_at"].dt.floor("D")
+    ms = ms[ms["reached_at"] <= as_of]
+    ms = ms.join(signed.rename("signed"), on="account_id")
+    ms = ms[ms["reached_at"] <= ms["signed"] + pd.Timedelta(days=within_days)]
+    done = ms.groupby("account_id")["milestone"].nunique()
+    frame = pd.DataFrame({"signed": signed})
+    frame["cohort"] = frame["signed"].dt.to_period("M")
+    frame["eligible"] = frame["signed"] + pd.Timedelta(days=within_days) <= as_of
+    frame["pending"] = ~frame["eligible"]
+    frame["completed"] = frame["eligible"] & (done.reindex(frame.index).fillna(0) == len(required))
+
+    def summarise(part):
+        completed, eligible = int(part["completed"].sum()), int(part["eligible"].sum())
+        lower, upper = wilson(completed, eligible)
+        return {
+            "completed": completed,
+            "eligible": eligible,
+            "pending": int(part["pending"].sum()),
+            "rate": completed / eligible if eligible else math.nan,
+            "ci_lower": max(0.0, lower) if eligible else math.nan,
+            "ci_upper": min(1.0, upper) if eligible else math.nan,
+            "small_sample": eligible < 30,
+        }
+
+    by_cohort = {c: summarise(g) for c, g in frame.groupby("cohort", sort=True)}
+    return by_cohort, summarise(frame)
+
+
+def assert_rows_equal(got: pd.Series, want: dict):
+    for key, value in want.items():
+        if isinstance(value, float):
+            assert close(float(got[key]), value), key
+        else:
+            assert got[key] == value, key
+
+
+def test_onboarding_completion_hand_worked():
+    accounts, milestones = example_onboarding()
+    r = rt.kpi.onboarding_completion(
+        accounts, milestones, required=["kickoff", "report"], within_days=30, as_of=AS_OF
+    )
+    assert isinstance(r, rt.kpi.OnboardingCompletion)
+    assert list(r.by_cohort.index) == list(
+        pd.PeriodIndex(["2024-01", "2024-02", "2024-05", "2024-06"], freq="M")
+    )
+    assert r.by_cohort.index.name == "cohort"
+    assert list(r.by_cohort.columns) == [
+        "completed",
+        "eligible",
+        "pending",
+        "rate",
+        "ci_lower",
+        "ci_upper",
+        "small_sample",
+    ]
+    assert r.by_cohort["completed"].tolist() == [1, 0, 0, 0]
+    assert r.by_cohort["eligible"].tolist() == [2, 1, 1, 0]
+    assert r.by_cohort["pending"].tolist() == [0, 0, 0, 1]
+    assert r.by_cohort["rate"].iloc[0] == 0.5 and math.isnan(r.by_cohort["rate"].iloc[3])
+    assert (r.overall["completed"], r.overall["eligible"], r.overall["pending"]) == (1, 4, 1)
+    assert r.overall["rate"] == 0.25
+    assert (r.overall["ci_lower"], r.overall["ci_upper"]) == pytest.approx(wilson(1, 4))
+
+
+def test_onboarding_milestones_after_as_of_do_not_count():
+    # g signed 04-01 reached kickoff 04-05 and report 04-20, both within 30 days of signing.
+    accounts = pd.DataFrame({"account_id": ["g"], "signed_at": pd.to_datetime(["2024-04-01"])})
+    milestones = pd.DataFrame(
+        {
+            "account_id": ["g", "g"],
+            "milestone": ["kickoff", "report"],
+            "reached_at": pd.to_datetime(["2024-04-05", "2024-04-20"]),
+        }
+    )
+    req = ["kickoff", "report"]
+    done = rt.kpi.onboarding_completion(accounts, milestones, req, 30, as_of="2024-05-01")
+    assert (done.overall["eligible"], done.overall["completed"]) == (1, 1)
+    # Reported on 04-15 with a 10-day window (ended 04-11): eligible, and the report of 04-20 is
+    # after as_of, so it is not counted (it would also be late here).
+    early = rt.kpi.onboarding_completion(accounts, milestones, req, 10, as_of="2024-04-15")
+    assert (early.overall["eligible"], early.overall["completed"]) == (1, 0)
+    # With the 30-day window on 04-15 g is pending: not failed, not completed.
+    pending = rt.kpi.onboarding_completion(accounts, milestones, req, 30, as_of="2024-04-15")
+    assert (pending.overall["pending"], pending.overall["eligible"]) == (1, 0)
+    # Time to value on 04-15: the report of 04-20 is not known yet, so g is censored at 14 days.
+    t = rt.kpi.time_to_value(accounts, milestones, "report", as_of="2024-04-15")
+    assert t.per_account[["days", "reached"]].values.tolist() == [[14.0, False]]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_onboarding_completion_equals_the_oracle(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 120))
+    start = np.datetime64("2023-01-01")
+    accounts = pd.DataFrame(
+        {
+            "account_id": [f"acct{i}" for i in range(n)],
+            "signed_at": pd.to_datetime(start + rng.integers(0, 540, size=n))
+            + pd.to_timedelta(rng.integers(0, 86_400, size=n), unit="s"),
+        }
+    )
+    k = int(rng.integers(0, 4 * n))
+    who = rng.integers(0, n, size=k)
+    milestones = pd.DataFrame(
+        {
+            "account_id": accounts["account_id"].to_numpy()[who],
+            "milestone": rng.choice(["kickoff", "integration", "report", "training"], size=k),
+            "reached_at": accounts["signed_at"].to_numpy()[who]
+            + pd.to_timedelta(rng.integers(-5, 150, size=k), unit="D"),
+        }
+    )
+    required = ["kickoff", "integration", "report"][: int(rng.integers(1, 4))]
+    within = int(rng.integers(0, 120))
+    as_of = pd.Timestamp("2024-03-15 12:00")
+    got = rt.kpi.onboarding_completion(
+        accounts, milestones, required, within_days=within, as_of=as_of
+    )
+    by_cohort, overall = onboarding_oracle(accounts, milestones, required, within, as_of)
+    assert list(got.by_cohort.index) == list(by_cohort)
+    for cohort, want in by_cohort.items():
+        assert_rows_equal(got.by_cohort.loc[cohort], want)
+    assert_rows_equal(got.overall, overall)
+
+
+def test_onboarding_completion_empty_and_bad_inputs():
+    accounts, milestones = example_onboarding()
+    req = ["kickoff", "report"]
+    empty = rt.kpi.onboarding_completion(accounts, milestones, req, as_of="2023-01-01")
+    assert empty.by_cohort.empty
+    assert empty.overall["eligible"] == 0 and math.isnan(empty.overall["rate"])
+    with pytest.raises(rt.InputError, match="required: give at least one"):
+        rt.kpi.onboarding_completion(accounts, milestones, [], as_of=AS_OF)
+    with pytest.raises(rt.InputError, match="within_days"):
+        rt.kpi.onboarding_completion(accounts, milestones, req, within_days=-1, as_of=AS_OF)
+    with pytest.raises(rt.InputError, match="within_days: must be a whole number"):
+        rt.kpi.onboarding_completion(accounts, milestones, req, within_days=1.5, as_of=AS_OF)
+    with pytest.raises(rt.InputError, match="as_of: cannot read date"):
+        rt.kpi.onboarding_completion(accounts, milestones, req, as_of="not a date")
+    with pytest.raises(rt.InputError, match="row 3: account 'zz' is not in the accounts table"):
+        bad = milestones.copy()
+        bad.loc[3, "account_id"] = "zz"
+        rt.kpi.onboarding_completion(accounts, bad, req, as_of=AS_OF)
+    with pytest.raises(rt.InputError, match="row 2: account 'a' appears twice"):
+        rt.kpi.onboarding_completion(
+            accounts.assign(account_id=["a", "b", "a", "d", "e", "f"]), milestones, req, as_of=AS_OF
+        )
+    with pytest.raises(rt.InputError, match="column 'signed_at', row 1: missing date"):
+        rt.kpi.onboarding_completion(
+            accounts.assign(
+                signed_at=[accounts["signed_at"][0], pd.NaT, *accounts["signed_at"][2:]]
+            ),
+            milestones,
+            req,
+            as_of=AS_OF,
+        )
+    text = milestones.assign(reached_at=milestones["reached_at"].dt.strftime("%Y-%m-%d"))
+    text.loc[4, "reached_at"] = "2024-13-01"
+    with pytest.raises(rt.InputError, match="column 'reached_at', row 4: cannot read date"):
+        rt.kpi.onboarding_completion(accounts, text, req, as_of=AS_OF)
+    with pytest.raises(rt.InputError, match="column 'milestone', row 0: missing milestone"):
+        rt.kpi.onboarding_completion(
+            accounts,
+            milestones.assign(milestone=[None, *milestones["milestone"][1:]]),
+            req,
+            as_of=AS_OF,
+        )
+    with pytest.raises(rt.InputError, match="column 'signed_at': give dates"):
+        rt.kpi.onboarding_completion(accounts.assign(signed_at=1), milestones, req, as_of=AS_OF)
+    with pytest.raises(rt.ColumnError, match="reached"):
+        rt.kpi.onboarding_completion(accounts, milestones, req, as_of=AS_OF, reached_at="reached")
+
+
+def test_onboarding_dates_as_text_and_tz_aware_give_the_same_result():
+    accounts, milestones = example_onboarding()
+    want = rt.kpi.onboarding_completion(
+        accounts, milestones, ["kickoff", "report"], 30, as_of=AS_OF
+    )
+    text = rt.kpi.onboarding_completion(
+        accounts.assign(signed_at=accounts["signed_at"].dt.strftime("%Y-%m-%d")),
+        milestones.assign(reached_at=milestones["reached_at"].dt.strftime("%Y-%m-%d")),
+        ["kickoff", "report"],
+        30,
+        as_of="2024-06-30",
+    )
+    zoned = rt.kpi.onboarding_completion(
+        accounts.assign(signed_at=accounts["signed_at"].dt.tz_localize("America/New_York")),
+        milestones,
+        ["kickoff", "report"],
+        30,
+        as_of=AS_OF.tz_localize("Asia/Tokyo"),
+    )
+    pd.testing.assert_frame_equal(text.by_cohort, want.by_cohort)
+    pd.testing.assert_frame_equal(zoned.by_cohort, want.by_cohort)
+
+
+def ttv_oracle(accounts, milestones, name, as_of):
+    from lifelines import KaplanMeierFitter
+
+    as_of = pd.Timestamp(as_of).floor("D")
+    signed = accounts.set_index("account_id")["signed_at"].dt.floor("D")
+    signed = signed[signed <= as_of]
+    ms = milestones[(milestones["milestone"] == name)].copy()
+    ms["reached_at"] = ms["reached_at"].dt.floor("D")
+    first = ms[ms["reached_at"] <= as_of].groupby("account_id")["reached_at"].min()
+    first = first.reindex(signed.index)
+    reached = first.notna()
+    days = np.where(
+        reached, np.maximum((first - signed).dt.days.fillna(0), 0), (as_of - signed).dt.days
+    ).astype(float)
+    quantiles = {}
+    if len(days):
+        km = KaplanMeierFitter().fit(days, reached.to_numpy())
+        sf = km.survival_function_.iloc[:, 0]
+        for key, q in (("median", 0.5), ("p75", 0.75), ("p90", 0.9)):
+            below = sf[sf <= 1 - q]
+            quantiles[key] = float(below.index[0]) if len(below) else math.inf
+    else:
+        quantiles = dict.fromkeys(("median", "p75", "p90"), math.nan)
+    return pd.DataFrame(
+        {"account_id": signed.index, "days": days, "reached": reached.to_numpy()}
+    ), quantiles
+
+
+def test_time_to_value_hand_worked():
+    accounts, milestones = example_onboarding()
+    t = rt.kpi.time_to_value(accounts, milestones, "report", as_of=AS_OF)
+    assert isinstance(t, rt.kpi.TimeToValue)
+    assert t.per_account["account_id"].tolist() == list("abcdf")
+    assert t.per_account["days"].tolist() == [26, 41, 136, 5, 41]
+    # f's report on 07-01 comes after as_of: censored at 41 days, not reached.
+    assert t.per_account["reached"].tolist() == [True, True, False, True, False]
+    # S(5) = 4/5, S(26) = 3/5, S(41) = 2/5: the median is 41, survival never reaches 1/4.
+    assert t.summary["median"] == 41.0
+    assert math.isinf(t.summary["p75"]) and math.isinf(t.summary["p90"])
+    kickoff = rt.kpi.time_to_value(accounts, milestones, "kickoff", as_of=AS_OF)
+    assert kickoff.per_account["days"].tolist() == [2, 1, 1, 1, 1]
+    # S(1) = 1/5 (four of five on day 1), S(2) = 0: median and p75 1, p90 needs S <= 0.1: day 2.
+    assert kickoff.summary.tolist() == [1.0, 1.0, 2.0]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_time_to_value_equals_the_oracle(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 150))
+    start = np.datetime64("2023-06-01")
+    accounts = pd.DataFrame(
+        {
+            "account_id": rng.permutation(n) * 7,
+            "signed_at": pd.to_datetime(start + rng.integers(0, 300, size=n)),
+        }
+    )
+    k = int(rng.integers(0, 3 * n))
+    who = rng.integers(0, n, size=k)
+    milestones = pd.DataFrame(
+        {
+            "account_id": accounts["account_id"].to_numpy()[who],
+            "milestone": rng.choice(["kickoff", "first_value"], size=k),
+            "reached_at": accounts["signed_at"].to_numpy()[who]
+            + pd.to_timedelta(rng.integers(-3, 200, size=k), unit="D"),
+        }
+    )
+    as_of = "2024-02-01"
+    t = rt.kpi.time_to_value(accounts, milestones, "first_value", as_of=as_of)
+    per_account, quantiles = ttv_oracle(accounts, milestones, "first_value", as_of)
+    pd.testing.assert_frame_equal(t.per_account, per_account)
+    assert t.summary.to_dict() == quantiles
+
+
+def test_time_to_value_empty_and_bad():
+    accounts, milestones = example_onboarding()
+    none = rt.kpi.time_to_value(accounts, milestones, "report", as_of="2020-01-01")
+    assert none.per_account.empty and list(none.per_account.columns) == [
+        "account_id",
+        "days",
+        "reached",
+    ]
+    assert none.summary.isna().all()
+    with pytest.raises(rt.InputError, match="as_of: a date is required"):
+        rt.kpi.time_to_value(accounts, milestones, "report", as_of=pd.NaT)
+    with pytest.raises(rt.ColumnError, match="step"):
+        rt.kpi.time_to_value(accounts, milestones, "report", as_of=AS_OF, milestone_col="step")
