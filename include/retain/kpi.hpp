@@ -256,6 +256,7 @@ struct OnboardingColumns {
     std::string account = "account_id";  ///< the milestones table's account column
     std::string milestone = "milestone";
     std::string reached_at = "reached_at";
+    std::string signed_at = "signed_at";  ///< the accounts table's signing-date column
 };
 
 /// Onboarding completion per cohort (the month of signing) and overall. With window W =
@@ -277,6 +278,10 @@ struct OnboardingCompletion {
     std::vector<Row> rows;
     Row overall;
 };
+
+/// Day numbers the onboarding functions accept: |day| <= 10^8 (273,000 years each way), and
+/// within_days no more; wider values are InputErrors (they are mis-encoded dates).
+inline constexpr std::int64_t max_abs_day = 100'000'000;
 
 /// `signed_day[a]` is account a's signing day. The milestones table has one row per milestone
 /// reached: `milestone_account` (an account index < signed_day.size()), `milestone` (the index of

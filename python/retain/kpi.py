@@ -1,5 +1,5 @@
-"""Revenue KPIs with pandas in and out: MRR movements, churn and retention, NRR/GRR, cohorts,
-unit economics and NPS.
+"""Revenue and customer KPIs with pandas in and out: MRR movements, churn and retention, NRR/GRR,
+cohorts, unit economics, NPS, CSAT and CES, upsell and cross-sell, onboarding and time to value.
 
 Every function that reads the long MRR table takes the DataFrame with its column names as
 keywords (``account=``, ``period=``, ``mrr=``), or a :class:`retain.MrrTable` built from it once
@@ -93,7 +93,9 @@ def mrr_movements(
     return pd.DataFrame(columns, index=table._kind.range(first, n))
 
 
-def churn_rate(mv: pd.DataFrame, kind: str = "logo", ci: float | None = None) -> Any:
+def churn_rate(
+    mv: pd.DataFrame, kind: str = "logo", ci: float | None = None
+) -> pd.Series | pd.DataFrame:
     """Churn per month of a movements table (from :func:`mrr_movements`).
 
     - ``"logo"``: churned_accounts / starting_accounts;
@@ -115,9 +117,8 @@ def churn_rate(mv: pd.DataFrame, kind: str = "logo", ci: float | None = None) ->
     if ci is None:
         values = _core.kpi.churn_rate(columns, kind)
         return pd.Series(values, index=mv.index, name=f"{kind}_churn")
-    if isinstance(ci, bool) or not isinstance(ci, (int, float, np.integer, np.floating)):
-        raise InputError(f"ci: must be a confidence level such as 0.95 or None, got {ci!r}")
-    out = pd.DataFrame(_core.kpi.churn_rate_interval(columns, kind, float(ci)), index=mv.index)
+    level = _level(ci, "ci")
+    out = pd.DataFrame(_core.kpi.churn_rate_interval(columns, kind, level), index=mv.index)
     out["small_sample"] = out["n"] < SMALL_SAMPLE
     return out
 
@@ -266,7 +267,7 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
     :class:`InputError`. ``wilson_interval(8, 10)`` is about (0.4902, 0.9433).
     """
     return _core.kpi.wilson_interval(
-        _whole(successes, "successes"), _whole(n, "n"), float(confidence)
+        _whole(successes, "successes"), _whole(n, "n"), _level(confidence, "confidence")
     )
 
 
@@ -459,6 +460,7 @@ def onboarding_completion(
         str(account),
         str(milestone),
         str(reached_at),
+        str(signed_at),
     )
     table = pd.DataFrame({c: columns[c] for c in _ONBOARDING_COLUMNS})
     table["small_sample"] = table["eligible"] < SMALL_SAMPLE
@@ -503,6 +505,8 @@ def time_to_value(
     the first time at which survival <= 1 - q, ``inf`` if it never falls that low (too few
     accounts got there), NaN without accounts.
     """
+    if isinstance(milestone, (list, tuple, set, pd.Index, np.ndarray, pd.Series)):
+        raise InputError(f"milestone: give the name of one milestone, got {milestone!r}")
     signed, m_account, m_code, reached, _ = _onboarding_inputs(
         accounts, milestones, [milestone], account, signed_at, milestone_col, reached_at
     )
@@ -515,6 +519,7 @@ def time_to_value(
         str(account),
         str(milestone_col),
         str(reached_at),
+        str(signed_at),
     )
     ids = accounts[account].to_numpy()[index]
     per_account = pd.DataFrame({account: ids, "days": days, "reached": got.astype(bool)})
@@ -562,6 +567,12 @@ def _onboarding_inputs(accounts, milestones, required, account, signed_at, miles
     m_code = pd.Index(required).get_indexer(labels).astype(np.int64)
     reached = _frames.day_numbers(milestones[reached_at], reached_at)
     return signed, m_account, m_code, reached, len(required)
+
+
+def _level(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise InputError(f"{name}: must be a confidence level such as 0.95, got {value!r}")
+    return float(value)
 
 
 def _whole(value: Any, name: str) -> int:

@@ -268,11 +268,11 @@ void register_kpi(py::module_& root) {
            const array_in<std::int64_t>& milestone, const array_in<std::int64_t>& reached_day,
            std::size_t n_required, std::int64_t within_days, std::int64_t as_of,
            const std::string& account_col, const std::string& milestone_col,
-           const std::string& reached_col) {
+           const std::string& reached_col, const std::string& signed_col) {
             const auto r = kpi::onboarding_completion(
                 as_span(signed_day, "signed_day"), as_span(account, "account"),
                 as_span(milestone, "milestone"), as_span(reached_day, "reached_day"), n_required,
-                within_days, as_of, {account_col, milestone_col, reached_col});
+                within_days, as_of, {account_col, milestone_col, reached_col, signed_col});
             auto rows = r.rows;
             rows.push_back(r.overall);  // the last row is the overall one
             py::dict out;
@@ -294,24 +294,24 @@ void register_kpi(py::module_& root) {
         },
         py::arg("signed_day"), py::arg("account"), py::arg("milestone"), py::arg("reached_day"),
         py::arg("n_required"), py::arg("within_days"), py::arg("as_of"), py::arg("account_col"),
-        py::arg("milestone_col"), py::arg("reached_col"),
+        py::arg("milestone_col"), py::arg("reached_col"), py::arg("signed_col"),
         "(cohort months, {column: array}) with one row per cohort and the overall row last.");
     m.def(
         "time_to_value",
         [](const array_in<std::int64_t>& signed_day, const array_in<std::int64_t>& account,
            const array_in<std::int64_t>& milestone, const array_in<std::int64_t>& reached_day,
            std::int64_t as_of, const std::string& account_col, const std::string& milestone_col,
-           const std::string& reached_col) {
+           const std::string& reached_col, const std::string& signed_col) {
             auto t = kpi::time_to_value(
                 as_span(signed_day, "signed_day"), as_span(account, "account"),
                 as_span(milestone, "milestone"), as_span(reached_day, "reached_day"), as_of,
-                {account_col, milestone_col, reached_col});
+                {account_col, milestone_col, reached_col, signed_col});
             return py::make_tuple(to_numpy(std::move(t.account)), to_numpy(std::move(t.days)),
                                   to_numpy(std::move(t.reached)), t.median, t.p75, t.p90);
         },
         py::arg("signed_day"), py::arg("account"), py::arg("milestone"), py::arg("reached_day"),
         py::arg("as_of"), py::arg("account_col"), py::arg("milestone_col"), py::arg("reached_col"),
-        "(account, days, reached, median, p75, p90).");
+        py::arg("signed_col"), "(account, days, reached, median, p75, p90).");
 }
 
 }  // namespace retain::python

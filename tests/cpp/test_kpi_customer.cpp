@@ -262,6 +262,20 @@ TEST_CASE("onboarding_completion: empty input and bad arguments") {
     CHECK_THROWS_WITH_AS(
         kpi::onboarding_completion(o.signed_day, o.account, o.milestone, o.reached, 2, -1, o.as_of),
         doctest::Contains("within_days"), InputError);
+    CHECK_THROWS_WITH_AS(kpi::onboarding_completion(o.signed_day, o.account, o.milestone, o.reached,
+                                                    2, 200'000'000, o.as_of),
+                         doctest::Contains("within_days"), InputError);
+    auto far = o.reached;
+    far[2] = 400'000'000;
+    CHECK_THROWS_WITH_AS(kpi::onboarding_completion(o.signed_day, o.account, o.milestone, far, 2,
+                                                    30, o.as_of, {.reached_at = "done_on"}),
+                         doctest::Contains("column 'done_on', row 2: day number 400000000"),
+                         InputError);
+    auto far_signed = o.signed_day;
+    far_signed[1] = -400'000'000;
+    const std::vector<std::int64_t> all_target(o.account.size(), 0);
+    CHECK_THROWS_WITH_AS(kpi::time_to_value(far_signed, o.account, all_target, o.reached, o.as_of),
+                         doctest::Contains("column 'signed_at', row 1"), InputError);
     auto bad = o.account;
     bad[4] = 6;
     CHECK_THROWS_WITH_AS(

@@ -82,6 +82,7 @@ def test_wilson_interval_textbook_value_and_edges():
         ((1, 2, 0.0), "confidence"),
         ((1, 2, 1.5), "confidence"),
         ((1.5, 2), "successes: must be a whole number"),
+        ((1, 2, "95%"), "confidence: must be a confidence level"),
     ],
 )
 def test_wilson_interval_bad_arguments(args, match):
@@ -714,5 +715,7 @@ def test_time_to_value_empty_and_bad():
     assert none.summary.isna().all()
     with pytest.raises(rt.InputError, match="as_of: a date is required"):
         rt.kpi.time_to_value(accounts, milestones, "report", as_of=pd.NaT)
+    with pytest.raises(rt.InputError, match="milestone: give the name of one milestone"):
+        rt.kpi.time_to_value(accounts, milestones, ["report", "kickoff"], as_of=AS_OF)
     with pytest.raises(rt.ColumnError, match="step"):
         rt.kpi.time_to_value(accounts, milestones, "report", as_of=AS_OF, milestone_col="step")

@@ -606,6 +606,23 @@ inline PeriodSeries cross_sell_rate(std::span<const std::int64_t> account, std::
 
 namespace detail {
 
+inline void check_days(std::span<const std::int64_t> days, std::string_view column) {
+    for (std::size_t i = 0; i < days.size(); ++i)
+        if (days[i] < -max_abs_day || days[i] > max_abs_day)
+            throw InputError::at(column, i,
+                                 "day number " + std::to_string(days[i]) +
+                                     " is out of range (|day| <= 10^8); is the date mis-encoded?");
+}
+
+inline void check_onboarding(std::span<const std::int64_t> signed_day,
+                             std::span<const std::int64_t> reached_day, std::int64_t as_of,
+                             const OnboardingColumns& columns) {
+    check_days(signed_day, columns.signed_at);
+    check_days(reached_day, columns.reached_at);
+    require(as_of >= -max_abs_day && as_of <= max_abs_day, "as_of",
+            "day number " + std::to_string(as_of) + " is out of range (|day| <= 10^8)");
+}
+
 inline void check_milestone_rows(std::size_t n_accounts, std::span<const std::int64_t> account,
                                  std::span<const std::int64_t> milestone,
                                  std::span<const std::int64_t> reached, std::size_t n_required,
@@ -640,10 +657,12 @@ inline OnboardingCompletion onboarding_completion(std::span<const std::int64_t> 
                                                   std::int64_t as_of,
                                                   const OnboardingColumns& columns) {
     detail::require(n_required >= 1, "required", "give at least one required milestone");
-    detail::require(within_days >= 0, "within_days",
-                    "must be a whole number of days >= 0, got " + std::to_string(within_days));
+    detail::require(
+        within_days >= 0 && within_days <= max_abs_day, "within_days",
+        "must be a whole number of days from 0 to 10^8, got " + std::to_string(within_days));
     const std::size_t n = signed_day.size();
     detail::check_milestone_rows(n, milestone_account, milestone, reached_day, n_required, columns);
+    detail::check_onboarding(signed_day, reached_day, as_of, columns);
     // Each account's earliest day on each required milestone, as long as it counts (by as_of).
     constexpr std::int64_t never = std::numeric_limits<std::int64_t>::max();
     std::vector<std::int64_t> first(n * n_required, never);
@@ -702,6 +721,7 @@ inline TimeToValue time_to_value(std::span<const std::int64_t> signed_day,
                                  const OnboardingColumns& columns) {
     const std::size_t n = signed_day.size();
     detail::check_milestone_rows(n, milestone_account, milestone, reached_day, 1, columns);
+    detail::check_onboarding(signed_day, reached_day, as_of, columns);
     constexpr std::int64_t never = std::numeric_limits<std::int64_t>::max();
     std::vector<std::int64_t> first(n, never);
     for (std::size_t i = 0; i < milestone_account.size(); ++i) {
