@@ -250,6 +250,38 @@ TEST_CASE("onboarding_completion: per signing month and overall, pending apart")
     CHECK(early.overall.eligible == 3);
 }
 
+TEST_CASE("onboarding_completion: the boundaries are inclusive") {
+    const Onboarding o;
+    // Account 5 signed 05-20: a 30-day window ends 06-19, so on 06-19 it is eligible.
+    const auto on_the_day = kpi::onboarding_completion(o.signed_day, o.account, o.milestone,
+                                                       o.reached, 2, 30, day_of(2024, 6, 19));
+    CHECK(on_the_day.rows[2].eligible == 1);  // 2024-05 (2024-06 holds account 3)
+    CHECK(on_the_day.rows[2].pending == 0);
+    const auto day_before = kpi::onboarding_completion(o.signed_day, o.account, o.milestone,
+                                                       o.reached, 2, 30, day_of(2024, 6, 18));
+    CHECK(day_before.rows[2].pending == 1);
+    // Account 0's report came on day 26: within 26 days, not within 25.
+    CHECK(
+        kpi::onboarding_completion(o.signed_day, o.account, o.milestone, o.reached, 2, 26, o.as_of)
+            .rows[0]
+            .completed == 1);
+    CHECK(
+        kpi::onboarding_completion(o.signed_day, o.account, o.milestone, o.reached, 2, 25, o.as_of)
+            .rows[0]
+            .completed == 0);
+    // A milestone reached on as_of itself counts: account 0 reported on 02-05, window 30 days.
+    const std::vector<std::int64_t> only_a = {o.signed_day[0]};
+    const std::vector<std::int64_t> a_rows = {0, 0}, a_codes = {0, 1};
+    const std::vector<std::int64_t> a_days = {o.reached[0], o.reached[2]};
+    CHECK(kpi::onboarding_completion(only_a, a_rows, a_codes, a_days, 2, 26, day_of(2024, 2, 5))
+              .overall.completed == 1);
+    const std::vector<std::int64_t> report_only = {-1, 0};
+    CHECK(kpi::time_to_value(only_a, a_rows, report_only, a_days, day_of(2024, 2, 5)).reached ==
+          std::vector<std::uint8_t>{1});
+    CHECK(kpi::time_to_value(only_a, a_rows, report_only, a_days, day_of(2024, 2, 4)).reached ==
+          std::vector<std::uint8_t>{0});
+}
+
 TEST_CASE("onboarding_completion: empty input and bad arguments") {
     const auto empty = kpi::onboarding_completion({}, {}, {}, {}, 1, 30, 0);
     CHECK(empty.cohorts.empty());
