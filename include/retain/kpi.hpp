@@ -18,6 +18,7 @@
 #include "retain/detail/parallel.hpp"
 #include "retain/detail/sum.hpp"
 #include "retain/error.hpp"
+#include "retain/survival.hpp"
 #include "retain/time.hpp"
 
 namespace retain::kpi {
@@ -153,6 +154,172 @@ std::ostream& operator<<(std::ostream& out, const NpsResult& r);
 /// NPS of `scores`, each an integer from 0 to 10; anything else (NaN included) is an InputError
 /// naming `column` and the row.
 NpsResult nps(std::span<const double> scores, std::string_view column = "score");
+
+// ---------------------------------------------------------------------------------------------
+// Proportions with intervals, satisfaction (CSAT, CES) and grouped NPS
+
+/// A two-sided confidence interval; both ends NaN where it is undefined.
+struct Interval {
+    double lower = nan;
+    double upper = nan;
+};
+
+/// Wilson score interval of a proportion successes / n at level `confidence` (0.95 for 95 %):
+/// with p = successes / n and z the normal quantile at 1 - (1 - confidence) / 2,
+///   centre = (p + z^2 / (2n)) / (1 + z^2 / n),
+///   half   = z / (1 + z^2 / n) x sqrt(p (1 - p) / n + z^2 / (4 n^2)),
+/// the interval is [centre - half, centre + half] (within [0, 1], never empty even at p = 0 or 1).
+/// NaN ends for n = 0. Needs 0 <= successes <= n and 0 < confidence < 1 (InputError otherwise).
+Interval wilson_interval(std::int64_t successes, std::int64_t n, double confidence = 0.95);
+
+/// Customer satisfaction: the share of answers on a 1..scale integer scale that are
+/// >= satisfied_min ("satisfied"), with its Wilson 95 % interval. With no answers csat and the
+/// interval are NaN and n is 0.
+struct CsatResult {
+    double csat = nan;
+    std::int64_t satisfied = 0;
+    std::int64_t n = 0;
+    double ci_lower = nan;
+    double ci_upper = nan;
+};
+
+std::ostream& operator<<(std::ostream& out, const CsatResult& r);
+
+/// CSAT of `scores`, each an integer from 1 to `scale`; anything else (NaN included) is an
+/// InputError naming `column` and the row. scale >= 2 and 1 <= satisfied_min <= scale (an
+/// InputError naming the argument otherwise). The usual 5-point survey counts 4 and 5.
+CsatResult csat(std::span<const double> scores, int scale = 5, int satisfied_min = 4,
+                std::string_view column = "score");
+
+/// Customer effort score: the mean of the answers, `stddev` their sample standard deviation
+/// (n - 1 in the denominator) and the Student's t 95 % interval
+///   ces -+ t_{0.975, n-1} x std / sqrt(n).
+/// stddev and the interval are NaN for n < 2; everything is NaN for n = 0.
+struct CesResult {
+    double ces = nan;
+    std::int64_t n = 0;
+    double stddev = nan;  // Python: std
+    double ci_lower = nan;
+    double ci_upper = nan;
+};
+
+std::ostream& operator<<(std::ostream& out, const CesResult& r);
+
+/// CES of `scores`, finite numbers (whatever the survey's scale); a NaN or infinite answer is an
+/// InputError naming `column` and the row.
+CesResult ces(std::span<const double> scores, std::string_view column = "score");
+
+/// NPS per group: `group[i]` is the dense code (0 <= code < n_groups) of answer i's group.
+/// Element g is nps() of the answers of group g (all NaN and n 0 for a group without answers).
+/// A score outside 0-10 is an InputError naming `column` and its row; a bad code names "group".
+std::vector<NpsResult> nps_by(std::span<const std::int64_t> group, std::size_t n_groups,
+                              std::span<const double> scores, std::string_view column = "score");
+
+// ---------------------------------------------------------------------------------------------
+// Rates with intervals, upsell and cross-sell
+
+/// Per period: successes out of n, rate = successes / n (NaN where n = 0) and its Wilson interval.
+struct Proportions {
+    std::vector<std::int64_t> successes, n;
+    std::vector<double> rate, ci_lower, ci_upper;
+
+    std::size_t size() const noexcept { return rate.size(); }
+};
+
+/// Logo churn per month of `mv` with its Wilson interval at level `confidence`: churned_accounts
+/// out of starting_accounts (rate NaN and interval NaN where no account starts the month). A
+/// Wilson interval is for counts, so `kind` must be ChurnKind::logo: the revenue kinds are an
+/// InputError naming "ci".
+Proportions churn_rate_interval(const MrrMovements& mv, ChurnKind kind, double confidence = 0.95);
+
+/// Upsell rate per month: expansion_accounts / starting_accounts, the share of the accounts paying
+/// at the start of the month that pay more than the month before; NaN where no account starts.
+std::vector<double> upsell_rate(const MrrMovements& mv);
+
+/// Cross-sell rate per month p from the second month of the data: among the accounts paying at
+/// the start of p (total MRR > 0 in p - 1), the share that pay (MRR > 0, line items summed) in p
+/// for a product they did not pay for in p - 1. NaN where no account paid in p - 1.
+/// Inputs are a long table: dense account codes (< n_accounts), dense product codes
+/// (< n_products), month numbers and MRR (finite, >= 0); bad values are InputErrors naming the
+/// column (from `columns`, product column name `product_column`) and row.
+PeriodSeries cross_sell_rate(std::span<const std::int64_t> account, std::size_t n_accounts,
+                             std::span<const std::int64_t> product, std::size_t n_products,
+                             std::span<const std::int64_t> month, std::span<const double> mrr,
+                             const MrrColumns& columns = {},
+                             std::string_view product_column = "product");
+
+// ---------------------------------------------------------------------------------------------
+// Onboarding: completion of required milestones and time to value
+
+/// Column names used in error messages of the onboarding functions.
+struct OnboardingColumns {
+    std::string account = "account_id";  ///< the milestones table's account column
+    std::string milestone = "milestone";
+    std::string reached_at = "reached_at";
+    std::string signed_at = "signed_at";  ///< the accounts table's signing-date column
+};
+
+/// Onboarding completion per cohort (the month of signing) and overall. With window W =
+/// within_days and report date as_of (days since 1970-01-01), an account signed on day s <= as_of
+/// is
+///   eligible when s + W <= as_of (its window has ended): completed when each required milestone
+///            was reached on a day r <= s + W (a milestone reached before signing counts);
+///   pending  when s + W > as_of (its window is still open): counted, neither completed nor failed.
+/// Accounts signed after as_of and milestones reached after as_of are not counted.
+/// rate = completed / eligible (NaN where eligible = 0) with its Wilson 95 % interval. Row k
+/// describes cohorts[k] (months increasing, only months in which an account signed by as_of);
+/// `overall` is the same over every cohort.
+struct OnboardingCompletion {
+    struct Row {
+        std::int64_t completed = 0, eligible = 0, pending = 0;
+        double rate = nan, ci_lower = nan, ci_upper = nan;
+    };
+    std::vector<Month> cohorts;
+    std::vector<Row> rows;
+    Row overall;
+};
+
+/// Day numbers the onboarding functions accept: |day| <= 10^8 (273,000 years each way), and
+/// within_days no more; wider values are InputErrors (they are mis-encoded dates).
+inline constexpr std::int64_t max_abs_day = 100'000'000;
+
+/// `signed_day[a]` is account a's signing day. The milestones table has one row per milestone
+/// reached: `milestone_account` (an account index < signed_day.size()), `milestone` (the index of
+/// a required milestone, < n_required, or -1 for a milestone that is not required) and
+/// `reached_day`. n_required >= 1 and within_days >= 0, else an InputError naming the argument;
+/// a bad row is an InputError naming the column (from `columns`) and row.
+OnboardingCompletion onboarding_completion(std::span<const std::int64_t> signed_day,
+                                           std::span<const std::int64_t> milestone_account,
+                                           std::span<const std::int64_t> milestone,
+                                           std::span<const std::int64_t> reached_day,
+                                           std::size_t n_required, std::int64_t within_days,
+                                           std::int64_t as_of,
+                                           const OnboardingColumns& columns = {});
+
+/// Time to value: per account signed by as_of, the days from signing to the first time it reached
+/// the milestone by as_of (`reached` 1; 0 days if it was reached before signing), or, if it had
+/// not, the days from signing to as_of (`reached` 0, censored: such accounts are kept, never
+/// dropped). median, p75 and p90 come from the Kaplan-Meier estimate of these (retain::survival):
+/// the q-quantile is the first time at which survival <= 1 - q, +infinity if it never is, NaN
+/// with no accounts. `account` lists the account indices kept (signed_day <= as_of), increasing.
+struct TimeToValue {
+    std::vector<std::int64_t> account;
+    std::vector<double> days;
+    std::vector<std::uint8_t> reached;
+    double median = nan, p75 = nan, p90 = nan;
+};
+
+/// Inputs as for onboarding_completion, with `milestone` 0 on the rows of the milestone of interest
+/// and -1 on every other row.
+TimeToValue time_to_value(std::span<const std::int64_t> signed_day,
+                          std::span<const std::int64_t> milestone_account,
+                          std::span<const std::int64_t> milestone,
+                          std::span<const std::int64_t> reached_day, std::int64_t as_of,
+                          const OnboardingColumns& columns = {});
+
+/// The q-quantile (0 < q < 1) of a Kaplan-Meier curve: its first time at which survival <= 1 - q;
+/// +infinity if survival never falls that low, NaN for an empty curve.
+double survival_quantile(const survival::KaplanMeier& km, double q);
 
 }  // namespace retain::kpi
 

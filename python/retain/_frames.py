@@ -183,3 +183,74 @@ def vector(values: Any, default_name: str, allow_bool: bool = False) -> tuple[np
     if isinstance(array, (pd.Series, pd.Index)):
         return array.to_numpy(dtype=np.float64, na_value=np.nan), str(name)
     return array.astype(np.float64, copy=False), str(name)
+
+
+def group_codes(frame: pd.DataFrame, keys: list[Any]) -> tuple[np.ndarray, pd.Index]:
+    """Dense int64 codes of the groups of ``frame`` by the ``keys`` columns, numbered in sorted
+    key order, and the index of the groups (a MultiIndex for several keys). A missing key is an
+    InputError naming the column and row."""
+    for key in keys:
+        missing = frame[key].isna().to_numpy()
+        if missing.any():
+            raise InputError(f"column {key!r}, row {first_row(missing)}: missing group key")
+    grouped = frame.groupby(keys if len(keys) > 1 else keys[0], sort=True, observed=True)
+    codes = grouped.ngroup().to_numpy(dtype=np.int64)
+    return codes, grouped.size().index
+
+
+def labels(column: pd.Series, name: Any, what: str) -> tuple[np.ndarray, int]:
+    """Dense int64 codes of a column of labels (product names, milestones), in order of first
+    appearance, and how many there are; a missing label is an InputError naming the row."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    if len(codes) and codes.min() < 0:
+        raise InputError(f"column {name!r}, row {first_row(codes < 0)}: missing {what}")
+    return codes.astype(np.int64, copy=False), len(uniques)
+
+
+_NS_PER_DAY = 86_400_000_000_000
+
+
+def day_numbers(column: pd.Series, name: Any) -> np.ndarray:
+    """Day numbers (days since 1970-01-01) of a date column: datetime64 (floored to the day, in
+    wall time for tz-aware values) or ISO 8601 text such as '2024-03-15'. A missing or unreadable
+    date is an InputError naming the column and row."""
+    dtype = column.dtype
+    missing = column.isna().to_numpy()
+    if missing.any():
+        raise InputError(f"column {name!r}, row {first_row(missing)}: missing date")
+    is_datetime = isinstance(dtype, pd.DatetimeTZDtype) or (
+        isinstance(dtype, np.dtype) and dtype.kind == "M"
+    )
+    if not is_datetime:
+        if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
+            raise InputError(
+                f"column {name!r}: give dates as datetime64 or 'YYYY-MM-DD' text, got dtype {dtype}"
+            )
+        try:
+            column = pd.to_datetime(column, format="ISO8601")
+        except (ValueError, TypeError) as exc:
+            for row, value in enumerate(column):
+                try:
+                    pd.Timestamp(value)
+                except (ValueError, TypeError):
+                    raise InputError(
+                        f"column {name!r}, row {row}: cannot read date {value!r}"
+                    ) from exc
+            raise InputError(f"column {name!r}: cannot read the dates ({exc})") from exc
+    if isinstance(column.dtype, pd.DatetimeTZDtype):
+        column = column.dt.tz_localize(None)
+    days = column.to_numpy().astype("datetime64[D]")  # numpy floors to the day
+    return days.view(np.int64)
+
+
+def day_number(value: Any, name: str) -> int:
+    """The day number of one date (a Timestamp, datetime, date or ISO text), in wall time."""
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"{name}: cannot read date {value!r}") from exc
+    if pd.isna(stamp):
+        raise InputError(f"{name}: a date is required, got {value!r}")
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_localize(None)
+    return stamp.value // _NS_PER_DAY

@@ -1,6 +1,7 @@
 #include "common.hpp"
 
 #include <sstream>
+#include <type_traits>
 
 #include "retain/kpi.hpp"
 
@@ -170,6 +171,147 @@ void register_kpi(py::module_& root) {
             return kpi::nps(as_span(scores, "scores"), column);
         },
         py::arg("scores"), py::arg("column") = "score");
+
+    m.def(
+        "wilson_interval",
+        [](std::int64_t successes, std::int64_t n, double confidence) {
+            const auto ci = kpi::wilson_interval(successes, n, confidence);
+            return py::make_tuple(ci.lower, ci.upper);
+        },
+        py::arg("successes"), py::arg("n"), py::arg("confidence") = 0.95,
+        "(lower, upper) Wilson score interval of successes / n.");
+    m.def(
+        "csat",
+        [](const array_in<double>& scores, int scale, int satisfied_min,
+           const std::string& column) {
+            const auto r = kpi::csat(as_span(scores, "scores"), scale, satisfied_min, column);
+            return py::make_tuple(r.csat, r.satisfied, r.n, r.ci_lower, r.ci_upper);
+        },
+        py::arg("scores"), py::arg("scale"), py::arg("satisfied_min"), py::arg("column") = "score",
+        "(csat, satisfied, n, ci_lower, ci_upper).");
+    m.def(
+        "ces",
+        [](const array_in<double>& scores, const std::string& column) {
+            const auto r = kpi::ces(as_span(scores, "scores"), column);
+            return py::make_tuple(r.ces, r.n, r.stddev, r.ci_lower, r.ci_upper);
+        },
+        py::arg("scores"), py::arg("column") = "score", "(ces, n, std, ci_lower, ci_upper).");
+    m.def(
+        "nps_by",
+        [](const array_in<std::int64_t>& group, std::size_t n_groups,
+           const array_in<double>& scores, const std::string& column) {
+            const auto results =
+                kpi::nps_by(as_span(group, "group"), n_groups, as_span(scores, "scores"), column);
+            py::dict out;
+            auto column_of = [&results](auto member) {
+                using T = std::decay_t<decltype(results[0].*member)>;
+                std::vector<T> values(results.size());
+                for (std::size_t g = 0; g < results.size(); ++g) values[g] = results[g].*member;
+                return to_numpy(std::move(values));
+            };
+            out["nps"] = column_of(&kpi::NpsResult::nps);
+            out["promoters"] = column_of(&kpi::NpsResult::promoters);
+            out["passives"] = column_of(&kpi::NpsResult::passives);
+            out["detractors"] = column_of(&kpi::NpsResult::detractors);
+            out["n"] = column_of(&kpi::NpsResult::n);
+            out["stderr"] = column_of(&kpi::NpsResult::stderr_);
+            out["margin95"] = column_of(&kpi::NpsResult::margin95);
+            return out;
+        },
+        py::arg("group"), py::arg("n_groups"), py::arg("scores"), py::arg("column") = "score",
+        "{column: array} of NPS fields, one element per group code.");
+    m.def(
+        "churn_rate_interval",
+        [](const py::dict& columns, const std::string& kind, double confidence) {
+            auto p = kpi::churn_rate_interval(movements_from(columns), kpi::parse_churn_kind(kind),
+                                              confidence);
+            py::dict out;
+            out["churn_rate"] = to_numpy(std::move(p.rate));
+            out["ci_lower"] = to_numpy(std::move(p.ci_lower));
+            out["ci_upper"] = to_numpy(std::move(p.ci_upper));
+            out["n"] = to_numpy(std::move(p.n));
+            return out;
+        },
+        py::arg("columns"), py::arg("kind"), py::arg("confidence"),
+        "Logo churn per month with its Wilson interval, as a dict of columns.");
+    m.def(
+        "upsell_rate",
+        [](const py::dict& columns) { return to_numpy(kpi::upsell_rate(movements_from(columns))); },
+        py::arg("columns"));
+    m.def(
+        "cross_sell_rate",
+        [](const array_in<std::int64_t>& account, std::size_t n_accounts,
+           const array_in<std::int64_t>& product, std::size_t n_products,
+           const array_in<std::int64_t>& month, const array_in<double>& mrr,
+           const std::string& account_col, const std::string& period_col,
+           const std::string& mrr_col, const std::string& product_col) {
+            const auto a = as_span(account, "account");
+            const auto p = as_span(product, "product");
+            const auto mo = as_span(month, "month");
+            const auto v = as_span(mrr, "mrr");
+            kpi::PeriodSeries s;
+            {
+                py::gil_scoped_release release;  // reads only the caller's buffers
+                s = kpi::cross_sell_rate(a, n_accounts, p, n_products, mo, v,
+                                         {account_col, period_col, mrr_col}, product_col);
+            }
+            return py::make_tuple(s.first_month, to_numpy(std::move(s.values)));
+        },
+        py::arg("account"), py::arg("n_accounts"), py::arg("product"), py::arg("n_products"),
+        py::arg("month"), py::arg("mrr"), py::arg("account_col"), py::arg("period_col"),
+        py::arg("mrr_col"), py::arg("product_col"),
+        "(first_month, values) of the cross-sell rate per month from the data's second month.");
+
+    m.def(
+        "onboarding_completion",
+        [](const array_in<std::int64_t>& signed_day, const array_in<std::int64_t>& account,
+           const array_in<std::int64_t>& milestone, const array_in<std::int64_t>& reached_day,
+           std::size_t n_required, std::int64_t within_days, std::int64_t as_of,
+           const std::string& account_col, const std::string& milestone_col,
+           const std::string& reached_col, const std::string& signed_col) {
+            const auto r = kpi::onboarding_completion(
+                as_span(signed_day, "signed_day"), as_span(account, "account"),
+                as_span(milestone, "milestone"), as_span(reached_day, "reached_day"), n_required,
+                within_days, as_of, {account_col, milestone_col, reached_col, signed_col});
+            auto rows = r.rows;
+            rows.push_back(r.overall);  // the last row is the overall one
+            py::dict out;
+            auto column_of = [&rows](auto member) {
+                using T = std::decay_t<decltype(rows[0].*member)>;
+                std::vector<T> values(rows.size());
+                for (std::size_t k = 0; k < rows.size(); ++k) values[k] = rows[k].*member;
+                return to_numpy(std::move(values));
+            };
+            using Row = kpi::OnboardingCompletion::Row;
+            out["completed"] = column_of(&Row::completed);
+            out["eligible"] = column_of(&Row::eligible);
+            out["pending"] = column_of(&Row::pending);
+            out["rate"] = column_of(&Row::rate);
+            out["ci_lower"] = column_of(&Row::ci_lower);
+            out["ci_upper"] = column_of(&Row::ci_upper);
+            return py::make_tuple(
+                to_numpy(std::vector<std::int64_t>(r.cohorts.begin(), r.cohorts.end())), out);
+        },
+        py::arg("signed_day"), py::arg("account"), py::arg("milestone"), py::arg("reached_day"),
+        py::arg("n_required"), py::arg("within_days"), py::arg("as_of"), py::arg("account_col"),
+        py::arg("milestone_col"), py::arg("reached_col"), py::arg("signed_col"),
+        "(cohort months, {column: array}) with one row per cohort and the overall row last.");
+    m.def(
+        "time_to_value",
+        [](const array_in<std::int64_t>& signed_day, const array_in<std::int64_t>& account,
+           const array_in<std::int64_t>& milestone, const array_in<std::int64_t>& reached_day,
+           std::int64_t as_of, const std::string& account_col, const std::string& milestone_col,
+           const std::string& reached_col, const std::string& signed_col) {
+            auto t = kpi::time_to_value(
+                as_span(signed_day, "signed_day"), as_span(account, "account"),
+                as_span(milestone, "milestone"), as_span(reached_day, "reached_day"), as_of,
+                {account_col, milestone_col, reached_col, signed_col});
+            return py::make_tuple(to_numpy(std::move(t.account)), to_numpy(std::move(t.days)),
+                                  to_numpy(std::move(t.reached)), t.median, t.p75, t.p90);
+        },
+        py::arg("signed_day"), py::arg("account"), py::arg("milestone"), py::arg("reached_day"),
+        py::arg("as_of"), py::arg("account_col"), py::arg("milestone_col"), py::arg("reached_col"),
+        py::arg("signed_col"), "(account, days, reached, median, p75, p90).");
 }
 
 }  // namespace retain::python

@@ -58,6 +58,25 @@ def test_survival_snippet_runs_and_gives_the_hand_worked_values():
     assert sorted(namespace["by_plan"]["plan"].unique()) == ["pro", "starter"]
 
 
+def test_customer_kpi_snippet_runs_and_gives_the_hand_worked_values():
+    snippet = blocks("python")[2]
+    namespace: dict = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)
+    assert namespace["sat"][:3] == (0.7, 7, 10)
+    overall = namespace["onboarding"].overall
+    # a: kickoff day 2, report day 26 (window ends 02-09); b: no report; c signed 03-20: pending.
+    assert (overall["completed"], overall["eligible"], overall["pending"]) == (1, 2, 1)
+    assert overall["rate"] == 0.5
+    per_account = namespace["ttv"].per_account
+    # b: 01-20 to 04-01 is 11 + 29 + 31 + 1 = 72 days; c: 03-20 to 04-01 is 12.
+    assert per_account["days"].tolist() == [26.0, 72.0, 12.0]
+    assert per_account["reached"].tolist() == [True, False, False]
+    # c leaves the risk set (censored) at day 12, so 2 are at risk at day 26 and one gets there:
+    # S(26) = 1/2, the median; S stays 1/2 after, never <= 1/4.
+    assert namespace["ttv"].summary["median"] == 26.0
+    assert namespace["ttv"].summary["p75"] == float("inf")
+
+
 def test_cpp_quick_start_is_the_consumer_program():
     (snippet,) = blocks("cpp")
     assert snippet == (ROOT / "tests" / "consumer" / "main.cpp").read_text()

@@ -1,7 +1,11 @@
 #pragma once
 // Definitions of the functions declared in retain/kpi.hpp (included from there).
 
+#include <boost/math/distributions/normal.hpp>
+#include <boost/math/distributions/students_t.hpp>
+#include <numeric>
 #include <sstream>
+#include <tuple>
 
 namespace retain::kpi {
 
@@ -345,6 +349,37 @@ inline double cac_payback_months(double cac, double arpa, double gross_margin) {
     return cac / (arpa * gross_margin);
 }
 
+namespace detail {
+
+inline void count_nps(NpsResult& r, double s, std::string_view column, std::size_t row) {
+    if (!(s >= 0 && s <= 10) || s != std::floor(s))
+        throw InputError::at(column, row, "NPS score must be an integer from 0 to 10" + got(s));
+    if (s >= 9)
+        ++r.promoters;
+    else if (s >= 7)
+        ++r.passives;
+    else
+        ++r.detractors;
+}
+
+inline void finish_nps(NpsResult& r) {
+    r.n = r.promoters + r.passives + r.detractors;
+    if (r.n == 0) return;
+    const double n = static_cast<double>(r.n);
+    const double p = static_cast<double>(r.promoters) / n,
+                 d = static_cast<double>(r.detractors) / n;
+    r.nps = 100.0 * (p - d);
+    r.stderr_ = 100.0 * std::sqrt(std::max(0.0, p + d - (p - d) * (p - d)) / n);
+    r.margin95 = 1.96 * r.stderr_;
+}
+
+inline void require_confidence(double confidence, std::string_view name) {
+    require(confidence > 0 && confidence < 1, name,
+            "confidence level must be strictly between 0 and 1 (0.95 for 95 %)" + got(confidence));
+}
+
+}  // namespace detail
+
 inline std::ostream& operator<<(std::ostream& out, const NpsResult& r) {
     return out << "NpsResult(nps=" << r.nps << ", promoters=" << r.promoters
                << ", passives=" << r.passives << ", detractors=" << r.detractors << ", n=" << r.n
@@ -353,27 +388,363 @@ inline std::ostream& operator<<(std::ostream& out, const NpsResult& r) {
 
 inline NpsResult nps(std::span<const double> scores, std::string_view column) {
     NpsResult r;
+    for (std::size_t i = 0; i < scores.size(); ++i) detail::count_nps(r, scores[i], column, i);
+    detail::finish_nps(r);
+    return r;
+}
+
+inline Interval wilson_interval(std::int64_t successes, std::int64_t n, double confidence) {
+    detail::require_confidence(confidence, "confidence");
+    detail::require(n >= 0, "n", "must be >= 0, got " + std::to_string(n));
+    detail::require(
+        successes >= 0 && successes <= n, "successes",
+        "must be between 0 and n = " + std::to_string(n) + ", got " + std::to_string(successes));
+    if (n == 0) return {};
+    const double z =
+        boost::math::quantile(boost::math::normal_distribution<double>{}, 0.5 + confidence / 2);
+    const double nn = static_cast<double>(n), p = static_cast<double>(successes) / nn;
+    const double z2 = z * z, denom = 1.0 + z2 / nn;
+    const double centre = (p + z2 / (2 * nn)) / denom;
+    const double half = z / denom * std::sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn));
+    // At p = 0 (p = 1) the lower (upper) end is exactly 0 (1); rounding would leave it 1 ulp off.
+    return {successes == 0 ? 0.0 : std::max(0.0, centre - half),
+            successes == n ? 1.0 : std::min(1.0, centre + half)};
+}
+
+inline std::ostream& operator<<(std::ostream& out, const CsatResult& r) {
+    return out << "CsatResult(csat=" << r.csat << ", satisfied=" << r.satisfied << ", n=" << r.n
+               << ", ci_lower=" << r.ci_lower << ", ci_upper=" << r.ci_upper << ")";
+}
+
+inline CsatResult csat(std::span<const double> scores, int scale, int satisfied_min,
+                       std::string_view column) {
+    detail::require(scale >= 2, "scale", "must be an integer >= 2, got " + std::to_string(scale));
+    detail::require(satisfied_min >= 1 && satisfied_min <= scale, "satisfied_min",
+                    "must be between 1 and scale = " + std::to_string(scale) + ", got " +
+                        std::to_string(satisfied_min));
+    CsatResult r;
     for (std::size_t i = 0; i < scores.size(); ++i) {
         const double s = scores[i];
-        if (!(s >= 0 && s <= 10) || s != std::floor(s))
+        if (!(s >= 1 && s <= scale) || s != std::floor(s))
             throw InputError::at(column, i,
-                                 "NPS score must be an integer from 0 to 10" + detail::got(s));
-        if (s >= 9)
-            ++r.promoters;
-        else if (s >= 7)
-            ++r.passives;
-        else
-            ++r.detractors;
+                                 "CSAT score must be an integer from 1 to " +
+                                     std::to_string(scale) + detail::got(s));
+        if (s >= satisfied_min) ++r.satisfied;
+    }
+    r.n = static_cast<std::int64_t>(scores.size());
+    if (r.n == 0) return r;
+    r.csat = static_cast<double>(r.satisfied) / static_cast<double>(r.n);
+    const auto ci = wilson_interval(r.satisfied, r.n, 0.95);
+    r.ci_lower = ci.lower;
+    r.ci_upper = ci.upper;
+    return r;
+}
+
+inline std::ostream& operator<<(std::ostream& out, const CesResult& r) {
+    return out << "CesResult(ces=" << r.ces << ", n=" << r.n << ", std=" << r.stddev
+               << ", ci_lower=" << r.ci_lower << ", ci_upper=" << r.ci_upper << ")";
+}
+
+inline CesResult ces(std::span<const double> scores, std::string_view column) {
+    CesResult r;
+    detail::CompensatedSum sum;
+    for (std::size_t i = 0; i < scores.size(); ++i) {
+        if (!std::isfinite(scores[i]))
+            throw InputError::at(column, i,
+                                 "effort score must be a finite number" + detail::got(scores[i]));
+        sum.add(scores[i]);
     }
     r.n = static_cast<std::int64_t>(scores.size());
     if (r.n == 0) return r;
     const double n = static_cast<double>(r.n);
-    const double p = static_cast<double>(r.promoters) / n,
-                 d = static_cast<double>(r.detractors) / n;
-    r.nps = 100.0 * (p - d);
-    r.stderr_ = 100.0 * std::sqrt(std::max(0.0, p + d - (p - d) * (p - d)) / n);
-    r.margin95 = 1.96 * r.stderr_;
+    r.ces = sum.value() / n;
+    if (r.n < 2) return r;
+    detail::CompensatedSum squares;
+    for (const double s : scores) squares.add((s - r.ces) * (s - r.ces));
+    r.stddev = std::sqrt(squares.value() / (n - 1));
+    const double t =
+        boost::math::quantile(boost::math::students_t_distribution<double>{n - 1}, 0.975);
+    const double half = t * r.stddev / std::sqrt(n);
+    r.ci_lower = r.ces - half;
+    r.ci_upper = r.ces + half;
     return r;
+}
+
+inline std::vector<NpsResult> nps_by(std::span<const std::int64_t> group, std::size_t n_groups,
+                                     std::span<const double> scores, std::string_view column) {
+    detail::require(group.size() == scores.size(), "group",
+                    "has " + std::to_string(group.size()) + " rows but " + std::string(column) +
+                        " has " + std::to_string(scores.size()));
+    std::vector<NpsResult> out(n_groups);
+    for (std::size_t i = 0; i < scores.size(); ++i) {
+        if (group[i] < 0 || static_cast<std::uint64_t>(group[i]) >= n_groups)
+            throw InputError::at("group", i,
+                                 "group code must be in [0, " + std::to_string(n_groups) +
+                                     "), got " + std::to_string(group[i]));
+        detail::count_nps(out[static_cast<std::size_t>(group[i])], scores[i], column, i);
+    }
+    for (auto& r : out) detail::finish_nps(r);
+    return out;
+}
+
+inline Proportions churn_rate_interval(const MrrMovements& mv, ChurnKind kind, double confidence) {
+    detail::require(kind == ChurnKind::logo, "ci",
+                    "a Wilson interval applies to account counts only, so only to logo churn; "
+                    "revenue churn is a ratio of amounts, not a share of accounts");
+    detail::require_confidence(confidence, "ci");
+    Proportions out;
+    out.successes = mv.churned_accounts;
+    out.n = mv.starting_accounts;
+    out.rate.resize(mv.size());
+    out.ci_lower.resize(mv.size());
+    out.ci_upper.resize(mv.size());
+    for (std::size_t k = 0; k < mv.size(); ++k) {
+        const std::int64_t s = mv.churned_accounts[k], n = mv.starting_accounts[k];
+        if (s < 0 || s > n)
+            throw InputError::at("churned_accounts", k,
+                                 "must be between 0 and starting_accounts = " + std::to_string(n) +
+                                     ", got " + std::to_string(s));
+        out.rate[k] = detail::ratio(static_cast<double>(s), static_cast<double>(n));
+        const auto ci = wilson_interval(s, n, confidence);
+        out.ci_lower[k] = ci.lower;
+        out.ci_upper[k] = ci.upper;
+    }
+    return out;
+}
+
+inline std::vector<double> upsell_rate(const MrrMovements& mv) {
+    std::vector<double> out(mv.size());
+    for (std::size_t k = 0; k < mv.size(); ++k)
+        out[k] = detail::ratio(static_cast<double>(mv.expansion_accounts[k]),
+                               static_cast<double>(mv.starting_accounts[k]));
+    return out;
+}
+
+inline PeriodSeries cross_sell_rate(std::span<const std::int64_t> account, std::size_t n_accounts,
+                                    std::span<const std::int64_t> product, std::size_t n_products,
+                                    std::span<const std::int64_t> month,
+                                    std::span<const double> mrr, const MrrColumns& columns,
+                                    std::string_view product_column) {
+    const std::size_t rows = account.size();
+    const auto same_length = [&](std::size_t size, std::string_view name) {
+        if (size != rows)
+            throw InputError("column '" + std::string(name) + "' has " + std::to_string(size) +
+                             " rows, column '" + columns.account + "' has " + std::to_string(rows));
+    };
+    same_length(product.size(), product_column);
+    same_length(month.size(), columns.period);
+    same_length(mrr.size(), columns.mrr);
+    Month first = 0, last = -1;
+    for (std::size_t i = 0; i < rows; ++i) {
+        if (account[i] < 0 || static_cast<std::uint64_t>(account[i]) >= n_accounts)
+            throw InputError::at(columns.account, i, "account code out of range");
+        if (product[i] < 0 || static_cast<std::uint64_t>(product[i]) >= n_products)
+            throw InputError::at(product_column, i, "product code out of range");
+        if (!(std::isfinite(mrr[i]) && mrr[i] >= 0))
+            throw InputError::at(columns.mrr, i,
+                                 "MRR must be a finite number >= 0" + detail::got(mrr[i]));
+        if (month[i] < std::numeric_limits<Month>::min() / 2 ||
+            month[i] > std::numeric_limits<Month>::max() / 2)
+            throw InputError::at(columns.period, i, "month number out of range");
+        const auto m = static_cast<Month>(month[i]);
+        if (i == 0 || m < first) first = m;
+        if (i == 0 || m > last) last = m;
+    }
+    if (rows > 0 && std::int64_t{last} - first >= MrrTable::max_span_months)
+        throw InputError::argument(columns.period, "the data spans more than " +
+                                                       std::to_string(MrrTable::max_span_months) +
+                                                       " months; is a period mis-encoded?");
+    // Sum line items per (account, month, product) in sorted order, keeping paying products.
+    std::vector<std::size_t> order(rows);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    const auto key = [&](std::size_t i) { return std::tuple(account[i], month[i], product[i]); };
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return key(a) < key(b); });
+    struct Paying {
+        std::int64_t account, month, product;
+    };
+    std::vector<Paying> paying;
+    for (std::size_t j = 0; j < rows;) {
+        detail::CompensatedSum sum;
+        std::size_t e = j;
+        while (e < rows && key(order[e]) == key(order[j])) sum.add(mrr[order[e++]]);
+        if (sum.value() > 0)
+            paying.push_back({account[order[j]], month[order[j]], product[order[j]]});
+        j = e;
+    }
+    const std::size_t n = rows > 0 ? static_cast<std::size_t>(last - first + 1) : 0;
+    std::vector<std::int64_t> base(n, 0), crossed(n, 0);
+    // Runs of (account, month) in `paying`: each run's products are sorted.
+    std::size_t prev_begin = 0, prev_end = 0;
+    for (std::size_t j = 0; j < paying.size();) {
+        std::size_t e = j;
+        while (e < paying.size() && paying[e].account == paying[j].account &&
+               paying[e].month == paying[j].month)
+            ++e;
+        const auto k = static_cast<std::size_t>(paying[j].month - first);
+        if (k + 1 < n) ++base[k + 1];  // paying at the start of the next month
+        if (prev_end > prev_begin && paying[prev_begin].account == paying[j].account &&
+            paying[prev_begin].month + 1 == paying[j].month) {
+            std::size_t a = prev_begin;
+            bool added = false;
+            for (std::size_t b = j; b < e && !added; ++b) {
+                while (a < prev_end && paying[a].product < paying[b].product) ++a;
+                added = a == prev_end || paying[a].product != paying[b].product;
+            }
+            if (added) ++crossed[k];
+        }
+        prev_begin = j;
+        prev_end = e;
+        j = e;
+    }
+    PeriodSeries out{first + 1, std::vector<double>(n > 0 ? n - 1 : 0)};
+    for (std::size_t k = 1; k < n; ++k)
+        out.values[k - 1] =
+            detail::ratio(static_cast<double>(crossed[k]), static_cast<double>(base[k]));
+    return out;
+}
+
+namespace detail {
+
+inline void check_days(std::span<const std::int64_t> days, std::string_view column) {
+    for (std::size_t i = 0; i < days.size(); ++i)
+        if (days[i] < -max_abs_day || days[i] > max_abs_day)
+            throw InputError::at(column, i,
+                                 "day number " + std::to_string(days[i]) +
+                                     " is out of range (|day| <= 10^8); is the date mis-encoded?");
+}
+
+inline void check_onboarding(std::span<const std::int64_t> signed_day,
+                             std::span<const std::int64_t> reached_day, std::int64_t as_of,
+                             const OnboardingColumns& columns) {
+    check_days(signed_day, columns.signed_at);
+    check_days(reached_day, columns.reached_at);
+    require(as_of >= -max_abs_day && as_of <= max_abs_day, "as_of",
+            "day number " + std::to_string(as_of) + " is out of range (|day| <= 10^8)");
+}
+
+inline void check_milestone_rows(std::size_t n_accounts, std::span<const std::int64_t> account,
+                                 std::span<const std::int64_t> milestone,
+                                 std::span<const std::int64_t> reached, std::size_t n_required,
+                                 const OnboardingColumns& columns) {
+    if (milestone.size() != account.size() || reached.size() != account.size())
+        throw InputError("the milestones table's columns differ in length: '" + columns.account +
+                         "' " + std::to_string(account.size()) + ", '" + columns.milestone + "' " +
+                         std::to_string(milestone.size()) + ", '" + columns.reached_at + "' " +
+                         std::to_string(reached.size()));
+    for (std::size_t i = 0; i < account.size(); ++i) {
+        if (account[i] < 0 || static_cast<std::uint64_t>(account[i]) >= n_accounts)
+            throw InputError::at(columns.account, i, "account is not in the accounts table");
+        if (milestone[i] < -1 || milestone[i] >= static_cast<std::int64_t>(n_required))
+            throw InputError::at(columns.milestone, i, "milestone code out of range");
+    }
+}
+
+inline void finish_row(OnboardingCompletion::Row& row) {
+    row.rate = ratio(static_cast<double>(row.completed), static_cast<double>(row.eligible));
+    const auto ci = wilson_interval(row.completed, row.eligible, 0.95);
+    row.ci_lower = ci.lower;
+    row.ci_upper = ci.upper;
+}
+
+}  // namespace detail
+
+inline OnboardingCompletion onboarding_completion(std::span<const std::int64_t> signed_day,
+                                                  std::span<const std::int64_t> milestone_account,
+                                                  std::span<const std::int64_t> milestone,
+                                                  std::span<const std::int64_t> reached_day,
+                                                  std::size_t n_required, std::int64_t within_days,
+                                                  std::int64_t as_of,
+                                                  const OnboardingColumns& columns) {
+    detail::require(n_required >= 1, "required", "give at least one required milestone");
+    detail::require(
+        within_days >= 0 && within_days <= max_abs_day, "within_days",
+        "must be a whole number of days from 0 to 10^8, got " + std::to_string(within_days));
+    const std::size_t n = signed_day.size();
+    detail::check_milestone_rows(n, milestone_account, milestone, reached_day, n_required, columns);
+    detail::check_onboarding(signed_day, reached_day, as_of, columns);
+    // Each account's earliest day on each required milestone, as long as it counts (by as_of).
+    constexpr std::int64_t never = std::numeric_limits<std::int64_t>::max();
+    std::vector<std::int64_t> first(n * n_required, never);
+    for (std::size_t i = 0; i < milestone_account.size(); ++i) {
+        if (milestone[i] < 0 || reached_day[i] > as_of) continue;
+        auto& f = first[static_cast<std::size_t>(milestone_account[i]) * n_required +
+                        static_cast<std::size_t>(milestone[i])];
+        f = std::min(f, reached_day[i]);
+    }
+    std::vector<std::pair<Month, OnboardingCompletion::Row>> by_month;
+    std::vector<std::size_t> order;
+    order.reserve(n);
+    for (std::size_t a = 0; a < n; ++a)
+        if (signed_day[a] <= as_of) order.push_back(a);
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t x, std::size_t y) { return signed_day[x] < signed_day[y]; });
+    OnboardingCompletion out;
+    for (const std::size_t a : order) {
+        const Month cohort = month_of_day(signed_day[a]);
+        if (out.cohorts.empty() || out.cohorts.back() != cohort) {
+            out.cohorts.push_back(cohort);
+            out.rows.emplace_back();
+        }
+        auto& row = out.rows.back();
+        const std::int64_t deadline = signed_day[a] + within_days;
+        if (deadline > as_of) {
+            ++row.pending;
+            ++out.overall.pending;
+            continue;
+        }
+        ++row.eligible;
+        ++out.overall.eligible;
+        const auto* f = first.data() + a * n_required;
+        if (std::all_of(f, f + n_required, [&](std::int64_t day) { return day <= deadline; })) {
+            ++row.completed;
+            ++out.overall.completed;
+        }
+    }
+    for (auto& row : out.rows) detail::finish_row(row);
+    detail::finish_row(out.overall);
+    return out;
+}
+
+inline double survival_quantile(const survival::KaplanMeier& km, double q) {
+    detail::require(q > 0 && q < 1, "q", "must be strictly between 0 and 1" + detail::got(q));
+    if (km.size() == 0) return nan;
+    for (std::size_t j = 0; j < km.size(); ++j)
+        if (km.survival[j] <= 1.0 - q) return km.time[j];
+    return std::numeric_limits<double>::infinity();
+}
+
+inline TimeToValue time_to_value(std::span<const std::int64_t> signed_day,
+                                 std::span<const std::int64_t> milestone_account,
+                                 std::span<const std::int64_t> milestone,
+                                 std::span<const std::int64_t> reached_day, std::int64_t as_of,
+                                 const OnboardingColumns& columns) {
+    const std::size_t n = signed_day.size();
+    detail::check_milestone_rows(n, milestone_account, milestone, reached_day, 1, columns);
+    detail::check_onboarding(signed_day, reached_day, as_of, columns);
+    constexpr std::int64_t never = std::numeric_limits<std::int64_t>::max();
+    std::vector<std::int64_t> first(n, never);
+    for (std::size_t i = 0; i < milestone_account.size(); ++i) {
+        if (milestone[i] != 0 || reached_day[i] > as_of) continue;
+        auto& f = first[static_cast<std::size_t>(milestone_account[i])];
+        f = std::min(f, reached_day[i]);
+    }
+    TimeToValue out;
+    for (std::size_t a = 0; a < n; ++a) {
+        if (signed_day[a] > as_of) continue;
+        const bool reached = first[a] != never;
+        out.account.push_back(static_cast<std::int64_t>(a));
+        out.reached.push_back(reached ? 1 : 0);
+        out.days.push_back(
+            reached ? static_cast<double>(std::max<std::int64_t>(0, first[a] - signed_day[a]))
+                    : static_cast<double>(as_of - signed_day[a]));
+    }
+    std::vector<double> observed(out.reached.begin(), out.reached.end());
+    const auto km = survival::kaplan_meier(out.days, observed, {}, 0.05, {"days", "reached"});
+    out.median = survival_quantile(km, 0.5);
+    out.p75 = survival_quantile(km, 0.75);
+    out.p90 = survival_quantile(km, 0.9);
+    return out;
 }
 
 }  // namespace retain::kpi
