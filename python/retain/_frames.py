@@ -47,6 +47,12 @@ def _plain_int64_ids(column: pd.Series) -> bool:
 def account_codes(column: pd.Series, name: Any, what: str = "account id") -> tuple[np.ndarray, int]:
     """Dense int64 codes (order of first appearance) and the number of distinct ids; a missing
     id is an error naming the row (``what`` names the kind of id: account, user, feature)."""
+    codes, uniques = id_codes(column, name, what)
+    return codes, len(uniques)
+
+
+def id_codes(column: pd.Series, name: Any, what: str = "account id") -> tuple[np.ndarray, pd.Index]:
+    """Dense int64 codes (order of first appearance) and the ids behind them, named ``name``."""
     dtype = column.dtype
     if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_unsigned_integer_dtype(dtype):
         if column.hasnans:
@@ -54,11 +60,11 @@ def account_codes(column: pd.Series, name: Any, what: str = "account id") -> tup
                 f"column {name!r}, row {first_row(column.isna().to_numpy())}: missing {what}"
             )
         codes, ids = _core.intern_int64(column.to_numpy(dtype=np.int64))
-        return codes, len(ids)
+        return codes, pd.Index(ids, name=name)
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     if len(codes) and codes.min() < 0:
         raise InputError(f"column {name!r}, row {first_row(codes < 0)}: missing {what}")
-    return codes.astype(np.int64, copy=False), len(uniques)
+    return codes.astype(np.int64, copy=False), pd.Index(uniques, name=name)
 
 
 @dataclass(frozen=True)
@@ -244,15 +250,14 @@ def event_log(
     stamps, unit = timestamps(frame[timestamp], timestamp)
     users, n_users = account_codes(frame[user], user, "user id")
     if has_feature:
-        features, n_features = account_codes(frame[feature], feature, "feature")
-        feature_ids = pd.Index(pd.unique(frame[feature].to_numpy()), name=feature)
+        features, feature_ids = id_codes(frame[feature], feature, "feature")
+        n_features = len(feature_ids)
     else:
         features, n_features, feature_ids = np.empty(0, np.int64), 0, None
     ids = frame[account]
     if accounts is None:
-        codes, n_accounts = account_codes(ids, account)
-        known = pd.Index(pd.unique(ids.to_numpy()), name=account)
-        n_codes = n_accounts
+        codes, known = id_codes(ids, account)
+        n_codes = len(known)
     else:
         if isinstance(accounts, pd.DataFrame):
             require_columns(accounts, [account], "the accounts table")
