@@ -200,3 +200,177 @@ def test_bad_arguments():
         rt.engagement.usage_features(log, as_of="2024-03-01", accounts=["acc1", "acc1"])
     with pytest.raises(TypeError, match="DataFrame"):
         rt.engagement.usage_features(log.to_numpy(), as_of="2024-03-01")
+
+
+# ---------------------------------------------------------------------------------------------
+# active users, stickiness
+
+
+def pandas_active_users(log, freq, by_account=False):
+    day = log["timestamp"].dt.floor("D")
+    if freq == "D":
+        period = day
+    elif freq == "W":
+        period = day - pd.to_timedelta(day.dt.weekday, unit="D")
+    else:
+        period = log["timestamp"].dt.to_period("M")
+    keys = [log["account_id"], period.rename("period")] if by_account else [period.rename("period")]
+    counts = log.groupby(keys, sort=True)["user_id"].nunique()
+    if by_account:
+        return counts
+    if freq == "M":
+        full = pd.period_range(counts.index.min(), counts.index.max(), freq="M", name="period")
+    else:
+        step = "7D" if freq == "W" else "D"
+        full = pd.date_range(counts.index.min(), counts.index.max(), freq=step, name="period")
+    return counts.reindex(full, fill_value=0)
+
+
+@pytest.mark.parametrize("freq", ["D", "W", "M"])
+@pytest.mark.parametrize("seed", range(3))
+def test_active_users_equal_pandas(seed, freq):
+    log = random_log(seed, n=800)
+    got = rt.engagement.active_users(log, freq=freq)
+    expected = pandas_active_users(log, freq)
+    pd.testing.assert_series_equal(
+        got, expected.rename("active_users"), check_dtype=False, check_freq=False
+    )
+    if freq == "W":
+        assert (got.index.weekday == 0).all()  # labelled by Mondays
+    by = rt.engagement.active_users(log, freq=freq, by_account=True)
+    expected = pandas_active_users(log, freq, by_account=True).rename("active_users")
+    pd.testing.assert_series_equal(by.sort_index(), expected, check_dtype=False)
+
+
+def test_active_users_count_a_user_once_across_accounts():
+    log = pd.DataFrame(
+        {
+            "account_id": ["a", "b", "a"],
+            "user_id": [7, 7, 8],
+            "timestamp": pd.to_datetime(
+                ["2024-01-01 10:00", "2024-01-01 11:00", "2024-01-03 00:00"]
+            ),
+        }
+    )
+    dau = rt.engagement.active_users(log)
+    assert dau.tolist() == [1, 0, 1]
+    assert dau.index[0] == pd.Timestamp("2024-01-01")
+    assert rt.engagement.active_users(log, freq="M").tolist() == [2]
+    assert rt.engagement.active_users(log, by_account=True).tolist() == [1, 1, 1]
+    with pytest.raises(rt.InputError, match="freq"):
+        rt.engagement.active_users(log, freq="Q")
+    assert len(rt.engagement.active_users(log.iloc[:0])) == 0
+
+
+def pandas_stickiness(log):
+    day = log["timestamp"].dt.floor("D")
+    month = log["timestamp"].dt.to_period("M")
+    dau = log.groupby(day)["user_id"].nunique()
+    months = pd.period_range(month.min(), month.max(), freq="M", name="period")
+    dau_sum = dau.groupby(dau.index.to_period("M")).sum().reindex(months, fill_value=0)
+    mean_dau = dau_sum / months.days_in_month
+    mau = log.groupby(month)["user_id"].nunique().reindex(months, fill_value=0)
+    return pd.DataFrame(
+        {"mean_dau": mean_dau, "mau": mau, "stickiness": (mean_dau / mau).where(mau > 0)},
+        index=months,
+    )
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_stickiness_equals_pandas(seed):
+    log = random_log(seed, n=600)
+    log = log[log["timestamp"].dt.month != 3]  # a month without events in the middle: NaN
+    got = rt.engagement.stickiness(log)
+    pd.testing.assert_frame_equal(got, pandas_stickiness(log), check_dtype=False)
+    assert np.isnan(got.loc[pd.Period("2024-03", "M"), "stickiness"])
+
+
+def test_stickiness_by_hand():
+    # February 2024 (29 days): user 1 on the 1st and 2nd, user 2 on the 2nd: DAU 1 + 2 = 3.
+    log = pd.DataFrame(
+        {
+            "account_id": ["a"] * 3,
+            "user_id": [1, 1, 2],
+            "timestamp": pd.to_datetime(
+                ["2024-02-01 00:00", "2024-02-02 00:00", "2024-02-02 23:00"]
+            ),
+        }
+    )
+    got = rt.engagement.stickiness(log)
+    assert got["stickiness"].tolist() == pytest.approx([3 / 29 / 2])
+
+
+# ---------------------------------------------------------------------------------------------
+# feature adoption, seat utilization
+
+
+def pandas_feature_adoption(log, as_of, window, level):
+    q = pd.Timestamp(as_of)
+    day = log["timestamp"].dt.floor("D")
+    win = log[(day <= q) & (day > q - pd.Timedelta(days=window))]
+    unit = "account_id" if level == "account" else "user_id"
+    adopters = win.groupby("feature")[unit].nunique()
+    features = pd.Index(pd.unique(log["feature"]), name="feature")
+    adopters = adopters.reindex(features, fill_value=0)
+    active = win[unit].nunique()
+    return pd.DataFrame(
+        {
+            "adopters": adopters,
+            "active": active,
+            "adoption": adopters / active if active else np.nan,
+        },
+        index=features,
+    )
+
+
+@pytest.mark.parametrize("level", ["account", "user"])
+@pytest.mark.parametrize("seed", range(3))
+def test_feature_adoption_equals_pandas(seed, level):
+    log = random_log(seed, n=400)
+    for as_of, window in [("2024-03-15", 30), ("2024-06-01", 7), ("2023-12-31", 30)]:
+        got = rt.engagement.feature_adoption(log, as_of=as_of, window_days=window, level=level)
+        expected = pandas_feature_adoption(log, as_of, window, level)
+        pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+
+
+def test_feature_adoption_bad_inputs():
+    log = random_log(1)
+    with pytest.raises(rt.ColumnError, match="'feature'"):
+        rt.engagement.feature_adoption(log.drop(columns="feature"), as_of="2024-03-01")
+    with pytest.raises(rt.InputError, match="window_days"):
+        rt.engagement.feature_adoption(log, as_of="2024-03-01", window_days=0)
+    with pytest.raises(rt.InputError, match="level"):
+        rt.engagement.feature_adoption(log, as_of="2024-03-01", level="team")
+    with pytest.raises(rt.InputError, match="one date"):
+        rt.engagement.feature_adoption(log, as_of=["2024-03-01", "2024-04-01"])
+    empty = rt.engagement.feature_adoption(log.iloc[:0], as_of="2024-03-01")
+    assert len(empty) == 0
+
+
+def test_seat_utilization_equals_pandas_and_takes_a_series():
+    log = random_log(2)
+    seats = pd.DataFrame({"account_id": [f"acc{k}" for k in range(12)] + ["new"], "seats": 20})
+    seats.loc[3, "seats"] = 5
+    got = rt.engagement.seat_utilization(log, seats, as_of="2024-04-30", window_days=30)
+    q = pd.Timestamp("2024-04-30")
+    day = log["timestamp"].dt.floor("D")
+    win = log[(day <= q) & (day > q - pd.Timedelta(days=30))]
+    active = win.groupby("account_id")["user_id"].nunique()
+    active = active.reindex(seats["account_id"], fill_value=0).to_numpy()
+    assert got["account_id"].tolist() == seats["account_id"].tolist()
+    assert got["active_users"].tolist() == active.tolist()
+    np.testing.assert_allclose(got["utilization"], active / seats["seats"].to_numpy())
+    assert got.loc[12, "active_users"] == 0  # an account without events
+    series = seats.set_index("account_id")["seats"]
+    same = rt.engagement.seat_utilization(log, series, as_of="2024-04-30", window_days=30)
+    pd.testing.assert_frame_equal(same, got)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [(0, "row 1: seats must be a finite number > 0, got 0"), (np.nan, "row 1: missing seats")],
+)
+def test_seat_utilization_rejects_zero_or_missing_seats(value, message):
+    seats = pd.DataFrame({"account_id": ["acc0", "acc1"], "seats": [3.0, value]})
+    with pytest.raises(rt.InputError, match=f"column 'seats', {message}"):
+        rt.engagement.seat_utilization(random_log(1), seats, as_of="2024-03-01")
