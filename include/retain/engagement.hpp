@@ -145,6 +145,7 @@ struct FeatureAdoption {
     std::vector<std::int64_t> adopters;
     std::int64_t active = 0;
 };
+/// What feature_adoption counts: accounts, or users.
 enum class Level { account, user };
 FeatureAdoption feature_adoption(const EventLog& log, std::int64_t as_of, std::int64_t window_days,
                                  Level level);

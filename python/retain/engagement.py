@@ -67,9 +67,9 @@ def usage_features(
     And ``days_since_last_event``: the as-of day minus the day of the account's last event on or
     before it (0 for an event that day); NaN when it has none by then.
 
-    Nothing after an as-of day, nor before ``2 w`` days ahead of it (but for the last event), is
-    read for its row. An empty log gives zero counts and NaN trends and recency (no rows without
-    ``accounts``).
+    A row never depends on an event after its as-of day; of the events before, only those in the
+    ``2 w`` days up to it count (and the last one, for ``days_since_last_event``). An empty log
+    gives zero counts and NaN trends and recency (and no rows at all without ``accounts``).
     """
     days, labels = _frames.day_numbers(as_of, "as_of")
     w = _windows(windows)
