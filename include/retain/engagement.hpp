@@ -30,7 +30,9 @@ struct EventColumns {
     std::string feature = "feature";
 };
 
-/// One event as stored: its UTC day, user code and feature code (-1 without a feature column).
+/// One event as stored: its UTC day, its user as an index into its account's users (see
+/// EventLog::users; small per-account indices keep "seen" marks in cache) and its feature code
+/// (-1 without a feature column).
 struct Event {
     Day day;
     std::int32_t user;
@@ -68,11 +70,20 @@ class EventLog {
     std::span<const Event> events(std::size_t account) const {
         return {events_.data() + offsets_[account], offsets_[account + 1] - offsets_[account]};
     }
+    /// The user codes of `account`'s users, increasing: Event::user indexes it.
+    std::span<const std::int32_t> users(std::size_t account) const {
+        return {users_.data() + user_offsets_[account],
+                user_offsets_[account + 1] - user_offsets_[account]};
+    }
+    /// The largest number of users of any one account.
+    std::size_t max_account_users() const noexcept { return max_account_users_; }
 
   private:
     std::vector<std::size_t> offsets_;
     std::vector<Event> events_;
-    std::size_t n_users_ = 0, n_features_ = 0;
+    std::vector<std::size_t> user_offsets_;  // account a's users are [user_offsets_[a], [a + 1])
+    std::vector<std::int32_t> users_;
+    std::size_t n_users_ = 0, n_features_ = 0, max_account_users_ = 0;
     bool has_features_ = false;
     Day first_day_ = 0, last_day_ = 0;
 };

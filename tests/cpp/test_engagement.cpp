@@ -32,6 +32,13 @@ TEST_CASE("the event log groups events by account and sorts them by day") {
     CHECK(ev.front().day == 10);
     CHECK(ev.back().day == 25);
     CHECK(log.events(1).size() == 1);
+    // Each account's users, by code; events point into that list.
+    const auto users = log.users(0);
+    CHECK(std::vector<std::int32_t>(users.begin(), users.end()) ==
+          std::vector<std::int32_t>{0, 1, 2});
+    CHECK(users[static_cast<std::size_t>(ev.back().user)] == 0);  // day 25: user 0
+    CHECK(log.users(1)[0] == 3);
+    CHECK(log.max_account_users() == 3);
 }
 
 TEST_CASE("timestamps are floored to UTC days, before 1970 too") {
@@ -156,4 +163,32 @@ TEST_CASE("an empty log gives zero counts and NaN recency") {
     CHECK(f.events[0] == std::vector<std::int64_t>{0, 0});
     CHECK(std::isnan(f.days_since_last_event[1]));
     CHECK(active_users(log, Freq::day).count.empty());
+}
+
+TEST_CASE("long runs are counting-sorted by day; huge user codes take the sorting path") {
+    // 100 events of one account on days 99, 98, ..., 0, by users i % 7.
+    std::vector<std::int64_t> a(100, 0), u(100), d(100);
+    for (std::size_t i = 0; i < 100; ++i) {
+        u[i] = static_cast<std::int64_t>(i % 7);
+        d[i] = 99 - static_cast<std::int64_t>(i);
+    }
+    const EventLog log(a, 1, u, 7, d, TimeUnit::day);
+    const auto ev = log.events(0);
+    for (std::size_t i = 0; i < ev.size(); ++i) CHECK(ev[i].day == static_cast<Day>(i));
+    // Day k was row 99 - k, by user (99 - k) % 7.
+    CHECK(log.users(0)[static_cast<std::size_t>(ev[0].user)] == 99 % 7);
+    const std::vector<std::int64_t> as_of = {99}, windows = {3};
+    CHECK(usage_features(log, as_of, windows).active_users[0][0] == 3);
+
+    // User codes up to 3 million for 3 events: marking every code per block would cost more
+    // than the events, so the account's users are found by sorting.
+    const std::vector<std::int64_t> a3 = {0, 0, 0}, u3 = {2'999'999, 5, 2'999'999}, d3 = {1, 2, 3};
+    const EventLog big(a3, 1, u3, 3'000'000, d3, TimeUnit::day);
+    const auto users = big.users(0);
+    CHECK(std::vector<std::int32_t>(users.begin(), users.end()) ==
+          std::vector<std::int32_t>{5, 2'999'999});
+    CHECK(big.events(0)[1].user == 0);  // day 2: user 5
+    const std::vector<std::int64_t> at = {3}, wide = {7};
+    CHECK(usage_features(big, at, wide).active_users[0][0] == 2);
+    CHECK(active_users(big, Freq::month).count == std::vector<std::int64_t>{2});
 }

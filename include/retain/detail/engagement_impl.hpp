@@ -38,6 +38,27 @@ inline std::size_t after(std::span<const Event> ev, std::int64_t day) noexcept {
         ev.begin());
 }
 
+// Sorts events by day: a counting sort when the days span little more than the events (the usual
+// case), std::sort otherwise. Events of the same day keep no particular order (none is needed).
+inline void sort_by_day(std::span<Event> run, std::vector<Event>& scratch,
+                        std::vector<std::uint32_t>& count) {
+    auto by_day = [](const Event& x, const Event& y) { return x.day < y.day; };
+    if (std::is_sorted(run.begin(), run.end(), by_day)) return;
+    const auto [lo, hi] = std::minmax_element(run.begin(), run.end(), by_day);
+    const auto span = static_cast<std::size_t>(std::int64_t{hi->day} - lo->day) + 1;
+    if (run.size() < 32 || span > 4 * run.size()) {
+        std::sort(run.begin(), run.end(), by_day);
+        return;
+    }
+    const Day first = lo->day;
+    count.assign(span + 1, 0);
+    for (const Event& e : run) ++count[static_cast<std::size_t>(e.day - first) + 1];
+    for (std::size_t d = 0; d < span; ++d) count[d + 1] += count[d];
+    scratch.resize(run.size());
+    for (const Event& e : run) scratch[count[static_cast<std::size_t>(e.day - first)]++] = e;
+    std::copy(scratch.begin(), scratch.end(), run.begin());
+}
+
 inline void check_day(std::int64_t day, std::string_view name) {
     if (day < -max_abs_day || day > max_abs_day)
         throw InputError::argument(name, "day number " + std::to_string(day) + " is out of range");
@@ -71,6 +92,7 @@ inline EventLog::EventLog(std::span<const std::int64_t> account, std::size_t n_a
     if (n_users > int32_max || n_features > int32_max)
         throw InputError("more than 2^31 - 1 distinct users or features are not supported");
     offsets_.assign(n_accounts + 1, 0);
+    user_offsets_.assign(n_accounts + 1, 0);
     if (n == 0) return;
 
     // Pass 1 (parallel over fixed blocks): validate and convert timestamps to days. Each block
@@ -148,16 +170,57 @@ inline EventLog::EventLog(std::span<const std::int64_t> account, std::size_t n_a
         }
     }
     std::vector<Day>().swap(days);
+    // Pass 3 (parallel over fixed blocks of accounts): sort each account's run by day, then give
+    // its users local indices (their rank among the account's user codes). Blocks list their users
+    // apart; the lists are joined in block order, so nothing depends on the thread count.
+    const std::size_t block = retain::detail::account_block(n_accounts);
+    const std::size_t n_account_blocks = (n_accounts + block - 1) / block;
+    // "Seen" marks indexed by user code, one array per block, when that costs little beside the
+    // events; otherwise each account's users are found by sorting its user codes.
+    const bool marks = n_users_ * n_account_blocks <= 8 * n + (std::size_t{1} << 20);
+    std::vector<std::vector<std::int32_t>> block_users(n_account_blocks);
     retain::detail::for_each_block(
-        n_accounts, retain::detail::account_block(n_accounts), 0,
-        [&](std::size_t, std::size_t begin, std::size_t end) {
-            auto by_day = [](const Event& x, const Event& y) { return x.day < y.day; };
+        n_accounts, block, 0, [&](std::size_t b, std::size_t begin, std::size_t end) {
+            std::vector<std::int64_t> owner(marks ? n_users_ : 0, -1);
+            std::vector<std::int32_t> local(marks ? n_users_ : 0);
+            std::vector<Event> scratch;
+            std::vector<std::uint32_t> count;
+            std::vector<std::int32_t>& mine = block_users[b];
             for (std::size_t a = begin; a < end; ++a) {
-                const auto first = events_.begin() + static_cast<std::ptrdiff_t>(offsets_[a]);
-                const auto last = events_.begin() + static_cast<std::ptrdiff_t>(offsets_[a + 1]);
-                if (!std::is_sorted(first, last, by_day)) std::sort(first, last, by_day);
+                const std::span<Event> run(events_.data() + offsets_[a],
+                                           offsets_[a + 1] - offsets_[a]);
+                detail::sort_by_day(run, scratch, count);
+                const std::size_t start = mine.size();
+                if (marks) {
+                    for (const Event& e : run)
+                        if (owner[static_cast<std::size_t>(e.user)] !=
+                            static_cast<std::int64_t>(a)) {
+                            owner[static_cast<std::size_t>(e.user)] = static_cast<std::int64_t>(a);
+                            mine.push_back(e.user);
+                        }
+                    const auto own = mine.begin() + static_cast<std::ptrdiff_t>(start);
+                    std::sort(own, mine.end());
+                    for (auto u = own; u != mine.end(); ++u)
+                        local[static_cast<std::size_t>(*u)] = static_cast<std::int32_t>(u - own);
+                    for (Event& e : run) e.user = local[static_cast<std::size_t>(e.user)];
+                } else {
+                    for (const Event& e : run) mine.push_back(e.user);
+                    const auto own = mine.begin() + static_cast<std::ptrdiff_t>(start);
+                    std::sort(own, mine.end());
+                    mine.erase(std::unique(own, mine.end()), mine.end());
+                    for (Event& e : run)
+                        e.user = static_cast<std::int32_t>(
+                            std::lower_bound(own, mine.end(), e.user) - own);
+                }
+                user_offsets_[a + 1] = mine.size() - start;
             }
         });
+    for (std::size_t a = 0; a < n_accounts; ++a) {
+        max_account_users_ = std::max(max_account_users_, user_offsets_[a + 1]);
+        user_offsets_[a + 1] += user_offsets_[a];
+    }
+    users_.reserve(user_offsets_.back());
+    for (const auto& part : block_users) users_.insert(users_.end(), part.begin(), part.end());
 }
 
 inline UsageFeatures usage_features(const EventLog& log, std::span<const std::int64_t> as_of,
@@ -196,7 +259,7 @@ inline UsageFeatures usage_features(const EventLog& log, std::span<const std::in
     retain::detail::for_each_block(
         n_acc, std::max<std::size_t>(64, retain::detail::account_block(n_acc) / 16), n_threads,
         [&](std::size_t, std::size_t begin, std::size_t end) {
-            std::vector<std::int64_t> user_seen(log.n_users(), -1);
+            std::vector<std::int64_t> user_seen(log.max_account_users(), -1);
             std::vector<std::int64_t> feature_seen(features ? log.n_features() : 0, -1);
             std::vector<std::int64_t> new_users(n_w), new_days(n_w), new_features(n_w);
             std::int64_t tag = 0;
@@ -257,7 +320,7 @@ inline UsageFeatures usage_features(const EventLog& log, std::span<const std::in
 
 inline ActiveUsersByAccount active_users_by_account(const EventLog& log, Freq freq) {
     ActiveUsersByAccount out;
-    std::vector<std::int64_t> seen(log.n_users(), -1);
+    std::vector<std::int64_t> seen(log.max_account_users(), -1);
     std::int64_t tag = -1;
     for (std::size_t a = 0; a < log.n_accounts(); ++a) {
         const auto ev = log.events(a);
@@ -292,10 +355,11 @@ inline ActiveUsers active_users(const EventLog& log, Freq freq) {
     const auto n_users = static_cast<std::uint64_t>(log.n_users());
     const ActiveUsersByAccount per = [&] {
         ActiveUsersByAccount pairs;
-        std::vector<std::int64_t> seen(log.n_users(), -1);
+        std::vector<std::int64_t> seen(log.max_account_users(), -1);
         std::int64_t tag = -1;
         for (std::size_t a = 0; a < log.n_accounts(); ++a) {
             const auto ev = log.events(a);
+            const auto users = log.users(a);
             std::int64_t current = 0;
             for (std::size_t i = 0; i < ev.size(); ++i) {
                 const std::int64_t p = period_of(ev[i].day, freq);
@@ -306,7 +370,7 @@ inline ActiveUsers active_users(const EventLog& log, Freq freq) {
                 if (seen[static_cast<std::size_t>(ev[i].user)] != tag) {
                     seen[static_cast<std::size_t>(ev[i].user)] = tag;
                     pairs.period.push_back(p);
-                    pairs.account.push_back(ev[i].user);  // the user, in this scratch use
+                    pairs.account.push_back(users[static_cast<std::size_t>(ev[i].user)]);  // user
                 }
             }
         }
@@ -336,6 +400,7 @@ inline FeatureAdoption feature_adoption(const EventLog& log, std::int64_t as_of,
     std::vector<std::uint64_t> pairs;  // feature * n_users + user, for the user level
     for (std::size_t a = 0; a < log.n_accounts(); ++a) {
         const auto ev = log.events(a);
+        const auto users = log.users(a);
         const std::size_t hi = detail::after(ev, as_of);
         const std::size_t lo = detail::after(ev, as_of - window_days);
         if (lo == hi) continue;
@@ -350,9 +415,10 @@ inline FeatureAdoption feature_adoption(const EventLog& log, std::int64_t as_of,
             }
         } else {
             for (std::size_t i = lo; i < hi; ++i) {
-                user_active[static_cast<std::size_t>(ev[i].user)] = 1;
+                const auto u = users[static_cast<std::size_t>(ev[i].user)];
+                user_active[static_cast<std::size_t>(u)] = 1;
                 pairs.push_back(static_cast<std::uint64_t>(ev[i].feature) * n_users +
-                                static_cast<std::uint64_t>(ev[i].user));
+                                static_cast<std::uint64_t>(u));
             }
         }
     }
@@ -374,7 +440,7 @@ inline std::vector<std::int64_t> window_active_users(const EventLog& log, std::i
     retain::detail::for_each_block(
         n_acc, retain::detail::account_block(n_acc), 0,
         [&](std::size_t, std::size_t begin, std::size_t end) {
-            std::vector<std::int64_t> seen(log.n_users(), -1);
+            std::vector<std::int64_t> seen(log.max_account_users(), -1);
             for (std::size_t a = begin; a < end; ++a) {
                 const auto ev = log.events(a);
                 const std::size_t hi = detail::after(ev, as_of);
