@@ -292,15 +292,16 @@ inline UsageFeatures usage_features(const EventLog& log, std::span<const std::in
                         const Event& e = ev[i - 1];
                         const std::int64_t age = day - e.day;  // 0 .. max_w - 1
                         while (age >= windows[order[j]]) ++j;
-                        if (i == hi || e.day != previous_day) ++new_days[j];
+                        // Branch-free: whether a mark is new is data, not control flow.
+                        new_days[j] += (i == hi) | (e.day != previous_day);
                         previous_day = e.day;
-                        if (user_seen[static_cast<std::size_t>(e.user)] != tag) {
-                            user_seen[static_cast<std::size_t>(e.user)] = tag;
-                            ++new_users[j];
-                        }
-                        if (features && feature_seen[static_cast<std::size_t>(e.feature)] != tag) {
-                            feature_seen[static_cast<std::size_t>(e.feature)] = tag;
-                            ++new_features[j];
+                        std::int64_t& u = user_seen[static_cast<std::size_t>(e.user)];
+                        new_users[j] += u != tag;
+                        u = tag;
+                        if (features) {
+                            std::int64_t& f = feature_seen[static_cast<std::size_t>(e.feature)];
+                            new_features[j] += f != tag;
+                            f = tag;
                         }
                     }
                     std::int64_t users = 0, active = 0, feats = 0;
