@@ -162,12 +162,29 @@ inline EventLog::EventLog(std::span<const std::int64_t> account, std::size_t n_a
     for (std::size_t a = 0; a < n_accounts; ++a) offsets_[a + 1] += offsets_[a];
     events_.resize(n);
     {
-        std::vector<std::size_t> cursor(offsets_.begin(), offsets_.end() - 1);
-        for (std::size_t i = 0; i < n; ++i) {
-            const std::size_t pos = cursor[static_cast<std::size_t>(account[i])]++;
-            events_[pos] = {days[i], static_cast<std::int32_t>(user[i]),
-                            feature.empty() ? -1 : static_cast<std::int32_t>(feature[i])};
+        // Each thread owns a range of accounts (cut at equal event counts) and scans every row
+        // for its own: the reads repeat, the scattered writes are shared out. Positions depend
+        // only on the input order, never on the cut.
+        const unsigned parts = std::min<unsigned>(retain::detail::resolve_threads(0), 8);
+        std::vector<std::size_t> cut(parts + 1, n_accounts);
+        cut[0] = 0;
+        for (unsigned t = 1; t < parts; ++t) {
+            const auto from = offsets_.begin() + 1;
+            cut[t] = static_cast<std::size_t>(
+                std::lower_bound(from, offsets_.end(), n * t / parts) - from);
         }
+        std::vector<std::size_t> cursor(offsets_.begin(), offsets_.end() - 1);
+        retain::detail::for_each_block(
+            parts, 1, static_cast<int>(parts), [&](std::size_t t, std::size_t, std::size_t) {
+                const std::size_t a_lo = cut[t], a_hi = cut[t + 1];
+                for (std::size_t i = 0; i < n; ++i) {
+                    const auto a = static_cast<std::size_t>(account[i]);
+                    if (a < a_lo || a >= a_hi) continue;
+                    events_[cursor[a]++] = {
+                        days[i], static_cast<std::int32_t>(user[i]),
+                        feature.empty() ? -1 : static_cast<std::int32_t>(feature[i])};
+                }
+            });
     }
     std::vector<Day>().swap(days);
     // Pass 3 (parallel over fixed blocks of accounts): sort each account's run by day, then give
