@@ -56,11 +56,17 @@ class EventLog {
              std::span<const std::int64_t> feature = {}, std::size_t n_features = 0,
              const EventColumns& columns = {});
 
+    /// Number of account codes (accounts without events included).
     std::size_t n_accounts() const noexcept { return offsets_.empty() ? 0 : offsets_.size() - 1; }
+    /// Number of user codes.
     std::size_t n_users() const noexcept { return n_users_; }
+    /// Number of feature codes (0 without a feature column).
     std::size_t n_features() const noexcept { return n_features_; }
+    /// Whether the log was built with a feature column and has events.
     bool has_features() const noexcept { return has_features_; }
+    /// Number of events.
     std::size_t n_events() const noexcept { return events_.size(); }
+    /// True when the log has no events.
     bool empty() const noexcept { return events_.empty(); }
     /// First and last day with an event (0 for an empty log).
     Day first_day() const noexcept { return first_day_; }
