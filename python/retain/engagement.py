@@ -230,6 +230,12 @@ def seat_utilization(
         frame = _frames.require_frame(seats, "the seats table")
         _frames.require_columns(frame, [account, seats_col], "the seats table")
         ids, values, name = frame[account], frame[seats_col], seats_col
+    ids = pd.Index(ids)
+    for bad_ids, what in ((ids.isna(), "missing account id"), (ids.duplicated(), "listed twice")):
+        if bad_ids.any():
+            row = _frames.first_row(np.asarray(bad_ids))
+            label = "the seats index" if isinstance(seats, pd.Series) else f"column {account!r}"
+            raise InputError(f"{label}, row {row}: {what} in the seats table")
     amount = _frames.amounts(pd.Series(values), name)
     missing = np.isnan(amount)
     if missing.any():

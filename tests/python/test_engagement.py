@@ -374,3 +374,13 @@ def test_seat_utilization_rejects_zero_or_missing_seats(value, message):
     seats = pd.DataFrame({"account_id": ["acc0", "acc1"], "seats": [3.0, value]})
     with pytest.raises(rt.InputError, match=f"column 'seats', {message}"):
         rt.engagement.seat_utilization(random_log(1), seats, as_of="2024-03-01")
+
+
+def test_seat_utilization_rejects_missing_or_repeated_accounts():
+    log = random_log(1)
+    seats = pd.DataFrame({"account_id": ["acc0", "acc1", "acc0"], "seats": [3, 4, 5]})
+    with pytest.raises(rt.InputError, match="column 'account_id', row 2: listed twice"):
+        rt.engagement.seat_utilization(log, seats, as_of="2024-03-01")
+    series = pd.Series([3.0, 4.0], index=["acc0", None])
+    with pytest.raises(rt.InputError, match="seats index, row 1: missing account id"):
+        rt.engagement.seat_utilization(log, series, as_of="2024-03-01")
