@@ -2,6 +2,7 @@
 // Everything retain offers: include this one header and link retain::retain.
 
 #include "retain/account.hpp"
+#include "retain/engagement.hpp"
 #include "retain/error.hpp"
 #include "retain/ids.hpp"
 #include "retain/kpi.hpp"

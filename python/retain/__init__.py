@@ -15,7 +15,7 @@ except ImportError as exc:  # pragma: no cover - only without a build
         "package from a checkout with `pip install .` (or run `./dev test`, see README.md)."
     ) from exc
 
-from . import account, datasets, kpi, survival
+from . import account, datasets, engagement, kpi, survival
 from .account import MrrTable
 from .errors import ColumnError, ConfigError, InputError, RetainError
 
@@ -30,6 +30,7 @@ __all__ = [
     "__version__",
     "account",
     "datasets",
+    "engagement",
     "kpi",
     "survival",
 ]

@@ -44,20 +44,27 @@ def _plain_int64_ids(column: pd.Series) -> bool:
     )
 
 
-def account_codes(column: pd.Series, name: Any) -> tuple[np.ndarray, int]:
-    """Dense int64 codes (order of first appearance) and the number of distinct accounts."""
+def account_codes(column: pd.Series, name: Any, what: str = "account id") -> tuple[np.ndarray, int]:
+    """Dense int64 codes (order of first appearance) and the number of distinct ids; a missing
+    id is an error naming the row (``what`` names the kind of id: account, user, feature)."""
+    codes, uniques = id_codes(column, name, what)
+    return codes, len(uniques)
+
+
+def id_codes(column: pd.Series, name: Any, what: str = "account id") -> tuple[np.ndarray, pd.Index]:
+    """Dense int64 codes (order of first appearance) and the ids behind them, named ``name``."""
     dtype = column.dtype
     if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_unsigned_integer_dtype(dtype):
         if column.hasnans:
             raise InputError(
-                f"column {name!r}, row {first_row(column.isna().to_numpy())}: missing account id"
+                f"column {name!r}, row {first_row(column.isna().to_numpy())}: missing {what}"
             )
         codes, ids = _core.intern_int64(column.to_numpy(dtype=np.int64))
-        return codes, len(ids)
+        return codes, pd.Index(ids, name=name)
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     if len(codes) and codes.min() < 0:
-        raise InputError(f"column {name!r}, row {first_row(codes < 0)}: missing account id")
-    return codes.astype(np.int64, copy=False), len(uniques)
+        raise InputError(f"column {name!r}, row {first_row(codes < 0)}: missing {what}")
+    return codes.astype(np.int64, copy=False), pd.Index(uniques, name=name)
 
 
 @dataclass(frozen=True)
@@ -198,15 +205,6 @@ def group_codes(frame: pd.DataFrame, keys: list[Any]) -> tuple[np.ndarray, pd.In
     return codes, grouped.size().index
 
 
-def labels(column: pd.Series, name: Any, what: str) -> tuple[np.ndarray, int]:
-    """Dense int64 codes of a column of labels (product names, milestones), in order of first
-    appearance, and how many there are; a missing label is an InputError naming the row."""
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    if len(codes) and codes.min() < 0:
-        raise InputError(f"column {name!r}, row {first_row(codes < 0)}: missing {what}")
-    return codes.astype(np.int64, copy=False), len(uniques)
-
-
 _NS_PER_DAY = 86_400_000_000_000
 
 
@@ -254,3 +252,103 @@ def day_number(value: Any, name: str) -> int:
     if stamp.tzinfo is not None:
         stamp = stamp.tz_localize(None)
     return stamp.value // _NS_PER_DAY
+
+
+def timestamps(column: pd.Series, name: Any) -> tuple[np.ndarray, str]:
+    """int64 counts since 1970-01-01 UTC and their numpy unit, of a datetime64 column (tz-aware
+    values are taken in UTC). NaT stays the smallest int64, for the core to reject by row."""
+    dtype = column.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return column.array.asi8, dtype.unit
+    if isinstance(dtype, np.dtype) and dtype.kind == "M":
+        return column.to_numpy().view(np.int64), np.datetime_data(dtype)[0]
+    raise InputError(f"column {name!r} must hold datetime64 timestamps, got dtype {dtype}")
+
+
+def as_of_days(dates: Any, name: str) -> tuple[np.ndarray, pd.DatetimeIndex]:
+    """Day numbers (days since 1970-01-01) of one date or a list of dates (anything
+    ``pandas.to_datetime`` reads; times of day are dropped, tz-aware values taken in UTC), and the
+    days as a naive DatetimeIndex of midnights for labels."""
+    scalar = isinstance(dates, (str, pd.Timestamp, np.datetime64)) or not hasattr(dates, "__len__")
+    index = pd.DatetimeIndex(pd.to_datetime([dates] if scalar else list(dates)))
+    if index.tz is not None:
+        index = index.tz_convert("UTC").tz_localize(None)
+    if index.hasnans:
+        raise InputError(f"{name}: missing date (NaT) at position {first_row(index.isna())}")
+    days = index.to_numpy().astype("datetime64[D]")
+    return days.view(np.int64), pd.DatetimeIndex(days.astype("datetime64[ns]"), name=name)
+
+
+@dataclass(frozen=True)
+class Events:
+    """A validated C++ event log, with the ids behind its account and feature codes."""
+
+    log: Any  # _core.engagement.EventLog
+    accounts: pd.Index  # account ids by code (the known accounts; a last code may collect others)
+    features: pd.Index | None  # feature names by code, None without a feature column
+
+
+def event_log(
+    frame: Any,
+    account: Any,
+    user: Any,
+    timestamp: Any,
+    feature: Any,
+    accounts: Any = None,
+    need_feature: bool = False,
+) -> Events:
+    """The validated event log of a DataFrame with one row per event.
+
+    ``feature`` is used when the column exists; a feature column named explicitly (not the
+    default ``"feature"``) or ``need_feature`` makes it required. ``accounts`` (a DataFrame with
+    the account column, or a list of ids) fixes the known accounts and their order; events of
+    other accounts then go to one extra code past them, which callers leave out.
+    """
+    frame = require_frame(frame, "the event log")
+    require_columns(frame, [account, user, timestamp], "the event log")
+    has_feature = feature is not None and feature in frame.columns
+    if not has_feature and feature is not None and (need_feature or feature != "feature"):
+        require_columns(frame, [feature], "the event log")
+    stamps, unit = timestamps(frame[timestamp], timestamp)
+    users, n_users = account_codes(frame[user], user, "user id")
+    if has_feature:
+        features, feature_ids = id_codes(frame[feature], feature, "feature")
+        n_features = len(feature_ids)
+    else:
+        features, n_features, feature_ids = np.empty(0, np.int64), 0, None
+    ids = frame[account]
+    if accounts is None:
+        codes, known = id_codes(ids, account)
+        n_codes = len(known)
+    else:
+        if isinstance(accounts, pd.DataFrame):
+            require_columns(accounts, [account], "the accounts table")
+            accounts = accounts[account]
+        known = pd.Index(accounts, name=account)
+        if known.hasnans:
+            raise InputError(f"accounts: missing account id at position {first_row(known.isna())}")
+        if not known.is_unique:
+            raise InputError(
+                f"accounts: account id {known[known.duplicated()][0]!r} is listed twice"
+            )
+        missing = ids.isna().to_numpy()
+        if missing.any():
+            raise InputError(f"column {account!r}, row {first_row(missing)}: missing account id")
+        codes = known.get_indexer(ids).astype(np.int64, copy=False)
+        codes[codes < 0] = len(known)  # other accounts: one extra code, left out of results
+        n_codes = len(known) + 1
+    log = _core.engagement.EventLog(
+        codes,
+        n_codes,
+        users,
+        n_users,
+        stamps,
+        unit,
+        features,
+        n_features,
+        str(account),
+        str(user),
+        str(timestamp),
+        str(feature),
+    )
+    return Events(log, known, feature_ids)

@@ -384,7 +384,7 @@ def cross_sell_rate(
     _frames.require_columns(df, [account, period, product, mrr], "the MRR table")
     codes, n_accounts = _frames.account_codes(df[account], account)
     months, kind = _frames.period_months(df[period], period)
-    products, n_products = _frames.labels(df[product], product, "product")
+    products, n_products = _frames.account_codes(df[product], product, "product")
     values = _frames.amounts(df[mrr], mrr)
     first, rates = _core.kpi.cross_sell_rate(
         codes,

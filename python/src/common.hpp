@@ -40,5 +40,6 @@ py::array_t<T> to_numpy(std::vector<T>&& values) {
 void register_account(py::module_& m);
 void register_kpi(py::module_& m);
 void register_survival(py::module_& m);
+void register_engagement(py::module_& m);
 
 }  // namespace retain::python

@@ -45,3 +45,26 @@ def test_bench_survival_agrees_with_lifelines_and_prints_ratios():
     )
     assert run.returncode == 0, run.stderr
     assert "Target: Kaplan-Meier >= 20x faster than lifelines" in run.stdout
+
+
+def test_bench_engagement_agrees_with_pandas_and_prints_the_target_line():
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "bench_engagement.py"),
+            "--events",
+            "20000",
+            "--accounts",
+            "60",
+            "--as-of",
+            "6",
+            "--repeat",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "check: pandas equals retain" in run.stdout
+    assert "Target: >= 30x faster than pandas and < 4 GiB peak memory (issue #3)" in run.stdout

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -80,3 +81,30 @@ def test_customer_kpi_snippet_runs_and_gives_the_hand_worked_values():
 def test_cpp_quick_start_is_the_consumer_program():
     (snippet,) = blocks("cpp")
     assert snippet == (ROOT / "tests" / "consumer" / "main.cpp").read_text()
+
+
+def test_engagement_snippet_runs_and_gives_the_hand_worked_values():
+    snippet = blocks("python")[3]
+    namespace: dict = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)
+    f = namespace["features"].set_index("account_id")
+    # acme, window Mar 25-31: ann Mar 30, bob Mar 31; the 7 days before: ann Mar 20.
+    assert f.loc["acme", "events_7d"] == 2
+    assert f.loc["acme", "trend_7d"] == 2.0
+    # Mar 2-31: Mar 20, 30, 31 by ann and bob, 3 days, features search and export.
+    assert f.loc["acme", ["events_30d", "active_users_30d", "active_days_30d"]].tolist() == [
+        3,
+        2,
+        3,
+    ]
+    assert f.loc["acme", "distinct_features_30d"] == 2
+    assert f.loc["acme", "days_since_last_event"] == 0.0
+    # globex: one event on Mar 2, 29 days before, inside the 30 days; nothing in the 7 days.
+    assert f.loc["globex", "events_30d"] == 1
+    assert f.loc["globex", "days_since_last_event"] == 29.0
+    assert np.isnan(f.loc["globex", "trend_7d"])
+    assert namespace["mau"].tolist() == [3, 1]
+    # March has 31 days: DAU 1 (Mar 2), 1 (Mar 20), 1 (Mar 30), 1 (Mar 31) over MAU 3.
+    assert namespace["sticky"]["stickiness"].iloc[0] == pytest.approx(4 / 31 / 3)
+    assert namespace["adoption"]["adoption"].tolist() == [1.0, 0.5, 0.0]  # search, export, share
+    assert namespace["seats"]["utilization"].tolist() == [0.5, 0.5]

@@ -1,0 +1,44 @@
+# Stubs of retain._core.engagement (python/src/register_engagement.cpp).
+import numpy as np
+import numpy.typing as npt
+
+class EventLog:
+    def __init__(
+        self,
+        account: npt.ArrayLike,
+        n_accounts: int,
+        user: npt.ArrayLike,
+        n_users: int,
+        timestamp: npt.ArrayLike,
+        unit: str,
+        feature: npt.ArrayLike,
+        n_features: int,
+        account_col: str = ...,
+        user_col: str = ...,
+        timestamp_col: str = ...,
+        feature_col: str = ...,
+    ) -> None: ...
+    @property
+    def n_accounts(self) -> int: ...
+    @property
+    def n_users(self) -> int: ...
+    @property
+    def n_features(self) -> int: ...
+    @property
+    def n_events(self) -> int: ...
+    @property
+    def has_features(self) -> bool: ...
+
+def usage_features(
+    log: EventLog, as_of: npt.ArrayLike, windows: npt.ArrayLike
+) -> dict[
+    str, list[npt.NDArray[np.int64]] | list[npt.NDArray[np.float64]] | npt.NDArray[np.float64]
+]: ...
+def active_users(log: EventLog, freq: str) -> tuple[int, npt.NDArray[np.int64]]: ...
+def active_users_by_account(
+    log: EventLog, freq: str
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+def feature_adoption(
+    log: EventLog, as_of: int, window_days: int, level: str
+) -> tuple[npt.NDArray[np.int64], int]: ...
+def window_active_users(log: EventLog, as_of: int, window_days: int) -> npt.NDArray[np.int64]: ...
