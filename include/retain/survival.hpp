@@ -51,6 +51,17 @@ KaplanMeier kaplan_meier(std::span<const double> durations, std::span<const doub
                          std::span<const double> timeline = {}, double alpha = 0.05,
                          const SurvivalColumns& columns = {});
 
+/// One Kaplan-Meier curve per segment (plan, cohort, tier): `group[i]` is the dense code
+/// (0 <= code < n_groups) of duration i's segment; element g is kaplan_meier of segment g's
+/// durations (an empty table for a segment without any). A bad code names column `group_column`
+/// and the row.
+std::vector<KaplanMeier> retention_curves(std::span<const std::int64_t> group, std::size_t n_groups,
+                                          std::span<const double> durations,
+                                          std::span<const double> observed,
+                                          std::span<const double> timeline = {},
+                                          double alpha = 0.05, const SurvivalColumns& columns = {},
+                                          std::string_view group_column = "group");
+
 /// The first time at which survival is at or below 0.5; +infinity if it never is (as lifelines);
 /// NaN for an empty table.
 double median_survival(const KaplanMeier& km);

@@ -81,25 +81,35 @@ def retention_curves(
     """One Kaplan-Meier curve per segment (plan, cohort, tier, ...) of ``frame``.
 
     ``by`` is a column name or a list of them; the result stacks the curves with the ``by``
-    columns first, groups in sorted order. Pass a common ``timeline`` to compare segments at the
-    same times.
+    columns first, segments in sorted order (a missing segment key is an error naming the row).
+    Pass a common ``timeline`` to compare segments at the same times. The curves are computed
+    in C++ in one call, segments in parallel.
     """
     frame = _frames.require_frame(frame, "the survival table")
     keys = list(by) if isinstance(by, (list, tuple)) else [by]
     _frames.require_columns(frame, [*keys, duration, observed], "the survival table")
-    parts = []
-    for key, group in frame.groupby(keys, sort=True, observed=True, dropna=False):
-        km = kaplan_meier(group[duration], group[observed], timeline=timeline, alpha=alpha)
-        values = key if isinstance(key, tuple) else (key,)
-        for name, value in zip(keys, values, strict=True):
-            km.insert(keys.index(name), name, value)
-        parts.append(km)
-    if not parts:
+    if len(frame) == 0:
         empty = kaplan_meier([])
         for i, name in enumerate(keys):
             empty.insert(i, name, pd.Series([], dtype=frame[name].dtype))
         return empty
-    return pd.concat(parts, ignore_index=True)
+    codes, groups = _frames.group_codes(frame, keys)
+    d, d_name = _frames.vector(frame[duration], "durations")
+    o, o_name = _frames.vector(frame[observed], "observed", allow_bool=True)
+    t = np.empty(0) if timeline is None else _frames.vector(timeline, "timeline")[0]
+    curves = _core.survival.retention_curves(
+        codes, len(groups), d, o, t, float(alpha), d_name, o_name, ", ".join(map(str, keys))
+    )
+    parts = []
+    for key, columns in zip(groups, curves, strict=True):
+        km = pd.DataFrame({name: columns[name] for name in _KM_COLUMNS})
+        values = key if isinstance(key, tuple) else (key,)
+        for i, (name, value) in enumerate(zip(keys, values, strict=True)):
+            km.insert(i, name, value)
+        parts.append(km)
+    curves_frame = pd.concat(parts, ignore_index=True)
+    curves_frame.attrs["alpha"] = float(alpha)
+    return curves_frame
 
 
 def _curve(km: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -17,6 +17,18 @@ survival::KaplanMeier curve(const array_in<double>& time, const array_in<double>
     return km;
 }
 
+py::dict table_to_dict(survival::KaplanMeier&& km) {
+    py::dict out;
+    out["time"] = to_numpy(std::move(km.time));
+    out["at_risk"] = to_numpy(std::move(km.at_risk));
+    out["events"] = to_numpy(std::move(km.events));
+    out["censored"] = to_numpy(std::move(km.censored));
+    out["survival"] = to_numpy(std::move(km.survival));
+    out["ci_lower"] = to_numpy(std::move(km.ci_lower));
+    out["ci_upper"] = to_numpy(std::move(km.ci_upper));
+    return out;
+}
+
 }  // namespace
 
 void register_survival(py::module_& root) {
@@ -35,19 +47,35 @@ void register_survival(py::module_& root) {
                 py::gil_scoped_release release;  // reads only the caller's buffers
                 km = survival::kaplan_meier(d, o, t, alpha, {duration_col, observed_col});
             }
-            py::dict out;
-            out["time"] = to_numpy(std::move(km.time));
-            out["at_risk"] = to_numpy(std::move(km.at_risk));
-            out["events"] = to_numpy(std::move(km.events));
-            out["censored"] = to_numpy(std::move(km.censored));
-            out["survival"] = to_numpy(std::move(km.survival));
-            out["ci_lower"] = to_numpy(std::move(km.ci_lower));
-            out["ci_upper"] = to_numpy(std::move(km.ci_upper));
-            return out;
+            return table_to_dict(std::move(km));
         },
         py::arg("durations"), py::arg("observed"), py::arg("timeline"), py::arg("alpha"),
         py::arg("duration_col") = "duration", py::arg("observed_col") = "observed",
         "Kaplan-Meier table as a dict of columns; empty observed means all events.");
+    m.def(
+        "retention_curves",
+        [](const array_in<std::int64_t>& group, std::size_t n_groups,
+           const array_in<double>& durations, const array_in<double>& observed,
+           const array_in<double>& timeline, double alpha, const std::string& duration_col,
+           const std::string& observed_col, const std::string& group_col) {
+            const auto g = as_span(group, "group");
+            const auto d = as_span(durations, "durations");
+            const auto o = as_span(observed, "observed");
+            const auto t = as_span(timeline, "timeline");
+            std::vector<survival::KaplanMeier> curves;
+            {
+                py::gil_scoped_release release;  // reads only the caller's buffers
+                curves = survival::retention_curves(g, n_groups, d, o, t, alpha,
+                                                    {duration_col, observed_col}, group_col);
+            }
+            py::list out;
+            for (auto& km : curves) out.append(table_to_dict(std::move(km)));
+            return out;
+        },
+        py::arg("group"), py::arg("n_groups"), py::arg("durations"), py::arg("observed"),
+        py::arg("timeline"), py::arg("alpha"), py::arg("duration_col") = "duration",
+        py::arg("observed_col") = "observed", py::arg("group_col") = "group",
+        "One Kaplan-Meier table (dict of columns) per segment code.");
     m.def(
         "median_survival",
         [](const array_in<double>& time, const array_in<double>& surv) {

@@ -174,3 +174,22 @@ TEST_CASE("sBG fit rejects impossible survivor counts, naming the entry") {
     CHECK_THROWS_AS(ShiftedBetaGeometric::fit(std::vector<double>{100, 100, 100}), InputError);
     CHECK_THROWS_AS(ShiftedBetaGeometric::fit(std::vector<double>{100, NAN}), InputError);
 }
+
+TEST_CASE("retention curves: each segment's curve is Kaplan-Meier of its own rows") {
+    // Segments 0, 1, 0, 2(empty), interleaved.
+    const std::vector<std::int64_t> group = {0, 1, 0, 1, 0, 1, 0};
+    const auto curves = survival::retention_curves(group, 3, durations, observed);
+    REQUIRE(curves.size() == 3);
+    const auto zero =
+        survival::kaplan_meier(std::vector<double>{3, 4, 5, 4}, std::vector<double>{1, 1, 0, 1});
+    const auto one =
+        survival::kaplan_meier(std::vector<double>{1, 1, 2.5}, std::vector<double>{0, 1, 1});
+    CHECK(curves[0].time == zero.time);
+    CHECK(curves[0].survival == zero.survival);
+    CHECK(curves[1].survival == one.survival);
+    CHECK(curves[1].at_risk == one.at_risk);
+    CHECK(curves[2].size() == 0);
+    CHECK_THROWS_WITH_AS(survival::retention_curves(std::vector<std::int64_t>{0, 3, 0, 0, 0, 0, 0},
+                                                    3, durations, observed, {}, 0.05, {}, "plan"),
+                         "column 'plan', row 1: segment code 3 is not below 3", InputError);
+}

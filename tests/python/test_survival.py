@@ -153,3 +153,23 @@ def test_empty_input_gives_an_empty_table():
     assert np.isnan(rt.survival.restricted_mean(km, 10))
     empty = pd.DataFrame({"plan": pd.Series([], dtype=str), "duration": [], "observed": []})
     assert len(rt.survival.retention_curves(empty, by="plan")) == 0
+
+
+def test_retention_curves_by_two_keys_and_a_missing_key():
+    frame = pd.DataFrame(
+        {
+            "plan": ["a", "a", "b", "b", "a"],
+            "region": ["eu", "us", "eu", "eu", "eu"],
+            "duration": [3.0, 1.0, 4.0, 2.0, 5.0],
+            "observed": [1, 0, 1, 1, 1],
+        }
+    )
+    curves = rt.survival.retention_curves(frame, by=["plan", "region"])
+    assert list(curves.columns[:3]) == ["plan", "region", "time"]
+    segments = curves[["plan", "region"]].drop_duplicates().apply(tuple, axis=1).tolist()
+    assert segments == [("a", "eu"), ("a", "us"), ("b", "eu")]
+    eu_a = curves[(curves["plan"] == "a") & (curves["region"] == "eu")]
+    assert eu_a["survival"].tolist() == pytest.approx([1.0, 0.5, 0.0])  # 3 and 5, both events
+    frame.loc[2, "plan"] = None
+    with pytest.raises(rt.InputError, match=r"column 'plan', row 2: missing group key"):
+        rt.survival.retention_curves(frame, by="plan")

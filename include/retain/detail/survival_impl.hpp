@@ -263,6 +263,43 @@ inline KaplanMeier kaplan_meier(std::span<const double> durations, std::span<con
     return km;
 }
 
+inline std::vector<KaplanMeier> retention_curves(
+    std::span<const std::int64_t> group, std::size_t n_groups, std::span<const double> durations,
+    std::span<const double> observed, std::span<const double> timeline, double alpha,
+    const SurvivalColumns& columns, std::string_view group_column) {
+    detail::validate(durations, observed, timeline, alpha, columns);
+    if (group.size() != durations.size())
+        throw InputError("columns differ in length: '" + std::string(group_column) + "' has " +
+                         std::to_string(group.size()) + " rows, '" + columns.duration + "' " +
+                         std::to_string(durations.size()));
+    // Bucket the rows by segment (a counting sort), then one curve per segment, in parallel.
+    std::vector<std::size_t> start(n_groups + 1, 0);
+    for (std::size_t i = 0; i < group.size(); ++i) {
+        if (group[i] < 0 || static_cast<std::size_t>(group[i]) >= n_groups)
+            throw InputError::at(group_column, i,
+                                 "segment code " + std::to_string(group[i]) + " is not below " +
+                                     std::to_string(n_groups));
+        ++start[static_cast<std::size_t>(group[i]) + 1];
+    }
+    for (std::size_t g = 0; g < n_groups; ++g) start[g + 1] += start[g];
+    std::vector<double> d(durations.size()), o(observed.size());
+    std::vector<std::size_t> cursor(start.begin(), start.end() - 1);
+    for (std::size_t i = 0; i < group.size(); ++i) {
+        const std::size_t pos = cursor[static_cast<std::size_t>(group[i])]++;
+        d[pos] = durations[i];
+        if (!observed.empty()) o[pos] = observed[i];
+    }
+    std::vector<KaplanMeier> curves(n_groups);
+    retain::detail::for_each_block(n_groups, 1, 0, [&](std::size_t g, std::size_t, std::size_t) {
+        const std::size_t b = start[g], n = start[g + 1] - b;
+        const std::span<const double> obs =
+            observed.empty() ? std::span<const double>{} : std::span<const double>(o).subspan(b, n);
+        curves[g] =
+            kaplan_meier(std::span<const double>(d).subspan(b, n), obs, timeline, alpha, columns);
+    });
+    return curves;
+}
+
 inline double median_survival(const KaplanMeier& km) {
     if (km.size() == 0) return std::numeric_limits<double>::quiet_NaN();
     for (std::size_t j = 0; j < km.size(); ++j)
