@@ -5,6 +5,10 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <boost/accumulators/accumulators.hpp>
+#include <boost/accumulators/statistics/mean.hpp>
+#include <boost/accumulators/statistics/stats.hpp>
+#include <boost/accumulators/statistics/variance.hpp>
 #include <cmath>
 #include <cstdint>
 #include <limits>

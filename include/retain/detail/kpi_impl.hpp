@@ -446,22 +446,23 @@ inline std::ostream& operator<<(std::ostream& out, const CesResult& r) {
 }
 
 inline CesResult ces(std::span<const double> scores, std::string_view column) {
-    CesResult r;
-    detail::CompensatedSum sum;
+    namespace acc = boost::accumulators;
+    // Streaming mean and variance (Boost.Accumulators' recursive, Welford-style updates).
+    acc::accumulator_set<double, acc::stats<acc::tag::mean, acc::tag::variance>> stats;
     for (std::size_t i = 0; i < scores.size(); ++i) {
         if (!std::isfinite(scores[i]))
             throw InputError::at(column, i,
                                  "effort score must be a finite number" + detail::got(scores[i]));
-        sum.add(scores[i]);
+        stats(scores[i]);
     }
+    CesResult r;
     r.n = static_cast<std::int64_t>(scores.size());
     if (r.n == 0) return r;
     const double n = static_cast<double>(r.n);
-    r.ces = sum.value() / n;
+    r.ces = acc::mean(stats);
     if (r.n < 2) return r;
-    detail::CompensatedSum squares;
-    for (const double s : scores) squares.add((s - r.ces) * (s - r.ces));
-    r.stddev = std::sqrt(squares.value() / (n - 1));
+    // The accumulator's variance divides by n; the sample standard deviation by n - 1.
+    r.stddev = std::sqrt(acc::variance(stats) * n / (n - 1));
     const double t =
         boost::math::quantile(boost::math::students_t_distribution<double>{n - 1}, 0.975);
     const double half = t * r.stddev / std::sqrt(n);
