@@ -20,27 +20,6 @@ TimeUnit parse_time_unit(std::string_view name) {
 
 namespace {
 
-std::int64_t units_per_day(TimeUnit unit) {
-    switch (unit) {
-        case TimeUnit::day:
-            return 1;
-        case TimeUnit::second:
-            return 86'400;
-        case TimeUnit::millisecond:
-            return 86'400'000;
-        case TimeUnit::microsecond:
-            return 86'400'000'000;
-        case TimeUnit::nanosecond:
-            return 86'400'000'000'000;
-    }
-    return 1;
-}
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-    const std::int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 // Parses exactly `width` ASCII digits.
 bool parse_digits(std::string_view text, std::size_t pos, std::size_t width, int& value) {
     if (pos + width > text.size()) return false;
@@ -64,7 +43,7 @@ void months_from_timestamps(std::span<const std::int64_t> timestamps, TimeUnit u
     std::int64_t last_month = 0;
     for (std::size_t i = 0; i < timestamps.size(); ++i) {
         if (timestamps[i] == nat) throw InputError::at(column, i, "missing timestamp (NaT)");
-        const std::int64_t day = floor_div(timestamps[i], per_day);
+        const std::int64_t day = detail::floor_div(timestamps[i], per_day);
         if (day != last_day) {
             last_day = day;
             last_month = month_of_day(day);

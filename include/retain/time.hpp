@@ -49,6 +49,31 @@ constexpr Month month_of_day(std::int64_t day) noexcept {
 /// Resolution of an integer timestamp column (numpy's datetime64 units).
 enum class TimeUnit { day, second, millisecond, microsecond, nanosecond };
 
+/// How many `unit`s make a day.
+constexpr std::int64_t units_per_day(TimeUnit unit) noexcept {
+    switch (unit) {
+        case TimeUnit::day:
+            return 1;
+        case TimeUnit::second:
+            return 86'400;
+        case TimeUnit::millisecond:
+            return 86'400'000;
+        case TimeUnit::microsecond:
+            return 86'400'000'000;
+        case TimeUnit::nanosecond:
+            return 86'400'000'000'000;
+    }
+    return 1;
+}
+
+namespace detail {
+/// a / b rounded towards minus infinity (timestamps before 1970 belong to the earlier day).
+constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
+    const std::int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+}  // namespace detail
+
 /// Parses a unit name as numpy spells it: "D", "s", "ms", "us", "ns".
 TimeUnit parse_time_unit(std::string_view name);
 

@@ -9,27 +9,6 @@ inline constexpr std::size_t event_block = std::size_t{1} << 16;
 inline constexpr std::int64_t max_window_days = 36'500;  // 100 years
 inline constexpr std::int64_t max_abs_day = 10'000'000;  // about 27,000 years around 1970
 
-inline std::int64_t units_per_day(TimeUnit unit) noexcept {
-    switch (unit) {
-        case TimeUnit::day:
-            return 1;
-        case TimeUnit::second:
-            return 86'400;
-        case TimeUnit::millisecond:
-            return 86'400'000;
-        case TimeUnit::microsecond:
-            return 86'400'000'000;
-        case TimeUnit::nanosecond:
-            return 86'400'000'000'000;
-    }
-    return 1;
-}
-
-inline std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
-    const std::int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 // Index of the first event of `ev` whose day is after `day` (events sorted by day).
 inline std::size_t after(std::span<const Event> ev, std::int64_t day) noexcept {
     return static_cast<std::size_t>(
@@ -97,7 +76,7 @@ inline EventLog::EventLog(std::span<const std::int64_t> account, std::size_t n_a
 
     // Pass 1 (parallel over fixed blocks): validate and convert timestamps to days. Each block
     // records its first bad row; the lowest one is reported, whatever the thread count.
-    const std::int64_t per_day = detail::units_per_day(unit);
+    const std::int64_t per_day = units_per_day(unit);
     constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
     constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
     std::vector<Day> days(n);
@@ -112,7 +91,7 @@ inline EventLog::EventLog(std::span<const std::int64_t> account, std::size_t n_a
             (feature[i] < 0 || static_cast<std::size_t>(feature[i]) >= n_features))
             return false;
         if (timestamp[i] == nat) return false;
-        const std::int64_t d = detail::floor_div(timestamp[i], per_day);
+        const std::int64_t d = retain::detail::floor_div(timestamp[i], per_day);
         return d >= -detail::max_abs_day && d <= detail::max_abs_day;
     };
     retain::detail::for_each_block(
@@ -123,7 +102,7 @@ inline EventLog::EventLog(std::span<const std::int64_t> account, std::size_t n_a
                     bad[b] = i;
                     return;
                 }
-                const auto d = static_cast<Day>(detail::floor_div(timestamp[i], per_day));
+                const auto d = static_cast<Day>(retain::detail::floor_div(timestamp[i], per_day));
                 days[i] = d;
                 l = std::min(l, d);
                 h = std::max(h, d);
