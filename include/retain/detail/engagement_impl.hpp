@@ -315,28 +315,47 @@ inline UsageFeatures usage_features(const EventLog& log, std::span<const std::in
     return out;
 }
 
-inline ActiveUsersByAccount active_users_by_account(const EventLog& log, Freq freq) {
-    ActiveUsersByAccount out;
+namespace detail {
+
+// Calls fn(account, period, global user) once for every distinct (account, period, user) of the
+// log: each account's events are in day order, so a tag per (account, period) run marks the
+// users already seen in it.
+template <class Fn>
+void for_each_active_user(const EventLog& log, Freq freq, Fn&& fn) {
     std::vector<std::int64_t> seen(log.max_account_users(), -1);
     std::int64_t tag = -1;
     for (std::size_t a = 0; a < log.n_accounts(); ++a) {
         const auto ev = log.events(a);
+        const auto users = log.users(a);
         std::int64_t current = 0;
         for (std::size_t i = 0; i < ev.size(); ++i) {
             const std::int64_t p = period_of(ev[i].day, freq);
             if (i == 0 || p != current) {
                 current = p;
                 ++tag;
-                out.account.push_back(static_cast<std::int64_t>(a));
-                out.period.push_back(p);
-                out.count.push_back(0);
             }
-            if (seen[static_cast<std::size_t>(ev[i].user)] != tag) {
-                seen[static_cast<std::size_t>(ev[i].user)] = tag;
-                ++out.count.back();
+            const auto u = static_cast<std::size_t>(ev[i].user);
+            if (seen[u] != tag) {
+                seen[u] = tag;
+                fn(a, p, users[u]);
             }
         }
     }
+}
+
+}  // namespace detail
+
+inline ActiveUsersByAccount active_users_by_account(const EventLog& log, Freq freq) {
+    ActiveUsersByAccount out;
+    detail::for_each_active_user(log, freq, [&](std::size_t a, std::int64_t p, std::int64_t) {
+        const auto account = static_cast<std::int64_t>(a);
+        if (out.account.empty() || out.account.back() != account || out.period.back() != p) {
+            out.account.push_back(account);
+            out.period.push_back(p);
+            out.count.push_back(0);
+        }
+        ++out.count.back();
+    });
     return out;
 }
 
@@ -348,35 +367,13 @@ inline ActiveUsers active_users(const EventLog& log, Freq freq) {
     const std::int64_t step = next_period(0, freq);
     const auto n_periods = static_cast<std::size_t>((last - out.first) / step + 1);
     out.count.assign(n_periods, 0);
-    // (period, user) pairs, first deduplicated within each account's run, then across accounts.
+    // (period, user) pairs, deduplicated within each account's runs, then across accounts.
     const auto n_users = static_cast<std::uint64_t>(log.n_users());
-    const ActiveUsersByAccount per = [&] {
-        ActiveUsersByAccount pairs;
-        std::vector<std::int64_t> seen(log.max_account_users(), -1);
-        std::int64_t tag = -1;
-        for (std::size_t a = 0; a < log.n_accounts(); ++a) {
-            const auto ev = log.events(a);
-            const auto users = log.users(a);
-            std::int64_t current = 0;
-            for (std::size_t i = 0; i < ev.size(); ++i) {
-                const std::int64_t p = period_of(ev[i].day, freq);
-                if (i == 0 || p != current) {
-                    current = p;
-                    ++tag;
-                }
-                if (seen[static_cast<std::size_t>(ev[i].user)] != tag) {
-                    seen[static_cast<std::size_t>(ev[i].user)] = tag;
-                    pairs.period.push_back(p);
-                    pairs.account.push_back(users[static_cast<std::size_t>(ev[i].user)]);  // user
-                }
-            }
-        }
-        return pairs;
-    }();
-    std::vector<std::uint64_t> keys(per.period.size());
-    for (std::size_t i = 0; i < keys.size(); ++i)
-        keys[i] = static_cast<std::uint64_t>((per.period[i] - out.first) / step) * n_users +
-                  static_cast<std::uint64_t>(per.account[i]);
+    std::vector<std::uint64_t> keys;
+    detail::for_each_active_user(log, freq, [&](std::size_t, std::int64_t p, std::int64_t user) {
+        keys.push_back(static_cast<std::uint64_t>((p - out.first) / step) * n_users +
+                       static_cast<std::uint64_t>(user));
+    });
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
     for (const std::uint64_t k : keys) ++out.count[static_cast<std::size_t>(k / n_users)];
