@@ -43,20 +43,27 @@ def _plain(value: Any) -> Any:
 class Segmenter:
     """Tiers of a rules document (see the module docstring), validated once, applied to frames.
 
-    Build one with :meth:`from_dict` or :meth:`from_json`. Two segmenters are equal when their
-    documents are; a segmenter pickles as its document.
+    Build one with ``Segmenter(rules)`` (a dict, as :meth:`from_dict`) or :meth:`from_json`. Two
+    segmenters are equal when their documents are; a segmenter pickles as its document.
     """
 
-    def __init__(self, core: Any) -> None:
-        """Wraps a compiled ``retain._core.segment.Segmenter``; use the ``from_*`` methods."""
-        self._core = core
+    def __init__(self, rules: dict) -> None:
+        """The segmenter of a rules document given as a dict; the same as :meth:`from_dict`."""
+        self._core = Segmenter.from_dict(rules)._core
+
+    @classmethod
+    def _wrap(cls, core: Any) -> Segmenter:
+        """A segmenter around a compiled ``retain._core.segment.Segmenter``."""
+        out = cls.__new__(cls)
+        out._core = core
+        return out
 
     @classmethod
     def from_json(cls, text: str) -> Segmenter:
         """The segmenter of a JSON rules document; a bad one is a ConfigError naming the key."""
         if not isinstance(text, str):
             raise TypeError(f"rules must be JSON text, got {type(text).__name__}")
-        return cls(_core.segment.Segmenter.from_json(text))
+        return cls._wrap(_core.segment.Segmenter.from_json(text))
 
     @classmethod
     def from_dict(cls, rules: dict) -> Segmenter:
@@ -101,6 +108,8 @@ class Segmenter:
         frame = _frames.require_frame(frame, "the accounts frame")
         names, columns = [], []
         for name in self._core.required_columns:
+            if (frame.columns == name).sum() > 1:
+                raise InputError(f"the accounts frame has more than one column {name!r}")
             if name in frame.columns:
                 names.append(name)
                 columns.append(_frames.amounts(frame[name], name))
@@ -193,7 +202,8 @@ class Segmenter:
         return self._core == other._core
 
     def __hash__(self) -> int:
-        return hash(self.to_json())
+        # Equal documents may spell a number differently (1 and 1.0), never the tiers.
+        return hash(tuple(self.tiers))
 
     def __reduce__(self) -> tuple:
         return (Segmenter.from_json, (self.to_json(),))

@@ -150,6 +150,12 @@ def test_pickle_repr_and_properties():
     assert seg.required_columns == ["arr", "score"]
     assert hash(back) == hash(seg)
     assert seg != "not a segmenter"
+    assert rt.Segmenter(RULES) == seg
+    # Equal documents (1 and 1.0 are the same number) hash alike.
+    one = {"tiers": [{"name": "a", "when": [{"column": "x", "op": "<", "value": 1}]}]}
+    one_float = {"tiers": [{"name": "a", "when": [{"column": "x", "op": "<", "value": 1.0}]}]}
+    assert rt.Segmenter(one) == rt.Segmenter(one_float)
+    assert hash(rt.Segmenter(one)) == hash(rt.Segmenter(one_float))
 
 
 def test_coverage_counts_accounts_and_csms():
@@ -297,5 +303,8 @@ def test_missing_and_non_numeric_columns():
         seg.assign(pd.DataFrame({"arr": [1.0]}))
     with pytest.raises(rt.ColumnError, match=r"tiers\[0\]\.when\[0\]\.column: no column 'arr'"):
         seg.assign(pd.DataFrame({"other": [1.0]}))
+    twice = pd.DataFrame([[1.0, 2.0, 3.0]], columns=["arr", "score", "score"])
+    with pytest.raises(rt.InputError, match="more than one column 'score'"):
+        seg.assign(twice)
     with pytest.raises(rt.InputError, match="column 'score' must be numeric"):
         seg.assign(pd.DataFrame({"arr": [1.0], "score": ["high"]}))
