@@ -6,6 +6,7 @@
 #include "retain/error.hpp"
 #include "retain/ids.hpp"
 #include "retain/kpi.hpp"
+#include "retain/segment.hpp"
 #include "retain/survival.hpp"
 #include "retain/time.hpp"
 #include "retain/version.hpp"

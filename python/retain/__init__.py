@@ -15,9 +15,10 @@ except ImportError as exc:  # pragma: no cover - only without a build
         "package from a checkout with `pip install .` (or run `./dev test`, see README.md)."
     ) from exc
 
-from . import account, datasets, engagement, kpi, survival
+from . import account, datasets, engagement, kpi, segment, survival
 from .account import MrrTable
 from .errors import ColumnError, ConfigError, InputError, RetainError
+from .segment import Segmenter
 
 __version__ = _core.__version__
 
@@ -27,10 +28,12 @@ __all__ = [
     "InputError",
     "MrrTable",
     "RetainError",
+    "Segmenter",
     "__version__",
     "account",
     "datasets",
     "engagement",
     "kpi",
+    "segment",
     "survival",
 ]

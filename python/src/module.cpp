@@ -61,4 +61,5 @@ PYBIND11_MODULE(_core, m) {
     retain::python::register_kpi(m);
     retain::python::register_survival(m);
     retain::python::register_engagement(m);
+    retain::python::register_segment(m);
 }

@@ -108,3 +108,18 @@ def test_engagement_snippet_runs_and_gives_the_hand_worked_values():
     assert namespace["sticky"]["stickiness"].iloc[0] == pytest.approx(4 / 31 / 3)
     assert namespace["adoption"]["adoption"].tolist() == [1.0, 0.5, 0.0]  # search, export, share
     assert namespace["seats"]["utilization"].tolist() == [0.5, 0.5]
+
+
+def test_segmentation_snippet_runs_and_gives_the_hand_worked_values():
+    snippet = blocks("python")[4]
+    namespace: dict = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)
+    # acme 250k >= 100k; globex 40k and 75; initech 40k but 30 < 40; hooli 3k (and a NaN score).
+    assert namespace["tiers"].tolist() == ["high_touch", "low_touch", "tech_touch", "tech_touch"]
+    cov = namespace["cov"]
+    assert cov["accounts"].tolist() == [1, 1, 2]
+    assert cov["csms_needed"].tolist()[:2] == [1.0, 1.0]  # ceil(1 / 25), ceil(1 / 200)
+    assert np.isnan(cov.loc["tech_touch", "csms_needed"])
+    moves = namespace["moves"]
+    assert moves.index.tolist() == ["initech", "globex"]
+    assert moves["after"].tolist() == ["high_touch", "tech_touch"]

@@ -1,0 +1,224 @@
+#include "retain/segment.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+namespace retain {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::string_view op_names[] = {"<", "<=", ">", ">=", "==", "!=", "in", "between"};
+constexpr std::string_view expected_ops = "< <= > >= == != in between";
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+    throw ConfigError(path + ": " + what);
+}
+
+std::string kind(const json& j) {
+    if (j.is_number()) return "number";
+    if (j.is_boolean()) return "boolean";
+    if (j.is_string()) return "string '" + j.get<std::string>() + "'";
+    if (j.is_null()) return "null";
+    if (j.is_array()) return "list";
+    return "object";
+}
+
+// Every key of `object` at `path` must be one of `allowed`.
+void only_keys(const json& object, const std::string& path,
+               std::initializer_list<std::string_view> allowed) {
+    for (const auto& [key, value] : object.items()) {
+        bool known = false;
+        for (auto a : allowed) known = known || key == a;
+        if (known) continue;
+        std::string expected;
+        for (auto a : allowed) expected += (expected.empty() ? "" : ", ") + std::string(a);
+        fail((path.empty() ? "" : path + ".") + key, "unknown key (expected " + expected + ")");
+    }
+}
+
+double number(const json& j, const std::string& path) {
+    // Booleans are not numbers here, although JSON libraries will often treat them as 0 and 1.
+    if (!j.is_number()) fail(path, "expected a number, got " + kind(j));
+    return j.get<double>();
+}
+
+Segmenter::Condition parse_condition(const json& c, const std::string& path) {
+    if (!c.is_object()) fail(path, "expected an object with column, op, value; got " + kind(c));
+    only_keys(c, path, {"column", "op", "value"});
+    for (const char* key : {"column", "op", "value"})
+        if (!c.contains(key)) fail(path + "." + key, "missing");
+    Segmenter::Condition out;
+    out.path = path;
+    const json& column = c["column"];
+    if (!column.is_string() || column.get<std::string>().empty())
+        fail(path + ".column", "expected a non-empty column name, got " + kind(column));
+    out.column = column.get<std::string>();
+    const json& op = c["op"];
+    if (!op.is_string()) fail(path + ".op", "expected an op (" + std::string(expected_ops) + ")");
+    const auto spelled = op.get<std::string>();
+    std::size_t k = 0;
+    while (k < std::size(op_names) && op_names[k] != spelled) ++k;
+    if (k == std::size(op_names))
+        fail(path + ".op",
+             "unknown op '" + spelled + "' (expected " + std::string(expected_ops) + ")");
+    out.op = static_cast<Segmenter::Op>(k);
+    const json& value = c["value"];
+    const std::string vpath = path + ".value";
+    if (out.op == Segmenter::Op::in) {
+        if (!value.is_array() || value.empty())
+            fail(vpath, "'in' needs a non-empty list of numbers, got " + kind(value));
+        for (std::size_t i = 0; i < value.size(); ++i)
+            out.values.push_back(number(value[i], vpath + "[" + std::to_string(i) + "]"));
+    } else if (out.op == Segmenter::Op::between) {
+        if (!value.is_array() || value.size() != 2)
+            fail(vpath, "'between' needs a list [lo, hi], got " + kind(value));
+        const double lo = number(value[0], vpath + "[0]");
+        const double hi = number(value[1], vpath + "[1]");
+        if (!(lo <= hi))
+            fail(vpath, "'between' needs lo <= hi, got [" + value[0].dump() + ", " +
+                            value[1].dump() + "]");
+        out.values = {lo, hi};
+    } else {
+        out.values = {number(value, vpath)};
+    }
+    return out;
+}
+
+bool holds(const Segmenter::Condition& c, double x) {
+    if (std::isnan(x)) return false;
+    const auto& v = c.values;
+    switch (c.op) {
+        case Segmenter::Op::lt:
+            return x < v[0];
+        case Segmenter::Op::le:
+            return x <= v[0];
+        case Segmenter::Op::gt:
+            return x > v[0];
+        case Segmenter::Op::ge:
+            return x >= v[0];
+        case Segmenter::Op::eq:
+            return x == v[0];
+        case Segmenter::Op::ne:
+            return x != v[0];
+        case Segmenter::Op::in:
+            for (double y : v)
+                if (x == y) return true;
+            return false;
+        case Segmenter::Op::between:
+            return v[0] <= x && x <= v[1];
+    }
+    return false;
+}
+
+}  // namespace
+
+std::string_view to_string(Segmenter::Op op) noexcept {
+    return op_names[static_cast<std::size_t>(op)];
+}
+
+Segmenter::Segmenter(const json& rules) : rules_(rules) {
+    if (!rules.is_object())
+        fail("rules", "expected an object with key 'tiers', got " + kind(rules));
+    only_keys(rules, "", {"tiers"});
+    if (!rules.contains("tiers")) fail("tiers", "missing");
+    const json& tiers = rules["tiers"];
+    if (!tiers.is_array() || tiers.empty())
+        fail("tiers", "expected a non-empty list of tiers, got " + kind(tiers));
+    std::unordered_map<std::string, std::size_t> seen;
+    for (std::size_t t = 0; t < tiers.size(); ++t) {
+        const std::string path = "tiers[" + std::to_string(t) + "]";
+        const json& tier = tiers[t];
+        if (!tier.is_object()) fail(path, "expected an object with name, when; got " + kind(tier));
+        only_keys(tier, path, {"name", "when"});
+        if (!tier.contains("name")) fail(path + ".name", "missing");
+        const json& name = tier["name"];
+        if (!name.is_string() || name.get<std::string>().empty())
+            fail(path + ".name", "expected a non-empty tier name, got " + kind(name));
+        Tier out{name.get<std::string>(), {}};
+        if (auto [it, fresh] = seen.emplace(out.name, t); !fresh)
+            fail(path + ".name", "duplicate tier name '" + out.name + "' (also tiers[" +
+                                     std::to_string(it->second) + "])");
+        if (tier.contains("when")) {
+            const json& when = tier["when"];
+            if (!when.is_array()) fail(path + ".when", "expected a list, got " + kind(when));
+            for (std::size_t c = 0; c < when.size(); ++c)
+                out.when.push_back(
+                    parse_condition(when[c], path + ".when[" + std::to_string(c) + "]"));
+        }
+        tiers_.push_back(std::move(out));
+    }
+}
+
+Segmenter Segmenter::from_json(std::string_view text) {
+    json rules;
+    try {
+        rules = json::parse(text);
+    } catch (const json::parse_error& e) {
+        throw ConfigError(std::string("rules: not valid JSON (") + e.what() + ")");
+    }
+    return Segmenter(rules);
+}
+
+std::string Segmenter::to_json() const {
+    return rules_.dump();
+}
+
+std::vector<std::string> Segmenter::tier_names() const {
+    std::vector<std::string> out;
+    for (const auto& t : tiers_) out.push_back(t.name);
+    return out;
+}
+
+std::vector<std::string> Segmenter::required_columns() const {
+    std::vector<std::string> out;
+    for (const auto& t : tiers_)
+        for (const auto& c : t.when)
+            if (std::find(out.begin(), out.end(), c.column) == out.end()) out.push_back(c.column);
+    return out;
+}
+
+std::vector<std::int32_t> Segmenter::assign(
+    const std::vector<std::string>& column_names,
+    const std::vector<std::span<const double>>& columns) const {
+    if (column_names.size() != columns.size())
+        throw InputError("assign: " + std::to_string(column_names.size()) + " column names for " +
+                         std::to_string(columns.size()) + " columns");
+    const std::size_t n = columns.empty() ? 0 : columns[0].size();
+    for (std::size_t c = 0; c < columns.size(); ++c)
+        if (columns[c].size() != n)
+            throw InputError("column '" + column_names[c] + "' has " +
+                             std::to_string(columns[c].size()) + " values, column '" +
+                             column_names[0] + "' " + std::to_string(n));
+    // Each condition's column, found once.
+    std::vector<std::vector<std::span<const double>>> data(tiers_.size());
+    for (std::size_t t = 0; t < tiers_.size(); ++t) {
+        for (const auto& c : tiers_[t].when) {
+            const auto it = std::find(column_names.begin(), column_names.end(), c.column);
+            if (it == column_names.end())
+                throw ColumnError(c.path + ".column: no column '" + c.column + "' in the data");
+            data[t].push_back(columns[static_cast<std::size_t>(it - column_names.begin())]);
+        }
+    }
+    std::vector<std::int32_t> codes(n, -1);
+    for (std::size_t row = 0; row < n; ++row) {
+        for (std::size_t t = 0; t < tiers_.size(); ++t) {
+            const auto& when = tiers_[t].when;
+            bool all = true;
+            for (std::size_t c = 0; all && c < when.size(); ++c)
+                all = holds(when[c], data[t][c][row]);
+            if (all) {
+                codes[row] = static_cast<std::int32_t>(t);
+                break;
+            }
+        }
+    }
+    return codes;
+}
+
+}  // namespace retain
