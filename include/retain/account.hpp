@@ -321,8 +321,9 @@ MrrTable MrrTable::from_ids(IdIndex<Id>& index, std::span<const typename IdIndex
     return t;
 }
 
-// Sorts each account's run by month (stable, so line items add up in input order), sums entries of
-// the same month and drops months whose MRR is 0. Blocks of accounts are compacted in parallel,
+// Sorts each account's run by month (stable, so line items add up in input order) and sums entries
+// of the same month; every stored amount is > 0 (zero rows are never stored), so every sum is too.
+// Blocks of accounts are compacted in parallel,
 // each within its own range, then moved together; the result is the same for any thread count.
 inline void MrrTable::sum_line_items() {
     const std::size_t n_acc = n_accounts();
@@ -353,11 +354,9 @@ inline void MrrTable::sum_line_items() {
                 const Month m = months_[i];
                 double total = amounts_[i++];
                 while (i < last && months_[i] == m) total += amounts_[i++];
-                if (total > 0.0) {
-                    months_[write] = m;
-                    amounts_[write] = total;
-                    ++write;
-                }
+                months_[write] = m;
+                amounts_[write] = total;
+                ++write;
             }
         }
         kept[b] = write - offsets_[begin];
