@@ -122,11 +122,12 @@ MeasureTransform parse_transform(const json& t, const std::string& path) {
 // The measure columns of one call, found once.
 struct Inputs {
     std::size_t rows = 0;
-    std::vector<const double*> data;                 // per measure; nullptr: column absent
-    std::vector<std::string> column;                 // per measure, for messages
-    std::vector<std::vector<double>> population;     // per measure: sorted values when ranked
-                                                     // against the scored values
-    std::vector<std::span<const double>> reference;  // per percentile measure
+    std::vector<const double*> data;  // per measure; nullptr: column absent
+    std::vector<std::string> column;  // per measure, for messages
+    // Per percentile measure: the ranks it looks up, the model's stored reference or else the
+    // population of the values being scored.
+    std::vector<detail::PercentileTable> population;
+    std::vector<const detail::PercentileTable*> ranks;
 };
 
 std::size_t check_table(const std::vector<std::string>& names,
@@ -157,13 +158,15 @@ std::vector<double> sorted_values(std::span<const double> x, const std::string& 
 }
 
 Inputs find_inputs(const HealthModel& model, const std::vector<std::string>& names,
-                   const std::vector<std::span<const double>>& columns) {
+                   const std::vector<std::span<const double>>& columns,
+                   const std::vector<detail::PercentileTable>& references, int n_threads) {
     Inputs in;
     in.rows = check_table(names, columns);
     const auto& measures = model.measures();
     in.data.resize(measures.size(), nullptr);
     in.population.resize(measures.size());
-    in.reference.resize(measures.size());
+    in.ranks.resize(measures.size(), nullptr);
+    std::vector<std::size_t> to_rank;  // percentile measures ranked against their own values
     for (std::size_t m = 0; m < measures.size(); ++m) {
         const auto& measure = measures[m];
         in.column.push_back(measure.column);
@@ -175,67 +178,92 @@ Inputs find_inputs(const HealthModel& model, const std::vector<std::string>& nam
                                   "' in the data (the model's missing policy is 'error')");
             continue;
         }
-        const auto values = columns[static_cast<std::size_t>(it - names.begin())];
-        in.data[m] = values.data();
+        in.data[m] = columns[static_cast<std::size_t>(it - names.begin())].data();
         if (measure.transform.kind != MeasureTransform::Kind::percentile) continue;
-        if (measure.transform.reference.empty()) {
-            in.population[m] = sorted_values(values, measure.column);
-            in.reference[m] = in.population[m];
-        } else {
-            in.reference[m] = measure.transform.reference;
-        }
+        if (references[m].empty())
+            to_rank.push_back(m);
+        else
+            in.ranks[m] = &references[m];
     }
+    // Sorting each population is the costly part of ranking: one measure per thread.
+    detail::for_each_block(
+        to_rank.size(), 1, n_threads, [&](std::size_t, std::size_t k, std::size_t) {
+            const std::size_t m = to_rank[k];
+            const auto values = sorted_values({in.data[m], in.rows}, in.column[m]);
+            if (!values.empty()) in.population[m] = detail::PercentileTable(values);
+        });
+    for (std::size_t m : to_rank) in.ranks[m] = &in.population[m];
     return in;
 }
 
-// 100 * (count below x + count equal to x / 2) / n, written as scipy's percentileofscore
-// (kind="mean") writes it so that the two agree to the last bit.
-double percentile_rank(std::span<const double> ref, double x) noexcept {
-    const auto below = std::lower_bound(ref.begin(), ref.end(), x);
-    const auto upto = std::upper_bound(below, ref.end(), x);
-    const double left = static_cast<double>(below - ref.begin());
-    const double right = static_cast<double>(upto - ref.begin());
-    return (left + right) * (50.0 / static_cast<double>(ref.size()));
-}
-
-// Measure scores of rows [begin, end) of measure m into s (NaN where the value is NaN).
-void measure_scores(const MeasureTransform& t, const double* x, std::span<const double> ref,
-                    std::size_t begin, std::size_t end, double* s) {
-    const std::size_t n = end - begin;
-    x += begin;
+// Calls fn with the measure-score function of a transform (x not NaN -> score in [0, 100]), so
+// that each kind gets its own loop, which the compiler vectorises where it can.
+template <class Fn>
+void with_transform(const MeasureTransform& t, const detail::PercentileTable* ranks, Fn&& fn) {
     switch (t.kind) {
         case MeasureTransform::Kind::linear: {
             const double lo = t.lo, span = t.hi - t.lo;
-            for (std::size_t i = 0; i < n; ++i) {
-                const double u = (x[i] - lo) / span;
-                s[i] = 100.0 * (u < 0.0 ? 0.0 : (u > 1.0 ? 1.0 : u));
-                if (x[i] != x[i]) s[i] = nan;
-            }
+            fn([lo, span](double x) {
+                const double u = (x - lo) / span;
+                return 100.0 * (u < 0.0 ? 0.0 : (u > 1.0 ? 1.0 : u));
+            });
             break;
         }
-        case MeasureTransform::Kind::bands:
-            for (std::size_t i = 0; i < n; ++i) {
+        case MeasureTransform::Kind::bands: {
+            const double* edges = t.edges.data();
+            const double* scores = t.scores.data();
+            const std::size_t n_edges = t.edges.size();
+            fn([=](double x) {
                 std::size_t k = 0;
-                for (double edge : t.edges) k += x[i] >= edge;
-                s[i] = x[i] == x[i] ? t.scores[k] : nan;
-            }
+                for (std::size_t j = 0; j < n_edges; ++j) k += x >= edges[j];
+                return scores[k];
+            });
             break;
+        }
         case MeasureTransform::Kind::percentile:
-            for (std::size_t i = 0; i < n; ++i)
-                s[i] = x[i] == x[i] ? percentile_rank(ref, x[i]) : nan;
+            // The lookup must not see a NaN; its result is discarded for missing values anyway.
+            fn([ranks](double x) { return x == x ? (*ranks)(x) : 0.0; });
             break;
         case MeasureTransform::Kind::boolean:
-            for (std::size_t i = 0; i < n; ++i)
-                s[i] = x[i] == x[i] ? (x[i] != 0.0 ? 100.0 : 0.0) : nan;
+            fn([](double x) { return x != 0.0 ? 100.0 : 0.0; });
             break;
     }
 }
 
-// Where a block saw a value the model cannot take.
+// Counts of values a block cannot take as they are.
 struct BlockFlags {
-    bool infinite = false;
-    bool missing = false;  // only looked for under the "error" policy
+    std::size_t non_finite = 0;  // NaN or infinite
+    std::size_t missing = 0;     // NaN
+    bool infinite() const noexcept { return non_finite > missing; }
 };
+
+// Adds measure m's weighted scores of x[0, n) into its group's sums. Imputing: missing values
+// count as `fill` (neutral, zero); else they are left out (reweight, error).
+template <bool Imputing, class Score>
+void accumulate(const double* x, std::size_t n, Score score, double w, double e, double fill,
+                double* gnum, double* gden, double* coverage, BlockFlags& flags) {
+    constexpr double largest = std::numeric_limits<double>::max();
+    // Counted in doubles: GCC vectorises a loop that mixes doubles with 64-bit integer counters
+    // poorly or not at all.
+    double non_finite = 0, missing = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double xi = x[i];
+        const bool present = xi == xi;
+        non_finite += std::fabs(xi) <= largest ? 0.0 : 1.0;
+        missing += present ? 0.0 : 1.0;
+        const double s = score(xi);
+        if constexpr (Imputing) {
+            gnum[i] += w * (present ? s : fill);
+            gden[i] += w;
+        } else {
+            gnum[i] += present ? w * s : 0.0;
+            gden[i] += present ? w : 0.0;
+        }
+        coverage[i] += present ? e : 0.0;
+    }
+    flags.non_finite += static_cast<std::size_t>(non_finite);
+    flags.missing += static_cast<std::size_t>(missing);
+}
 
 // Optional per-measure outputs of explain().
 struct ExplainSink {
@@ -243,7 +271,35 @@ struct ExplainSink {
     std::vector<double*> measure_score;
 };
 
-// Scores rows [begin, end): the one loop behind score() and explain().
+// Contributions of rows [begin, end) from the measure scores already in `sink`: effective
+// weight in the row (group weight share x measure weight share) x measure score.
+void explain_block(const HealthModel& model, const Inputs& in, std::size_t begin, std::size_t end,
+                   const std::vector<double>& den, const std::vector<double>& total_weight,
+                   const double* score, ExplainSink& sink) {
+    const std::size_t n = end - begin;
+    for (std::size_t m = 0; m < model.measures().size(); ++m) {
+        const auto& measure = model.measures()[m];
+        const double W = model.groups()[measure.group].weight;
+        const double* gden = den.data() + measure.group * n;
+        double* ms = sink.measure_score[m] + begin;
+        double* c = sink.contribution[m] + begin;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (score[i] != score[i]) {
+                c[i] = nan;
+                const double* x = in.data[m];
+                if (x == nullptr || x[begin + i] != x[begin + i]) ms[i] = nan;
+            } else if (ms[i] != ms[i] || gden[i] == 0.0) {
+                c[i] = 0.0;
+            } else {
+                c[i] = W / total_weight[i] * (measure.weight / gden[i]) * ms[i];
+            }
+        }
+    }
+}
+
+// Scores rows [begin, end): the one loop behind score() and explain(). Work goes column by
+// column (measure by measure, then group by group) so that every inner loop reads contiguous
+// memory.
 BlockFlags score_block(const HealthModel& model, const Inputs& in, std::size_t begin,
                        std::size_t end, HealthScores& out, ExplainSink* explain) {
     const auto& measures = model.measures();
@@ -254,13 +310,13 @@ BlockFlags score_block(const HealthModel& model, const Inputs& in, std::size_t b
     const bool imputing = policy == MissingPolicy::neutral || policy == MissingPolicy::zero;
     const double fill = policy == MissingPolicy::neutral ? 50.0 : 0.0;
 
-    std::vector<double> num(G * n, 0.0), den(G * n, 0.0), coverage(n, 0.0), s(n);
+    std::vector<double> num(G * n, 0.0), den(G * n, 0.0), coverage(n, 0.0);
     BlockFlags flags;
     for (std::size_t m = 0; m < measures.size(); ++m) {
         const auto& measure = measures[m];
         double* gnum = num.data() + measure.group * n;
         double* gden = den.data() + measure.group * n;
-        const double w = measure.weight, e = effective[m];
+        const double w = measure.weight;
         double* ms = explain ? explain->measure_score[m] + begin : nullptr;
         if (in.data[m] == nullptr) {  // an absent column: missing in every row
             if (imputing)
@@ -269,55 +325,47 @@ BlockFlags score_block(const HealthModel& model, const Inputs& in, std::size_t b
             continue;
         }
         const double* x = in.data[m] + begin;
-        measure_scores(measure.transform, in.data[m], in.reference[m], begin, end, s.data());
-        bool infinite = false, missing = false;
+        with_transform(measure.transform, in.ranks[m], [&](auto score) {
+            if (imputing)
+                accumulate<true>(x, n, score, w, effective[m], fill, gnum, gden, coverage.data(),
+                                 flags);
+            else
+                accumulate<false>(x, n, score, w, effective[m], fill, gnum, gden, coverage.data(),
+                                  flags);
+            if (ms)
+                for (std::size_t i = 0; i < n; ++i)
+                    ms[i] = x[i] == x[i] ? score(x[i]) : (imputing ? fill : nan);
+        });
+    }
+
+    // Group scores and the weighted mean of those that exist.
+    std::vector<double> total(n, 0.0), total_weight(n, 0.0);
+    for (std::size_t g = 0; g < G; ++g) {
+        const double W = groups[g].weight;
+        const double* gnum = num.data() + g * n;
+        const double* gden = den.data() + g * n;
+        double* gs = out.groups[g].data() + begin;
         for (std::size_t i = 0; i < n; ++i) {
-            const bool present = x[i] == x[i];
-            infinite |= std::isinf(x[i]);
-            missing |= !present;
-            const double used = present ? s[i] : fill;
-            const bool included = present || imputing;
-            gnum[i] += included ? w * used : 0.0;
-            gden[i] += included ? w : 0.0;
-            coverage[i] += present ? e : 0.0;
-            if (ms) ms[i] = included ? used : nan;
+            const bool has = gden[i] > 0.0;
+            const double mean = gnum[i] / gden[i];  // 0/0 where !has, then discarded
+            gs[i] = has ? mean : nan;
+            total[i] += has ? W * mean : 0.0;
+            total_weight[i] += has ? W : 0.0;
         }
-        flags.infinite |= infinite;
-        flags.missing |= missing && policy == MissingPolicy::error;
     }
+    double* score = out.score.data() + begin;
     for (std::size_t i = 0; i < n; ++i) {
-        const std::size_t row = begin + i;
-        double total = 0.0, total_weight = 0.0;
-        for (std::size_t g = 0; g < G; ++g) {
-            const double d = den[g * n + i];
-            const double gs = d > 0.0 ? num[g * n + i] / d : nan;
-            out.groups[g][row] = gs;
-            if (d > 0.0) total += groups[g].weight * gs, total_weight += groups[g].weight;
-        }
-        const bool nothing = coverage[i] == 0.0;
-        const double score = nothing ? nan : total / total_weight;
-        out.score[row] = score;
-        out.coverage[row] = coverage[i];
-        out.grade[row] = model.grade_of(score);
-        if (nothing)
-            for (std::size_t g = 0; g < G; ++g) out.groups[g][row] = nan;
-        if (!explain) continue;
-        for (std::size_t m = 0; m < measures.size(); ++m) {
-            const auto& measure = measures[m];
-            const std::size_t g = measure.group;
-            const double d = den[g * n + i];
-            double& ms = explain->measure_score[m][row];
-            double& c = explain->contribution[m][row];
-            if (nothing) {
-                c = nan;
-                if (in.data[m] == nullptr || in.data[m][row] != in.data[m][row]) ms = nan;
-            } else if (ms != ms || d == 0.0) {
-                c = 0.0;
-            } else {
-                c = groups[g].weight / total_weight * (measure.weight / d) * ms;
-            }
-        }
+        const double mean = total[i] / total_weight[i];
+        score[i] = coverage[i] == 0.0 ? nan : mean;
     }
+    std::int32_t* grade = out.grade.data() + begin;
+    for (std::size_t i = 0; i < n; ++i) grade[i] = model.grade_of(score[i]);
+    std::copy(coverage.begin(), coverage.end(),
+              out.coverage.begin() + static_cast<std::ptrdiff_t>(begin));
+    for (std::size_t i = 0; i < n; ++i)
+        if (coverage[i] == 0.0)
+            for (std::size_t g = 0; g < G; ++g) out.groups[g][begin + i] = nan;
+    if (explain) explain_block(model, in, begin, end, den, total_weight, score, *explain);
     return flags;
 }
 
@@ -351,9 +399,10 @@ HealthScores run(const HealthModel& model, const Inputs& in, int n_threads, Expl
                            [&](std::size_t b, std::size_t begin, std::size_t end) {
                                flags[b] = score_block(model, in, begin, end, out, explain);
                            });
+    const bool strict = model.missing() == MissingPolicy::error;
     bool infinite = false, missing = false;
-    for (const auto& f : flags) infinite |= f.infinite, missing |= f.missing;
-    if (infinite || missing) throw_first_bad(in, missing);
+    for (const auto& f : flags) infinite |= f.infinite(), missing |= strict && f.missing > 0;
+    if (infinite || missing) throw_first_bad(in, strict);
     return out;
 }
 
@@ -446,6 +495,9 @@ HealthModel::HealthModel(const json& document) : document_(document) {
         out.group = it->second;
         out.weight = weight_at(measure, path);
         out.transform = parse_transform(measure["transform"], path + ".transform");
+        references_.push_back(out.transform.reference.empty()
+                                  ? detail::PercentileTable()
+                                  : detail::PercentileTable(out.transform.reference));
         measures_.push_back(std::move(out));
     }
 
@@ -540,14 +592,15 @@ HealthScores HealthModel::score(const std::vector<std::string>& column_names,
                                 const std::vector<std::span<const double>>& columns,
                                 int n_threads) const {
     check_threads(n_threads);
-    return run(*this, find_inputs(*this, column_names, columns), n_threads, nullptr);
+    return run(*this, find_inputs(*this, column_names, columns, references_, n_threads), n_threads,
+               nullptr);
 }
 
 HealthExplanation HealthModel::explain(const std::vector<std::string>& column_names,
                                        const std::vector<std::span<const double>>& columns,
                                        int n_threads) const {
     check_threads(n_threads);
-    const Inputs in = find_inputs(*this, column_names, columns);
+    const Inputs in = find_inputs(*this, column_names, columns, references_, n_threads);
     HealthExplanation out;
     out.contribution.assign(measures_.size(), std::vector<double>(in.rows));
     out.measure_score.assign(measures_.size(), std::vector<double>(in.rows));

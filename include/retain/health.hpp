@@ -44,6 +44,7 @@
 #include <string_view>
 #include <vector>
 
+#include "retain/detail/percentile.hpp"
 #include "retain/error.hpp"
 
 namespace retain {
@@ -161,6 +162,7 @@ class HealthModel {
     std::vector<Grade> grades_;
     MissingPolicy missing_ = MissingPolicy::reweight;
     std::vector<double> effective_;
+    std::vector<detail::PercentileTable> references_;  ///< per measure; empty without reference
 };
 
 /// The spelling of a policy in the document: "reweight", "neutral", "zero", "error".
