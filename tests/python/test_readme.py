@@ -123,3 +123,20 @@ def test_segmentation_snippet_runs_and_gives_the_hand_worked_values():
     moves = namespace["moves"]
     assert moves.index.tolist() == ["initech", "globex"]
     assert moves["after"].tolist() == ["high_touch", "tech_touch"]
+
+
+def test_health_snippet_runs_and_gives_the_hand_worked_values():
+    snippet = blocks("python")[5]
+    namespace: dict = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)
+    scored = namespace["scored"]
+    # acme: 0.6 * 75 + 0.4 * (100 + 0.5 * 90) / 1.5; globex: 0.6 * 20 + 0.4 * (0.5 * 40) / 1.5;
+    # initech: satisfaction (50 + 0.5 * 100) / 1.5 alone.
+    assert scored["score"].tolist() == pytest.approx(
+        [0.6 * 75 + 0.4 * 145 / 1.5, 0.6 * 20 + 0.4 * 20 / 1.5, 100 / 1.5]
+    )
+    assert scored["grade"].tolist() == ["green", "red", "yellow"]
+    assert scored["coverage"].tolist() == pytest.approx([1, 1, 0.4])
+    assert namespace["why"].sum(axis=1).tolist() == pytest.approx(scored["score"].tolist())
+    assert namespace["moved"]["score_change"].tolist() == pytest.approx([-0.4 * 100 / 1.5, 0, 0])
+    assert namespace["change"].loc["acme", "nps"] == pytest.approx(-0.4 * 100 / 1.5)
