@@ -149,8 +149,7 @@ std::vector<double> sorted_values(std::span<const double> x, const std::string& 
     out.reserve(x.size());
     for (std::size_t i = 0; i < x.size(); ++i) {
         if (std::isnan(x[i])) continue;
-        if (std::isinf(x[i]))
-            throw InputError::at(column, i, "infinite value (features are finite, NaN if missing)");
+        if (std::isinf(x[i])) throw InputError::at(column, i, detail::infinite_feature);
         out.push_back(x[i]);
     }
     std::sort(out.begin(), out.end());
@@ -375,12 +374,9 @@ BlockFlags score_block(const HealthModel& model, const Inputs& in, std::size_t b
         for (std::size_t m = 0; m < in.data.size(); ++m) {
             if (in.data[m] == nullptr) continue;
             const double x = in.data[m][row];
-            if (std::isinf(x))
-                throw InputError::at(in.column[m], row,
-                                     "infinite value (features are finite, NaN if missing)");
+            if (std::isinf(x)) throw InputError::at(in.column[m], row, detail::infinite_feature);
             if (missing_is_error && std::isnan(x))
-                throw InputError::at(in.column[m], row,
-                                     "missing value (the model's missing policy is 'error')");
+                throw InputError::at(in.column[m], row, detail::missing_feature);
         }
     throw Error("health score: a block reported a bad value that is not there");  // unreachable
 }

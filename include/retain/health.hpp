@@ -165,6 +165,14 @@ class HealthModel {
     std::vector<detail::PercentileTable> references_;  ///< per measure; empty without reference
 };
 
+namespace detail {
+// The two things a feature value can be that a model will not take, as messages say them.
+inline constexpr std::string_view infinite_feature =
+    "infinite value (features are finite, NaN if missing)";
+inline constexpr std::string_view missing_feature =
+    "missing value (the model's missing policy is 'error')";
+}  // namespace detail
+
 /// The spelling of a policy in the document: "reweight", "neutral", "zero", "error".
 std::string_view to_string(MissingPolicy policy) noexcept;
 /// The spelling of a transform kind: "linear", "bands", "percentile", "boolean".

@@ -7,6 +7,7 @@
 #include "retain/health.hpp"
 #include "retain/ids.hpp"
 #include "retain/kpi.hpp"
+#include "retain/model_set.hpp"
 #include "retain/segment.hpp"
 #include "retain/survival.hpp"
 #include "retain/time.hpp"

@@ -385,26 +385,34 @@ class ModelSet(_Scorer):
             raise TypeError("models must be a non-empty mapping of segment -> HealthModel")
         for key, model in models.items():
             if not isinstance(model, HealthModel):
-                raise TypeError(
-                    f"models[{key!r}] must be a HealthModel, got {type(model).__name__}"
-                )
-        self.models = dict(models)
+                name = type(model).__name__
+                raise TypeError(f"models[{key!r}] must be a HealthModel, got {name}")
+        self._models = dict(models)
         self.by = by
+        self._core = _core.health.ModelSet(
+            [str(k) for k in models], [m._core for m in models.values()]
+        )
+
+    @property
+    def models(self) -> dict[Any, HealthModel]:
+        """The models by segment (a copy: a model set does not change once built)."""
+        return dict(self._models)
 
     @property
     def groups(self) -> list[str]:
         """Every model's groups, each once, in order of first appearance."""
-        return list(dict.fromkeys(g for m in self.models.values() for g in m.groups))
+        return list(self._core.group_names)
 
     @property
     def grades(self) -> list[str]:
         """Every model's grade labels, each once, in order of first appearance."""
-        return list(dict.fromkeys(g for m in self.models.values() for g in m.grades))
+        return list(self._core.grade_labels)
 
-    def _rows_by_model(self, frame: pd.DataFrame) -> list[tuple[Any, np.ndarray]]:
+    def _model_codes(self, frame: pd.DataFrame) -> np.ndarray:
+        """The model of each row (an index into ``models``); a stage without one is an error."""
         _frames.require_columns(frame, [self.by], "the feature frame")
         segment = frame[self.by]
-        keys = list(self.models)
+        keys = list(self._models)
         codes = pd.Categorical(segment, categories=keys).codes
         unmatched = codes < 0
         if unmatched.any():
@@ -413,34 +421,19 @@ class ModelSet(_Scorer):
                 f"column {self.by!r}, row {row}: no model for {segment.iloc[row]!r} "
                 f"(models: {keys})"
             )
-        return [(key, np.flatnonzero(codes == k)) for k, key in enumerate(keys)]
+        return codes.astype(np.int32)
 
     def _scored(self, frame: pd.DataFrame, n_threads: int) -> pd.DataFrame:
-        n = len(frame)
-        keys = list(self.models)
-        model_codes = np.full(n, -1, dtype=np.int64)
-        score, coverage = np.full(n, np.nan), np.full(n, np.nan)
-        grade = np.full(n, -1, dtype=np.int64)
-        groups = {g: np.full(n, np.nan) for g in self.groups}
-        labels = self.grades
-        for k, (key, rows) in enumerate(self._rows_by_model(frame)):
-            model = self.models[key]
-            part = model._scored(frame.iloc[rows], n_threads)
-            model_codes[rows] = k
-            score[rows] = part["score"].to_numpy()
-            coverage[rows] = part["coverage"].to_numpy()
-            for g in model.groups:
-                groups[g][rows] = part[g].to_numpy()
-            own = part["grade"].cat.codes.to_numpy()
-            remap = np.array([labels.index(label) for label in model.grades] + [-1])
-            grade[rows] = remap[own]  # code -1 picks the trailing -1
+        codes = self._model_codes(frame)
+        names, columns = _frames.features(frame, self._core.required_columns, "the feature frame")
+        s = self._core.score(codes, names, columns, _threads(n_threads))
         data: dict[str, Any] = {
-            "model": pd.Categorical.from_codes(model_codes, categories=keys),
-            "score": score,
-            "grade": pd.Categorical.from_codes(grade, categories=labels),
+            "model": pd.Categorical.from_codes(codes, categories=list(self._models)),
+            "score": s["score"],
+            "grade": pd.Categorical.from_codes(s["grade"], categories=self.grades),
         }
-        data.update(groups)
-        data["coverage"] = coverage
+        data.update(zip(self.groups, s["groups"], strict=True))
+        data["coverage"] = s["coverage"]
         return pd.DataFrame(data, index=frame.index)
 
     def _grades_of(self, scored: pd.DataFrame) -> pd.Categorical:
@@ -448,7 +441,7 @@ class ModelSet(_Scorer):
         codes = np.full(len(scored), -1, dtype=np.int64)
         model_codes = scored["model"].cat.codes.to_numpy()
         scores = scored["score"].to_numpy(dtype=float)
-        for k, model in enumerate(self.models.values()):
+        for k, model in enumerate(self._models.values()):
             rows = np.flatnonzero(model_codes == k)
             own = model._grade_codes(scores[rows])
             remap = np.array([labels.index(label) for label in model.grades] + [-1])
@@ -459,8 +452,10 @@ class ModelSet(_Scorer):
         """Each model calibrated (see :meth:`HealthModel.calibrate`) on its own rows of ``frame``;
         a model with no rows in ``frame`` stays as it is."""
         frame = _frames.require_frame(frame, "the calibration frame")
-        models = dict(self.models)
-        for key, rows in self._rows_by_model(frame):
+        codes = self._model_codes(frame)
+        models = self.models
+        for k, key in enumerate(models):
+            rows = np.flatnonzero(codes == k)
             if len(rows):
                 models[key] = models[key].calibrate(frame.iloc[rows])
         return ModelSet(models, by=self.by)
@@ -468,9 +463,13 @@ class ModelSet(_Scorer):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ModelSet):
             return NotImplemented
-        return self.by == other.by and self.models == other.models
+        return self.by == other.by and self._models == other._models
 
-    __hash__ = None  # type: ignore[assignment]  # mutable: models can be replaced
+    def __hash__(self) -> int:
+        return hash((self.by, tuple(self._models)))
+
+    def __reduce__(self) -> tuple:
+        return (ModelSet, (self._models, self.by))
 
     def __repr__(self) -> str:
-        return f"ModelSet(models={list(self.models)!r}, by={self.by!r})"
+        return f"ModelSet(models={list(self._models)!r}, by={self.by!r})"

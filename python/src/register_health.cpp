@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "retain/health.hpp"
+#include "retain/model_set.hpp"
 
 namespace retain::python {
 
@@ -28,6 +29,15 @@ std::vector<std::span<const double>> spans(const Names& names, const Arrays& arr
 py::list arrays_of(std::vector<std::vector<double>>&& columns) {
     py::list out;
     for (auto& c : columns) out.append(to_numpy(std::move(c)));
+    return out;
+}
+
+py::dict scores_dict(HealthScores&& s) {
+    py::dict out;
+    out["score"] = to_numpy(std::move(s.score));
+    out["grade"] = to_numpy(std::move(s.grade));
+    out["groups"] = arrays_of(std::move(s.groups));
+    out["coverage"] = to_numpy(std::move(s.coverage));
     return out;
 }
 
@@ -86,12 +96,7 @@ void register_health(py::module_& root) {
                     py::gil_scoped_release release;  // reads only the caller's buffers
                     s = h.score(names, columns, n_threads);
                 }
-                py::dict out;
-                out["score"] = to_numpy(std::move(s.score));
-                out["grade"] = to_numpy(std::move(s.grade));
-                out["groups"] = arrays_of(std::move(s.groups));
-                out["coverage"] = to_numpy(std::move(s.coverage));
-                return out;
+                return scores_dict(std::move(s));
             },
             py::arg("names"), py::arg("columns"), py::arg("n_threads") = 1,
             "score, grade (int32 codes, -1 none), groups (one array per group) and coverage.")
@@ -134,6 +139,28 @@ void register_health(py::module_& root) {
             py::arg("names"), py::arg("columns"),
             "A model whose percentile measures store the sorted values of these columns.")
         .def("__eq__", [](const HealthModel& a, const HealthModel& b) { return a == b; });
+
+    py::class_<ModelSet>(m, "ModelSet")
+        .def(py::init<std::vector<std::string>, std::vector<HealthModel>>(), py::arg("keys"),
+             py::arg("models"))
+        .def_property_readonly("group_names", &ModelSet::group_names)
+        .def_property_readonly("grade_labels", &ModelSet::grade_labels)
+        .def_property_readonly("required_columns", &ModelSet::required_columns)
+        .def(
+            "score",
+            [](const ModelSet& set, const array_in<std::int32_t>& model_of_row, const Names& names,
+               const Arrays& arrays, int n_threads) {
+                const auto codes = as_span(model_of_row, "model_of_row");
+                const auto columns = spans(names, arrays);
+                HealthScores s;
+                {
+                    py::gil_scoped_release release;
+                    s = set.score(codes, names, columns, n_threads);
+                }
+                return scores_dict(std::move(s));
+            },
+            py::arg("model_of_row"), py::arg("names"), py::arg("columns"), py::arg("n_threads") = 1,
+            "Scores each row with models[model_of_row[row]]; groups and grades are the unions.");
 }
 
 }  // namespace retain::python

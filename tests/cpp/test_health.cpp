@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 #include <retain/health.hpp>
+#include <retain/model_set.hpp>
 #include <span>
 #include <string>
 #include <vector>
@@ -299,4 +300,43 @@ TEST_CASE("health: the document round-trips exactly") {
                                                                "exec_sponsor"});
     CHECK(model.name() == "default");
     CHECK(to_string(model.missing()) == "reweight");
+}
+
+TEST_CASE("health: a model set scores each row with its model") {
+    // onboarding: one group "setup" of seat_util linear 0..1, grades at_risk / on_track;
+    // adoption: the issue's model.
+    const auto onboarding = HealthModel::from_json(R"({"version": 1,
+        "groups": [{"name": "setup"}, {"name": "customer"}],
+        "measures": [{"name": "seat_util", "group": "setup",
+                      "transform": {"kind": "linear", "lo": 0, "hi": 1}},
+                     {"name": "exec_sponsor", "group": "customer", "transform": {"kind": "boolean"}}],
+        "grades": [{"min": 0, "label": "at_risk"}, {"min": 50, "label": "on_track"}]})");
+    const ModelSet set({"adoption", "onboarding"},
+                       {HealthModel::from_json(issue_model()), onboarding});
+    CHECK(set.group_names() ==
+          std::vector<std::string>{"usage", "satisfaction", "customer", "setup"});
+    CHECK(set.grade_labels() ==
+          std::vector<std::string>{"red", "yellow", "green", "at_risk", "on_track"});
+    // Rows A (adoption), B (onboarding), C (adoption).
+    const std::vector<std::int32_t> which = {0, 1, 0};
+    const auto s = set.score(which, names, columns);
+    CHECK(s.score[0] == doctest::Approx(63));  // as in the first test case
+    CHECK(s.grade[0] == 1);
+    // B under onboarding: setup 0.95 -> 95, customer 0; score (95 + 0) / 2 = 47.5, at_risk.
+    CHECK(s.score[1] == doctest::Approx(47.5));
+    CHECK(s.grade[1] == 3);
+    CHECK(s.groups[3][1] == doctest::Approx(95));
+    CHECK(std::isnan(s.groups[0][1]));  // onboarding has no usage group
+    CHECK(std::isnan(s.groups[3][0]));
+    CHECK(std::isnan(s.score[2]));
+    // Errors name the row of the whole table, not of the model's share of it.
+    const std::vector<double> bad_seat = {0.5, 0.95, INFINITY};
+    CHECK_THROWS_WITH_AS(set.score(which, {"seat_util"}, {std::span<const double>(bad_seat)}),
+                         "column 'seat_util', row 2: infinite value (features are finite, NaN "
+                         "if missing)",
+                         InputError);
+    const std::vector<std::int32_t> unknown = {0, 2, 0};
+    CHECK_THROWS_WITH_AS(set.score(unknown, names, columns),
+                         "model_of_row: row 1: code 2 is not a model (0..1)", InputError);
+    CHECK_THROWS_AS(ModelSet({"a", "a"}, {onboarding, onboarding}), InputError);
 }
