@@ -371,3 +371,33 @@ def event_log(
         str(feature),
     )
     return Events(log, known, feature_ids)
+
+
+def take_rows(values: Any, rows: np.ndarray) -> Any:
+    """The values (an Index, Series or array) at positions ``rows``, missing where a row is -1.
+
+    The dtype is kept (a Categorical stays one); when a row is missing, numpy integers and
+    booleans become pandas' nullable dtypes so that ids stay exact rather than turning to floats.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    array = values.array if isinstance(values, (pd.Index, pd.Series)) else pd.array(values)
+    if len(rows) == 0 or rows.min() >= 0:
+        return array.take(rows)
+    if isinstance(array, pd.arrays.NumpyExtensionArray) and array.dtype.kind in "iub":
+        array = pd.array(array.to_numpy())
+    return array.take(rows, allow_fill=True)
+
+
+def category_codes(column: pd.Series, categories: pd.Index, name: Any, what: str) -> np.ndarray:
+    """int32 codes of ``column``'s labels among ``categories`` (-1 where missing); a label that is
+    not among them is an InputError naming the column and the row (``what`` names the kind of
+    label, e.g. "grade")."""
+    cat = pd.Categorical(column.astype(object), categories=categories)
+    unknown = column.notna().to_numpy() & (cat.codes < 0)
+    if unknown.any():
+        row = first_row(unknown)
+        raise InputError(
+            f"column {name!r}, row {row}: {column.iloc[row]!r} is not a {what} "
+            f"({what}s: {list(categories)})"
+        )
+    return cat.codes.astype(np.int32)

@@ -140,3 +140,27 @@ def test_health_snippet_runs_and_gives_the_hand_worked_values():
     assert namespace["why"].sum(axis=1).tolist() == pytest.approx(scored["score"].tolist())
     assert namespace["moved"]["score_change"].tolist() == pytest.approx([-0.4 * 100 / 1.5, 0, 0])
     assert namespace["change"].loc["acme", "nps"] == pytest.approx(-0.4 * 100 / 1.5)
+
+
+def test_rollup_snippet_runs_and_gives_the_hand_worked_values():
+    namespace: dict = {}
+    exec(compile(blocks("python")[6], "README.md", "exec"), namespace)
+    parents = namespace["parents"]
+    # acme: (100 * 80 + 300 * 40) / (100 + 300); acme-jp (no score) counts only in the ARR.
+    assert parents.loc["acme", "score"] == pytest.approx(50.0)
+    assert parents.loc["acme", "weight"] == 450.0
+    assert parents.loc["acme", "worst_child"] == "acme-eu"
+    assert parents.loc["globex", "score"] == 90.0
+
+
+def test_alerts_snippet_runs_and_gives_the_hand_worked_values():
+    namespace: dict = {}
+    exec(compile(blocks("python")[7], "README.md", "exec"), namespace)
+    todo = namespace["todo"]
+    # initech fell 20 into red; acme fell 12.5; globex entered red; hooli rose; umbrella is new.
+    assert list(todo.index) == ["initech", "acme", "globex"]
+    assert todo["reason"].tolist() == [
+        "score fell 20; entered red",
+        "score fell 12.5",
+        "entered red",
+    ]
