@@ -1,5 +1,7 @@
 #include "retain/segment.hpp"
 
+#include "document.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -11,81 +13,55 @@ namespace retain {
 
 namespace {
 
-using json = nlohmann::json;
+using detail::config_fail;
+using detail::json;
+using detail::json_kind;
+using detail::json_number;
+using detail::only_keys;
 
 constexpr std::string_view op_names[] = {"<", "<=", ">", ">=", "==", "!=", "in", "between"};
 constexpr std::string_view expected_ops = "< <= > >= == != in between";
 
-[[noreturn]] void fail(const std::string& path, const std::string& what) {
-    throw ConfigError(path + ": " + what);
-}
-
-std::string kind(const json& j) {
-    if (j.is_number()) return "number";
-    if (j.is_boolean()) return "boolean";
-    if (j.is_string()) return "string '" + j.get<std::string>() + "'";
-    if (j.is_null()) return "null";
-    if (j.is_array()) return "list";
-    return "object";
-}
-
-// Every key of `object` at `path` must be one of `allowed`.
-void only_keys(const json& object, const std::string& path,
-               std::initializer_list<std::string_view> allowed) {
-    for (const auto& [key, value] : object.items()) {
-        bool known = false;
-        for (auto a : allowed) known = known || key == a;
-        if (known) continue;
-        std::string expected;
-        for (auto a : allowed) expected += (expected.empty() ? "" : ", ") + std::string(a);
-        fail((path.empty() ? "" : path + ".") + key, "unknown key (expected " + expected + ")");
-    }
-}
-
-double number(const json& j, const std::string& path) {
-    // Booleans are not numbers here, although JSON libraries will often treat them as 0 and 1.
-    if (!j.is_number()) fail(path, "expected a number, got " + kind(j));
-    return j.get<double>();
-}
-
 Segmenter::Condition parse_condition(const json& c, const std::string& path) {
-    if (!c.is_object()) fail(path, "expected an object with column, op, value; got " + kind(c));
+    if (!c.is_object())
+        config_fail(path, "expected an object with column, op, value; got " + json_kind(c));
     only_keys(c, path, {"column", "op", "value"});
     for (const char* key : {"column", "op", "value"})
-        if (!c.contains(key)) fail(path + "." + key, "missing");
+        if (!c.contains(key)) config_fail(path + "." + key, "missing");
     Segmenter::Condition out;
     out.path = path;
     const json& column = c["column"];
     if (!column.is_string() || column.get<std::string>().empty())
-        fail(path + ".column", "expected a non-empty column name, got " + kind(column));
+        config_fail(path + ".column", "expected a non-empty column name, got " + json_kind(column));
     out.column = column.get<std::string>();
     const json& op = c["op"];
-    if (!op.is_string()) fail(path + ".op", "expected an op (" + std::string(expected_ops) + ")");
+    if (!op.is_string())
+        config_fail(path + ".op", "expected an op (" + std::string(expected_ops) + ")");
     const auto spelled = op.get<std::string>();
     std::size_t k = 0;
     while (k < std::size(op_names) && op_names[k] != spelled) ++k;
     if (k == std::size(op_names))
-        fail(path + ".op",
-             "unknown op '" + spelled + "' (expected " + std::string(expected_ops) + ")");
+        config_fail(path + ".op",
+                    "unknown op '" + spelled + "' (expected " + std::string(expected_ops) + ")");
     out.op = static_cast<Segmenter::Op>(k);
     const json& value = c["value"];
     const std::string vpath = path + ".value";
     if (out.op == Segmenter::Op::in) {
         if (!value.is_array() || value.empty())
-            fail(vpath, "'in' needs a non-empty list of numbers, got " + kind(value));
+            config_fail(vpath, "'in' needs a non-empty list of numbers, got " + json_kind(value));
         for (std::size_t i = 0; i < value.size(); ++i)
-            out.values.push_back(number(value[i], vpath + "[" + std::to_string(i) + "]"));
+            out.values.push_back(json_number(value[i], vpath + "[" + std::to_string(i) + "]"));
     } else if (out.op == Segmenter::Op::between) {
         if (!value.is_array() || value.size() != 2)
-            fail(vpath, "'between' needs a list [lo, hi], got " + kind(value));
-        const double lo = number(value[0], vpath + "[0]");
-        const double hi = number(value[1], vpath + "[1]");
+            config_fail(vpath, "'between' needs a list [lo, hi], got " + json_kind(value));
+        const double lo = json_number(value[0], vpath + "[0]");
+        const double hi = json_number(value[1], vpath + "[1]");
         if (!(lo <= hi))
-            fail(vpath, "'between' needs lo <= hi, got [" + value[0].dump() + ", " +
-                            value[1].dump() + "]");
+            config_fail(vpath, "'between' needs lo <= hi, got [" + value[0].dump() + ", " +
+                                   value[1].dump() + "]");
         out.values = {lo, hi};
     } else {
-        out.values = {number(value, vpath)};
+        out.values = {json_number(value, vpath)};
     }
     return out;
 }
@@ -124,29 +100,31 @@ std::string_view to_string(Segmenter::Op op) noexcept {
 
 Segmenter::Segmenter(const json& rules) : rules_(rules) {
     if (!rules.is_object())
-        fail("rules", "expected an object with key 'tiers', got " + kind(rules));
+        config_fail("rules", "expected an object with key 'tiers', got " + json_kind(rules));
     only_keys(rules, "", {"tiers"});
-    if (!rules.contains("tiers")) fail("tiers", "missing");
+    if (!rules.contains("tiers")) config_fail("tiers", "missing");
     const json& tiers = rules["tiers"];
     if (!tiers.is_array() || tiers.empty())
-        fail("tiers", "expected a non-empty list of tiers, got " + kind(tiers));
+        config_fail("tiers", "expected a non-empty list of tiers, got " + json_kind(tiers));
     std::unordered_map<std::string, std::size_t> seen;
     for (std::size_t t = 0; t < tiers.size(); ++t) {
         const std::string path = "tiers[" + std::to_string(t) + "]";
         const json& tier = tiers[t];
-        if (!tier.is_object()) fail(path, "expected an object with name, when; got " + kind(tier));
+        if (!tier.is_object())
+            config_fail(path, "expected an object with name, when; got " + json_kind(tier));
         only_keys(tier, path, {"name", "when"});
-        if (!tier.contains("name")) fail(path + ".name", "missing");
+        if (!tier.contains("name")) config_fail(path + ".name", "missing");
         const json& name = tier["name"];
         if (!name.is_string() || name.get<std::string>().empty())
-            fail(path + ".name", "expected a non-empty tier name, got " + kind(name));
+            config_fail(path + ".name", "expected a non-empty tier name, got " + json_kind(name));
         Tier out{name.get<std::string>(), {}};
         if (auto [it, fresh] = seen.emplace(out.name, t); !fresh)
-            fail(path + ".name", "duplicate tier name '" + out.name + "' (also tiers[" +
-                                     std::to_string(it->second) + "])");
+            config_fail(path + ".name", "duplicate tier name '" + out.name + "' (also tiers[" +
+                                            std::to_string(it->second) + "])");
         if (tier.contains("when")) {
             const json& when = tier["when"];
-            if (!when.is_array()) fail(path + ".when", "expected a list, got " + kind(when));
+            if (!when.is_array())
+                config_fail(path + ".when", "expected a list, got " + json_kind(when));
             for (std::size_t c = 0; c < when.size(); ++c)
                 out.when.push_back(
                     parse_condition(when[c], path + ".when[" + std::to_string(c) + "]"));
@@ -156,13 +134,7 @@ Segmenter::Segmenter(const json& rules) : rules_(rules) {
 }
 
 Segmenter Segmenter::from_json(std::string_view text) {
-    json rules;
-    try {
-        rules = json::parse(text);
-    } catch (const json::parse_error& e) {
-        throw ConfigError(std::string("rules: not valid JSON (") + e.what() + ")");
-    }
-    return Segmenter(rules);
+    return Segmenter(detail::parse_document(text, "rules"));
 }
 
 std::string Segmenter::to_json() const {

@@ -4,6 +4,7 @@
 #include "retain/account.hpp"
 #include "retain/engagement.hpp"
 #include "retain/error.hpp"
+#include "retain/health.hpp"
 #include "retain/ids.hpp"
 #include "retain/kpi.hpp"
 #include "retain/segment.hpp"

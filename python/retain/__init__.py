@@ -15,9 +15,10 @@ except ImportError as exc:  # pragma: no cover - only without a build
         "package from a checkout with `pip install .` (or run `./dev test`, see README.md)."
     ) from exc
 
-from . import account, datasets, engagement, kpi, segment, survival
+from . import account, datasets, engagement, health_model, kpi, segment, survival
 from .account import MrrTable
 from .errors import ColumnError, ConfigError, InputError, RetainError
+from .health_model import HealthModel, ModelSet
 from .segment import Segmenter
 
 __version__ = _core.__version__
@@ -25,7 +26,9 @@ __version__ = _core.__version__
 __all__ = [
     "ColumnError",
     "ConfigError",
+    "HealthModel",
     "InputError",
+    "ModelSet",
     "MrrTable",
     "RetainError",
     "Segmenter",
@@ -33,6 +36,7 @@ __all__ = [
     "account",
     "datasets",
     "engagement",
+    "health_model",
     "kpi",
     "segment",
     "survival",

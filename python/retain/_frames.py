@@ -144,6 +144,25 @@ def amounts(column: pd.Series, name: Any) -> np.ndarray:
     return column.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
+def features(frame: pd.DataFrame, columns: list[str], what: str) -> tuple[list[str], list]:
+    """The float64 values of those of ``columns`` that ``frame`` has (absent ones are left out,
+    for the core to treat as missing). Booleans read as 0/1 and missing values (None, pd.NA,
+    NaT-free NaN) as NaN; a non-numeric column is an InputError naming it."""
+    names, values = [], []
+    for name in columns:
+        if (frame.columns == name).sum() > 1:
+            raise InputError(f"{what} has more than one column {name!r}")
+        if name not in frame.columns:
+            continue
+        column = frame[name]
+        dtype = column.dtype
+        if not (pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype)):
+            raise InputError(f"column {name!r} must be numeric or boolean, got dtype {dtype}")
+        names.append(name)
+        values.append(column.to_numpy(dtype=np.float64, na_value=np.nan))
+    return names, values
+
+
 def mrr_table(frame: Any, account: Any, period: Any, mrr: Any) -> tuple[_core.MrrTable, PeriodKind]:
     """The validated C++ MRR table of a long (account, period, mrr) DataFrame."""
     frame = require_frame(frame, "the MRR table")

@@ -25,19 +25,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _core, _frames
-from .errors import ConfigError, InputError
+from . import _core, _documents, _frames
+from .errors import InputError
 
 __all__ = ["Segmenter"]
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars and arrays as the Python numbers and lists json can write."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"cannot write {type(value).__name__} into a rules document")
 
 
 class Segmenter:
@@ -61,21 +52,12 @@ class Segmenter:
     @classmethod
     def from_json(cls, text: str) -> Segmenter:
         """The segmenter of a JSON rules document; a bad one is a ConfigError naming the key."""
-        if not isinstance(text, str):
-            raise TypeError(f"rules must be JSON text, got {type(text).__name__}")
-        return cls._wrap(_core.segment.Segmenter.from_json(text))
+        return cls._wrap(_core.segment.Segmenter.from_json(_documents.require_text(text, "rules")))
 
     @classmethod
     def from_dict(cls, rules: dict) -> Segmenter:
         """The segmenter of a rules document given as a dict (numpy numbers are accepted)."""
-        if not isinstance(rules, dict):
-            raise TypeError(f"rules must be a dict, got {type(rules).__name__}")
-        try:
-            text = json.dumps(rules, allow_nan=False, default=_plain)
-        except ValueError as exc:
-            raise ConfigError(f"rules: NaN and infinite values are not allowed ({exc})") from exc
-        except TypeError as exc:
-            raise ConfigError(f"rules: {exc}") from exc
+        text = _documents.to_text(rules, "rules")
         return cls.from_json(text)
 
     def to_json(self) -> str:

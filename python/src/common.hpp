@@ -42,5 +42,6 @@ void register_kpi(py::module_& m);
 void register_survival(py::module_& m);
 void register_engagement(py::module_& m);
 void register_segment(py::module_& m);
+void register_health(py::module_& m);
 
 }  // namespace retain::python

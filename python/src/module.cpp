@@ -62,4 +62,5 @@ PYBIND11_MODULE(_core, m) {
     retain::python::register_survival(m);
     retain::python::register_engagement(m);
     retain::python::register_segment(m);
+    retain::python::register_health(m);
 }

@@ -1,0 +1,171 @@
+#pragma once
+// Health scores: one 0-100 number per account, a weighted mean of measure scores (usage,
+// satisfaction, customer facts), configured by a model document so that a CS team can read,
+// version and backtest it.
+//
+// The document (JSON, version 1):
+//   {"version": 1, "name": "default",
+//    "groups": [{"name": "usage", "weight": 0.5}, {"name": "satisfaction", "weight": 0.3}],
+//    "measures": [
+//      {"name": "active_users_30d", "group": "usage", "weight": 2,
+//       "transform": {"kind": "linear", "lo": 0, "hi": 20}},
+//      {"name": "nps", "group": "satisfaction",
+//       "transform": {"kind": "bands", "edges": [7, 9], "scores": [0, 50, 100]}},
+//      {"name": "seat_utilization", "column": "seat_util", "group": "usage",
+//       "transform": {"kind": "percentile"}}],
+//    "missing": "reweight",
+//    "grades": [{"min": 0, "label": "red"}, {"min": 40, "label": "yellow"},
+//               {"min": 70, "label": "green"}]}
+//
+// A measure reads `column` (default: its name), has `weight` (default 1, >= 0) and a transform
+// to a measure score in [0, 100]:
+//   linear      100 * clip((x - lo) / (hi - lo), 0, 1); lo > hi means lower is better.
+//   bands       scores[k], k = the number of edges <= x (edges strictly increasing).
+//   percentile  100 * (count(ref < x) + count(ref == x) / 2) / len(ref), ref = the stored
+//               `reference` (sorted) or else the non-missing values being scored.
+//   boolean     100 when x != 0, else 0.
+// Groups have a weight too (default 1, >= 0). A measure is present in a row when its column is
+// there and its value is not NaN. Each measure's nominal effective weight is
+//   e_m = W_g / sum(W of live groups) * w_m / sum(w of the measures of g),
+// a group being live when its measures' weights sum to more than 0; the e_m sum to 1, and a row's
+// coverage is the sum of e_m over its present measures. A row with coverage 0 (nothing present)
+// scores NaN. Otherwise missing measures follow `missing`: "reweight" (left out), "neutral"
+// (scored 50), "zero" (scored 0) or "error"; a group's score is the weighted mean of its included
+// measures (NaN when their weights sum to 0), and the score the weighted mean of the groups that
+// have a score. The grade is the label of the highest `min` not above the score.
+//
+// Every fault of a document is a ConfigError naming the key's path, e.g.
+// "measures[2].transform.edges: must be strictly increasing"; unknown keys are errors.
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "retain/error.hpp"
+
+namespace retain {
+
+/// How a measure's raw value becomes a measure score in [0, 100].
+struct MeasureTransform {
+    enum class Kind { linear, bands, percentile, boolean };
+    Kind kind = Kind::linear;
+    double lo = 0, hi = 0;              ///< linear
+    std::vector<double> edges, scores;  ///< bands: scores.size() == edges.size() + 1
+    std::vector<double> reference;      ///< percentile: sorted; empty = the values scored
+};
+
+/// What a missing measure value counts as.
+enum class MissingPolicy { reweight, neutral, zero, error };
+
+/// Scores of a table's rows, one entry per row (groups: one vector per group, in model order).
+struct HealthScores {
+    std::vector<double> score;                ///< NaN when nothing is present
+    std::vector<std::int32_t> grade;          ///< index into HealthModel::grades(); -1 for none
+    std::vector<std::vector<double>> groups;  ///< [group][row]; NaN for a group without a score
+    std::vector<double> coverage;             ///< share of the nominal weight present, in [0, 1]
+};
+
+/// Why rows scored what they did: contribution[m][row] = effective weight x measure score,
+/// summing over m to score[row] (contributions of left-out measures are 0; all NaN when the
+/// score is NaN), and the measure scores used (NaN for a left-out measure).
+struct HealthExplanation {
+    std::vector<double> score;
+    std::vector<std::vector<double>> contribution;   ///< [measure][row]
+    std::vector<std::vector<double>> measure_score;  ///< [measure][row]
+};
+
+class HealthModel {
+  public:
+    struct Group {
+        std::string name;
+        double weight = 1;
+    };
+    struct Measure {
+        std::string name;
+        std::string column;
+        std::size_t group = 0;  ///< index into groups()
+        double weight = 1;
+        MeasureTransform transform;
+    };
+    struct Grade {
+        double min = 0;
+        std::string label;
+    };
+
+    /// Validates a parsed document; any fault is a ConfigError naming the key's path.
+    explicit HealthModel(const nlohmann::json& document);
+    /// Parses and validates JSON text (a syntax error is a ConfigError too).
+    static HealthModel from_json(std::string_view text);
+
+    /// The document as given (compact JSON); from_json(to_json()) == *this.
+    std::string to_json() const;
+    const nlohmann::json& document() const noexcept { return document_; }
+
+    const std::string& name() const noexcept { return name_; }
+    const std::vector<Group>& groups() const noexcept { return groups_; }
+    const std::vector<Measure>& measures() const noexcept { return measures_; }
+    const std::vector<Grade>& grades() const noexcept { return grades_; }
+    MissingPolicy missing() const noexcept { return missing_; }
+    /// Each measure's nominal effective weight e_m (summing to 1), in model order.
+    const std::vector<double>& effective_weights() const noexcept { return effective_; }
+    /// The columns the measures read, each once, in order of first use.
+    std::vector<std::string> required_columns() const;
+
+    /// The grade index of a score (-1 for NaN or when the model has no grades).
+    std::int32_t grade_of(double score) const noexcept;
+
+    /// Scores the rows of a columnar table: `columns[c]` holds column `column_names[c]`, all of
+    /// one length; NaN is missing, and so is a whole column the model reads but the table lacks
+    /// (under the "error" policy that is a ColumnError, a NaN an InputError naming column and
+    /// row). An infinite value is an InputError naming column and row. Extra columns are
+    /// ignored. Rows are scored in fixed blocks on up to `n_threads` threads (0 = every core);
+    /// the result does not depend on the thread count.
+    HealthScores score(const std::vector<std::string>& column_names,
+                       const std::vector<std::span<const double>>& columns,
+                       int n_threads = 1) const;
+
+    /// Per-measure contributions and measure scores of the rows (see HealthExplanation).
+    HealthExplanation explain(const std::vector<std::string>& column_names,
+                              const std::vector<std::span<const double>>& columns,
+                              int n_threads = 1) const;
+
+    /// Why scores moved between two tables of the same accounts in the same row order:
+    /// contribution[m][row] is the change of measure m's contribution, and these sum to
+    /// score_after - score_before (NaN where either score is NaN). `score` holds the change.
+    HealthExplanation explain_change(const std::vector<std::string>& before_names,
+                                     const std::vector<std::span<const double>>& before,
+                                     const std::vector<std::string>& after_names,
+                                     const std::vector<std::span<const double>>& after,
+                                     int n_threads = 1) const;
+
+    /// A model whose percentile measures carry `reference`: the sorted non-missing values of
+    /// their column in this table, so that later scores are ranked against this population
+    /// (comparable across dates, and no peeking in a backtest). A percentile measure whose
+    /// column is absent or has no value is an InputError.
+    HealthModel calibrate(const std::vector<std::string>& column_names,
+                          const std::vector<std::span<const double>>& columns) const;
+
+    /// Same document.
+    friend bool operator==(const HealthModel& a, const HealthModel& b) {
+        return a.document_ == b.document_;
+    }
+
+  private:
+    nlohmann::json document_;
+    std::string name_;
+    std::vector<Group> groups_;
+    std::vector<Measure> measures_;
+    std::vector<Grade> grades_;
+    MissingPolicy missing_ = MissingPolicy::reweight;
+    std::vector<double> effective_;
+};
+
+/// The spelling of a policy in the document: "reweight", "neutral", "zero", "error".
+std::string_view to_string(MissingPolicy policy) noexcept;
+/// The spelling of a transform kind: "linear", "bands", "percentile", "boolean".
+std::string_view to_string(MeasureTransform::Kind kind) noexcept;
+
+}  // namespace retain

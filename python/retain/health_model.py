@@ -1,0 +1,476 @@
+"""Health scores: one 0-100 number per account from a weighted model document.
+
+A model groups measures (usage, satisfaction, customer facts); each measure reads a column and
+maps it to a 0-100 measure score with a transform (``linear``, ``bands``, ``percentile``,
+``boolean``). A group's score is the weighted mean of its measures, the score the weighted mean of
+the groups, and the grade the label of the highest grade ``min`` not above the score. Missing
+values (NaN, or a column the frame lacks) follow the model's ``missing`` policy: ``reweight``
+(left out, the default), ``neutral`` (scored 50), ``zero`` (scored 0) or ``error``; ``coverage``
+is the share of the model's weight that was present, and a row with nothing present scores NaN.
+README.md ("Health scores") shows a document; ``include/retain/health.hpp`` has the exact rules.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _core, _documents, _frames
+from .errors import ColumnError, InputError
+
+__all__ = ["HealthModel", "ModelSet"]
+
+#: Columns of a scored frame besides the group scores, in order.
+SCORE_COLUMNS = ("score", "grade", "coverage")
+
+
+def _unique_index(frame: pd.DataFrame, what: str) -> None:
+    if not frame.index.is_unique:
+        dup = frame.index[frame.index.duplicated()][0]
+        raise InputError(f"{what}: account {dup!r} appears more than once in the index")
+
+
+def _is_scored(frame: pd.DataFrame) -> bool:
+    """A frame that :meth:`HealthModel.score` made (rather than features to score)."""
+    return "score" in frame.columns and "coverage" in frame.columns
+
+
+class _Scorer:
+    """What HealthModel and ModelSet share: score() on top of their own _scored(frame)."""
+
+    def _scored(self, frame: pd.DataFrame, n_threads: int) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def score(
+        self,
+        frame: pd.DataFrame,
+        previous: pd.DataFrame | None = None,
+        overrides: Any = None,
+        as_of: Any = None,
+        n_threads: int = 1,
+    ) -> pd.DataFrame:
+        """Health scores of the accounts in ``frame`` (one row per account, features as columns).
+
+        Returns a DataFrame on ``frame.index`` with ``score`` (float, NaN when nothing is
+        present), ``grade`` (Categorical of the grade labels), one column per group and
+        ``coverage`` (share of the model's weight present, 0-1).
+
+        ``previous``: an earlier scored frame (having ``score`` and ``coverage``) or an earlier
+        feature frame (scored first) of the same accounts; adds ``score_change`` (NaN for an
+        account not in ``previous``) and ``previous_grade``.
+
+        ``overrides``: a CSM's manual scores, replacing the computed ones; a mapping account ->
+        score or account -> (score, expires), a Series of scores, or a DataFrame indexed by
+        account with ``score`` and optional ``expires``. An override applies while ``as_of`` is
+        before its ``expires`` date (``as_of`` is required when any override expires). Adds
+        ``computed_score`` (the model's score) and ``overridden`` (bool); ``score`` and
+        ``grade`` then show the override.
+
+        ``n_threads``: threads for the scoring (0 = every core); the result does not depend on it.
+        """
+        frame = _frames.require_frame(frame, "the feature frame")
+        out = self._scored(frame, n_threads)
+        if overrides is not None:
+            out = self._with_overrides(out, overrides, as_of)
+        if previous is not None:
+            previous = _frames.require_frame(previous, "previous")
+            before = previous if _is_scored(previous) else self._scored(previous, n_threads)
+            out = _with_previous(out, before)
+        return out
+
+    def _with_overrides(self, out: pd.DataFrame, overrides: Any, as_of: Any) -> pd.DataFrame:
+        _unique_index(out, "the feature frame")
+        table = _override_table(overrides)
+        if table["expires"].notna().any():
+            if as_of is None:
+                raise InputError("overrides: expiry dates need as_of= (the date being scored)")
+            active = table["expires"].isna() | (pd.Timestamp(as_of) < table["expires"])
+            table = table[active.to_numpy()]
+        manual = table["score"].reindex(out.index)
+        overridden = manual.notna().to_numpy()
+        out = out.copy()
+        out["computed_score"] = out["score"]
+        out["score"] = np.where(overridden, manual.to_numpy(dtype=float), out["score"])
+        out["grade"] = self._grades_of(out)
+        out["overridden"] = overridden
+        return out
+
+    def _grades_of(self, scored: pd.DataFrame) -> pd.Categorical:
+        """The grades of ``scored``'s (possibly overridden) scores."""
+        raise NotImplementedError
+
+
+def _override_table(overrides: Any) -> pd.DataFrame:
+    """Overrides in any accepted form as a DataFrame (score, expires) indexed by account."""
+    if isinstance(overrides, pd.DataFrame):
+        if "score" not in overrides.columns:
+            raise ColumnError("overrides has no column 'score' (and optional 'expires')")
+        unknown = [c for c in overrides.columns if c not in ("score", "expires")]
+        if unknown:
+            raise InputError(f"overrides: unknown columns {unknown} (expected score, expires)")
+        scores = overrides["score"]
+        expires = overrides["expires"] if "expires" in overrides.columns else None
+    elif isinstance(overrides, pd.Series):
+        scores, expires = overrides, None
+    elif isinstance(overrides, Mapping):
+        accounts = list(overrides)
+        pairs = [v if isinstance(v, (tuple, list)) else (v, None) for v in overrides.values()]
+        for account, pair in zip(accounts, pairs, strict=True):
+            if len(pair) != 2:
+                raise InputError(
+                    f"overrides[{account!r}]: expected a score or (score, expires), got {pair!r}"
+                )
+        scores = pd.Series([p[0] for p in pairs], index=accounts, dtype=object)
+        expires = pd.Series([p[1] for p in pairs], index=accounts, dtype=object)
+    else:
+        raise TypeError(
+            "overrides must be a mapping account -> score (or (score, expires)), a Series or a "
+            f"DataFrame, got {type(overrides).__name__}"
+        )
+    if not scores.index.is_unique:
+        dup = scores.index[scores.index.duplicated()][0]
+        raise InputError(f"overrides: account {dup!r} appears more than once")
+    values = np.empty(len(scores))
+    for i, (account, value) in enumerate(scores.items()):
+        ok = isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_))
+        if not ok or not 0 <= value <= 100:
+            raise InputError(
+                f"overrides[{account!r}]: score must be a number in [0, 100], got {value!r}"
+            )
+        values[i] = value
+    if expires is None:
+        when = pd.Series(pd.NaT, index=scores.index, dtype="datetime64[ns]")
+    else:
+        try:
+            when = pd.to_datetime(expires)
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"overrides: expires must be dates ({exc})") from exc
+    return pd.DataFrame({"score": values, "expires": when.to_numpy()}, index=scores.index)
+
+
+def _with_previous(out: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
+    _unique_index(out, "the feature frame")
+    _unique_index(before, "previous")
+    aligned = before.reindex(out.index)
+    out = out.copy()
+    out["score_change"] = out["score"] - aligned["score"].to_numpy(dtype=float)
+    categories = out["grade"].cat.categories
+    if "grade" in aligned.columns:
+        labels = aligned["grade"].astype(object)
+        previous = pd.Categorical(labels, categories=categories)
+        unknown = labels.notna().to_numpy() & (previous.codes < 0)
+        if unknown.any():
+            row = _frames.first_row(unknown)
+            raise InputError(
+                f"previous, account {out.index[row]!r}: grade {labels.iloc[row]!r} is not one of "
+                f"this model's grades {list(categories)}"
+            )
+    else:
+        previous = pd.Categorical([None] * len(out), categories=categories)
+    out["previous_grade"] = previous
+    return out
+
+
+class HealthModel(_Scorer):
+    """A health-score model of a version-1 document (see the module docstring).
+
+    Build one with ``HealthModel(document)`` (a dict, as :meth:`from_dict`) or
+    :meth:`from_json`; a bad document is a :class:`retain.ConfigError` naming the key's path,
+    e.g. ``measures[2].transform.edges: must be strictly increasing``. Two models are equal
+    when their documents are; a model pickles as its document, so it travels to worker
+    processes.
+    """
+
+    def __init__(self, document: dict) -> None:
+        """The model of a document given as a dict; the same as :meth:`from_dict`."""
+        self._core = HealthModel.from_dict(document)._core
+
+    @classmethod
+    def _wrap(cls, core: Any) -> HealthModel:
+        out = cls.__new__(cls)
+        out._core = core
+        return out
+
+    @classmethod
+    def from_json(cls, text: str) -> HealthModel:
+        """The model of a JSON document; a bad one is a ConfigError naming the key."""
+        return cls._wrap(_core.health.HealthModel.from_json(_documents.require_text(text, "model")))
+
+    @classmethod
+    def from_dict(cls, document: dict) -> HealthModel:
+        """The model of a document given as a dict (numpy numbers are accepted)."""
+        return cls.from_json(_documents.to_text(document, "model"))
+
+    def to_json(self) -> str:
+        """The document as compact JSON; ``HealthModel.from_json(m.to_json()) == m``."""
+        return self._core.to_json()
+
+    def to_dict(self) -> dict:
+        """The document as a dict, exactly as given (no defaults filled in)."""
+        return json.loads(self.to_json())
+
+    @property
+    def name(self) -> str:
+        """The document's ``name`` ("" when it has none)."""
+        return self._core.name
+
+    @property
+    def groups(self) -> list[str]:
+        """Group names in document order (the group columns of :meth:`score`)."""
+        return list(self._core.group_names)
+
+    @property
+    def measures(self) -> list[str]:
+        """Measure names in document order."""
+        return list(self._core.measure_names)
+
+    @property
+    def grades(self) -> list[str]:
+        """Grade labels, lowest first."""
+        return list(self._core.grade_labels)
+
+    @property
+    def missing(self) -> str:
+        """The missing-value policy: reweight, neutral, zero or error."""
+        return self._core.missing
+
+    @property
+    def required_columns(self) -> list[str]:
+        """The columns the measures read, each once, in document order."""
+        return list(self._core.required_columns)
+
+    @property
+    def effective_weights(self) -> pd.Series:
+        """Each measure's share of the score when every measure is present (sums to 1)."""
+        return pd.Series(self._core.effective_weights, index=self.measures, name="weight")
+
+    def _inputs(self, frame: pd.DataFrame, what: str) -> tuple[list[str], list]:
+        return _frames.features(frame, self.required_columns, what)
+
+    def _grade_codes(self, scores: np.ndarray) -> np.ndarray:
+        """Grade codes (-1 none) of scores: the highest grade min not above the score."""
+        mins = np.asarray([g["min"] for g in self.to_dict().get("grades", [])], dtype=float)
+        codes = np.searchsorted(mins, scores, side="right") - 1
+        return np.where(np.isnan(scores), -1, codes)
+
+    def _grades_of(self, scored: pd.DataFrame) -> pd.Categorical:
+        codes = self._grade_codes(scored["score"].to_numpy(dtype=float))
+        return pd.Categorical.from_codes(codes, categories=self.grades)
+
+    def _scored(self, frame: pd.DataFrame, n_threads: int) -> pd.DataFrame:
+        names, columns = self._inputs(frame, "the feature frame")
+        s = self._score_columns(names, columns, len(frame), n_threads)
+        data = {"score": s["score"]}
+        data["grade"] = pd.Categorical.from_codes(s["grade"], categories=self.grades)
+        for name, values in zip(self.groups, s["groups"], strict=True):
+            data[name] = values
+        data["coverage"] = s["coverage"]
+        return pd.DataFrame(data, index=frame.index)
+
+    def _score_columns(self, names: list[str], columns: list, rows: int, n_threads: int) -> dict:
+        # A frame with none of the model's columns still has rows, each with nothing present.
+        if not names:
+            names, columns = ["\0rows"], [np.zeros(rows)]
+        return self._core.score(names, columns, _threads(n_threads))
+
+    def explain(self, frame: pd.DataFrame, n_threads: int = 1) -> pd.DataFrame:
+        """Why each account scored what it did.
+
+        Returns a DataFrame on ``frame.index`` with two-level columns: ``("contribution",
+        measure)``, the measure's effective weight in that row times its measure score (these
+        sum to ``score`` in every row; 0 for a measure left out as missing, NaN when the score
+        is NaN), then ``("measure_score", measure)``, the 0-100 measure scores used (NaN for a
+        left-out measure).
+        """
+        frame = _frames.require_frame(frame, "the feature frame")
+        names, columns = self._inputs(frame, "the feature frame")
+        if not names:
+            names, columns = ["\0rows"], [np.zeros(len(frame))]
+        e = self._core.explain(names, columns, _threads(n_threads))
+        return self._explanation_frame(e, frame.index)
+
+    def _explanation_frame(self, e: dict, index: pd.Index) -> pd.DataFrame:
+        columns = pd.MultiIndex.from_product([["contribution", "measure_score"], self.measures])
+        data = np.column_stack([*e["contribution"], *e["measure_score"]])
+        return pd.DataFrame(data, index=index, columns=columns)
+
+    def explain_change(
+        self, before: pd.DataFrame, after: pd.DataFrame, n_threads: int = 1
+    ) -> pd.DataFrame:
+        """Why scores moved between two feature frames of the same accounts (by index).
+
+        Returns a DataFrame indexed by the accounts in both frames (in ``after``'s order) with
+        ``score_before``, ``score_after``, ``change``, then one column per measure: the change
+        of its contribution. The measure columns sum to ``change`` in every row (NaN where
+        either score is NaN).
+        """
+        before = _frames.require_frame(before, "before")
+        after = _frames.require_frame(after, "after")
+        _unique_index(before, "before")
+        _unique_index(after, "after")
+        accounts = after.index[after.index.isin(before.index)]
+        b = before.loc[accounts]
+        a = after.loc[accounts]
+        b_names, b_cols = self._inputs(b, "before")
+        a_names, a_cols = self._inputs(a, "after")
+        if not b_names:
+            b_names, b_cols = ["\0rows"], [np.zeros(len(b))]
+        if not a_names:
+            a_names, a_cols = ["\0rows"], [np.zeros(len(a))]
+        t = _threads(n_threads)
+        change = self._core.explain_change(b_names, b_cols, a_names, a_cols, t)
+        score_before = self._core.explain(b_names, b_cols, t)["score"]
+        data = {
+            "score_before": score_before,
+            "score_after": score_before + change["score"],
+            "change": change["score"],
+        }
+        data.update(zip(self.measures, change["contribution"], strict=True))
+        return pd.DataFrame(data, index=accounts)
+
+    def calibrate(self, frame: pd.DataFrame) -> HealthModel:
+        """A copy of the model whose percentile measures rank against ``frame``'s values.
+
+        Each percentile measure gets ``reference``: the sorted non-missing values of its column
+        in ``frame``. Later scores then rank every account against that fixed population, so
+        they stay comparable across dates and a backtest does not peek at the future. A
+        percentile measure whose column is absent (ColumnError) or empty (InputError) cannot
+        be calibrated.
+        """
+        frame = _frames.require_frame(frame, "the calibration frame")
+        names, columns = self._inputs(frame, "the calibration frame")
+        return HealthModel._wrap(self._core.calibrate(names, columns))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, HealthModel):
+            return NotImplemented
+        return self._core == other._core
+
+    def __hash__(self) -> int:
+        # Equal documents may spell a number differently (1 and 1.0), never a name.
+        return hash((self.name, tuple(self.measures)))
+
+    def __reduce__(self) -> tuple:
+        return (HealthModel.from_json, (self.to_json(),))
+
+    def __repr__(self) -> str:
+        measures = len(self.measures)
+        return f"HealthModel(name={self.name!r}, groups={self.groups!r}, measures={measures})"
+
+
+def _threads(n_threads: Any) -> int:
+    if isinstance(n_threads, bool) or not isinstance(n_threads, (int, np.integer)):
+        raise InputError(f"n_threads: expected an integer, got {n_threads!r}")
+    return int(n_threads)
+
+
+class ModelSet(_Scorer):
+    """A different health model per segment or lifecycle stage, scored in one call.
+
+    ``ModelSet({"onboarding": m1, "adoption": m2}, by="lifecycle_stage")`` scores each row of a
+    frame with the model named by its ``lifecycle_stage``. :meth:`score` takes the same
+    arguments as :meth:`HealthModel.score` and adds a ``model`` column (Categorical of the
+    keys); the group columns are those of every model, in order of first appearance (NaN where a
+    row's model lacks the group), and ``grade`` has every model's labels as categories. A row
+    whose stage has no model is an InputError naming the row.
+    """
+
+    def __init__(self, models: Mapping[Any, HealthModel], by: str) -> None:
+        """``models`` maps each value of column ``by`` to the model that scores its rows."""
+        if not isinstance(models, Mapping) or not models:
+            raise TypeError("models must be a non-empty mapping of segment -> HealthModel")
+        for key, model in models.items():
+            if not isinstance(model, HealthModel):
+                raise TypeError(
+                    f"models[{key!r}] must be a HealthModel, got {type(model).__name__}"
+                )
+        self.models = dict(models)
+        self.by = by
+
+    @property
+    def groups(self) -> list[str]:
+        """Every model's groups, each once, in order of first appearance."""
+        return list(dict.fromkeys(g for m in self.models.values() for g in m.groups))
+
+    @property
+    def grades(self) -> list[str]:
+        """Every model's grade labels, each once, in order of first appearance."""
+        return list(dict.fromkeys(g for m in self.models.values() for g in m.grades))
+
+    def _rows_by_model(self, frame: pd.DataFrame) -> list[tuple[Any, np.ndarray]]:
+        _frames.require_columns(frame, [self.by], "the feature frame")
+        segment = frame[self.by]
+        keys = list(self.models)
+        codes = pd.Categorical(segment, categories=keys).codes
+        unmatched = codes < 0
+        if unmatched.any():
+            row = _frames.first_row(unmatched)
+            raise InputError(
+                f"column {self.by!r}, row {row}: no model for {segment.iloc[row]!r} "
+                f"(models: {keys})"
+            )
+        return [(key, np.flatnonzero(codes == k)) for k, key in enumerate(keys)]
+
+    def _scored(self, frame: pd.DataFrame, n_threads: int) -> pd.DataFrame:
+        n = len(frame)
+        keys = list(self.models)
+        model_codes = np.full(n, -1, dtype=np.int64)
+        score, coverage = np.full(n, np.nan), np.full(n, np.nan)
+        grade = np.full(n, -1, dtype=np.int64)
+        groups = {g: np.full(n, np.nan) for g in self.groups}
+        labels = self.grades
+        for k, (key, rows) in enumerate(self._rows_by_model(frame)):
+            model = self.models[key]
+            part = model._scored(frame.iloc[rows], n_threads)
+            model_codes[rows] = k
+            score[rows] = part["score"].to_numpy()
+            coverage[rows] = part["coverage"].to_numpy()
+            for g in model.groups:
+                groups[g][rows] = part[g].to_numpy()
+            own = part["grade"].cat.codes.to_numpy()
+            remap = np.array([labels.index(label) for label in model.grades] + [-1])
+            grade[rows] = remap[own]  # code -1 picks the trailing -1
+        data: dict[str, Any] = {
+            "model": pd.Categorical.from_codes(model_codes, categories=keys),
+            "score": score,
+            "grade": pd.Categorical.from_codes(grade, categories=labels),
+        }
+        data.update(groups)
+        data["coverage"] = coverage
+        return pd.DataFrame(data, index=frame.index)
+
+    def _grades_of(self, scored: pd.DataFrame) -> pd.Categorical:
+        labels = self.grades
+        codes = np.full(len(scored), -1, dtype=np.int64)
+        model_codes = scored["model"].cat.codes.to_numpy()
+        scores = scored["score"].to_numpy(dtype=float)
+        for k, model in enumerate(self.models.values()):
+            rows = np.flatnonzero(model_codes == k)
+            own = model._grade_codes(scores[rows])
+            remap = np.array([labels.index(label) for label in model.grades] + [-1])
+            codes[rows] = remap[own]
+        return pd.Categorical.from_codes(codes, categories=labels)
+
+    def calibrate(self, frame: pd.DataFrame) -> ModelSet:
+        """Each model calibrated (see :meth:`HealthModel.calibrate`) on its own rows of ``frame``;
+        a model with no rows in ``frame`` stays as it is."""
+        frame = _frames.require_frame(frame, "the calibration frame")
+        models = dict(self.models)
+        for key, rows in self._rows_by_model(frame):
+            if len(rows):
+                models[key] = models[key].calibrate(frame.iloc[rows])
+        return ModelSet(models, by=self.by)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ModelSet):
+            return NotImplemented
+        return self.by == other.by and self.models == other.models
+
+    __hash__ = None  # type: ignore[assignment]  # mutable: models can be replaced
+
+    def __repr__(self) -> str:
+        return f"ModelSet(models={list(self.models)!r}, by={self.by!r})"

@@ -1,0 +1,139 @@
+#include "common.hpp"
+
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "retain/health.hpp"
+
+namespace retain::python {
+
+namespace {
+
+using Names = std::vector<std::string>;
+using Arrays = std::vector<array_in<double>>;
+
+std::vector<std::span<const double>> spans(const Names& names, const Arrays& arrays) {
+    if (names.size() != arrays.size())
+        throw InputError(std::to_string(names.size()) + " column names for " +
+                         std::to_string(arrays.size()) + " columns");
+    std::vector<std::span<const double>> out;
+    out.reserve(arrays.size());
+    for (std::size_t c = 0; c < arrays.size(); ++c)
+        out.push_back(as_span(arrays[c], names[c].c_str()));
+    return out;
+}
+
+py::list arrays_of(std::vector<std::vector<double>>&& columns) {
+    py::list out;
+    for (auto& c : columns) out.append(to_numpy(std::move(c)));
+    return out;
+}
+
+py::dict explanation_dict(HealthExplanation&& e) {
+    py::dict out;
+    out["score"] = to_numpy(std::move(e.score));
+    out["contribution"] = arrays_of(std::move(e.contribution));
+    out["measure_score"] = arrays_of(std::move(e.measure_score));
+    return out;
+}
+
+}  // namespace
+
+void register_health(py::module_& root) {
+    py::module_ m = root.def_submodule("health", "Health-score models (see retain.health_model).");
+
+    py::class_<HealthModel>(m, "HealthModel")
+        .def_static("from_json", &HealthModel::from_json, py::arg("text"),
+                    "Parse and validate a model document; a ConfigError names the key at fault.")
+        .def("to_json", &HealthModel::to_json, "The document as given, as compact JSON.")
+        .def_property_readonly("name", &HealthModel::name)
+        .def_property_readonly(
+            "missing", [](const HealthModel& h) { return std::string(to_string(h.missing())); })
+        .def_property_readonly("group_names",
+                               [](const HealthModel& h) {
+                                   Names out;
+                                   for (const auto& g : h.groups()) out.push_back(g.name);
+                                   return out;
+                               })
+        .def_property_readonly("measure_names",
+                               [](const HealthModel& h) {
+                                   Names out;
+                                   for (const auto& x : h.measures()) out.push_back(x.name);
+                                   return out;
+                               })
+        .def_property_readonly("measure_groups",
+                               [](const HealthModel& h) {
+                                   std::vector<std::size_t> out;
+                                   for (const auto& x : h.measures()) out.push_back(x.group);
+                                   return out;
+                               })
+        .def_property_readonly("grade_labels",
+                               [](const HealthModel& h) {
+                                   Names out;
+                                   for (const auto& g : h.grades()) out.push_back(g.label);
+                                   return out;
+                               })
+        .def_property_readonly("effective_weights", &HealthModel::effective_weights)
+        .def_property_readonly("required_columns", &HealthModel::required_columns)
+        .def(
+            "score",
+            [](const HealthModel& h, const Names& names, const Arrays& arrays, int n_threads) {
+                const auto columns = spans(names, arrays);
+                HealthScores s;
+                {
+                    py::gil_scoped_release release;  // reads only the caller's buffers
+                    s = h.score(names, columns, n_threads);
+                }
+                py::dict out;
+                out["score"] = to_numpy(std::move(s.score));
+                out["grade"] = to_numpy(std::move(s.grade));
+                out["groups"] = arrays_of(std::move(s.groups));
+                out["coverage"] = to_numpy(std::move(s.coverage));
+                return out;
+            },
+            py::arg("names"), py::arg("columns"), py::arg("n_threads") = 1,
+            "score, grade (int32 codes, -1 none), groups (one array per group) and coverage.")
+        .def(
+            "explain",
+            [](const HealthModel& h, const Names& names, const Arrays& arrays, int n_threads) {
+                const auto columns = spans(names, arrays);
+                HealthExplanation e;
+                {
+                    py::gil_scoped_release release;
+                    e = h.explain(names, columns, n_threads);
+                }
+                return explanation_dict(std::move(e));
+            },
+            py::arg("names"), py::arg("columns"), py::arg("n_threads") = 1,
+            "score, contribution and measure_score (one array per measure).")
+        .def(
+            "explain_change",
+            [](const HealthModel& h, const Names& before_names, const Arrays& before,
+               const Names& after_names, const Arrays& after, int n_threads) {
+                const auto b = spans(before_names, before);
+                const auto a = spans(after_names, after);
+                HealthExplanation e;
+                {
+                    py::gil_scoped_release release;
+                    e = h.explain_change(before_names, b, after_names, a, n_threads);
+                }
+                return explanation_dict(std::move(e));
+            },
+            py::arg("before_names"), py::arg("before"), py::arg("after_names"), py::arg("after"),
+            py::arg("n_threads") = 1,
+            "Changes of score and of each measure's contribution between aligned rows.")
+        .def(
+            "calibrate",
+            [](const HealthModel& h, const Names& names, const Arrays& arrays) {
+                const auto columns = spans(names, arrays);
+                py::gil_scoped_release release;
+                return h.calibrate(names, columns);
+            },
+            py::arg("names"), py::arg("columns"),
+            "A model whose percentile measures store the sorted values of these columns.")
+        .def("__eq__", [](const HealthModel& a, const HealthModel& b) { return a == b; });
+}
+
+}  // namespace retain::python

@@ -1,0 +1,609 @@
+#include "retain/health.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "document.hpp"
+#include "retain/detail/parallel.hpp"
+
+namespace retain {
+
+namespace {
+
+using detail::config_fail;
+using detail::indexed;
+using detail::json;
+using detail::json_kind;
+using detail::json_name;
+using detail::json_number;
+using detail::only_keys;
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+
+constexpr std::string_view policy_names[] = {"reweight", "neutral", "zero", "error"};
+constexpr std::string_view kind_names[] = {"linear", "bands", "percentile", "boolean"};
+
+// Output columns of a scored frame: a group may not take their names.
+constexpr std::string_view reserved_names[] = {"score",        "grade",          "coverage",
+                                               "score_change", "previous_grade", "computed_score",
+                                               "overridden",   "model"};
+
+double weight_at(const json& object, const std::string& path) {
+    if (!object.contains("weight")) return 1.0;
+    const double w = json_number(object["weight"], path + ".weight");
+    if (!(w >= 0) || std::isinf(w))
+        config_fail(path + ".weight",
+                    "must be a finite number >= 0, got " + object["weight"].dump());
+    return w;
+}
+
+std::vector<double> number_list(const json& j, const std::string& path, std::string_view what) {
+    if (!j.is_array() || j.empty())
+        config_fail(path,
+                    "expected a non-empty list of " + std::string(what) + ", got " + json_kind(j));
+    std::vector<double> out;
+    out.reserve(j.size());
+    for (std::size_t i = 0; i < j.size(); ++i) {
+        const double x = json_number(j[i], indexed(path, i));
+        if (!std::isfinite(x)) config_fail(indexed(path, i), "must be finite");
+        out.push_back(x);
+    }
+    return out;
+}
+
+MeasureTransform parse_transform(const json& t, const std::string& path) {
+    if (!t.is_object()) config_fail(path, "expected an object with a kind, got " + json_kind(t));
+    if (!t.contains("kind")) config_fail(path + ".kind", "missing");
+    const json& kind = t["kind"];
+    std::size_t k = 0;
+    while (k < std::size(kind_names) && !(kind.is_string() && kind == kind_names[k])) ++k;
+    if (k == std::size(kind_names))
+        config_fail(path + ".kind", "unknown transform " + json_kind(kind) +
+                                        " (expected linear, bands, percentile, boolean)");
+    MeasureTransform out;
+    out.kind = static_cast<MeasureTransform::Kind>(k);
+    switch (out.kind) {
+        case MeasureTransform::Kind::linear:
+            only_keys(t, path, {"kind", "lo", "hi"});
+            for (const char* key : {"lo", "hi"})
+                if (!t.contains(key)) config_fail(path + "." + key, "missing");
+            out.lo = json_number(t["lo"], path + ".lo");
+            out.hi = json_number(t["hi"], path + ".hi");
+            if (!std::isfinite(out.lo)) config_fail(path + ".lo", "must be finite");
+            if (!std::isfinite(out.hi)) config_fail(path + ".hi", "must be finite");
+            if (out.lo == out.hi)
+                config_fail(path + ".hi", "must differ from lo (both " + t["lo"].dump() +
+                                              "); lo > hi means lower is better");
+            break;
+        case MeasureTransform::Kind::bands:
+            only_keys(t, path, {"kind", "edges", "scores"});
+            for (const char* key : {"edges", "scores"})
+                if (!t.contains(key)) config_fail(path + "." + key, "missing");
+            out.edges = number_list(t["edges"], path + ".edges", "edges");
+            for (std::size_t i = 1; i < out.edges.size(); ++i)
+                if (!(out.edges[i - 1] < out.edges[i]))
+                    config_fail(path + ".edges", "must be strictly increasing (edges[" +
+                                                     std::to_string(i) + "] is not above edges[" +
+                                                     std::to_string(i - 1) + "])");
+            out.scores = number_list(t["scores"], path + ".scores", "scores");
+            if (out.scores.size() != out.edges.size() + 1)
+                config_fail(path + ".scores", "needs one more score than edges (" +
+                                                  std::to_string(out.edges.size()) + " edges, " +
+                                                  std::to_string(out.scores.size()) + " scores)");
+            for (std::size_t i = 0; i < out.scores.size(); ++i)
+                if (!(out.scores[i] >= 0 && out.scores[i] <= 100))
+                    config_fail(indexed(path + ".scores", i),
+                                "must be in [0, 100], got " + t["scores"][i].dump());
+            break;
+        case MeasureTransform::Kind::percentile:
+            only_keys(t, path, {"kind", "reference"});
+            if (t.contains("reference")) {
+                out.reference = number_list(t["reference"], path + ".reference", "values");
+                for (std::size_t i = 1; i < out.reference.size(); ++i)
+                    if (out.reference[i] < out.reference[i - 1])
+                        config_fail(indexed(path + ".reference", i),
+                                    "must be sorted (below the value before it)");
+            }
+            break;
+        case MeasureTransform::Kind::boolean:
+            only_keys(t, path, {"kind"});
+            break;
+    }
+    return out;
+}
+
+// --- scoring -------------------------------------------------------------------------------
+
+// The measure columns of one call, found once.
+struct Inputs {
+    std::size_t rows = 0;
+    std::vector<const double*> data;                 // per measure; nullptr: column absent
+    std::vector<std::string> column;                 // per measure, for messages
+    std::vector<std::vector<double>> population;     // per measure: sorted values when ranked
+                                                     // against the scored values
+    std::vector<std::span<const double>> reference;  // per percentile measure
+};
+
+std::size_t check_table(const std::vector<std::string>& names,
+                        const std::vector<std::span<const double>>& columns) {
+    if (names.size() != columns.size())
+        throw InputError("score: " + std::to_string(names.size()) + " column names for " +
+                         std::to_string(columns.size()) + " columns");
+    const std::size_t n = columns.empty() ? 0 : columns[0].size();
+    for (std::size_t c = 0; c < columns.size(); ++c)
+        if (columns[c].size() != n)
+            throw InputError("column '" + names[c] + "' has " + std::to_string(columns[c].size()) +
+                             " values, column '" + names[0] + "' " + std::to_string(n));
+    return n;
+}
+
+// The sorted finite values of a column, NaN left out (an infinite value is an error naming it).
+std::vector<double> sorted_values(std::span<const double> x, const std::string& column) {
+    std::vector<double> out;
+    out.reserve(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        if (std::isnan(x[i])) continue;
+        if (std::isinf(x[i]))
+            throw InputError::at(column, i, "infinite value (features are finite, NaN if missing)");
+        out.push_back(x[i]);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+Inputs find_inputs(const HealthModel& model, const std::vector<std::string>& names,
+                   const std::vector<std::span<const double>>& columns) {
+    Inputs in;
+    in.rows = check_table(names, columns);
+    const auto& measures = model.measures();
+    in.data.resize(measures.size(), nullptr);
+    in.population.resize(measures.size());
+    in.reference.resize(measures.size());
+    for (std::size_t m = 0; m < measures.size(); ++m) {
+        const auto& measure = measures[m];
+        in.column.push_back(measure.column);
+        const auto it = std::find(names.begin(), names.end(), measure.column);
+        if (it == names.end()) {
+            if (model.missing() == MissingPolicy::error)
+                throw ColumnError("measures[" + std::to_string(m) + "].column: no column '" +
+                                  measure.column +
+                                  "' in the data (the model's missing policy is 'error')");
+            continue;
+        }
+        const auto values = columns[static_cast<std::size_t>(it - names.begin())];
+        in.data[m] = values.data();
+        if (measure.transform.kind != MeasureTransform::Kind::percentile) continue;
+        if (measure.transform.reference.empty()) {
+            in.population[m] = sorted_values(values, measure.column);
+            in.reference[m] = in.population[m];
+        } else {
+            in.reference[m] = measure.transform.reference;
+        }
+    }
+    return in;
+}
+
+// 100 * (count below x + count equal to x / 2) / n, written as scipy's percentileofscore
+// (kind="mean") writes it so that the two agree to the last bit.
+double percentile_rank(std::span<const double> ref, double x) noexcept {
+    const auto below = std::lower_bound(ref.begin(), ref.end(), x);
+    const auto upto = std::upper_bound(below, ref.end(), x);
+    const double left = static_cast<double>(below - ref.begin());
+    const double right = static_cast<double>(upto - ref.begin());
+    return (left + right) * (50.0 / static_cast<double>(ref.size()));
+}
+
+// Measure scores of rows [begin, end) of measure m into s (NaN where the value is NaN).
+void measure_scores(const MeasureTransform& t, const double* x, std::span<const double> ref,
+                    std::size_t begin, std::size_t end, double* s) {
+    const std::size_t n = end - begin;
+    x += begin;
+    switch (t.kind) {
+        case MeasureTransform::Kind::linear: {
+            const double lo = t.lo, span = t.hi - t.lo;
+            for (std::size_t i = 0; i < n; ++i) {
+                const double u = (x[i] - lo) / span;
+                s[i] = 100.0 * (u < 0.0 ? 0.0 : (u > 1.0 ? 1.0 : u));
+                if (x[i] != x[i]) s[i] = nan;
+            }
+            break;
+        }
+        case MeasureTransform::Kind::bands:
+            for (std::size_t i = 0; i < n; ++i) {
+                std::size_t k = 0;
+                for (double edge : t.edges) k += x[i] >= edge;
+                s[i] = x[i] == x[i] ? t.scores[k] : nan;
+            }
+            break;
+        case MeasureTransform::Kind::percentile:
+            for (std::size_t i = 0; i < n; ++i)
+                s[i] = x[i] == x[i] ? percentile_rank(ref, x[i]) : nan;
+            break;
+        case MeasureTransform::Kind::boolean:
+            for (std::size_t i = 0; i < n; ++i)
+                s[i] = x[i] == x[i] ? (x[i] != 0.0 ? 100.0 : 0.0) : nan;
+            break;
+    }
+}
+
+// Where a block saw a value the model cannot take.
+struct BlockFlags {
+    bool infinite = false;
+    bool missing = false;  // only looked for under the "error" policy
+};
+
+// Optional per-measure outputs of explain().
+struct ExplainSink {
+    std::vector<double*> contribution;
+    std::vector<double*> measure_score;
+};
+
+// Scores rows [begin, end): the one loop behind score() and explain().
+BlockFlags score_block(const HealthModel& model, const Inputs& in, std::size_t begin,
+                       std::size_t end, HealthScores& out, ExplainSink* explain) {
+    const auto& measures = model.measures();
+    const auto& groups = model.groups();
+    const auto& effective = model.effective_weights();
+    const std::size_t n = end - begin, G = groups.size();
+    const MissingPolicy policy = model.missing();
+    const bool imputing = policy == MissingPolicy::neutral || policy == MissingPolicy::zero;
+    const double fill = policy == MissingPolicy::neutral ? 50.0 : 0.0;
+
+    std::vector<double> num(G * n, 0.0), den(G * n, 0.0), coverage(n, 0.0), s(n);
+    BlockFlags flags;
+    for (std::size_t m = 0; m < measures.size(); ++m) {
+        const auto& measure = measures[m];
+        double* gnum = num.data() + measure.group * n;
+        double* gden = den.data() + measure.group * n;
+        const double w = measure.weight, e = effective[m];
+        double* ms = explain ? explain->measure_score[m] + begin : nullptr;
+        if (in.data[m] == nullptr) {  // an absent column: missing in every row
+            if (imputing)
+                for (std::size_t i = 0; i < n; ++i) gnum[i] += w * fill, gden[i] += w;
+            if (ms) std::fill(ms, ms + n, imputing ? fill : nan);
+            continue;
+        }
+        const double* x = in.data[m] + begin;
+        measure_scores(measure.transform, in.data[m], in.reference[m], begin, end, s.data());
+        bool infinite = false, missing = false;
+        for (std::size_t i = 0; i < n; ++i) {
+            const bool present = x[i] == x[i];
+            infinite |= std::isinf(x[i]);
+            missing |= !present;
+            const double used = present ? s[i] : fill;
+            const bool included = present || imputing;
+            gnum[i] += included ? w * used : 0.0;
+            gden[i] += included ? w : 0.0;
+            coverage[i] += present ? e : 0.0;
+            if (ms) ms[i] = included ? used : nan;
+        }
+        flags.infinite |= infinite;
+        flags.missing |= missing && policy == MissingPolicy::error;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t row = begin + i;
+        double total = 0.0, total_weight = 0.0;
+        for (std::size_t g = 0; g < G; ++g) {
+            const double d = den[g * n + i];
+            const double gs = d > 0.0 ? num[g * n + i] / d : nan;
+            out.groups[g][row] = gs;
+            if (d > 0.0) total += groups[g].weight * gs, total_weight += groups[g].weight;
+        }
+        const bool nothing = coverage[i] == 0.0;
+        const double score = nothing ? nan : total / total_weight;
+        out.score[row] = score;
+        out.coverage[row] = coverage[i];
+        out.grade[row] = model.grade_of(score);
+        if (nothing)
+            for (std::size_t g = 0; g < G; ++g) out.groups[g][row] = nan;
+        if (!explain) continue;
+        for (std::size_t m = 0; m < measures.size(); ++m) {
+            const auto& measure = measures[m];
+            const std::size_t g = measure.group;
+            const double d = den[g * n + i];
+            double& ms = explain->measure_score[m][row];
+            double& c = explain->contribution[m][row];
+            if (nothing) {
+                c = nan;
+                if (in.data[m] == nullptr || in.data[m][row] != in.data[m][row]) ms = nan;
+            } else if (ms != ms || d == 0.0) {
+                c = 0.0;
+            } else {
+                c = groups[g].weight / total_weight * (measure.weight / d) * ms;
+            }
+        }
+    }
+    return flags;
+}
+
+// After a block reported a bad value: the first one in row order, as the error it is.
+[[noreturn]] void throw_first_bad(const Inputs& in, bool missing_is_error) {
+    for (std::size_t row = 0; row < in.rows; ++row)
+        for (std::size_t m = 0; m < in.data.size(); ++m) {
+            if (in.data[m] == nullptr) continue;
+            const double x = in.data[m][row];
+            if (std::isinf(x))
+                throw InputError::at(in.column[m], row,
+                                     "infinite value (features are finite, NaN if missing)");
+            if (missing_is_error && std::isnan(x))
+                throw InputError::at(in.column[m], row,
+                                     "missing value (the model's missing policy is 'error')");
+        }
+    throw Error("health score: a block reported a bad value that is not there");  // unreachable
+}
+
+constexpr std::size_t block_rows = 2048;
+
+HealthScores run(const HealthModel& model, const Inputs& in, int n_threads, ExplainSink* explain) {
+    HealthScores out;
+    out.score.resize(in.rows);
+    out.coverage.resize(in.rows);
+    out.grade.resize(in.rows);
+    out.groups.assign(model.groups().size(), std::vector<double>(in.rows));
+    const std::size_t n_blocks = (in.rows + block_rows - 1) / block_rows;
+    std::vector<BlockFlags> flags(n_blocks);
+    detail::for_each_block(in.rows, block_rows, n_threads,
+                           [&](std::size_t b, std::size_t begin, std::size_t end) {
+                               flags[b] = score_block(model, in, begin, end, out, explain);
+                           });
+    bool infinite = false, missing = false;
+    for (const auto& f : flags) infinite |= f.infinite, missing |= f.missing;
+    if (infinite || missing) throw_first_bad(in, missing);
+    return out;
+}
+
+void check_threads(int n_threads) {
+    if (n_threads < 0)
+        throw InputError::argument(
+            "n_threads", "must be >= 0 (0 = every core), got " + std::to_string(n_threads));
+}
+
+}  // namespace
+
+std::string_view to_string(MissingPolicy policy) noexcept {
+    return policy_names[static_cast<std::size_t>(policy)];
+}
+
+std::string_view to_string(MeasureTransform::Kind kind) noexcept {
+    return kind_names[static_cast<std::size_t>(kind)];
+}
+
+HealthModel::HealthModel(const json& document) : document_(document) {
+    const json& d = document;
+    if (!d.is_object())
+        config_fail("model",
+                    "expected an object with version, groups, measures; got " + json_kind(d));
+    only_keys(d, "", {"version", "name", "groups", "measures", "missing", "grades"});
+    if (!d.contains("version")) config_fail("version", "missing (this library reads version 1)");
+    if (!d["version"].is_number() || d["version"].get<double>() != 1.0)
+        config_fail("version", "unsupported version " + d["version"].dump() + " (expected 1)");
+    if (d.contains("name")) {
+        if (!d["name"].is_string())
+            config_fail("name", "expected a string, got " + json_kind(d["name"]));
+        name_ = d["name"].get<std::string>();
+    }
+
+    // Groups.
+    if (!d.contains("groups")) config_fail("groups", "missing");
+    const json& groups = d["groups"];
+    if (!groups.is_array() || groups.empty())
+        config_fail("groups", "expected a non-empty list of groups, got " + json_kind(groups));
+    std::unordered_map<std::string, std::size_t> group_index;
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        const std::string path = indexed("groups", g);
+        const json& group = groups[g];
+        if (!group.is_object())
+            config_fail(path, "expected an object with name, weight; got " + json_kind(group));
+        only_keys(group, path, {"name", "weight"});
+        if (!group.contains("name")) config_fail(path + ".name", "missing");
+        Group out{json_name(group["name"], path + ".name", "group name"), weight_at(group, path)};
+        for (auto reserved : reserved_names)
+            if (out.name == reserved)
+                config_fail(path + ".name",
+                            "'" + out.name + "' is reserved (a column of the scored frame)");
+        if (auto [it, fresh] = group_index.emplace(out.name, g); !fresh)
+            config_fail(path + ".name", "duplicate group name '" + out.name + "' (also " +
+                                            indexed("groups", it->second) + ")");
+        groups_.push_back(std::move(out));
+    }
+
+    // Measures.
+    if (!d.contains("measures")) config_fail("measures", "missing");
+    const json& measures = d["measures"];
+    if (!measures.is_array() || measures.empty())
+        config_fail("measures",
+                    "expected a non-empty list of measures, got " + json_kind(measures));
+    std::unordered_map<std::string, std::size_t> measure_index;
+    for (std::size_t m = 0; m < measures.size(); ++m) {
+        const std::string path = indexed("measures", m);
+        const json& measure = measures[m];
+        if (!measure.is_object())
+            config_fail(
+                path, "expected an object with name, group, transform; got " + json_kind(measure));
+        only_keys(measure, path, {"name", "column", "group", "weight", "transform"});
+        for (const char* key : {"name", "group", "transform"})
+            if (!measure.contains(key)) config_fail(path + "." + key, "missing");
+        Measure out;
+        out.name = json_name(measure["name"], path + ".name", "measure name");
+        if (auto [it, fresh] = measure_index.emplace(out.name, m); !fresh)
+            config_fail(path + ".name", "duplicate measure name '" + out.name + "' (also " +
+                                            indexed("measures", it->second) + ")");
+        out.column = measure.contains("column")
+                         ? json_name(measure["column"], path + ".column", "column name")
+                         : out.name;
+        const std::string group = json_name(measure["group"], path + ".group", "group name");
+        const auto it = group_index.find(group);
+        if (it == group_index.end()) {
+            std::string known;
+            for (const auto& g : groups_) known += (known.empty() ? "" : ", ") + g.name;
+            config_fail(path + ".group", "unknown group '" + group + "' (groups: " + known + ")");
+        }
+        out.group = it->second;
+        out.weight = weight_at(measure, path);
+        out.transform = parse_transform(measure["transform"], path + ".transform");
+        measures_.push_back(std::move(out));
+    }
+
+    // Every group is used, and the weights can score something.
+    std::vector<double> measure_weight(groups_.size(), 0.0);
+    std::vector<bool> used(groups_.size(), false);
+    for (const auto& m : measures_) measure_weight[m.group] += m.weight, used[m.group] = true;
+    for (std::size_t g = 0; g < groups_.size(); ++g)
+        if (!used[g])
+            config_fail(indexed("groups", g),
+                        "no measure belongs to group '" + groups_[g].name + "'");
+    double live_weight = 0.0;
+    for (std::size_t g = 0; g < groups_.size(); ++g)
+        if (measure_weight[g] > 0.0) live_weight += groups_[g].weight;
+    if (!(live_weight > 0.0))
+        config_fail("groups",
+                    "no group has both a positive weight and a measure of positive "
+                    "weight, so the model scores nothing");
+    for (const auto& m : measures_)
+        effective_.push_back(measure_weight[m.group] > 0.0
+                                 ? groups_[m.group].weight / live_weight *
+                                       (m.weight / measure_weight[m.group])
+                                 : 0.0);
+
+    if (d.contains("missing")) {
+        const json& missing = d["missing"];
+        std::size_t k = 0;
+        while (k < std::size(policy_names) && !(missing.is_string() && missing == policy_names[k]))
+            ++k;
+        if (k == std::size(policy_names))
+            config_fail("missing", "unknown policy " + json_kind(missing) +
+                                       " (expected reweight, neutral, zero, error)");
+        missing_ = static_cast<MissingPolicy>(k);
+    }
+
+    if (d.contains("grades")) {
+        const json& grades = d["grades"];
+        if (!grades.is_array())
+            config_fail("grades", "expected a list of {min, label}, got " + json_kind(grades));
+        std::unordered_map<std::string, std::size_t> labels;
+        for (std::size_t k = 0; k < grades.size(); ++k) {
+            const std::string path = indexed("grades", k);
+            const json& grade = grades[k];
+            if (!grade.is_object())
+                config_fail(path, "expected an object with min, label; got " + json_kind(grade));
+            only_keys(grade, path, {"min", "label"});
+            for (const char* key : {"min", "label"})
+                if (!grade.contains(key)) config_fail(path + "." + key, "missing");
+            Grade out{json_number(grade["min"], path + ".min"),
+                      json_name(grade["label"], path + ".label", "label")};
+            if (k == 0 && out.min != 0.0)
+                config_fail(path + ".min",
+                            "the first grade starts at 0, got " + grade["min"].dump());
+            if (k > 0 && !(out.min > grades_.back().min))
+                config_fail(path + ".min", "must be above the min before it (" +
+                                               grades[k - 1]["min"].dump() + ")");
+            if (out.min > 100.0)
+                config_fail(path + ".min",
+                            "must be at most 100 (scores are 0-100), got " + grade["min"].dump());
+            if (auto [it, fresh] = labels.emplace(out.label, k); !fresh)
+                config_fail(path + ".label", "duplicate label '" + out.label + "' (also " +
+                                                 indexed("grades", it->second) + ")");
+            grades_.push_back(std::move(out));
+        }
+    }
+}
+
+HealthModel HealthModel::from_json(std::string_view text) {
+    return HealthModel(detail::parse_document(text, "model"));
+}
+
+std::string HealthModel::to_json() const {
+    return document_.dump();
+}
+
+std::vector<std::string> HealthModel::required_columns() const {
+    std::vector<std::string> out;
+    for (const auto& m : measures_)
+        if (std::find(out.begin(), out.end(), m.column) == out.end()) out.push_back(m.column);
+    return out;
+}
+
+std::int32_t HealthModel::grade_of(double score) const noexcept {
+    if (std::isnan(score)) return -1;
+    std::int32_t k = -1;
+    for (std::size_t i = 0; i < grades_.size() && grades_[i].min <= score; ++i)
+        k = static_cast<std::int32_t>(i);
+    return k;
+}
+
+HealthScores HealthModel::score(const std::vector<std::string>& column_names,
+                                const std::vector<std::span<const double>>& columns,
+                                int n_threads) const {
+    check_threads(n_threads);
+    return run(*this, find_inputs(*this, column_names, columns), n_threads, nullptr);
+}
+
+HealthExplanation HealthModel::explain(const std::vector<std::string>& column_names,
+                                       const std::vector<std::span<const double>>& columns,
+                                       int n_threads) const {
+    check_threads(n_threads);
+    const Inputs in = find_inputs(*this, column_names, columns);
+    HealthExplanation out;
+    out.contribution.assign(measures_.size(), std::vector<double>(in.rows));
+    out.measure_score.assign(measures_.size(), std::vector<double>(in.rows));
+    ExplainSink sink;
+    for (std::size_t m = 0; m < measures_.size(); ++m) {
+        sink.contribution.push_back(out.contribution[m].data());
+        sink.measure_score.push_back(out.measure_score[m].data());
+    }
+    out.score = run(*this, in, n_threads, &sink).score;
+    return out;
+}
+
+HealthExplanation HealthModel::explain_change(const std::vector<std::string>& before_names,
+                                              const std::vector<std::span<const double>>& before,
+                                              const std::vector<std::string>& after_names,
+                                              const std::vector<std::span<const double>>& after,
+                                              int n_threads) const {
+    HealthExplanation b = explain(before_names, before, n_threads);
+    HealthExplanation a = explain(after_names, after, n_threads);
+    if (a.score.size() != b.score.size())
+        throw InputError("explain_change: 'before' has " + std::to_string(b.score.size()) +
+                         " rows, 'after' " + std::to_string(a.score.size()) +
+                         " (the same accounts in the same order are needed)");
+    for (std::size_t row = 0; row < a.score.size(); ++row) {
+        const bool defined = !std::isnan(a.score[row]) && !std::isnan(b.score[row]);
+        a.score[row] = defined ? a.score[row] - b.score[row] : nan;
+        for (std::size_t m = 0; m < measures_.size(); ++m) {
+            double& c = a.contribution[m][row];
+            c = defined ? c - b.contribution[m][row] : nan;
+            double& ms = a.measure_score[m][row];
+            ms = ms - b.measure_score[m][row];
+        }
+    }
+    return a;
+}
+
+HealthModel HealthModel::calibrate(const std::vector<std::string>& column_names,
+                                   const std::vector<std::span<const double>>& columns) const {
+    check_table(column_names, columns);
+    json document = document_;
+    for (std::size_t m = 0; m < measures_.size(); ++m) {
+        const auto& measure = measures_[m];
+        if (measure.transform.kind != MeasureTransform::Kind::percentile) continue;
+        const std::string path = indexed("measures", m);
+        const auto it = std::find(column_names.begin(), column_names.end(), measure.column);
+        if (it == column_names.end())
+            throw ColumnError(path + ".column: cannot calibrate percentile measure '" +
+                              measure.name + "': no column '" + measure.column + "' in the data");
+        auto values = sorted_values(columns[static_cast<std::size_t>(it - column_names.begin())],
+                                    measure.column);
+        if (values.empty())
+            throw InputError(path + ": cannot calibrate percentile measure '" + measure.name +
+                             "': column '" + measure.column + "' has no value");
+        document["measures"][m]["transform"]["reference"] = std::move(values);
+    }
+    return HealthModel(document);
+}
+
+}  // namespace retain

@@ -1,0 +1,302 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+#include <retain/health.hpp>
+#include <span>
+#include <string>
+#include <vector>
+
+using namespace retain;
+
+namespace {
+
+constexpr double missing = std::numeric_limits<double>::quiet_NaN();
+
+// The issue's document, with a stored reference for the percentile measure so that its scores
+// can be worked by hand: seat_util 0.5 is above 1 of [0.2, 0.5, 0.5, 0.9] and equal to 2, so
+// it ranks (1 + 2/2) / 4 = 50; 0.95 is above all 4 and ranks 100.
+std::string issue_model(const std::string& missing_policy = "reweight") {
+    return R"({"version": 1, "name": "default",
+  "groups": [{"name": "usage", "weight": 0.5}, {"name": "satisfaction", "weight": 0.3},
+             {"name": "customer", "weight": 0.2}],
+  "measures": [
+    {"name": "active_users_30d", "group": "usage", "weight": 2,
+     "transform": {"kind": "linear", "lo": 0, "hi": 20}},
+    {"name": "nps", "group": "satisfaction",
+     "transform": {"kind": "bands", "edges": [7, 9], "scores": [0, 50, 100]}},
+    {"name": "open_tickets", "group": "satisfaction", "weight": 0.5,
+     "transform": {"kind": "linear", "lo": 10, "hi": 0}},
+    {"name": "seat_utilization", "column": "seat_util", "group": "usage",
+     "transform": {"kind": "percentile", "reference": [0.2, 0.5, 0.5, 0.9]}},
+    {"name": "exec_sponsor", "group": "customer", "transform": {"kind": "boolean"}}],
+  "missing": ")" +
+           missing_policy + R"(",
+  "grades": [{"min": 0, "label": "red"}, {"min": 40, "label": "yellow"},
+             {"min": 70, "label": "green"}]})";
+}
+
+// Three accounts: A has everything; B lacks active users; C has nothing.
+const std::vector<std::string> names = {"active_users_30d", "nps", "open_tickets", "seat_util",
+                                        "exec_sponsor"};
+const std::vector<double> active = {10, missing, missing}, nps = {8, 10, missing},
+                          tickets = {2, 12, missing}, seat = {0.5, 0.95, missing},
+                          sponsor = {1, 0, missing};
+const std::vector<std::span<const double>> columns = {active, nps, tickets, seat, sponsor};
+
+std::string error_of(const std::string& text) {
+    try {
+        HealthModel::from_json(text);
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+// A one-group, one-measure document around `transform`.
+std::string with_transform(const std::string& transform) {
+    return R"({"version": 1, "groups": [{"name": "g"}], "measures": [{"name": "x", "group": "g",
+              "transform": )" +
+           transform + "}]}";
+}
+
+std::vector<double> scores_of(const std::string& transform, const std::vector<double>& x) {
+    const auto model = HealthModel::from_json(with_transform(transform));
+    return model.score({"x"}, {std::span<const double>(x)}).score;
+}
+
+}  // namespace
+
+TEST_CASE("health: the issue's document, worked by hand") {
+    const auto model = HealthModel::from_json(issue_model());
+    // Effective weights: usage 0.5 split 2:1, satisfaction 0.3 split 1:0.5, customer 0.2.
+    const auto& e = model.effective_weights();
+    CHECK(e[0] == doctest::Approx(1.0 / 3));
+    CHECK(e[1] == doctest::Approx(0.2));
+    CHECK(e[2] == doctest::Approx(0.1));
+    CHECK(e[3] == doctest::Approx(1.0 / 6));
+    CHECK(e[4] == doctest::Approx(0.2));
+
+    const auto s = model.score(names, columns);
+    // A: active 10 -> 50, nps 8 -> 50, tickets 2 -> (2-10)/(0-10) = 0.8 -> 80, seat 50, sponsor
+    // 100. usage (2*50 + 50)/3 = 50, satisfaction (50 + 0.5*80)/1.5 = 60, customer 100;
+    // score 0.5*50 + 0.3*60 + 0.2*100 = 63, yellow.
+    CHECK(s.groups[0][0] == doctest::Approx(50));
+    CHECK(s.groups[1][0] == doctest::Approx(60));
+    CHECK(s.groups[2][0] == doctest::Approx(100));
+    CHECK(s.score[0] == doctest::Approx(63));
+    CHECK(s.grade[0] == 1);
+    CHECK(s.coverage[0] == doctest::Approx(1));
+    // B (reweight): usage = seat 100 alone; satisfaction (100 + 0.5*0)/1.5 = 66.67 (12 tickets
+    // clip to 0); customer 0; score 50 + 20 + 0 = 70, green. Coverage 1 - 1/3.
+    CHECK(s.groups[0][1] == doctest::Approx(100));
+    CHECK(s.groups[1][1] == doctest::Approx(200.0 / 3));
+    CHECK(s.score[1] == doctest::Approx(70));
+    CHECK(s.coverage[1] == doctest::Approx(2.0 / 3));
+    // C: nothing present.
+    CHECK(std::isnan(s.score[2]));
+    CHECK(std::isnan(s.groups[0][2]));
+    CHECK(s.grade[2] == -1);
+    CHECK(s.coverage[2] == 0);
+}
+
+TEST_CASE("health: missing policies") {
+    // B with active users scored 50 (neutral): usage (2*50 + 100)/3 = 66.67, score 33.33 + 20.
+    auto neutral = HealthModel::from_json(issue_model("neutral")).score(names, columns);
+    CHECK(neutral.score[1] == doctest::Approx(0.5 * 200.0 / 3 + 20));
+    CHECK(neutral.coverage[1] == doctest::Approx(2.0 / 3));
+    CHECK(std::isnan(neutral.score[2]));  // nothing present is NaN under every policy
+    // zero: usage 100/3, score 16.67 + 20 = 36.67, red.
+    auto zero = HealthModel::from_json(issue_model("zero")).score(names, columns);
+    CHECK(zero.score[1] == doctest::Approx(0.5 * 100.0 / 3 + 20));
+    CHECK(zero.grade[1] == 0);
+    // error: the first missing value in row order, by column and row.
+    const auto strict = HealthModel::from_json(issue_model("error"));
+    CHECK_THROWS_WITH_AS(strict.score(names, columns),
+                         "column 'active_users_30d', row 1: missing value (the model's missing "
+                         "policy is 'error')",
+                         InputError);
+    CHECK_THROWS_WITH_AS(
+        strict.score({"nps"}, {std::span<const double>(nps)}),
+        "measures[0].column: no column 'active_users_30d' in the data (the model's missing "
+        "policy is 'error')",
+        ColumnError);
+    // An absent column under reweight is missing in every row.
+    const auto partial = HealthModel::from_json(issue_model())
+                             .score({"exec_sponsor"}, {std::span<const double>(sponsor)});
+    CHECK(partial.score[0] == doctest::Approx(100));
+    CHECK(partial.coverage[0] == doctest::Approx(0.2));
+    CHECK(std::isnan(partial.groups[0][0]));
+}
+
+TEST_CASE("health: contributions sum to the score") {
+    const auto model = HealthModel::from_json(issue_model());
+    const auto ex = model.explain(names, columns);
+    // A: active 0.5*(2/3)*50 = 16.67, nps 0.3*(1/1.5)*50 = 10, tickets 0.3*(0.5/1.5)*80 = 8,
+    // seat 0.5*(1/3)*50 = 8.33, sponsor 0.2*100 = 20.
+    CHECK(ex.contribution[0][0] == doctest::Approx(50.0 / 3));
+    CHECK(ex.contribution[1][0] == doctest::Approx(10));
+    CHECK(ex.contribution[2][0] == doctest::Approx(8));
+    CHECK(ex.contribution[3][0] == doctest::Approx(25.0 / 3));
+    CHECK(ex.contribution[4][0] == doctest::Approx(20));
+    CHECK(ex.measure_score[2][0] == doctest::Approx(80));
+    // B: active is left out (contribution 0, no measure score); the rest sums to 70.
+    CHECK(ex.contribution[0][1] == 0);
+    CHECK(std::isnan(ex.measure_score[0][1]));
+    double sum = 0;
+    for (std::size_t m = 0; m < 5; ++m) sum += ex.contribution[m][1];
+    CHECK(sum == doctest::Approx(70));
+    CHECK(std::isnan(ex.contribution[3][2]));
+
+    // The change from A's row to B's: 70 - 63 = 7, of which sponsor 0 - 20 = -20.
+    const std::vector<double> a_active = {10}, a_nps = {8}, a_tickets = {2}, a_seat = {0.5},
+                              a_sponsor = {1}, b_active = {missing}, b_nps = {10}, b_tickets = {12},
+                              b_seat = {0.95}, b_sponsor = {0};
+    const auto change =
+        model.explain_change(names, {a_active, a_nps, a_tickets, a_seat, a_sponsor}, names,
+                             {b_active, b_nps, b_tickets, b_seat, b_sponsor});
+    CHECK(change.score[0] == doctest::Approx(7));
+    CHECK(change.contribution[4][0] == doctest::Approx(-20));
+    double moved = 0;
+    for (std::size_t m = 0; m < 5; ++m) moved += change.contribution[m][0];
+    CHECK(moved == doctest::Approx(7));
+}
+
+TEST_CASE("health: transforms") {
+    // linear, clipped; lo > hi means lower is better.
+    CHECK(scores_of(R"({"kind": "linear", "lo": 0, "hi": 20})", {-5, 0, 5, 20, 40}) ==
+          std::vector<double>{0, 0, 25, 100, 100});
+    CHECK(scores_of(R"({"kind": "linear", "lo": 10, "hi": 0})", {0, 2.5, 10, 12}) ==
+          std::vector<double>{100, 75, 0, 0});
+    // bands: an edge belongs to the band above it.
+    CHECK(scores_of(R"({"kind": "bands", "edges": [7, 9], "scores": [0, 50, 100]})",
+                    {6.99, 7, 8.99, 9, 10}) == std::vector<double>{0, 50, 50, 100, 100});
+    // percentile against the values scored: [1, 2, 2, 3] ranks 1 -> (0 + 0.5)/4, 2 -> (1 + 1)/4,
+    // 3 -> (3 + 0.5)/4; the NaN is left out of the population.
+    CHECK(scores_of(R"({"kind": "percentile"})", {2, 1, 2, missing, 3})[0] == 50);
+    const auto p = scores_of(R"({"kind": "percentile"})", {2, 1, 2, missing, 3});
+    CHECK(p[1] == 12.5);
+    CHECK(p[4] == 87.5);
+    CHECK(std::isnan(p[3]));
+    // boolean.
+    CHECK(scores_of(R"({"kind": "boolean"})", {0, 1, -2, 0.5}) ==
+          std::vector<double>{0, 100, 100, 100});
+}
+
+TEST_CASE("health: calibrate stores the population, later scores rank against it") {
+    const auto model = HealthModel::from_json(with_transform(R"({"kind": "percentile"})"));
+    const std::vector<double> x = {3, missing, 1, 2};
+    const auto calibrated = model.calibrate({"x"}, {std::span<const double>(x)});
+    CHECK(calibrated.measures()[0].transform.reference == std::vector<double>{1, 2, 3});
+    CHECK(calibrated.document()["measures"][0]["transform"]["reference"].dump() == "[1.0,2.0,3.0]");
+    const std::vector<double> later = {2, 10};
+    const auto s = calibrated.score({"x"}, {std::span<const double>(later)});
+    CHECK(s.score[0] == doctest::Approx(50));  // (1 + 0.5) / 3
+    CHECK(s.score[1] == 100);
+    CHECK(HealthModel::from_json(calibrated.to_json()) == calibrated);
+    const std::vector<double> none = {missing};
+    CHECK_THROWS_WITH_AS(model.calibrate({"x"}, {std::span<const double>(none)}),
+                         "measures[0]: cannot calibrate percentile measure 'x': column 'x' has "
+                         "no value",
+                         InputError);
+}
+
+TEST_CASE("health: threads do not change a score") {
+    const auto model = HealthModel::from_json(issue_model());
+    std::vector<std::vector<double>> data(5, std::vector<double>(10'000));
+    for (std::size_t i = 0; i < 10'000; ++i) {
+        data[0][i] = i % 7 == 0 ? missing : static_cast<double>(i % 23);
+        data[1][i] = static_cast<double>(i % 11);
+        data[2][i] = static_cast<double>(i % 13);
+        data[3][i] = static_cast<double>(i % 101) / 100;
+        data[4][i] = static_cast<double>(i % 2);
+    }
+    const std::vector<std::span<const double>> cols(data.begin(), data.end());
+    const auto one = model.score(names, cols, 1);
+    const auto three = model.score(names, cols, 3);
+    CHECK(one.score == three.score);
+    CHECK(one.groups == three.groups);
+    CHECK(one.grade == three.grade);
+}
+
+TEST_CASE("health: bad inputs name the column and row") {
+    const auto model = HealthModel::from_json(issue_model());
+    const std::vector<double> bad = {1, INFINITY, 3};
+    CHECK_THROWS_WITH_AS(model.score({"nps"}, {std::span<const double>(bad)}),
+                         "column 'nps', row 1: infinite value (features are finite, NaN if "
+                         "missing)",
+                         InputError);
+    const std::vector<double> shorter = {1, 2};
+    CHECK_THROWS_WITH_AS(model.score({"nps", "open_tickets"}, {std::span<const double>(nps),
+                                                               std::span<const double>(shorter)}),
+                         "column 'open_tickets' has 2 values, column 'nps' 3", InputError);
+    CHECK_THROWS_AS(model.score(names, columns, -1), InputError);
+}
+
+TEST_CASE("health: document errors name the key") {
+    CHECK(
+        error_of(with_transform(R"({"kind": "bands", "edges": [9, 7], "scores": [0, 50, 100]})")) ==
+        "measures[0].transform.edges: must be strictly increasing (edges[1] is not above "
+        "edges[0])");
+    CHECK(error_of(with_transform(R"({"kind": "bands", "edges": [7], "scores": [0, 50, 100]})")) ==
+          "measures[0].transform.scores: needs one more score than edges (1 edges, 3 scores)");
+    CHECK(error_of(with_transform(R"({"kind": "bands", "edges": [7], "scores": [0, 150]})")) ==
+          "measures[0].transform.scores[1]: must be in [0, 100], got 150");
+    CHECK(error_of(with_transform(R"({"kind": "linear", "lo": 5, "hi": 5})")) ==
+          "measures[0].transform.hi: must differ from lo (both 5); lo > hi means lower is better");
+    CHECK(error_of(with_transform(R"({"kind": "linear", "lo": 0})")) ==
+          "measures[0].transform.hi: missing");
+    CHECK(error_of(with_transform(R"({"kind": "linear", "lo": 0, "hi": 1, "clip": true})")) ==
+          "measures[0].transform.clip: unknown key (expected kind, lo, hi)");
+    CHECK(error_of(with_transform(R"({"kind": "log"})")) ==
+          "measures[0].transform.kind: unknown transform string 'log' (expected linear, bands, "
+          "percentile, boolean)");
+    CHECK(error_of(with_transform(R"({"kind": "percentile", "reference": [1, 3, 2]})")) ==
+          "measures[0].transform.reference[2]: must be sorted (below the value before it)");
+    CHECK(error_of(R"({"version": 2})") == "version: unsupported version 2 (expected 1)");
+    CHECK(error_of(R"({"groups": []})") == "version: missing (this library reads version 1)");
+    CHECK(error_of(R"({"version": 1, "groups": [{"name": "g"}], "measures": [{"name": "x",
+        "group": "h", "transform": {"kind": "boolean"}}]})") ==
+          "measures[0].group: unknown group 'h' (groups: g)");
+    CHECK(error_of(R"({"version": 1, "groups": [{"name": "g"}, {"name": "h"}], "measures":
+        [{"name": "x", "group": "g", "transform": {"kind": "boolean"}}]})") ==
+          "groups[1]: no measure belongs to group 'h'");
+    CHECK(error_of(R"({"version": 1, "groups": [{"name": "g", "weight": 0}], "measures":
+        [{"name": "x", "group": "g", "transform": {"kind": "boolean"}}]})") ==
+          "groups: no group has both a positive weight and a measure of positive weight, so the "
+          "model scores nothing");
+    CHECK(error_of(R"({"version": 1, "groups": [{"name": "score"}], "measures":
+        [{"name": "x", "group": "score", "transform": {"kind": "boolean"}}]})") ==
+          "groups[0].name: 'score' is reserved (a column of the scored frame)");
+    CHECK(error_of(R"({"version": 1, "groups": [{"name": "g"}], "measures": [{"name": "x",
+        "group": "g", "weight": -1, "transform": {"kind": "boolean"}}]})") ==
+          "measures[0].weight: must be a finite number >= 0, got -1");
+    CHECK(error_of(R"({"version": 1, "groups": [{"name": "g"}], "measures": [{"name": "x",
+        "group": "g", "transform": {"kind": "boolean"}}, {"name": "x", "group": "g",
+        "transform": {"kind": "boolean"}}]})") ==
+          "measures[1].name: duplicate measure name 'x' (also measures[0])");
+    CHECK(error_of(R"({"version": 1, "groups": [{"name": "g"}], "measures": [{"name": "x",
+        "group": "g", "transform": {"kind": "boolean"}}], "missing": "skip"})") ==
+          "missing: unknown policy string 'skip' (expected reweight, neutral, zero, error)");
+    CHECK(error_of(R"({"version": 1, "groups": [{"name": "g"}], "measures": [{"name": "x",
+        "group": "g", "transform": {"kind": "boolean"}}], "grades": [{"min": 10, "label": "a"}]})") ==
+          "grades[0].min: the first grade starts at 0, got 10");
+    CHECK(error_of(R"({"version": 1, "groups": [{"name": "g"}], "measures": [{"name": "x",
+        "group": "g", "transform": {"kind": "boolean"}}], "grades": [{"min": 0, "label": "a"},
+        {"min": 0, "label": "b"}]})") == "grades[1].min: must be above the min before it (0)");
+    CHECK(error_of(R"({"version": 1, "colour": "red"})") ==
+          "colour: unknown key (expected version, name, groups, measures, missing, grades)");
+    CHECK(error_of("{").starts_with("model: not valid JSON"));
+}
+
+TEST_CASE("health: the document round-trips exactly") {
+    const auto model = HealthModel::from_json(issue_model());
+    const auto again = HealthModel::from_json(model.to_json());
+    CHECK(again == model);
+    CHECK(again.to_json() == model.to_json());
+    CHECK(model.required_columns() == std::vector<std::string>{"active_users_30d", "nps",
+                                                               "open_tickets", "seat_util",
+                                                               "exec_sponsor"});
+    CHECK(model.name() == "default");
+    CHECK(to_string(model.missing()) == "reweight");
+}
