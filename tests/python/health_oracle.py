@@ -13,13 +13,13 @@ the tests use it on frames of a few hundred rows.
 Both return frames on ``frame.index``; ``grade`` holds labels (str) or None, and is all None when
 the document has no grades. The ``error`` missing policy raises ``OracleColumnMissing`` (a
 ``KeyError``) for an absent column and ``OracleValueMissing`` (a ``ValueError``) for a NaN, each
-listing the columns at fault in ``columns``. Only rows where something is present count: an
-absent column is an error only when some row has coverage > 0.
+listing the columns at fault in ``columns``.
 
-One reading of the contract is pinned here and worth knowing: step 3 ("coverage 0: score NaN, all
-policies") comes before step 4 (the policies), so a row where nothing is present scores NaN even
-under ``error``, and its measure scores are the transforms of the present values only (no 50 or 0
-for the missing ones, since no policy applied).
+Two readings of the contract are pinned here and worth knowing. Step 3 ("coverage 0: score NaN,
+all policies") is taken to come after the ``error`` policy's check: under ``error`` any missing
+value is an error, even in a row where nothing is present, and an absent column is one even in a
+frame without rows (retain does the same). And a row where nothing is present has the transforms
+of its present values as measure scores (no 50 or 0 for the missing ones: no policy applied).
 """
 
 from __future__ import annotations
@@ -157,8 +157,22 @@ def _rows(doc: dict, frame: pd.DataFrame):
         else:
             references[m.name] = []
 
-    absent: dict[str, int] = {}  # error policy: column -> first row that needed it
-    nan_at: dict[str, int] = {}
+    if policy == "error":
+        # Any missing value is an error, before any scoring: an absent column first (it is
+        # absent for the whole frame, even one without rows), else the first NaN. The exception
+        # lists every column at fault, since the contract does not say which one a message names
+        # when there are several.
+        absent = [m.column for m in measures if values[m.name] is None]
+        if absent:
+            raise OracleColumnMissing(f"absent columns {absent}", absent)
+        nan_at = {}
+        for m in measures:
+            for i, v in enumerate(values[m.name]):
+                if math.isnan(v):
+                    nan_at.setdefault(m.column, i)
+        if nan_at:
+            raise OracleValueMissing(f"missing values (column: first row) {nan_at}", list(nan_at))
+
     out = []
     for i in range(len(frame)):
         present = {}
@@ -190,12 +204,7 @@ def _rows(doc: dict, frame: pd.DataFrame):
                 used[m.name] = 50.0
             elif policy == "zero":
                 used[m.name] = 0.0
-            elif policy == "error":
-                if values[m.name] is None:
-                    absent.setdefault(m.column, i)
-                else:
-                    nan_at.setdefault(m.column, i)
-            # reweight: left out
+            # reweight: left out; error: raised below
 
         group_score = {}
         group_weight_in = {}
@@ -227,13 +236,6 @@ def _rows(doc: dict, frame: pd.DataFrame):
                 contributions[m.name] = 0.0
         scores = {m.name: used.get(m.name, float("nan")) for m in measures}
         out.append((score, group_score, coverage, contributions, scores))
-    # The error policy, once every row is seen: an absent column first (it is absent for the whole
-    # frame), else a NaN. The exception lists every column at fault, since the contract does not
-    # say which one a message names when there are several.
-    if absent:
-        raise OracleColumnMissing(f"absent columns {list(absent)}", list(absent))
-    if nan_at:
-        raise OracleValueMissing(f"missing values (column: first row) {nan_at}", list(nan_at))
     return out
 
 
