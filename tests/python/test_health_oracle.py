@@ -8,7 +8,9 @@ something. Floats agree within 1e-9 (relative, and absolute on the 0-100 scale).
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
+import pickle
 import sys
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from health_oracle import (
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.stats import percentileofscore
 
 import retain as rt
 
@@ -123,13 +126,14 @@ def column_of(m: dict) -> str:
 
 
 @st.composite
-def frames(draw, doc: dict, max_rows: int = 25) -> pd.DataFrame:
+def frames(draw, doc: dict, max_rows: int = 25, complete: bool = False) -> pd.DataFrame:
+    """Values from GRID; unless ``complete``, some columns absent and some values NaN."""
     n = draw(st.integers(0, max_rows))
     data = {}
     for m in doc["measures"]:
-        if draw(st.integers(0, 9)) == 0:
+        if not complete and draw(st.integers(0, 9)) == 0:
             continue  # the column is absent
-        nan_share = draw(st.sampled_from([0.0, 0.2, 0.6, 1.0]))
+        nan_share = 0.0 if complete else draw(st.sampled_from([0.0, 0.2, 0.6, 1.0]))
         values = [
             math.nan if draw(st.floats(0, 1)) < nan_share else draw(st.sampled_from(GRID))
             for _ in range(n)
@@ -153,7 +157,8 @@ def seeded_frame(doc: dict, n: int, seed: int) -> pd.DataFrame:
     data = {}
     for m in doc["measures"]:
         values = rng.choice(GRID, n)
-        values[rng.random(n) < 0.3] = rng.uniform(-3, 11, n)[rng.random(n) < 0.3]
+        spread = rng.random(n) < 0.3
+        values[spread] = rng.uniform(-3, 11, n)[spread]
         values[rng.random(n) < 0.1] = np.nan
         if n:
             values[0] = np.nan
@@ -294,3 +299,234 @@ def test_benchmark_numpy_scorer_equals_the_oracle_on_the_benchmark_data(policy):
     expected["grade"] = pd.Categorical(expected["grade"], categories=labels(doc))
     bench.check_equal(expected, bench.numpy_score(bench.plan_of(doc), frame), policy)
     assert set(expected["grade"].dropna()) == {"red", "yellow", "green"}
+
+
+# ---------------------------------------------------------------------------------------------
+# rt.HealthModel against the oracle
+
+
+def check_model(doc: dict, frame: pd.DataFrame) -> None:
+    """score and explain equal the oracle's, or both raise what the error policy says."""
+    model = rt.HealthModel(doc)
+    expected, error = expected_or_error(doc, frame)
+    if error is not None:
+        cls, exc = error
+        for call in (model.score, model.explain):
+            with pytest.raises(cls) as info:
+                call(frame)
+            assert any(c in str(info.value) for c in exc.columns), (str(info.value), exc.columns)
+        return
+    scored = model.score(frame)
+    assert_scores_equal(scored, expected, doc)
+    explained = model.explain(frame)
+    assert_explain_equal(explained, doc, frame)
+    # Contributions sum to the score, row by row; NaN rows have NaN contributions.
+    total = explained["contribution"].sum(axis=1, min_count=1).to_numpy()
+    np.testing.assert_allclose(total, scored["score"].to_numpy(), equal_nan=True, **TOL)
+
+
+@settings(max_examples=400, deadline=None, database=None, derandomize=True)
+@given(case=documents_and_frames())
+def test_score_and_explain_equal_the_oracle(case):
+    check_model(*case)
+
+
+@settings(max_examples=100, deadline=None, database=None, derandomize=True)
+@given(data=st.data(), doc=documents(policies=("error",)))
+def test_the_error_policy_without_missing_values_equals_the_oracle(data, doc):
+    frame = data.draw(frames(doc, complete=True))
+    assert doc.get("missing") in ("error", None)
+    check_model(doc, frame)
+
+
+def seeded_document(seed: int) -> dict:
+    """The benchmark's 20-measure document with random weights (zeros included), some linear
+    ranges inverted, a random policy and, for some percentiles, a stored reference."""
+    rng = np.random.default_rng(seed)
+    doc = bench.scaled_document()
+    for g in doc["groups"]:
+        g["weight"] = float(rng.choice([0.0, 0.25, 1.0, 2.0]))
+    doc["groups"][0]["weight"] = 1.0
+    for m in doc["measures"]:
+        m["weight"] = float(rng.choice([0.0, 0.5, 1.0, 3.0]))
+        t = m["transform"]
+        if t["kind"] == "linear" and rng.random() < 0.5:
+            t["lo"], t["hi"] = t["hi"], t["lo"]
+        if t["kind"] == "percentile" and rng.random() < 0.5:
+            t["reference"] = sorted(rng.choice(GRID, int(rng.integers(1, 40))).tolist())
+    doc["measures"][0]["weight"] = 1.0
+    doc["missing"] = ["reweight", "neutral", "zero"][seed % 3]
+    return doc
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_score_equals_the_oracle_on_seeded_frames_for_any_thread_count(seed):
+    doc = seeded_document(seed)
+    frame = seeded_frame(doc, 3_000, seed)
+    if seed % 2:
+        frame = frame.drop(columns=column_of(doc["measures"][seed]))
+    model = rt.HealthModel(doc)
+    scored = model.score(frame)
+    assert_scores_equal(scored, oracle_score(doc, frame), doc)
+    assert_explain_equal(model.explain(frame), doc, frame)
+    for n_threads in (1, 2, 3):
+        pd.testing.assert_frame_equal(model.score(frame, n_threads=n_threads), scored)
+
+
+def test_the_issue_document_by_hand():
+    model = rt.HealthModel(ISSUE_DOCUMENT)
+    frame = issue_frame()
+    assert_scores_equal(model.score(frame), oracle_score(ISSUE_DOCUMENT, frame), ISSUE_DOCUMENT)
+    assert model.score(frame)["grade"].tolist()[:2] == ["yellow", "green"]
+    assert_explain_equal(model.explain(frame), ISSUE_DOCUMENT, frame)
+
+
+def single(transform: dict, missing: str | None = None) -> dict:
+    doc = {
+        "version": 1,
+        "groups": [{"name": "g"}],
+        "measures": [{"name": "x", "group": "g", "transform": transform}],
+    }
+    if missing:
+        doc["missing"] = missing
+    return doc
+
+
+def test_percentile_equals_scipy_percentileofscore_mean_with_many_ties():
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 6, 2_000).astype(float)
+    x[rng.random(2_000) < 0.1] = np.nan
+    frame = pd.DataFrame({"x": x})
+    present = x[~np.isnan(x)]
+    expected = np.array([percentileofscore(present, v, kind="mean") for v in present])
+    got = rt.HealthModel(single({"kind": "percentile"})).score(frame)["score"].to_numpy()
+    np.testing.assert_allclose(got[~np.isnan(x)], expected, **TOL)
+    assert np.isnan(got[np.isnan(x)]).all()
+    # Against a stored reference, values inside, outside and on it.
+    reference = sorted(rng.integers(1, 5, 37).astype(float).tolist())
+    doc = single({"kind": "percentile", "reference": reference})
+    got = rt.HealthModel(doc).score(frame)["score"].to_numpy()
+    expected = np.array([percentileofscore(reference, v, kind="mean") for v in present])
+    np.testing.assert_allclose(got[~np.isnan(x)], expected, **TOL)
+
+
+def test_linear_inverted_and_bands_on_their_edges_by_hand():
+    frame = pd.DataFrame({"x": [-1.0, 0.0, 2.5, 7.0, 8.999, 9.0, 10.0, 11.0]})
+    inverted = rt.HealthModel(single({"kind": "linear", "lo": 10, "hi": 0})).score(frame)
+    assert inverted["score"].tolist() == pytest.approx(
+        [100, 100, 75, 30, 10.01, 10, 0, 0], rel=1e-12
+    )
+    bands = single({"kind": "bands", "edges": [7, 9], "scores": [0, 50, 100]})
+    assert rt.HealthModel(bands).score(frame)["score"].tolist() == [0, 0, 0, 50, 50, 100, 100, 100]
+
+
+def test_error_policy_names_the_column_and_row():
+    doc = {**ISSUE_DOCUMENT, "missing": "error"}
+    model = rt.HealthModel(doc)
+    frame = issue_frame().iloc[:2]
+    with pytest.raises(rt.ColumnError, match="seat_util"):
+        model.score(frame.drop(columns="seat_util"))
+    with pytest.raises(KeyError):
+        model.score(frame.drop(columns="seat_util"))
+    holed = frame.copy()
+    holed.iloc[1, holed.columns.get_loc("nps")] = np.nan
+    with pytest.raises(rt.InputError, match=r"nps") as info:
+        model.score(holed)
+    assert "1" in str(info.value)  # the row (position 1)
+    assert isinstance(info.value, ValueError)
+    rt.HealthModel(doc).score(frame)  # nothing missing: no error
+
+
+def test_zero_weights():
+    doc = {
+        "version": 1,
+        "groups": [{"name": "a", "weight": 0}, {"name": "b"}, {"name": "c"}],
+        "measures": [
+            {"name": "p", "group": "a", "transform": {"kind": "boolean"}},
+            {"name": "q", "group": "b", "transform": {"kind": "boolean"}},
+            {"name": "r", "group": "b", "weight": 0, "transform": {"kind": "boolean"}},
+            {"name": "s", "group": "c", "weight": 0, "transform": {"kind": "boolean"}},
+        ],
+    }
+    frame = pd.DataFrame(
+        {"p": [1.0, 1.0, 0.0], "q": [0.0, np.nan, 1.0], "r": [1.0, 1.0, 1.0], "s": [1.0] * 3}
+    )
+    got = rt.HealthModel(doc).score(frame)
+    # Only q carries weight (group c is not live, r weighs 0): coverage is q's presence.
+    assert got["coverage"].tolist() == [1.0, 0.0, 1.0]
+    assert got["score"].tolist()[::2] == [0.0, 100.0]
+    assert np.isnan(got["score"].iloc[1])
+    assert_scores_equal(got, oracle_score(doc, frame), doc)
+    assert_explain_equal(rt.HealthModel(doc).explain(frame), doc, frame)
+
+
+def test_a_row_with_nothing_present_is_nan_in_every_policy():
+    frame = pd.DataFrame({"active_users_30d": [np.nan, 5.0]})  # every other column absent
+    for policy in ("reweight", "neutral", "zero"):
+        doc = {**ISSUE_DOCUMENT, "missing": policy}
+        got = rt.HealthModel(doc).score(frame)
+        assert np.isnan(got["score"].iloc[0]) and got["coverage"].iloc[0] == 0
+        assert pd.isna(got["grade"].iloc[0])
+        assert_scores_equal(got, oracle_score(doc, frame), doc)
+        assert_explain_equal(rt.HealthModel(doc).explain(frame), doc, frame)
+
+
+# ---------------------------------------------------------------------------------------------
+# calibrate, round trips
+
+
+@settings(max_examples=150, deadline=None, database=None, derandomize=True)
+@given(data=st.data(), doc=documents(policies=("reweight", "neutral", "zero")))
+def test_calibrate_stores_sorted_references_and_scores_like_the_oracle(data, doc):
+    fit_on, later = data.draw(frames(doc)), data.draw(frames(doc))
+    percentile = [m for m in doc["measures"] if m["transform"]["kind"] == "percentile"]
+    for m in percentile:  # every percentile column has a value to calibrate on
+        column = column_of(m)
+        if column not in fit_on or fit_on[column].isna().all():
+            fit_on = pd.concat([fit_on, pd.DataFrame({column: [1.0]}, index=["extra"])])
+    model = rt.HealthModel(doc)
+    calibrated = model.calibrate(fit_on)
+    assert model.to_dict() == doc  # the model calibrated is left as it was
+    expected = json.loads(json.dumps(doc))
+    for m in expected["measures"]:
+        if m["transform"]["kind"] == "percentile":
+            values = fit_on[column_of(m)].dropna().to_numpy(dtype=float)
+            m["transform"]["reference"] = np.sort(values).tolist()
+    got = calibrated.to_dict()
+    assert got == expected
+    for m in got["measures"]:
+        if "reference" in m["transform"]:
+            assert all(type(v) is float for v in m["transform"]["reference"])
+    check_model(expected, later)
+    pd.testing.assert_frame_equal(calibrated.score(later), rt.HealthModel(expected).score(later))
+
+
+def same_json(a, b) -> bool:
+    """Equal, with the same types all the way down (1 stays int, 1.0 float), key order aside."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+@settings(max_examples=150, deadline=None, database=None, derandomize=True)
+@given(case=documents_and_frames(policies=("reweight", "neutral", "zero")))
+def test_round_trips_are_exact(case):
+    doc, frame = case
+    model = rt.HealthModel(doc)
+    assert same_json(model.to_dict(), doc)
+    assert same_json(json.loads(model.to_json()), doc)
+    scored = model.score(frame)
+    copies = [
+        rt.HealthModel.from_dict(model.to_dict()),
+        rt.HealthModel.from_json(model.to_json()),
+        pickle.loads(pickle.dumps(model)),
+        rt.HealthModel.from_json(json.dumps(doc)),
+    ]
+    for other in copies:
+        assert other == model
+        assert same_json(other.to_dict(), doc)
+        pd.testing.assert_frame_equal(other.score(frame), scored)
