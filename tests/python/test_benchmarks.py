@@ -45,3 +45,11 @@ def test_bench_engagement_agrees_with_pandas_and_prints_the_target_line():
     )
     assert "check: pandas equals retain" in out
     assert "Target: >= 30x faster than pandas and < 4 GiB peak memory (issue #3)" in out
+
+
+def test_bench_health_agrees_with_numpy_and_prints_the_targets():
+    out = run_benchmark("bench_health.py", "--accounts", "3000", "--repeat", "1")
+    assert "check: numpy equals retain (1 and 2 threads" in out
+    assert "| uncalibrated |" in out and "| calibrated |" in out
+    assert "Target: >= 5x faster than numpy single threaded (issue 4)" in out
+    assert "Target: within 3x of numpy summing the feature matrix once (issue 4)" in out
