@@ -10,6 +10,7 @@
 
 #include "document.hpp"
 #include "retain/detail/parallel.hpp"
+#include "retain/detail/radix_sort.hpp"
 
 namespace retain {
 
@@ -152,7 +153,7 @@ std::vector<double> sorted_values(std::span<const double> x, const std::string& 
         if (std::isinf(x[i])) throw InputError::at(column, i, detail::infinite_feature);
         out.push_back(x[i]);
     }
-    std::sort(out.begin(), out.end());
+    detail::radix_sort(out);
     return out;
 }
 
@@ -195,73 +196,71 @@ Inputs find_inputs(const HealthModel& model, const std::vector<std::string>& nam
     return in;
 }
 
-// Calls fn with the measure-score function of a transform (x not NaN -> score in [0, 100]), so
-// that each kind gets its own loop, which the compiler vectorises where it can.
-template <class Fn>
-void with_transform(const MeasureTransform& t, const detail::PercentileTable* ranks, Fn&& fn) {
+// Measure scores of x[0, n) into s. A NaN x gets some score, which the caller discards: every
+// loop stays free of branches on missing values, and all but the percentile one vectorise.
+void measure_scores(const MeasureTransform& t, const detail::PercentileTable* ranks,
+                    const double* x, std::size_t n, double* s) {
     switch (t.kind) {
         case MeasureTransform::Kind::linear: {
             const double lo = t.lo, span = t.hi - t.lo;
-            fn([lo, span](double x) {
-                const double u = (x - lo) / span;
-                return 100.0 * (u < 0.0 ? 0.0 : (u > 1.0 ? 1.0 : u));
-            });
+            for (std::size_t i = 0; i < n; ++i) {
+                const double u = (x[i] - lo) / span;
+                s[i] = 100.0 * (u < 0.0 ? 0.0 : (u > 1.0 ? 1.0 : u));
+            }
             break;
         }
         case MeasureTransform::Kind::bands: {
-            const double* edges = t.edges.data();
-            const double* scores = t.scores.data();
-            const std::size_t n_edges = t.edges.size();
-            fn([=](double x) {
-                std::size_t k = 0;
-                for (std::size_t j = 0; j < n_edges; ++j) k += x >= edges[j];
-                return scores[k];
-            });
+            // Band index = the number of edges at or below x, counted edge by edge.
+            std::fill(s, s + n, 0.0);
+            for (double edge : t.edges)
+                for (std::size_t i = 0; i < n; ++i) s[i] += x[i] >= edge ? 1.0 : 0.0;
+            for (std::size_t i = 0; i < n; ++i) s[i] = t.scores[static_cast<std::size_t>(s[i])];
             break;
         }
         case MeasureTransform::Kind::percentile:
-            // The lookup must not see a NaN; its result is discarded for missing values anyway.
-            fn([ranks](double x) { return x == x ? (*ranks)(x) : 0.0; });
+            for (std::size_t i = 0; i < n; ++i) s[i] = x[i] == x[i] ? (*ranks)(x[i]) : 0.0;
             break;
         case MeasureTransform::Kind::boolean:
-            fn([](double x) { return x != 0.0 ? 100.0 : 0.0; });
+            for (std::size_t i = 0; i < n; ++i) s[i] = x[i] != 0.0 ? 100.0 : 0.0;
             break;
     }
 }
 
-// Counts of values a block cannot take as they are.
+// Values a block cannot take as they are.
 struct BlockFlags {
-    std::size_t non_finite = 0;  // NaN or infinite
-    std::size_t missing = 0;     // NaN
-    bool infinite() const noexcept { return non_finite > missing; }
+    bool infinite = false;
+    bool missing = false;  // looked for under the "error" policy only
 };
 
 // Adds measure m's weighted scores of x[0, n) into its group's sums. Imputing: missing values
-// count as `fill` (neutral, zero); else they are left out (reweight, error).
-template <bool Imputing, class Score>
-void accumulate(const double* x, std::size_t n, Score score, double w, double e, double fill,
-                double* gnum, double* gden, double* coverage, BlockFlags& flags) {
-    constexpr double largest = std::numeric_limits<double>::max();
-    // Counted in doubles: GCC vectorises a loop that mixes doubles with 64-bit integer counters
-    // poorly or not at all.
-    double non_finite = 0, missing = 0;
+// count as `fill` (neutral, zero); else they are left out (reweight, error). An infinite x turns
+// its row's coverage into NaN (0 * inf), which the block checks once at the end: a counter
+// here would be a reduction, and GCC does not vectorise this loop with one. Not inlined: GCC
+// 12 vectorises it standalone but not once inlined into the block loop.
+template <bool Imputing>
+[[gnu::noinline]] void accumulate(const double* x, const double* s, std::size_t n, double w,
+                                  double e, double fill, double* gnum, double* gden,
+                                  double* coverage) {
     for (std::size_t i = 0; i < n; ++i) {
         const double xi = x[i];
         const bool present = xi == xi;
-        non_finite += std::fabs(xi) <= largest ? 0.0 : 1.0;
-        missing += present ? 0.0 : 1.0;
-        const double s = score(xi);
+        const double si = s[i];  // loaded unconditionally, or GCC sees a branch and gives up
         if constexpr (Imputing) {
-            gnum[i] += w * (present ? s : fill);
+            gnum[i] += w * (present ? si : fill);
             gden[i] += w;
         } else {
-            gnum[i] += present ? w * s : 0.0;
+            gnum[i] += present ? w * si : 0.0;
             gden[i] += present ? w : 0.0;
         }
-        coverage[i] += present ? e : 0.0;
+        coverage[i] += present ? e + 0.0 * xi : 0.0;
     }
-    flags.non_finite += static_cast<std::size_t>(non_finite);
-    flags.missing += static_cast<std::size_t>(missing);
+}
+
+// Whether x[0, n) has a NaN: the "error" policy's check, off the common path.
+bool any_missing(const double* x, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i)
+        if (x[i] != x[i]) return true;
+    return false;
 }
 
 // Optional per-measure outputs of explain().
@@ -309,7 +308,7 @@ BlockFlags score_block(const HealthModel& model, const Inputs& in, std::size_t b
     const bool imputing = policy == MissingPolicy::neutral || policy == MissingPolicy::zero;
     const double fill = policy == MissingPolicy::neutral ? 50.0 : 0.0;
 
-    std::vector<double> num(G * n, 0.0), den(G * n, 0.0), coverage(n, 0.0);
+    std::vector<double> num(G * n, 0.0), den(G * n, 0.0), coverage(n, 0.0), s(n);
     BlockFlags flags;
     for (std::size_t m = 0; m < measures.size(); ++m) {
         const auto& measure = measures[m];
@@ -324,18 +323,18 @@ BlockFlags score_block(const HealthModel& model, const Inputs& in, std::size_t b
             continue;
         }
         const double* x = in.data[m] + begin;
-        with_transform(measure.transform, in.ranks[m], [&](auto score) {
-            if (imputing)
-                accumulate<true>(x, n, score, w, effective[m], fill, gnum, gden, coverage.data(),
-                                 flags);
-            else
-                accumulate<false>(x, n, score, w, effective[m], fill, gnum, gden, coverage.data(),
-                                  flags);
-            if (ms)
-                for (std::size_t i = 0; i < n; ++i)
-                    ms[i] = x[i] == x[i] ? score(x[i]) : (imputing ? fill : nan);
-        });
+        measure_scores(measure.transform, in.ranks[m], x, n, s.data());
+        if (imputing)
+            accumulate<true>(x, s.data(), n, w, effective[m], fill, gnum, gden, coverage.data());
+        else
+            accumulate<false>(x, s.data(), n, w, effective[m], fill, gnum, gden, coverage.data());
+        if (policy == MissingPolicy::error) flags.missing = flags.missing || any_missing(x, n);
+        if (ms)
+            for (std::size_t i = 0; i < n; ++i)
+                ms[i] = x[i] == x[i] ? s[i] : (imputing ? fill : nan);
     }
+
+    flags.infinite = any_missing(coverage.data(), n);
 
     // Group scores and the weighted mean of those that exist.
     std::vector<double> total(n, 0.0), total_weight(n, 0.0);
@@ -381,7 +380,7 @@ BlockFlags score_block(const HealthModel& model, const Inputs& in, std::size_t b
     throw Error("health score: a block reported a bad value that is not there");  // unreachable
 }
 
-constexpr std::size_t block_rows = 2048;
+constexpr std::size_t block_rows = 512;
 
 HealthScores run(const HealthModel& model, const Inputs& in, int n_threads, ExplainSink* explain) {
     HealthScores out;
@@ -397,7 +396,7 @@ HealthScores run(const HealthModel& model, const Inputs& in, int n_threads, Expl
                            });
     const bool strict = model.missing() == MissingPolicy::error;
     bool infinite = false, missing = false;
-    for (const auto& f : flags) infinite |= f.infinite(), missing |= strict && f.missing > 0;
+    for (const auto& f : flags) infinite |= f.infinite, missing |= f.missing;
     if (infinite || missing) throw_first_bad(in, strict);
     return out;
 }

@@ -269,7 +269,7 @@ class HealthModel(_Scorer):
         for name, values in zip(self.groups, s["groups"], strict=True):
             data[name] = values
         data["coverage"] = s["coverage"]
-        return pd.DataFrame(data, index=frame.index)
+        return pd.DataFrame(data, index=frame.index, copy=False)  # the arrays are ours
 
     def _score_columns(self, names: list[str], columns: list, rows: int, n_threads: int) -> dict:
         # A frame with none of the model's columns still has rows, each with nothing present.
@@ -434,7 +434,7 @@ class ModelSet(_Scorer):
         }
         data.update(zip(self.groups, s["groups"], strict=True))
         data["coverage"] = s["coverage"]
-        return pd.DataFrame(data, index=frame.index)
+        return pd.DataFrame(data, index=frame.index, copy=False)  # the arrays are ours
 
     def _grades_of(self, scored: pd.DataFrame) -> pd.Categorical:
         labels = self.grades

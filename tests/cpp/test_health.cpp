@@ -1,7 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <retain/detail/radix_sort.hpp>
 #include <retain/health.hpp>
 #include <retain/model_set.hpp>
 #include <span>
@@ -339,4 +341,31 @@ TEST_CASE("health: a model set scores each row with its model") {
     CHECK_THROWS_WITH_AS(set.score(unknown, names, columns),
                          "model_of_row: row 1: code 2 is not a model (0..1)", InputError);
     CHECK_THROWS_AS(ModelSet({"a", "a"}, {onboarding, onboarding}), InputError);
+}
+
+TEST_CASE("health: the radix sort and the percentile table agree with the definition") {
+    // Values with ties, negatives, -0.0 and 0.0, and a wide range; ranks by counting.
+    std::vector<double> x = {3.5, -2, 0.0, -0.0, 1e300, -1e-300, 3.5, 7, -2, 3.5, 1e-9, -7.25};
+    for (int i = 0; i < 500; ++i) x.push_back(static_cast<double>((i * 7919) % 211) / 8 - 13);
+    auto sorted = x;
+    detail::radix_sort(sorted);
+    auto expected = x;
+    std::sort(expected.begin(), expected.end());
+    CHECK(sorted == expected);
+    const detail::PercentileTable table(sorted);
+    for (double q : {-1e308, -13.0, -2.0, -1.0, 0.0, 3.5, 3.6, 12.0, 1e300, 1e308}) {
+        double below = 0, equal = 0;
+        for (double v : x) below += v < q, equal += v == q;
+        CHECK(table(q) == doctest::Approx(100 * (below + equal / 2) / x.size()).epsilon(1e-12));
+    }
+    // A crowded population (many distinct values in one bucket) takes the binary-search path.
+    std::vector<double> crowded = {0, 1e6};
+    for (int i = 1; i <= 100; ++i) crowded.push_back(i * 1e-6);
+    std::sort(crowded.begin(), crowded.end());
+    const detail::PercentileTable skewed(crowded);
+    for (double q : {0.0, 3e-5, 50 * 1e-6, 2.0}) {
+        double below = 0, equal = 0;
+        for (double v : crowded) below += v < q, equal += v == q;
+        CHECK(skewed(q) == doctest::Approx(100 * (below + equal / 2) / crowded.size()));
+    }
 }
