@@ -30,7 +30,8 @@
 // a group being live when its measures' weights sum to more than 0; the e_m sum to 1, and a row's
 // coverage is the sum of e_m over its present measures. A row with coverage 0 (nothing present)
 // scores NaN. Otherwise missing measures follow `missing`: "reweight" (left out), "neutral"
-// (scored 50), "zero" (scored 0) or "error"; a group's score is the weighted mean of its included
+// (scored 50), "zero" (scored 0) or "error" (any missing value, even in a row where nothing is
+// present, and any absent column, even of an empty table, is an error); a group's score is the weighted mean of its included
 // measures (NaN when their weights sum to 0), and the score the weighted mean of the groups that
 // have a score. The grade is the label of the highest `min` not above the score.
 //
