@@ -369,3 +369,13 @@ TEST_CASE("health: the radix sort and the percentile table agree with the defini
         CHECK(skewed(q) == doctest::Approx(100 * (below + equal / 2) / crowded.size()));
     }
 }
+
+TEST_CASE("health: an infinite value meets the table's padding safely and is reported") {
+    // A three-value reference: +inf scans into the +inf padding after the last value.
+    const auto model =
+        HealthModel::from_json(with_transform(R"({"kind": "percentile", "reference": [1, 2, 3]})"));
+    const std::vector<double> x = {2, INFINITY, -INFINITY};
+    CHECK_THROWS_WITH_AS(model.score({"x"}, {std::span<const double>(x)}),
+                         "column 'x', row 1: infinite value (features are finite, NaN if missing)",
+                         InputError);
+}

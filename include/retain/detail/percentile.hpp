@@ -36,6 +36,7 @@ class PercentileTable {
             i = j;
         }
         below_.push_back(100.0);  // above every value
+        at_.push_back(100.0);  // x == +inf meets the padding (callers reject it, but read safely)
         build_index();
     }
 
