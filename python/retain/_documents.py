@@ -38,3 +38,53 @@ def require_text(text: Any, what: str) -> str:
     if not isinstance(text, str):
         raise TypeError(f"{what} must be JSON text, got {type(text).__name__}")
     return text
+
+
+class Documented:
+    """Base of the classes a JSON document defines (Segmenter, HealthModel): built from a dict or
+    JSON text that the compiled core validates, giving the document back exactly, equal when
+    their documents are, and pickled as their document (so they travel to worker processes).
+
+    A subclass sets ``_core_type`` (the compiled class, with ``from_json``, ``to_json`` and
+    ``==``) and ``_what`` (the document's name in error messages)."""
+
+    _core_type: Any
+    _what: str
+
+    def __init__(self, document: dict) -> None:
+        """The object of a document given as a dict; the same as :meth:`from_dict`."""
+        self._core = type(self).from_dict(document)._core
+
+    @classmethod
+    def _wrap(cls, core: Any) -> Any:
+        """An object around an instance of the compiled ``_core_type``."""
+        out = cls.__new__(cls)
+        out._core = core
+        return out
+
+    @classmethod
+    def from_json(cls, text: str) -> Any:
+        """The object of a JSON document; a bad one is a ConfigError naming the key's path."""
+        return cls._wrap(cls._core_type.from_json(require_text(text, cls._what)))
+
+    @classmethod
+    def from_dict(cls, document: dict) -> Any:
+        """The object of a document given as a dict (numpy numbers are accepted)."""
+        return cls.from_json(to_text(document, cls._what))
+
+    def to_json(self) -> str:
+        """The document as compact JSON; ``from_json(x.to_json()) == x``."""
+        return self._core.to_json()
+
+    def to_dict(self) -> dict:
+        """The document as a dict, exactly as given (no defaults filled in):
+        ``from_dict(d).to_dict() == d``."""
+        return json.loads(self.to_json())
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._core == other._core  # type: ignore[attr-defined]
+
+    def __reduce__(self) -> tuple:
+        return (type(self).from_json, (self.to_json(),))

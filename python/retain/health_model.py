@@ -12,7 +12,6 @@ README.md ("Health scores") shows a document; ``include/retain/health.hpp`` has 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -175,7 +174,7 @@ def _with_previous(out: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-class HealthModel(_Scorer):
+class HealthModel(_documents.Documented, _Scorer):
     """A health-score model of a version-1 document (see the module docstring).
 
     Build one with ``HealthModel(document)`` (a dict, as :meth:`from_dict`) or
@@ -185,33 +184,8 @@ class HealthModel(_Scorer):
     processes.
     """
 
-    def __init__(self, document: dict) -> None:
-        """The model of a document given as a dict; the same as :meth:`from_dict`."""
-        self._core = HealthModel.from_dict(document)._core
-
-    @classmethod
-    def _wrap(cls, core: Any) -> HealthModel:
-        out = cls.__new__(cls)
-        out._core = core
-        return out
-
-    @classmethod
-    def from_json(cls, text: str) -> HealthModel:
-        """The model of a JSON document; a bad one is a ConfigError naming the key."""
-        return cls._wrap(_core.health.HealthModel.from_json(_documents.require_text(text, "model")))
-
-    @classmethod
-    def from_dict(cls, document: dict) -> HealthModel:
-        """The model of a document given as a dict (numpy numbers are accepted)."""
-        return cls.from_json(_documents.to_text(document, "model"))
-
-    def to_json(self) -> str:
-        """The document as compact JSON; ``HealthModel.from_json(m.to_json()) == m``."""
-        return self._core.to_json()
-
-    def to_dict(self) -> dict:
-        """The document as a dict, exactly as given (no defaults filled in)."""
-        return json.loads(self.to_json())
+    _core_type = _core.health.HealthModel
+    _what = "model"
 
     @property
     def name(self) -> str:
@@ -345,17 +319,9 @@ class HealthModel(_Scorer):
         names, columns = self._inputs(frame, "the calibration frame")
         return HealthModel._wrap(self._core.calibrate(names, columns))
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, HealthModel):
-            return NotImplemented
-        return self._core == other._core
-
     def __hash__(self) -> int:
         # Equal documents may spell a number differently (1 and 1.0), never a name.
         return hash((self.name, tuple(self.measures)))
-
-    def __reduce__(self) -> tuple:
-        return (HealthModel.from_json, (self.to_json(),))
 
     def __repr__(self) -> str:
         measures = len(self.measures)

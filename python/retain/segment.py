@@ -18,7 +18,6 @@ e.g. ``tiers[1].when[0].op: unknown op '=>' (expected < <= > >= == != in between
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -31,43 +30,15 @@ from .errors import InputError
 __all__ = ["Segmenter"]
 
 
-class Segmenter:
+class Segmenter(_documents.Documented):
     """Tiers of a rules document (see the module docstring), validated once, applied to frames.
 
     Build one with ``Segmenter(rules)`` (a dict, as :meth:`from_dict`) or :meth:`from_json`. Two
     segmenters are equal when their documents are; a segmenter pickles as its document.
     """
 
-    def __init__(self, rules: dict) -> None:
-        """The segmenter of a rules document given as a dict; the same as :meth:`from_dict`."""
-        self._core = Segmenter.from_dict(rules)._core
-
-    @classmethod
-    def _wrap(cls, core: Any) -> Segmenter:
-        """A segmenter around a compiled ``retain._core.segment.Segmenter``."""
-        out = cls.__new__(cls)
-        out._core = core
-        return out
-
-    @classmethod
-    def from_json(cls, text: str) -> Segmenter:
-        """The segmenter of a JSON rules document; a bad one is a ConfigError naming the key."""
-        return cls._wrap(_core.segment.Segmenter.from_json(_documents.require_text(text, "rules")))
-
-    @classmethod
-    def from_dict(cls, rules: dict) -> Segmenter:
-        """The segmenter of a rules document given as a dict (numpy numbers are accepted)."""
-        text = _documents.to_text(rules, "rules")
-        return cls.from_json(text)
-
-    def to_json(self) -> str:
-        """The document as compact JSON; ``Segmenter.from_json(s.to_json()) == s``."""
-        return self._core.to_json()
-
-    def to_dict(self) -> dict:
-        """The document as a dict; ``Segmenter.from_dict(s.to_dict()) == s``, and
-        ``Segmenter.from_dict(d).to_dict() == d``."""
-        return json.loads(self.to_json())
+    _core_type = _core.segment.Segmenter
+    _what = "rules"
 
     @property
     def tiers(self) -> list[str]:
@@ -178,17 +149,9 @@ class Segmenter:
             index=accounts[order],
         )
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Segmenter):
-            return NotImplemented
-        return self._core == other._core
-
     def __hash__(self) -> int:
         # Equal documents may spell a number differently (1 and 1.0), never the tiers.
         return hash(tuple(self.tiers))
-
-    def __reduce__(self) -> tuple:
-        return (Segmenter.from_json, (self.to_json(),))
 
     def __repr__(self) -> str:
         return f"Segmenter(tiers={self.tiers!r})"
