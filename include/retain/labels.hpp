@@ -6,6 +6,7 @@
 // Days are day numbers (days since 1970-01-01, UTC). Accounts are dense codes (see IdIndex).
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <limits>
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "retain/detail/parallel.hpp"
 #include "retain/error.hpp"
 
 namespace retain::backtest {
@@ -96,6 +98,7 @@ inline Groups group_rows(std::span<const std::int64_t> code, std::size_t n_codes
 /// - 1 when some churn falls in (t, t + horizon_days], else 0.
 ///
 /// Each account's churns are sorted once; each row then costs a binary search, O((n + m) log m).
+/// `n_threads` (0: every core) never changes the result.
 /// Throws InputError naming the column and row of a missing as-of or churn day, a return before
 /// its churn or a duplicate (account, as-of) pair, and naming the argument for horizon_days < 1.
 inline LabelResult label_churn(std::span<const std::int64_t> snap_account,
@@ -104,7 +107,7 @@ inline LabelResult label_churn(std::span<const std::int64_t> snap_account,
                                std::span<const std::int64_t> churn_day,
                                std::span<const std::int64_t> returned_day, std::size_t n_accounts,
                                std::int64_t horizon_days, std::int64_t observed_until,
-                               const LabelColumns& columns = {}) {
+                               const LabelColumns& columns = {}, int n_threads = 0) {
     if (horizon_days < 1)
         throw InputError::argument("horizon_days", "must be a whole number of days >= 1, got " +
                                                        std::to_string(horizon_days));
@@ -180,29 +183,44 @@ inline LabelResult label_churn(std::span<const std::int64_t> snap_account,
         }
     }
 
+    // Rows in fixed blocks, each counting into its own slot: the counts never depend on threads.
     LabelResult out;
     out.label.resize(snap_day.size());
-    for (std::size_t r = 0; r < snap_day.size(); ++r) {
-        const auto a = static_cast<std::size_t>(snap_account[r]);
-        const std::int64_t t = std::clamp(snap_day[r], -max_day, max_day);
-        const auto first = day.begin() + static_cast<std::ptrdiff_t>(churns.offsets[a]);
-        const auto last = day.begin() + static_cast<std::ptrdiff_t>(churns.offsets[a + 1]);
-        const auto next = std::upper_bound(first, last, t);  // first churn after t
-        std::int8_t code;
-        if (next != first && latest_return[static_cast<std::size_t>(next - day.begin()) - 1] > t) {
-            code = label_inactive;
-            ++out.inactive;
-        } else if (t + horizon_days > observed_until) {
-            code = label_unresolved;
-            ++out.unresolved;
-        } else if (next != last && *next <= t + horizon_days) {
-            code = 1;
-            ++out.positives;
-        } else {
-            code = 0;
-            ++out.negatives;
-        }
-        out.label[r] = code;
+    constexpr std::size_t block = std::size_t{1} << 16;
+    std::vector<std::array<std::size_t, 4>> counts((snap_day.size() + block - 1) / block);
+    retain::detail::for_each_block(
+        snap_day.size(), block, n_threads, [&](std::size_t b, std::size_t lo, std::size_t hi) {
+            std::array<std::size_t, 4> n{};  // negatives, positives, inactive, unresolved
+            for (std::size_t r = lo; r < hi; ++r) {
+                const auto a = static_cast<std::size_t>(snap_account[r]);
+                const std::int64_t t = std::clamp(snap_day[r], -max_day, max_day);
+                const auto first = day.begin() + static_cast<std::ptrdiff_t>(churns.offsets[a]);
+                const auto last = day.begin() + static_cast<std::ptrdiff_t>(churns.offsets[a + 1]);
+                const auto next = std::upper_bound(first, last, t);  // first churn after t
+                std::int8_t code;
+                if (next != first &&
+                    latest_return[static_cast<std::size_t>(next - day.begin()) - 1] > t) {
+                    code = label_inactive;
+                    ++n[2];
+                } else if (t + horizon_days > observed_until) {
+                    code = label_unresolved;
+                    ++n[3];
+                } else if (next != last && *next <= t + horizon_days) {
+                    code = 1;
+                    ++n[1];
+                } else {
+                    code = 0;
+                    ++n[0];
+                }
+                out.label[r] = code;
+            }
+            counts[b] = n;
+        });
+    for (const auto& n : counts) {
+        out.negatives += n[0];
+        out.positives += n[1];
+        out.inactive += n[2];
+        out.unresolved += n[3];
     }
     return out;
 }
