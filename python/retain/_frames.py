@@ -294,40 +294,35 @@ def utc_times(column: pd.Series, name: Any) -> tuple[np.ndarray, int]:
     Takes datetime64 (naive values read as UTC, tz-aware ones converted to UTC) or ISO 8601 text.
     Missing values (NaT, None) stay :data:`NAT` for the caller to reject by row or to read as
     "none"; unreadable text is an InputError naming the column and row."""
-    dtype = column.dtype
-    is_datetime = isinstance(dtype, pd.DatetimeTZDtype) or (
-        isinstance(dtype, np.dtype) and dtype.kind == "M"
-    )
-    if not is_datetime:
-        if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
-            raise InputError(
-                f"column {name!r}: give dates as datetime64 or 'YYYY-MM-DD' text, got dtype {dtype}"
-            )
-        try:
-            column = pd.to_datetime(column, format="ISO8601", utc=True)
-        except (ValueError, TypeError) as exc:
-            for row, value in enumerate(column):
-                try:
-                    pd.Timestamp(value)
-                except (ValueError, TypeError):
-                    raise InputError(
-                        f"column {name!r}, row {row}: cannot read date {value!r}"
-                    ) from exc
-            raise InputError(f"column {name!r}: cannot read the dates ({exc})") from exc
-    values, unit = timestamps(column, name)
-    per_day = int(np.timedelta64(1, "D") // np.timedelta64(1, unit))
-    return values, per_day
+    values, unit = timestamps(_datetime_column(column, name), name)
+    return values, int(np.timedelta64(1, "D") // np.timedelta64(1, unit))
 
 
 def utc_days(column: pd.Series, name: Any) -> np.ndarray:
-    """Day numbers (days since 1970-01-01, UTC days) of a date column read as :func:`utc_times`
-    reads it, floored to the day; missing values stay :data:`NAT`."""
-    values, per_day = utc_times(column, name)
-    if per_day == 1:
-        return values.copy()
-    days = np.floor_divide(values, per_day)
-    days[values == NAT] = NAT
-    return days
+    """Day numbers (days since 1970-01-01) of the UTC days of a date column read as
+    :func:`utc_times` reads it; missing values stay :data:`NAT`."""
+    values, unit = timestamps(_datetime_column(column, name), name)
+    # numpy's cast floors to the day (before 1970 too) and keeps NaT.
+    return values.view(f"datetime64[{unit}]").astype("datetime64[D]").view(np.int64)
+
+
+def _datetime_column(column: pd.Series, name: Any) -> pd.Series:
+    dtype = column.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype) or (isinstance(dtype, np.dtype) and dtype.kind == "M"):
+        return column
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
+        raise InputError(
+            f"column {name!r}: give dates as datetime64 or 'YYYY-MM-DD' text, got dtype {dtype}"
+        )
+    try:
+        return pd.to_datetime(column, format="ISO8601", utc=True)
+    except (ValueError, TypeError) as exc:
+        for row, value in enumerate(column):
+            try:
+                pd.Timestamp(value)
+            except (ValueError, TypeError):
+                raise InputError(f"column {name!r}, row {row}: cannot read date {value!r}") from exc
+        raise InputError(f"column {name!r}: cannot read the dates ({exc})") from exc
 
 
 def as_of_days(dates: Any, name: str) -> tuple[np.ndarray, pd.DatetimeIndex]:
