@@ -15,8 +15,19 @@ except ImportError as exc:  # pragma: no cover - only without a build
         "package from a checkout with `pip install .` (or run `./dev test`, see README.md)."
     ) from exc
 
-from . import account, datasets, engagement, health, health_model, kpi, segment, survival
+from . import (
+    account,
+    backtest,
+    datasets,
+    engagement,
+    health,
+    health_model,
+    kpi,
+    segment,
+    survival,
+)
 from .account import MrrTable
+from .backtest import label_churn, snapshots
 from .errors import ColumnError, ConfigError, InputError, RetainError
 from .health_model import HealthModel, ModelSet
 from .segment import Segmenter
@@ -34,11 +45,14 @@ __all__ = [
     "Segmenter",
     "__version__",
     "account",
+    "backtest",
     "datasets",
     "engagement",
     "health",
     "health_model",
     "kpi",
+    "label_churn",
     "segment",
+    "snapshots",
     "survival",
 ]
