@@ -13,6 +13,9 @@ Conventions, the same in every function:
 
 from __future__ import annotations
 
+import sys
+import types
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,10 +24,22 @@ import numpy as np
 import pandas as pd
 
 from . import _core, _frames
+from . import metrics as _metrics
 from . import engagement as _engagement
-from .errors import InputError
+from .errors import InputError, RetainWarning
 
-__all__ = ["ChurnLabels", "TimeSplits", "label_churn", "snapshots", "time_splits"]
+__all__ = [
+    "BacktestResult",
+    "WeightFit",
+    "ChurnLabels",
+    "TimeSplits",
+    "backtest",
+    "fit_weights",
+    "label_churn",
+    "snapshots",
+    "time_splits",
+    "walk_forward",
+]
 
 
 # --------------------------------------------------------------------------------------- labels
@@ -618,3 +633,461 @@ def _whole(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise InputError(f"{name}: must be a whole number, got {value!r}")
     return int(value)
+
+
+# ------------------------------------------------------------------------------------- backtest
+
+#: Metrics of a per-date or pooled row, in column order; brier and log_loss only when the risks
+#: are probabilities.
+_RANKING = ("roc_auc", "pr_auc", "lift_top10", "precision_top10", "recall_top10")
+_PROBABILITY = ("brier", "log_loss")
+
+
+@dataclass(frozen=True, repr=False)
+class BacktestResult:
+    """What :func:`backtest` and :func:`walk_forward` return.
+
+    ``per_date``: one row per as-of date (index ``as_of``) with ``n``, ``churners``,
+    ``churn_rate``, ``roc_auc``, ``pr_auc``, ``lift_top10``, ``precision_top10``,
+    ``recall_top10`` and, for probabilities, ``brier`` and ``log_loss``; a metric the date cannot
+    define (one class only) is NaN and ``reason`` says why. ``pooled``: the same over all rows
+    (a Series, so ``pooled["roc_auc"]`` works), with ``roc_auc_lower``/``roc_auc_upper``, a
+    bootstrap 95 % interval resampling accounts, when ``n_boot`` > 0. ``scores``: account,
+    as_of, risk and label of every row scored. ``dropped``: rows left out, by rule.
+    """
+
+    per_date: pd.DataFrame
+    pooled: pd.Series
+    scores: pd.DataFrame
+    dropped: dict
+    probabilities: bool
+
+    def summary(self) -> str:
+        """A few lines a person can read: rows, churn rate, pooled metrics, the date range."""
+        p = self.pooled
+        lines = [
+            f"{int(p['n']):,} rows on {len(self.per_date)} as-of dates, "
+            f"{int(p['churners']):,} churners ({p['churn_rate']:.1%})",
+        ]
+        if self.dropped:
+            lines.append("dropped: " + ", ".join(f"{k} {v:,}" for k, v in self.dropped.items()))
+        auc = f"ROC AUC {p['roc_auc']:.3f}"
+        if "roc_auc_lower" in p.index:
+            auc += f" (95 % bootstrap interval {p['roc_auc_lower']:.3f}-{p['roc_auc_upper']:.3f})"
+        lines.append(
+            f"{auc}, PR AUC {p['pr_auc']:.3f}, lift in the top 10 % {p['lift_top10']:.2f}x, "
+            f"precision {p['precision_top10']:.3f}, recall {p['recall_top10']:.3f}"
+        )
+        if self.probabilities:
+            lines.append(f"Brier {p['brier']:.4f}, log loss {p['log_loss']:.4f}")
+        dated = self.per_date["roc_auc"].dropna()
+        if len(dated):
+            lines.append(
+                f"per-date ROC AUC from {dated.min():.3f} to {dated.max():.3f} "
+                f"(median {dated.median():.3f})"
+            )
+        return "\n".join(lines)
+
+    def plot(self, bins: int = 10) -> Any:
+        """ROC curve, lift by risk decile and calibration (probabilities) of the pooled rows, with
+        matplotlib (imported here, so retain does not need it otherwise). Returns the figure."""
+        import matplotlib.pyplot as plt  # noqa: PLC0415 (optional dependency)
+
+        y = self.scores["label"].to_numpy(dtype=float)
+        risk = self.scores["risk"].to_numpy(dtype=float)
+        panels = 3 if self.probabilities else 2
+        fig, axes = plt.subplots(1, panels, figsize=(4.5 * panels, 4))
+        roc = _metrics.roc_curve(y, risk)
+        axes[0].plot(roc["fpr"], roc["tpr"])
+        axes[0].plot([0, 1], [0, 1], linestyle=":", color="grey")
+        axes[0].set(xlabel="false positive rate", ylabel="true positive rate",
+                    title=f"ROC (AUC {self.pooled['roc_auc']:.3f})")
+        tops = np.arange(1, bins + 1) / bins
+        lifts = [_metrics.lift(y, risk, top=t) for t in tops]
+        axes[1].bar(tops * 100, lifts, width=80 / bins)
+        axes[1].axhline(1.0, linestyle=":", color="grey")
+        axes[1].set(xlabel="top % by risk", ylabel="lift", title="Cumulative lift")
+        if self.probabilities:
+            cal = _metrics.calibration(y, risk, bins=bins)
+            axes[2].plot(cal["mean_predicted"], cal["observed"], marker="o")
+            axes[2].plot([0, 1], [0, 1], linestyle=":", color="grey")
+            axes[2].set(xlabel="mean predicted", ylabel="observed churn rate", title="Calibration")
+        fig.tight_layout()
+        return fig
+
+    def __repr__(self) -> str:
+        return "BacktestResult(\n  " + self.summary().replace("\n", "\n  ") + "\n)"
+
+
+def _metrics_row(y: np.ndarray, risk: np.ndarray, probabilities: bool) -> dict[str, Any]:
+    """Counts and every metric of one set of rows: NaN with a reason where the rows cannot define
+    a metric, instead of the error a direct call raises."""
+    n = len(y)
+    churners = int(y.sum())
+    row: dict[str, Any] = {"n": n, "churners": churners, "churn_rate": churners / n if n else np.nan}
+    names = _RANKING + (_PROBABILITY if probabilities else ())
+    row.update(dict.fromkeys(names, np.nan))
+    if 0 < churners < n:
+        row["roc_auc"] = _metrics.roc_auc(y, risk)
+        row["pr_auc"] = _metrics.pr_auc(y, risk)
+        row["lift_top10"] = _metrics.lift(y, risk, top=0.1)
+        row["precision_top10"] = _metrics.precision_at(y, risk, top=0.1)
+        row["recall_top10"] = _metrics.recall_at(y, risk, top=0.1)
+        row["reason"] = ""
+    else:
+        row["reason"] = "no rows" if n == 0 else ("no churner" if churners == 0 else "all churned")
+    if probabilities and n:
+        row["brier"] = _metrics.brier(y, risk)
+        row["log_loss"] = _metrics.log_loss(y, risk)
+    return row
+
+
+def _evaluate(
+    scores: pd.DataFrame, probabilities: bool, dropped: dict, n_boot: int, seed: int, account: Any
+) -> BacktestResult:
+    """Per-date and pooled metrics of a frame of (account, as_of, risk, label) rows."""
+    y = scores["label"].to_numpy(dtype=float)
+    risk = scores["risk"].to_numpy(dtype=float)
+    dates, date_code = np.unique(scores["as_of"].to_numpy(), return_inverse=True)
+    order = np.argsort(date_code, kind="stable")
+    bounds = np.searchsorted(date_code[order], np.arange(len(dates) + 1))
+    rows = []
+    for k in range(len(dates)):
+        part = order[bounds[k] : bounds[k + 1]]
+        rows.append(_metrics_row(y[part], risk[part], probabilities))
+    per_date = pd.DataFrame(rows, index=pd.Index(dates, name="as_of"))
+    pooled = pd.Series(_metrics_row(y, risk, probabilities), name="pooled")
+    if n_boot:
+        lower, upper = _bootstrap_auc(y, risk, scores[account], n_boot, seed)
+        pooled["roc_auc_lower"], pooled["roc_auc_upper"] = lower, upper
+    return BacktestResult(per_date, pooled, scores, dropped, probabilities)
+
+
+def _bootstrap_auc(
+    y: np.ndarray, risk: np.ndarray, accounts: pd.Series, n_boot: int, seed: int
+) -> tuple[float, float]:
+    """A percentile 95 % interval for the pooled ROC AUC, resampling whole accounts (an
+    account's rows move together: they are not independent)."""
+    codes, uniques = pd.factorize(accounts)
+    rng = np.random.default_rng(seed)
+    aucs = []
+    for _ in range(n_boot):
+        weight = np.bincount(rng.integers(0, len(uniques), len(uniques)), minlength=len(uniques))
+        w = weight[codes].astype(float)
+        positive = float(w @ y)
+        if 0 < positive < w.sum():  # a replicate with one class says nothing
+            aucs.append(_metrics.roc_auc(y, risk, sample_weight=w))
+    if not aucs:
+        return np.nan, np.nan
+    return float(np.quantile(aucs, 0.025)), float(np.quantile(aucs, 0.975))
+
+
+def _feature_columns(frame: pd.DataFrame, account: Any, as_of: Any) -> list[Any]:
+    """The snapshot's feature columns: all but account, as_of and label, in their order."""
+    return [c for c in frame.columns if c not in (account, as_of, "label")]
+
+
+def _risk_of(scorer: Any, frame: pd.DataFrame, features: list[Any]) -> tuple[np.ndarray, bool]:
+    """Risk per row of ``frame`` and whether it is a probability, for each kind of scorer."""
+    from .health_model import HealthModel, ModelSet  # noqa: PLC0415 (imports this module)
+
+    if isinstance(scorer, (HealthModel, ModelSet)):
+        return 100.0 - scorer.score(frame)["score"].to_numpy(dtype=float), False
+    if isinstance(scorer, str):
+        _frames.require_columns(frame, [scorer], "the snapshots table")
+        column = frame[scorer]
+        if not pd.api.types.is_numeric_dtype(column.dtype):
+            raise InputError(f"risk column {scorer!r} must be numeric, got dtype {column.dtype}")
+        return column.to_numpy(dtype=float, na_value=np.nan), False
+    if hasattr(scorer, "predict_proba"):
+        proba = np.asarray(scorer.predict_proba(frame[features]), dtype=float)
+        if proba.ndim != 2 or proba.shape[0] != len(frame):
+            raise InputError(
+                f"scorer.predict_proba returned shape {proba.shape}, expected ({len(frame)}, 2)"
+            )
+        return proba[:, -1], True
+    if callable(scorer):
+        risk = np.asarray(scorer(frame), dtype=float)
+        if risk.shape != (len(frame),):
+            raise InputError(f"the scorer returned {risk.shape} risks for {len(frame)} rows")
+        return risk, False
+    raise TypeError(
+        "scorer must be a HealthModel, a fitted model with predict_proba, a callable frame -> "
+        f"risk, or the name of a risk column; got {type(scorer).__name__}"
+    )
+
+
+def _scores_frame(
+    frame: pd.DataFrame, risk: np.ndarray, account: Any, as_of: Any, dropped: dict
+) -> pd.DataFrame:
+    """account, as_of, risk, label of the rows with a risk; rows without one (a health score
+    of NaN: nothing present) are counted in ``dropped["unscored"]``."""
+    if np.isinf(risk).any():
+        row = _frames.first_row(np.isinf(risk))
+        raise InputError(f"the scorer gave an infinite risk at row {row}")
+    scored = ~np.isnan(risk)
+    dropped["unscored"] = int((~scored).sum())
+    keep = np.flatnonzero(scored)
+    return pd.DataFrame(
+        {
+            account: frame[account].to_numpy()[keep],
+            "as_of": frame[as_of].to_numpy()[keep],
+            "risk": risk[keep],
+            "label": frame["label"].to_numpy()[keep],
+        }
+    )
+
+
+def backtest(
+    scorer: Any,
+    snapshots: pd.DataFrame,
+    churns: pd.DataFrame,
+    horizon_days: int = 90,
+    observed_until: Any = None,
+    n_boot: int = 0,
+    seed: int = 0,
+    *,
+    account: Any = "account_id",
+    as_of: Any = "as_of",
+    churn_date: Any = "churn_date",
+    returned_at: Any = "returned_at",
+) -> BacktestResult:
+    """How well ``scorer`` would have foreseen churn at every as-of date of ``snapshots``.
+
+    The rows are labelled by :func:`label_churn` (churn in ``(as_of, as_of + horizon_days]``;
+    inactive and unresolved rows dropped), scored, and measured per date and pooled.
+
+    ``scorer`` is a :class:`~retain.HealthModel` or :class:`~retain.ModelSet` (risk = 100 -
+    score; rows the model cannot score, NaN, are dropped as "unscored"), a fitted model with
+    ``predict_proba`` (risk = probability of churn, given the snapshot's feature columns: all
+    but account and as_of, in their order), a callable frame -> risk, or the name of a column of
+    precomputed risk. ``n_boot`` > 0 adds a bootstrap 95 % interval of the pooled ROC AUC,
+    resampling accounts with ``seed``.
+
+    Returns a :class:`BacktestResult` (``per_date``, ``pooled``, ``scores``, ``summary()``,
+    ``plot()``).
+
+    >>> result = rt.backtest(model, snaps, churns, horizon_days=90)
+    >>> result.per_date[["n", "churners", "roc_auc"]]
+    >>> print(result.summary())
+    """
+    labels = label_churn(
+        snapshots, churns, horizon_days, observed_until,
+        account=account, as_of=as_of, churn_date=churn_date, returned_at=returned_at,
+    )
+    n_boot = _whole(n_boot, "n_boot")
+    if n_boot < 0:
+        raise InputError(f"n_boot: must be >= 0, got {n_boot}")
+    frame = labels.frame
+    risk, probabilities = _risk_of(scorer, frame, _feature_columns(frame, account, as_of))
+    dropped = dict(labels.dropped)
+    scores = _scores_frame(frame, risk, account, as_of, dropped)
+    return _evaluate(scores, probabilities, dropped, n_boot, _whole(seed, "seed"), account)
+
+
+def walk_forward(
+    make_model: Any,
+    snapshots: pd.DataFrame,
+    churns: pd.DataFrame,
+    horizon_days: int = 90,
+    min_train_dates: int = 3,
+    observed_until: Any = None,
+    *,
+    account: Any = "account_id",
+    as_of: Any = "as_of",
+    churn_date: Any = "churn_date",
+    returned_at: Any = "returned_at",
+) -> BacktestResult:
+    """Fit and score a churn model as it would have been run, date after date.
+
+    At each as-of date t of the labelled snapshots, a fresh ``make_model()`` (any estimator with
+    scikit-learn's ``fit(X, y)`` and ``predict_proba(X)``) is fitted on the rows whose labels
+    were already known at t (``as_of + horizon_days <= t``) and scores the rows of t; X holds
+    the feature columns (all but account and as_of) in their order. A date with fewer than
+    ``min_train_dates`` training dates, or training rows of one class only, is skipped and
+    listed in ``dropped`` (``"dates_skipped"``). No label from the future reaches a fit.
+
+    Returns a :class:`BacktestResult` over the scored dates, with probabilities.
+    """
+    if not callable(make_model):
+        raise TypeError(f"make_model must be a callable returning an estimator, got {make_model!r}")
+    labels = label_churn(
+        snapshots, churns, horizon_days, observed_until,
+        account=account, as_of=as_of, churn_date=churn_date, returned_at=returned_at,
+    )
+    min_train = _whole(min_train_dates, "min_train_dates")
+    if min_train < 1:
+        raise InputError(f"min_train_dates: must be >= 1, got {min_train}")
+    frame = labels.frame
+    features = _feature_columns(frame, account, as_of)
+    day = _frames.utc_days(frame[as_of], as_of)
+    y = frame["label"].to_numpy()
+    parts, skipped = [], 0
+    for t in np.unique(day):
+        train = day + labels.horizon_days <= t
+        train_dates = len(np.unique(day[train]))
+        if train_dates < min_train or len(np.unique(y[train])) < 2:
+            skipped += 1
+            continue
+        model = make_model()
+        model.fit(frame.loc[train, features], y[train])
+        test = np.flatnonzero(day == t)
+        risk, _ = _risk_of(model, frame.iloc[test], features)
+        parts.append(_scores_frame(frame.iloc[test], risk, account, as_of, {}))
+    dropped = dict(labels.dropped)
+    dropped["dates_skipped"] = skipped
+    if not parts:
+        raise InputError(
+            f"walk_forward: no as-of date had {min_train} earlier dates with known labels of both "
+            "classes to train on"
+        )
+    scores = pd.concat(parts, ignore_index=True)
+    return _evaluate(scores, True, dropped, 0, 0, account)
+
+
+# ----------------------------------------------------------------------------------- fit_weights
+
+
+@dataclass(frozen=True, repr=False)
+class WeightFit:
+    """How :func:`fit_weights` set a model's weights (``model.fit_report``).
+
+    ``coefficients``: the logistic regression's coefficient of each measure score (per point,
+    on the 0-100 scale; negative = a higher measure score means less churn, the right way).
+    ``wrong_way``: measures whose coefficient was >= 0, given weight 0. ``comparison``: ROC AUC
+    of the model before and after on the held-out dates (per date, and a ``pooled`` row).
+    ``train_dates`` / ``holdout_dates``: the as-of dates of each part.
+    """
+
+    coefficients: pd.Series
+    wrong_way: list
+    comparison: pd.DataFrame
+    train_dates: list
+    holdout_dates: list
+
+    def __repr__(self) -> str:
+        pooled = self.comparison.loc["pooled"]
+        return (
+            f"WeightFit(roc_auc before {pooled['before']:.3f}, after {pooled['after']:.3f} on "
+            f"{len(self.holdout_dates)} held-out dates; wrong way: {self.wrong_way})"
+        )
+
+
+def fit_weights(
+    model: Any,
+    snapshots: pd.DataFrame,
+    churns: pd.DataFrame,
+    horizon_days: int = 90,
+    C: float = 1.0,
+    holdout: float = 0.3,
+    observed_until: Any = None,
+    *,
+    account: Any = "account_id",
+    as_of: Any = "as_of",
+    churn_date: Any = "churn_date",
+    returned_at: Any = "returned_at",
+) -> Any:
+    """A copy of a HealthModel with measure weights fitted to the churn history.
+
+    The labelled snapshots (see :func:`label_churn`) are split by date: the last ``holdout``
+    share of the as-of dates (at least one) is held out; the fit uses the earlier rows whose
+    labels were known before the first held-out date (``as_of + horizon_days <=`` it), so it
+    never sees the held-out outcomes. A :class:`~retain.LogisticChurnModel` (``C``) regresses
+    churn on the model's measure scores (0-100; a missing measure counts as 50, neutral). Each
+    measure's new weight is minus its coefficient, so the score orders accounts as the
+    regression does; a measure whose coefficient points the wrong way (a higher measure score
+    with more churn) gets weight 0 and is named in a warning. Group weights become the sums of
+    their measures' weights; transforms, grades and the missing policy are kept.
+
+    Returns the new :class:`~retain.HealthModel`, with ``fit_report`` (a :class:`WeightFit`)
+    comparing ROC AUC before and after on the held-out dates.
+    """
+    from .health_model import HealthModel  # noqa: PLC0415 (imports this module)
+    from .logistic import LogisticChurnModel  # noqa: PLC0415
+
+    if not isinstance(model, HealthModel):
+        raise TypeError(f"model must be a HealthModel, got {type(model).__name__}")
+    if not (isinstance(holdout, (int, float)) and 0 < holdout < 1):
+        raise InputError(f"holdout: the share of as-of dates held out, in (0, 1); got {holdout!r}")
+    labels = label_churn(
+        snapshots, churns, horizon_days, observed_until,
+        account=account, as_of=as_of, churn_date=churn_date, returned_at=returned_at,
+    )
+    frame = labels.frame
+    day = _frames.utc_days(frame[as_of], as_of)
+    dates = np.unique(day)
+    if len(dates) < 2:
+        raise InputError("fit_weights: needs at least two as-of dates (one to fit, one to check)")
+    n_hold = max(1, int(round(holdout * len(dates))))
+    first_held = dates[len(dates) - n_hold]
+    train = day + labels.horizon_days <= first_held
+    held = day >= first_held
+    y = frame["label"].to_numpy()
+    if len(np.unique(y[train])) < 2:
+        raise InputError(
+            "fit_weights: the rows known before the held-out dates have one class only; "
+            "use more history or a smaller holdout"
+        )
+    scores = model.explain(frame)["measure_score"].fillna(50.0)
+    fit = LogisticChurnModel(C=C).fit(scores[train].to_numpy(), y[train])
+    coef = pd.Series(fit.coef_[0], index=model.measures, name="coefficient")
+    weight = np.clip(-coef.to_numpy(), 0.0, None)
+    wrong_way = [m for m, c in coef.items() if c >= 0]
+    if not weight.any():
+        raise InputError(
+            "fit_weights: every measure's fitted effect points the wrong way (higher measure "
+            f"score, more churn): {wrong_way}"
+        )
+    if wrong_way:
+        warnings.warn(
+            f"fit_weights: weight 0 for measures whose fitted effect points the wrong way "
+            f"(a higher measure score goes with more churn): {wrong_way}",
+            RetainWarning,
+            stacklevel=2,
+        )
+    document = model.to_dict()
+    group_weight = dict.fromkeys((g["name"] for g in document["groups"]), 0.0)
+    for measure, w in zip(document["measures"], weight, strict=True):
+        measure["weight"] = float(w)
+        group_weight[measure["group"]] += float(w)
+    for group in document["groups"]:
+        group["weight"] = group_weight[group["name"]]
+    fitted = HealthModel(document)
+
+    held_frame = frame[held]
+    before = 100.0 - model.score(held_frame)["score"].to_numpy(dtype=float)
+    after = 100.0 - fitted.score(held_frame)["score"].to_numpy(dtype=float)
+    rows = {}
+    held_day, held_y = day[held], y[held]
+    for t in np.unique(held_day):
+        part = held_day == t
+        rows[pd.Timestamp(t, unit="D")] = _auc_pair(held_y[part], before[part], after[part])
+    rows["pooled"] = _auc_pair(held_y, before, after)
+    comparison = pd.DataFrame.from_dict(rows, orient="index", columns=["before", "after"])
+    fitted.fit_report = WeightFit(
+        coef,
+        wrong_way,
+        comparison,
+        [pd.Timestamp(t, unit="D") for t in np.unique(day[train])],
+        [pd.Timestamp(t, unit="D") for t in np.unique(held_day)],
+    )
+    return fitted
+
+
+def _auc_pair(y: np.ndarray, before: np.ndarray, after: np.ndarray) -> tuple[float, float]:
+    """ROC AUC of two risks on the rows both score; NaN when those rows have one class."""
+    both = ~(np.isnan(before) | np.isnan(after))
+    if len(np.unique(y[both])) < 2:
+        return np.nan, np.nan
+    return _metrics.roc_auc(y[both], before[both]), _metrics.roc_auc(y[both], after[both])
+
+
+class _CallableModule(types.ModuleType):
+    """``rt.backtest`` is both this module (``rt.backtest.time_splits``) and, called, the
+    :func:`backtest` function (``rt.backtest(model, snapshots, churns)``)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> BacktestResult:
+        return backtest(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
