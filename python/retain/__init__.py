@@ -15,7 +15,17 @@ except ImportError as exc:  # pragma: no cover - only without a build
         "package from a checkout with `pip install .` (or run `./dev test`, see README.md)."
     ) from exc
 
-from . import account, datasets, engagement, health, health_model, kpi, segment, survival
+from . import (
+    account,
+    datasets,
+    engagement,
+    health,
+    health_model,
+    kpi,
+    metrics,
+    segment,
+    survival,
+)
 from .account import MrrTable
 from .errors import ColumnError, ConfigError, InputError, RetainError
 from .health_model import HealthModel, ModelSet
@@ -39,6 +49,7 @@ __all__ = [
     "health",
     "health_model",
     "kpi",
+    "metrics",
     "segment",
     "survival",
 ]

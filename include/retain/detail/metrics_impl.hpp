@@ -42,16 +42,15 @@ struct Totals {
 
 /// Checks lengths and every value; returns the classes' totals. `score_name` names the second
 /// column: "risk" (any finite number) or "p" (a probability in [0, 1]).
-inline Totals check_inputs(const char* fn, std::span<const double> y,
-                           std::span<const double> score, std::span<const double> w,
-                           const char* score_name, bool probability) {
+inline Totals check_inputs(const char* fn, std::span<const double> y, std::span<const double> score,
+                           std::span<const double> w, const char* score_name, bool probability) {
     const std::size_t n = y.size();
     if (score.size() != n)
         throw InputError::argument(fn, std::string(score_name) + " has " + str(score.size()) +
                                            " rows but y has " + str(n));
     if (!w.empty() && w.size() != n)
-        throw InputError::argument(fn, "sample_weight has " + str(w.size()) +
-                                           " rows but y has " + str(n));
+        throw InputError::argument(
+            fn, "sample_weight has " + str(w.size()) + " rows but y has " + str(n));
     Totals t;
     CompensatedSum weight[2];
     for (std::size_t i = 0; i < n; ++i) {
@@ -154,9 +153,12 @@ void for_each_threshold(const Sorted& neg, const Sorted& pos, Fn&& fn) {
     };
     while (i > 0 || j > 0) {
         std::uint64_t k;
-        if (i == 0) k = neg.key[j - 1];
-        else if (j == 0) k = pos.key[i - 1];
-        else k = std::max(pos.key[i - 1], neg.key[j - 1]);
+        if (i == 0)
+            k = neg.key[j - 1];
+        else if (j == 0)
+            k = pos.key[i - 1];
+        else
+            k = std::max(pos.key[i - 1], neg.key[j - 1]);
         const double p = take(pos, i, k);
         const double q = take(neg, j, k);
         fn(retain::detail::double_from_sort_key(k), p, q);
@@ -188,6 +190,7 @@ inline Ranked rank(const char* fn, const char* what, Needs needs, std::span<cons
 /// Cumulative weight per threshold (decreasing): exact counts or compensated sums.
 struct Cumulative {
     std::vector<double> tp, fp, threshold;
+    std::vector<double> step_tp, step_fp;  ///< the weight at each threshold (exact steps)
 };
 
 inline Cumulative cumulative(const Ranked& r) {
@@ -199,6 +202,8 @@ inline Cumulative cumulative(const Ranked& r) {
         c.tp.push_back(tp.value());
         c.fp.push_back(fp.value());
         c.threshold.push_back(t);
+        c.step_tp.push_back(p);
+        c.step_fp.push_back(q);
     });
     return c;
 }
@@ -215,10 +220,8 @@ struct Captured {
     double total;      ///< all weight, W
 };
 
-inline Captured captured(const char* fn, const char* what, Needs needs,
-                                          std::span<const double> y,
-                                          std::span<const double> risk, double top,
-                                          std::span<const double> w) {
+inline Captured captured(const char* fn, const char* what, Needs needs, std::span<const double> y,
+                         std::span<const double> risk, double top, std::span<const double> w) {
     check_top(top);
     const Ranked r = rank(fn, what, needs, y, risk, w);
     const double total = r.totals.weight[0] + r.totals.weight[1];
@@ -246,8 +249,8 @@ inline Captured captured(const char* fn, const char* what, Needs needs,
 
 inline double roc_auc(std::span<const double> y, std::span<const double> risk,
                       std::span<const double> sample_weight) {
-    const auto r = detail::rank("roc_auc", "ROC AUC", detail::Needs::both_classes, y, risk,
-                                sample_weight);
+    const auto r =
+        detail::rank("roc_auc", "ROC AUC", detail::Needs::both_classes, y, risk, sample_weight);
     if (!r.weighted) {
         // Twice the area in units of pairs: each stayer pairs with every churner above it
         // (counting 2) and every churner tied with it (counting 1). Exact in 128 bits.
@@ -272,8 +275,8 @@ inline double roc_auc(std::span<const double> y, std::span<const double> risk,
 
 inline double pr_auc(std::span<const double> y, std::span<const double> risk,
                      std::span<const double> sample_weight) {
-    const auto r = detail::rank("pr_auc", "PR AUC", detail::Needs::both_classes, y, risk,
-                                sample_weight);
+    const auto r =
+        detail::rank("pr_auc", "PR AUC", detail::Needs::both_classes, y, risk, sample_weight);
     detail::CompensatedSum sum, tp, fp;
     r.each([&](double, double p, double q) {
         tp.add(p);
@@ -302,10 +305,11 @@ inline RocCurve roc_curve(std::span<const double> y, std::span<const double> ris
     const double tp_all = c.tp.back(), fp_all = c.fp.back();
     for (std::size_t k = 0; k < n; ++k) {
         // As scikit-learn: keep the ends, and a point where the second difference of FP or TP
-        // (over the points before dropping) is not zero.
-        if (drop_intermediate && n > 2 && k > 0 && k + 1 < n &&
-            (c.fp[k + 1] - c.fp[k]) - (c.fp[k] - c.fp[k - 1]) == 0 &&
-            (c.tp[k + 1] - c.tp[k]) - (c.tp[k] - c.tp[k - 1]) == 0)
+        // is not zero, i.e. whose step in from the last point differs from its step out.
+        // Comparing the steps themselves (each class's weight at the threshold) decides exactly;
+        // differences of rounded running sums would not.
+        if (drop_intermediate && n > 2 && k > 0 && k + 1 < n && c.step_fp[k + 1] == c.step_fp[k] &&
+            c.step_tp[k + 1] == c.step_tp[k])
             continue;
         out.fpr.push_back(c.fp[k] / fp_all);
         out.tpr.push_back(c.tp[k] / tp_all);
@@ -316,8 +320,8 @@ inline RocCurve roc_curve(std::span<const double> y, std::span<const double> ris
 
 inline PrCurve pr_curve(std::span<const double> y, std::span<const double> risk,
                         std::span<const double> sample_weight, bool drop_intermediate) {
-    const auto r = detail::rank("pr_curve", "a PR curve", detail::Needs::both_classes, y, risk,
-                                sample_weight);
+    const auto r =
+        detail::rank("pr_curve", "a PR curve", detail::Needs::both_classes, y, risk, sample_weight);
     const auto c = detail::cumulative(r);
     const std::size_t n = c.tp.size();
     PrCurve out;
@@ -396,7 +400,8 @@ inline double log_loss(std::span<const double> y, std::span<const double> p,
 
 inline Calibration calibration(std::span<const double> y, std::span<const double> p, int bins,
                                std::span<const double> sample_weight) {
-    if (bins < 1) throw InputError::argument("bins", "must be at least 1, got " + detail::str(bins));
+    if (bins < 1)
+        throw InputError::argument("bins", "must be at least 1, got " + detail::str(bins));
     const auto t = detail::check_inputs("calibration", y, p, sample_weight, "p", true);
     detail::require("calibration", "a calibration table", detail::Needs::weight, t);
     const auto nb = static_cast<std::size_t>(bins);
@@ -432,8 +437,8 @@ inline Calibration calibration(std::span<const double> y, std::span<const double
 
 inline double ks_statistic(std::span<const double> y, std::span<const double> risk,
                            std::span<const double> sample_weight) {
-    const auto r = detail::rank("ks_statistic", "the KS statistic", detail::Needs::both_classes,
-                                y, risk, sample_weight);
+    const auto r = detail::rank("ks_statistic", "the KS statistic", detail::Needs::both_classes, y,
+                                risk, sample_weight);
     if (!r.weighted) {
         // |TP / P - FP / N| = |TP N - FP P| / (P N), compared exactly in 128 bits.
         const std::uint64_t P = r.totals.rows[1], N = r.totals.rows[0];
