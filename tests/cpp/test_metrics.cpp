@@ -116,8 +116,7 @@ TEST_CASE("pr_curve: increasing thresholds, then precision 1 recall 0 at +inf") 
     CHECK(metrics::pr_curve(y, risk, {}, true).threshold == c.threshold);
     // ... but with stayers only below .8, the points at .3 and .2 lie on a flat run of TP = 2.
     const std::vector<double> y3 = {1, 1, 0, 0, 0}, r3 = {0.9, 0.8, 0.3, 0.2, 0.1};
-    CHECK(metrics::pr_curve(y3, r3, {}, true).threshold ==
-          std::vector<double>{0.1, 0.8, 0.9, inf});
+    CHECK(metrics::pr_curve(y3, r3, {}, true).threshold == std::vector<double>{0.1, 0.8, 0.9, inf});
     CHECK(metrics::pr_curve(y3, r3).threshold == std::vector<double>{0.1, 0.2, 0.3, 0.8, 0.9, inf});
 }
 
@@ -166,9 +165,9 @@ TEST_CASE("brier and log_loss: means of the per-row losses") {
     // (p - y)^2: .01 .64 .04 .09 .01 .49 -> 1.28 / 6.
     CHECK(metrics::brier(y, p) == Approx(1.28 / 6.0).epsilon(1e-14));
     // -log of the probability given to what happened: .9 .2 .8 .7 .9 .3.
-    const double expected =
-        -(std::log(0.9) + std::log(0.2) + std::log(0.8) + std::log(0.7) + std::log(0.9) +
-          std::log(0.3)) / 6.0;
+    const double expected = -(std::log(0.9) + std::log(0.2) + std::log(0.8) + std::log(0.7) +
+                              std::log(0.9) + std::log(0.3)) /
+                            6.0;
     CHECK(metrics::log_loss(y, p) == Approx(expected).epsilon(1e-14));
     // Weighted: w = 2 1 1 1 1 0 -> (2 * .01 + .64 + .04 + .09 + .01) / 6 = 0.8 / 6.
     const std::vector<double> w = {2, 1, 1, 1, 1, 0};
@@ -232,14 +231,12 @@ TEST_CASE("metrics: bad input is named by column and row") {
                          "column 'risk', row 1: must be a finite number, got -inf", InputError);
     const std::vector<double> pbig = {0.5, 1.5}, pneg = {-0.1, 0.5};
     CHECK_THROWS_WITH_AS(metrics::log_loss(y01, pbig),
-                         "column 'p', row 1: must be a probability in [0, 1], got 1.5",
-                         InputError);
+                         "column 'p', row 1: must be a probability in [0, 1], got 1.5", InputError);
     CHECK_THROWS_WITH_AS(metrics::brier(y01, pneg),
                          "column 'p', row 0: must be a probability in [0, 1], got -0.1",
                          InputError);
     CHECK_THROWS_WITH_AS(metrics::calibration(y01, rnan),
-                         "column 'p', row 0: must be a probability in [0, 1], got nan",
-                         InputError);
+                         "column 'p', row 0: must be a probability in [0, 1], got nan", InputError);
     const std::vector<double> wneg = {1, -1}, wnan = {NAN, 1}, winf = {1, INFINITY};
     CHECK_THROWS_WITH_AS(metrics::roc_auc(y01, r2, wneg),
                          "column 'sample_weight', row 1: must be a finite number >= 0, got -1",
@@ -279,11 +276,11 @@ TEST_CASE("metrics: undefined on the data is an error saying why") {
     CHECK_THROWS_WITH_AS(metrics::pr_curve(ones, r),
                          "pr_curve: y has one class only (all 1); a PR curve needs both",
                          InputError);
-    CHECK_THROWS_WITH_AS(
-        metrics::ks_statistic(zeros, r),
-        "ks_statistic: y has one class only (all 0); the KS statistic needs both", InputError);
-    CHECK_THROWS_WITH_AS(metrics::roc_auc(none, none), "roc_auc: no rows; ROC AUC needs both classes",
+    CHECK_THROWS_WITH_AS(metrics::ks_statistic(zeros, r),
+                         "ks_statistic: y has one class only (all 0); the KS statistic needs both",
                          InputError);
+    CHECK_THROWS_WITH_AS(metrics::roc_auc(none, none),
+                         "roc_auc: no rows; ROC AUC needs both classes", InputError);
     CHECK_THROWS_WITH_AS(metrics::lift(zeros, r),
                          "lift: y has no churners (all 0); lift needs some", InputError);
     CHECK_THROWS_WITH_AS(metrics::recall_at(zeros, r),
@@ -298,9 +295,9 @@ TEST_CASE("metrics: undefined on the data is an error saying why") {
         metrics::roc_auc(y01, r, w01),
         "roc_auc: the rows with y == 1 have zero total weight; ROC AUC needs both classes",
         InputError);
-    CHECK_THROWS_WITH_AS(
-        metrics::lift(y01, r, 0.1, w01),
-        "lift: the rows with y == 1 have zero total weight; lift needs churners", InputError);
+    CHECK_THROWS_WITH_AS(metrics::lift(y01, r, 0.1, w01),
+                         "lift: the rows with y == 1 have zero total weight; lift needs churners",
+                         InputError);
     CHECK_THROWS_WITH_AS(metrics::brier(y01, r, w00),
                          "brier: sample_weight sums to 0; the Brier score needs some weight",
                          InputError);
@@ -309,9 +306,9 @@ TEST_CASE("metrics: undefined on the data is an error saying why") {
     CHECK_THROWS_WITH_AS(
         metrics::calibration(y01, r, 10, w00),
         "calibration: sample_weight sums to 0; a calibration table needs some weight", InputError);
-    CHECK_THROWS_WITH_AS(
-        metrics::precision_at(y01, r, 0.1, w00),
-        "precision_at: sample_weight sums to 0; precision needs some weight", InputError);
+    CHECK_THROWS_WITH_AS(metrics::precision_at(y01, r, 0.1, w00),
+                         "precision_at: sample_weight sums to 0; precision needs some weight",
+                         InputError);
 }
 
 TEST_CASE("metrics on random data with many ties equal brute force and ignore row order") {
@@ -322,7 +319,7 @@ TEST_CASE("metrics on random data with many ties equal brute force and ignore ro
         for (std::size_t i = 0; i < n; ++i) {
             ys[i] = static_cast<double>(rng.next() % 3 == 0);
             rs[i] = static_cast<double>(rng.next() % 7) / 4.0 - 0.5;  // 7 values: ties
-            ws[i] = static_cast<double>(rng.next() % 4) * 0.5;      // 0, .5, 1, 1.5
+            ws[i] = static_cast<double>(rng.next() % 4) * 0.5;        // 0, .5, 1, 1.5
         }
         ys[0] = 1;
         ys[1] = 0;
@@ -413,7 +410,8 @@ TEST_CASE("radix_sort_by_key: a stable sort carrying a payload") {
         }
         // -0.0 sorts just before 0.0; all keys ascending means the doubles ascending.
         for (std::size_t i = 1; i < n; ++i)
-            CHECK(detail::double_from_sort_key(keys[i - 1]) <= detail::double_from_sort_key(keys[i]));
+            CHECK(detail::double_from_sort_key(keys[i - 1]) <=
+                  detail::double_from_sort_key(keys[i]));
         // Keys only (an empty payload) sorts the same keys.
         std::vector<std::uint64_t> alone(n);
         for (std::size_t i = 0; i < n; ++i) alone[i] = detail::double_sort_key(values[i]);
