@@ -9,6 +9,7 @@
 #include "retain/ids.hpp"
 #include "retain/kpi.hpp"
 #include "retain/labels.hpp"
+#include "retain/metrics.hpp"
 #include "retain/model_set.hpp"
 #include "retain/point_in_time.hpp"
 #include "retain/rollup.hpp"

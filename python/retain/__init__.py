@@ -23,6 +23,7 @@ from . import (
     health,
     health_model,
     kpi,
+    metrics,
     segment,
     survival,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "health_model",
     "kpi",
     "label_churn",
+    "metrics",
     "segment",
     "snapshots",
     "survival",

@@ -45,5 +45,6 @@ void register_segment(py::module_& m);
 void register_health(py::module_& m);
 void register_portfolio(py::module_& m);
 void register_backtest(py::module_& m);
+void register_metrics(py::module_& m);
 
 }  // namespace retain::python

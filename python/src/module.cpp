@@ -65,4 +65,5 @@ PYBIND11_MODULE(_core, m) {
     retain::python::register_health(m);
     retain::python::register_portfolio(m);
     retain::python::register_backtest(m);
+    retain::python::register_metrics(m);
 }

@@ -53,3 +53,11 @@ def test_bench_health_agrees_with_numpy_and_prints_the_targets():
     assert "| uncalibrated |" in out and "| calibrated |" in out
     assert "Target: >= 5x faster than numpy single threaded (issue 4)" in out
     assert "Target: within 3x of numpy summing the feature matrix once (issue 4)" in out
+
+
+def test_bench_metrics_agrees_with_sklearn_and_prints_the_target():
+    pytest.importorskip("sklearn")
+    out = run_benchmark("bench_metrics.py", "--n", "20000", "--repeat", "1")
+    assert "check: retain equals scikit-learn (1e-12) in every case" in out
+    assert out.count("| roc_auc  |") == 3 and out.count("| pr_auc   |") == 3
+    assert "Target: roc_auc on 20,000 rows >= 3x faster than scikit-learn (issue 5)" in out
