@@ -8,6 +8,7 @@
 #include "retain/health.hpp"
 #include "retain/ids.hpp"
 #include "retain/kpi.hpp"
+#include "retain/logistic.hpp"
 #include "retain/model_set.hpp"
 #include "retain/rollup.hpp"
 #include "retain/segment.hpp"
