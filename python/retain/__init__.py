@@ -15,10 +15,29 @@ except ImportError as exc:  # pragma: no cover - only without a build
         "package from a checkout with `pip install .` (or run `./dev test`, see README.md)."
     ) from exc
 
-from . import account, datasets, engagement, health, health_model, kpi, segment, survival
+from . import (
+    account,
+    datasets,
+    engagement,
+    health,
+    health_model,
+    kpi,
+    logistic,
+    segment,
+    survival,
+)
 from .account import MrrTable
-from .errors import ColumnError, ConfigError, InputError, RetainError
+from .errors import (
+    ColumnError,
+    ConfigError,
+    ConvergenceWarning,
+    InputError,
+    NotFittedError,
+    RetainError,
+    RetainWarning,
+)
 from .health_model import HealthModel, ModelSet
+from .logistic import LogisticChurnModel
 from .segment import Segmenter
 
 __version__ = _core.__version__
@@ -26,11 +45,15 @@ __version__ = _core.__version__
 __all__ = [
     "ColumnError",
     "ConfigError",
+    "ConvergenceWarning",
     "HealthModel",
     "InputError",
+    "LogisticChurnModel",
     "ModelSet",
     "MrrTable",
+    "NotFittedError",
     "RetainError",
+    "RetainWarning",
     "Segmenter",
     "__version__",
     "account",
@@ -39,6 +62,7 @@ __all__ = [
     "health",
     "health_model",
     "kpi",
+    "logistic",
     "segment",
     "survival",
 ]

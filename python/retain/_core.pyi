@@ -7,6 +7,7 @@ import numpy.typing as npt
 from . import _core_engagement as engagement  # noqa: F401  (retain._core.engagement)
 from . import _core_health as health  # noqa: F401  (retain._core.health)
 from . import _core_kpi as kpi  # noqa: F401  (the compiled submodule retain._core.kpi)
+from . import _core_logistic as logistic  # noqa: F401  (retain._core.logistic)
 from . import _core_portfolio as portfolio  # noqa: F401  (retain._core.portfolio)
 from . import _core_segment as segment  # noqa: F401  (retain._core.segment)
 from . import _core_survival as survival  # noqa: F401  (retain._core.survival)

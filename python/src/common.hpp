@@ -44,5 +44,6 @@ void register_engagement(py::module_& m);
 void register_segment(py::module_& m);
 void register_health(py::module_& m);
 void register_portfolio(py::module_& m);
+void register_logistic(py::module_& m);
 
 }  // namespace retain::python

@@ -64,4 +64,5 @@ PYBIND11_MODULE(_core, m) {
     retain::python::register_segment(m);
     retain::python::register_health(m);
     retain::python::register_portfolio(m);
+    retain::python::register_logistic(m);
 }
