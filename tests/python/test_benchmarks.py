@@ -53,3 +53,11 @@ def test_bench_health_agrees_with_numpy_and_prints_the_targets():
     assert "| uncalibrated |" in out and "| calibrated |" in out
     assert "Target: >= 5x faster than numpy single threaded (issue 4)" in out
     assert "Target: within 3x of numpy summing the feature matrix once (issue 4)" in out
+
+
+def test_bench_logistic_agrees_with_sklearn_and_prints_the_target():
+    pytest.importorskip("sklearn")
+    out = run_benchmark("bench_logistic.py", "--rows", "5000", "--repeat", "1")
+    assert "check: coefficients equal (standardized scale" in out
+    assert "| retain, 2 threads |" in out and "| scikit-learn lbfgs |" in out
+    assert "Target: LogisticChurnModel.fit >= 2x faster than scikit-learn lbfgs" in out
