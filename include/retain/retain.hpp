@@ -10,6 +10,7 @@
 #include "retain/kpi.hpp"
 #include "retain/labels.hpp"
 #include "retain/metrics.hpp"
+#include "retain/logistic.hpp"
 #include "retain/model_set.hpp"
 #include "retain/point_in_time.hpp"
 #include "retain/rollup.hpp"

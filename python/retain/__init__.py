@@ -23,14 +23,24 @@ from . import (
     health,
     health_model,
     kpi,
+    logistic,
     metrics,
     segment,
     survival,
 )
 from .account import MrrTable
 from .backtest import label_churn, snapshots
-from .errors import ColumnError, ConfigError, InputError, RetainError
+from .errors import (
+    ColumnError,
+    ConfigError,
+    ConvergenceWarning,
+    InputError,
+    NotFittedError,
+    RetainError,
+    RetainWarning,
+)
 from .health_model import HealthModel, ModelSet
+from .logistic import LogisticChurnModel
 from .segment import Segmenter
 
 __version__ = _core.__version__
@@ -38,11 +48,15 @@ __version__ = _core.__version__
 __all__ = [
     "ColumnError",
     "ConfigError",
+    "ConvergenceWarning",
     "HealthModel",
     "InputError",
+    "LogisticChurnModel",
     "ModelSet",
     "MrrTable",
+    "NotFittedError",
     "RetainError",
+    "RetainWarning",
     "Segmenter",
     "__version__",
     "account",
@@ -53,6 +67,7 @@ __all__ = [
     "health_model",
     "kpi",
     "label_churn",
+    "logistic",
     "metrics",
     "segment",
     "snapshots",

@@ -442,3 +442,31 @@ def category_codes(column: pd.Series, categories: pd.Index, name: Any, what: str
             f"({what}s: {list(categories)})"
         )
     return cat.codes.astype(np.int32)
+
+
+def feature_matrix(X: Any, what: str = "X") -> tuple[np.ndarray, list[Any] | None]:
+    """A 2-d float64 array of a DataFrame or an array-like of features (no copy when it already is
+    one, in C or Fortran order), and the DataFrame's column labels (None for an array).
+
+    Booleans read as 0/1 and missing values (None, pd.NA) as NaN for the core to reject, naming
+    the column and row; a non-numeric column is an InputError naming it."""
+    if hasattr(X, "tocsr") or hasattr(X, "toarray"):
+        raise TypeError(f"{what}: sparse matrices are not supported; pass a dense array")
+    if isinstance(X, pd.DataFrame):
+        for name, dtype in X.dtypes.items():
+            if not (pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype)):
+                raise InputError(f"column {name!r} must be numeric or boolean, got dtype {dtype}")
+        if X.columns.duplicated().any():
+            dup = X.columns[X.columns.duplicated()][0]
+            raise InputError(f"{what} has more than one column {dup!r}")
+        return X.to_numpy(dtype=np.float64, na_value=np.nan), list(X.columns)
+    array = np.asarray(X)
+    if array.ndim != 2:
+        raise InputError(f"{what}: must be two-dimensional, got {array.ndim} dimensions")
+    dtype = array.dtype
+    if not (pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype)):
+        try:
+            return array.astype(np.float64), None
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"{what}: must be numeric, got dtype {dtype}") from exc
+    return array.astype(np.float64, copy=False), None

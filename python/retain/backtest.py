@@ -24,15 +24,15 @@ import numpy as np
 import pandas as pd
 
 from . import _core, _frames
-from . import metrics as _metrics
 from . import engagement as _engagement
+from . import metrics as _metrics
 from .errors import InputError, RetainWarning
 
 __all__ = [
     "BacktestResult",
-    "WeightFit",
     "ChurnLabels",
     "TimeSplits",
+    "WeightFit",
     "backtest",
     "fit_weights",
     "label_churn",
@@ -691,7 +691,7 @@ class BacktestResult:
     def plot(self, bins: int = 10) -> Any:
         """ROC curve, lift by risk decile and calibration (probabilities) of the pooled rows, with
         matplotlib (imported here, so retain does not need it otherwise). Returns the figure."""
-        import matplotlib.pyplot as plt  # noqa: PLC0415 (optional dependency)
+        import matplotlib.pyplot as plt
 
         y = self.scores["label"].to_numpy(dtype=float)
         risk = self.scores["risk"].to_numpy(dtype=float)
@@ -700,8 +700,11 @@ class BacktestResult:
         roc = _metrics.roc_curve(y, risk)
         axes[0].plot(roc["fpr"], roc["tpr"])
         axes[0].plot([0, 1], [0, 1], linestyle=":", color="grey")
-        axes[0].set(xlabel="false positive rate", ylabel="true positive rate",
-                    title=f"ROC (AUC {self.pooled['roc_auc']:.3f})")
+        axes[0].set(
+            xlabel="false positive rate",
+            ylabel="true positive rate",
+            title=f"ROC (AUC {self.pooled['roc_auc']:.3f})",
+        )
         tops = np.arange(1, bins + 1) / bins
         lifts = [_metrics.lift(y, risk, top=t) for t in tops]
         axes[1].bar(tops * 100, lifts, width=80 / bins)
@@ -724,7 +727,11 @@ def _metrics_row(y: np.ndarray, risk: np.ndarray, probabilities: bool) -> dict[s
     a metric, instead of the error a direct call raises."""
     n = len(y)
     churners = int(y.sum())
-    row: dict[str, Any] = {"n": n, "churners": churners, "churn_rate": churners / n if n else np.nan}
+    row: dict[str, Any] = {
+        "n": n,
+        "churners": churners,
+        "churn_rate": churners / n if n else np.nan,
+    }
     names = _RANKING + (_PROBABILITY if probabilities else ())
     row.update(dict.fromkeys(names, np.nan))
     if 0 < churners < n:
@@ -789,7 +796,7 @@ def _feature_columns(frame: pd.DataFrame, account: Any, as_of: Any) -> list[Any]
 
 def _risk_of(scorer: Any, frame: pd.DataFrame, features: list[Any]) -> tuple[np.ndarray, bool]:
     """Risk per row of ``frame`` and whether it is a probability, for each kind of scorer."""
-    from .health_model import HealthModel, ModelSet  # noqa: PLC0415 (imports this module)
+    from .health_model import HealthModel, ModelSet
 
     if isinstance(scorer, (HealthModel, ModelSet)):
         return 100.0 - scorer.score(frame)["score"].to_numpy(dtype=float), False
@@ -872,8 +879,14 @@ def backtest(
     >>> print(result.summary())
     """
     labels = label_churn(
-        snapshots, churns, horizon_days, observed_until,
-        account=account, as_of=as_of, churn_date=churn_date, returned_at=returned_at,
+        snapshots,
+        churns,
+        horizon_days,
+        observed_until,
+        account=account,
+        as_of=as_of,
+        churn_date=churn_date,
+        returned_at=returned_at,
     )
     n_boot = _whole(n_boot, "n_boot")
     if n_boot < 0:
@@ -912,8 +925,14 @@ def walk_forward(
     if not callable(make_model):
         raise TypeError(f"make_model must be a callable returning an estimator, got {make_model!r}")
     labels = label_churn(
-        snapshots, churns, horizon_days, observed_until,
-        account=account, as_of=as_of, churn_date=churn_date, returned_at=returned_at,
+        snapshots,
+        churns,
+        horizon_days,
+        observed_until,
+        account=account,
+        as_of=as_of,
+        churn_date=churn_date,
+        returned_at=returned_at,
     )
     min_train = _whole(min_train_dates, "min_train_dates")
     if min_train < 1:
@@ -1002,23 +1021,29 @@ def fit_weights(
     Returns the new :class:`~retain.HealthModel`, with ``fit_report`` (a :class:`WeightFit`)
     comparing ROC AUC before and after on the held-out dates.
     """
-    from .health_model import HealthModel  # noqa: PLC0415 (imports this module)
-    from .logistic import LogisticChurnModel  # noqa: PLC0415
+    from .health_model import HealthModel
+    from .logistic import LogisticChurnModel
 
     if not isinstance(model, HealthModel):
         raise TypeError(f"model must be a HealthModel, got {type(model).__name__}")
     if not (isinstance(holdout, (int, float)) and 0 < holdout < 1):
         raise InputError(f"holdout: the share of as-of dates held out, in (0, 1); got {holdout!r}")
     labels = label_churn(
-        snapshots, churns, horizon_days, observed_until,
-        account=account, as_of=as_of, churn_date=churn_date, returned_at=returned_at,
+        snapshots,
+        churns,
+        horizon_days,
+        observed_until,
+        account=account,
+        as_of=as_of,
+        churn_date=churn_date,
+        returned_at=returned_at,
     )
     frame = labels.frame
     day = _frames.utc_days(frame[as_of], as_of)
     dates = np.unique(day)
     if len(dates) < 2:
         raise InputError("fit_weights: needs at least two as-of dates (one to fit, one to check)")
-    n_hold = max(1, int(round(holdout * len(dates))))
+    n_hold = max(1, round(holdout * len(dates)))
     first_held = dates[len(dates) - n_hold]
     train = day + labels.horizon_days <= first_held
     held = day >= first_held

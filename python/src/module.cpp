@@ -66,4 +66,5 @@ PYBIND11_MODULE(_core, m) {
     retain::python::register_portfolio(m);
     retain::python::register_backtest(m);
     retain::python::register_metrics(m);
+    retain::python::register_logistic(m);
 }

@@ -61,3 +61,11 @@ def test_bench_metrics_agrees_with_sklearn_and_prints_the_target():
     assert "check: retain equals scikit-learn (1e-12) in every case" in out
     assert out.count("| roc_auc  |") == 3 and out.count("| pr_auc   |") == 3
     assert "Target: roc_auc on 20,000 rows >= 3x faster than scikit-learn (issue 5)" in out
+
+
+def test_bench_logistic_agrees_with_sklearn_and_prints_the_target():
+    pytest.importorskip("sklearn")
+    out = run_benchmark("bench_logistic.py", "--rows", "5000", "--repeat", "1")
+    assert "check: coefficients equal (standardized scale" in out
+    assert "| retain, 2 threads |" in out and "| scikit-learn lbfgs |" in out
+    assert "Target: LogisticChurnModel.fit >= 2x faster than scikit-learn lbfgs" in out
