@@ -29,7 +29,7 @@ from . import (
     survival,
 )
 from .account import MrrTable
-from .backtest import label_churn, snapshots
+from .backtest import fit_weights, label_churn, snapshots, walk_forward
 from .errors import (
     ColumnError,
     ConfigError,
@@ -63,6 +63,7 @@ __all__ = [
     "backtest",
     "datasets",
     "engagement",
+    "fit_weights",
     "health",
     "health_model",
     "kpi",
@@ -72,4 +73,5 @@ __all__ = [
     "segment",
     "snapshots",
     "survival",
+    "walk_forward",
 ]
