@@ -164,3 +164,41 @@ def test_alerts_snippet_runs_and_gives_the_hand_worked_values():
         "score fell 12.5",
         "entered red",
     ]
+
+
+def test_backtest_snippet_runs_and_gives_the_hand_worked_values():
+    namespace: dict = {}
+    exec(compile(blocks("python")[8], "README.md", "exec"), namespace)
+    result = namespace["result"]
+    # Jan 1: b (0.9) above every stayer; Feb 1: d (0.3) beats a (0.2), loses to c (0.4).
+    assert result.per_date["roc_auc"].tolist() == [1.0, 0.5]
+    assert result.per_date["n"].tolist() == [4, 3]
+    # b beats 5 stayers, d: 2 wins + a tie (1/2) of 5 -> 7.5 of 10 pairs.
+    assert result.pooled["roc_auc"] == pytest.approx(0.75)
+    assert result.dropped["inactive"] == 1
+
+
+def test_labels_snippet_runs_and_gives_the_hand_worked_values():
+    namespace: dict = {}
+    exec(compile(blocks("python")[9], "README.md", "exec"), namespace)
+    snaps = namespace["snaps"]
+    # a: Jan 5 ticket closed on Feb 1, then one opened Feb 20; b signed Feb 10 (no Feb 1 row).
+    assert snaps["open_tickets"].tolist() == [0, 1, 0]
+    assert snaps["tenure_days"].tolist() == [31, 60, 20]
+    assert namespace["labels"].frame["label"].tolist() == [1, 1, 0]
+
+
+def test_metrics_snippet_runs_and_gives_the_hand_worked_values():
+    namespace: dict = {}
+    exec(compile(blocks("python")[10], "README.md", "exec"), namespace)
+    y, risk, rt = namespace["y"], namespace["risk"], namespace["rt"]
+    assert rt.metrics.roc_auc(y, risk) == pytest.approx(6 / 9)  # 6 of 9 pairs, ties 1/2
+    assert rt.metrics.precision_at(y, risk, top=0.5) == pytest.approx(5 / 9)
+    assert rt.metrics.lift(y, risk, top=0.5) == pytest.approx(10 / 9)
+
+
+def test_logistic_snippet_runs_its_own_hand_worked_checks():
+    namespace: dict = {}
+    exec(compile(blocks("python")[11], "README.md", "exec"), namespace)
+    b = namespace["b"]
+    assert b == pytest.approx(2 / (1 + np.exp(b)), abs=1e-12)  # the zero gradient
