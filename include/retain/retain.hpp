@@ -3,6 +3,7 @@
 
 #include "retain/account.hpp"
 #include "retain/alerts.hpp"
+#include "retain/backtest.hpp"
 #include "retain/engagement.hpp"
 #include "retain/error.hpp"
 #include "retain/health.hpp"

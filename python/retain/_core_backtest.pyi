@@ -2,6 +2,8 @@
 import numpy as np
 import numpy.typing as npt
 
+from ._core_health import HealthModel
+
 MISSING_DAY: int
 LABEL_INACTIVE: int
 LABEL_UNRESOLVED: int
@@ -38,3 +40,21 @@ class Timeline:
     def count_through(
         self, key: npt.ArrayLike, through: npt.ArrayLike
     ) -> npt.NDArray[np.int64]: ...
+
+def evaluate_by_date(
+    date_code: npt.ArrayLike,
+    n_dates: int,
+    y: npt.ArrayLike,
+    risk: npt.ArrayLike,
+    probabilities: bool,
+    n_threads: int = ...,
+) -> dict[str, npt.NDArray[np.float64] | list[str]]: ...
+def fit_weights(
+    model: HealthModel,
+    names: list[str],
+    columns: list[npt.ArrayLike],
+    y: npt.ArrayLike,
+    train: npt.ArrayLike,
+    C: float = ...,
+    n_threads: int = ...,
+) -> tuple[HealthModel, list[float], list[str]]: ...

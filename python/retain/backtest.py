@@ -722,33 +722,6 @@ class BacktestResult:
         return "BacktestResult(\n  " + self.summary().replace("\n", "\n  ") + "\n)"
 
 
-def _metrics_row(y: np.ndarray, risk: np.ndarray, probabilities: bool) -> dict[str, Any]:
-    """Counts and every metric of one set of rows: NaN with a reason where the rows cannot define
-    a metric, instead of the error a direct call raises."""
-    n = len(y)
-    churners = int(y.sum())
-    row: dict[str, Any] = {
-        "n": n,
-        "churners": churners,
-        "churn_rate": churners / n if n else np.nan,
-    }
-    names = _RANKING + (_PROBABILITY if probabilities else ())
-    row.update(dict.fromkeys(names, np.nan))
-    if 0 < churners < n:
-        row["roc_auc"] = _metrics.roc_auc(y, risk)
-        row["pr_auc"] = _metrics.pr_auc(y, risk)
-        row["lift_top10"] = _metrics.lift(y, risk, top=0.1)
-        row["precision_top10"] = _metrics.precision_at(y, risk, top=0.1)
-        row["recall_top10"] = _metrics.recall_at(y, risk, top=0.1)
-        row["reason"] = ""
-    else:
-        row["reason"] = "no rows" if n == 0 else ("no churner" if churners == 0 else "all churned")
-    if probabilities and n:
-        row["brier"] = _metrics.brier(y, risk)
-        row["log_loss"] = _metrics.log_loss(y, risk)
-    return row
-
-
 def _evaluate(
     scores: pd.DataFrame, probabilities: bool, dropped: dict, n_boot: int, seed: int, account: Any
 ) -> BacktestResult:
@@ -756,14 +729,16 @@ def _evaluate(
     y = scores["label"].to_numpy(dtype=float)
     risk = scores["risk"].to_numpy(dtype=float)
     dates, date_code = np.unique(scores["as_of"].to_numpy(), return_inverse=True)
-    order = np.argsort(date_code, kind="stable")
-    bounds = np.searchsorted(date_code[order], np.arange(len(dates) + 1))
-    rows = []
-    for k in range(len(dates)):
-        part = order[bounds[k] : bounds[k + 1]]
-        rows.append(_metrics_row(y[part], risk[part], probabilities))
-    per_date = pd.DataFrame(rows, index=pd.Index(dates, name="as_of"))
-    pooled = pd.Series(_metrics_row(y, risk, probabilities), name="pooled")
+    core = _core.backtest.evaluate_by_date(
+        date_code.astype(np.int64), len(dates), y, risk, probabilities
+    )
+    names = ("n", "churners", "churn_rate", *_RANKING, *(_PROBABILITY if probabilities else ()))
+    per_date = pd.DataFrame({k: core[k] for k in names}, index=pd.Index(dates, name="as_of"))
+    per_date[["n", "churners"]] = per_date[["n", "churners"]].astype(np.int64)
+    per_date["reason"] = core["reason"]
+    whole = _core.backtest.evaluate_by_date(np.zeros(len(y), np.int64), 1, y, risk, probabilities)
+    pooled = pd.Series({k: whole[k][0] for k in names}, name="pooled", dtype=object)
+    pooled["reason"] = whole["reason"][0]
     if n_boot:
         lower, upper = _bootstrap_auc(y, risk, scores[account], n_boot, seed)
         pooled["roc_auc_lower"], pooled["roc_auc_upper"] = lower, upper
@@ -1022,7 +997,6 @@ def fit_weights(
     comparing ROC AUC before and after on the held-out dates.
     """
     from .health_model import HealthModel
-    from .logistic import LogisticChurnModel
 
     if not isinstance(model, HealthModel):
         raise TypeError(f"model must be a HealthModel, got {type(model).__name__}")
@@ -1053,16 +1027,11 @@ def fit_weights(
             "fit_weights: the rows known before the held-out dates have one class only; "
             "use more history or a smaller holdout"
         )
-    scores = model.explain(frame)["measure_score"].fillna(50.0)
-    fit = LogisticChurnModel(C=C).fit(scores[train].to_numpy(), y[train])
-    coef = pd.Series(fit.coef_[0], index=model.measures, name="coefficient")
-    weight = np.clip(-coef.to_numpy(), 0.0, None)
-    wrong_way = [m for m, c in coef.items() if c >= 0]
-    if not weight.any():
-        raise InputError(
-            "fit_weights: every measure's fitted effect points the wrong way (higher measure "
-            f"score, more churn): {wrong_way}"
-        )
+    names, columns = _frames.features(frame, model.required_columns, "the snapshots table")
+    core_model, coefficients, wrong_way = _core.backtest.fit_weights(
+        model._core, names, columns, y.astype(float), train.astype(np.uint8), float(C)
+    )
+    coef = pd.Series(coefficients, index=model.measures, name="coefficient")
     if wrong_way:
         warnings.warn(
             f"fit_weights: weight 0 for measures whose fitted effect points the wrong way "
@@ -1070,14 +1039,7 @@ def fit_weights(
             RetainWarning,
             stacklevel=2,
         )
-    document = model.to_dict()
-    group_weight = dict.fromkeys((g["name"] for g in document["groups"]), 0.0)
-    for measure, w in zip(document["measures"], weight, strict=True):
-        measure["weight"] = float(w)
-        group_weight[measure["group"]] += float(w)
-    for group in document["groups"]:
-        group["weight"] = group_weight[group["name"]]
-    fitted = HealthModel(document)
+    fitted = HealthModel._wrap(core_model)
 
     held_frame = frame[held]
     before = 100.0 - model.score(held_frame)["score"].to_numpy(dtype=float)

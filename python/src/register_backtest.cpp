@@ -1,5 +1,9 @@
 #include "common.hpp"
 
+#include <optional>
+
+#include "retain/backtest.hpp"
+#include "retain/health.hpp"
 #include "retain/labels.hpp"
 #include "retain/point_in_time.hpp"
 
@@ -7,7 +11,8 @@ namespace retain::python {
 
 void register_backtest(py::module_& root) {
     py::module_ m = root.def_submodule(
-        "backtest", "Churn labels and point-in-time lookups (see retain.backtest).");
+        "backtest",
+        "Churn labels, point-in-time lookups and backtest metrics (see retain.backtest).");
     m.attr("MISSING_DAY") = backtest::missing_day;
     m.attr("LABEL_INACTIVE") = backtest::label_inactive;
     m.attr("LABEL_UNRESOLVED") = backtest::label_unresolved;
@@ -89,6 +94,64 @@ void register_backtest(py::module_& root) {
                 return to_numpy(std::move(out));
             },
             py::arg("key"), py::arg("through"), "Rows with time <= through per query.");
+
+    m.def(
+        "evaluate_by_date",
+        [](const array_in<std::int64_t>& date_code, std::size_t n_dates, const array_in<double>& y,
+           const array_in<double>& risk, bool probabilities, int n_threads) {
+            const auto codes = as_span(date_code, "date_code");
+            const auto ys = as_span(y, "y");
+            const auto rs = as_span(risk, "risk");
+            std::vector<backtest::Evaluation> rows;
+            {
+                py::gil_scoped_release release;
+                rows = backtest::evaluate_by_date(codes, n_dates, ys, rs, probabilities, n_threads);
+            }
+            py::dict out;
+            auto column = [&](auto member) {
+                std::vector<double> values;
+                for (const auto& r : rows) values.push_back(static_cast<double>(r.*member));
+                return to_numpy(std::move(values));
+            };
+            out["n"] = column(&backtest::Evaluation::n);
+            out["churners"] = column(&backtest::Evaluation::churners);
+            out["churn_rate"] = column(&backtest::Evaluation::churn_rate);
+            out["roc_auc"] = column(&backtest::Evaluation::roc_auc);
+            out["pr_auc"] = column(&backtest::Evaluation::pr_auc);
+            out["lift_top10"] = column(&backtest::Evaluation::lift_top10);
+            out["precision_top10"] = column(&backtest::Evaluation::precision_top10);
+            out["recall_top10"] = column(&backtest::Evaluation::recall_top10);
+            out["brier"] = column(&backtest::Evaluation::brier);
+            out["log_loss"] = column(&backtest::Evaluation::log_loss);
+            std::vector<std::string> reasons;
+            for (const auto& r : rows) reasons.push_back(r.reason);
+            out["reason"] = reasons;
+            return out;
+        },
+        py::arg("date_code"), py::arg("n_dates"), py::arg("y"), py::arg("risk"),
+        py::arg("probabilities"), py::arg("n_threads") = 0,
+        "Counts and metrics per date code (retain::backtest::evaluate_by_date).");
+
+    m.def(
+        "fit_weights",
+        [](const HealthModel& model, const std::vector<std::string>& names,
+           const std::vector<array_in<double>>& arrays, const array_in<double>& y,
+           const array_in<std::uint8_t>& train, double C, int n_threads) {
+            std::vector<std::span<const double>> columns;
+            for (std::size_t c = 0; c < arrays.size(); ++c)
+                columns.push_back(as_span(arrays[c], names.at(c).c_str()));
+            const auto ys = as_span(y, "y");
+            const auto tr = as_span(train, "train");
+            std::optional<backtest::WeightFit> fit;
+            {
+                py::gil_scoped_release release;
+                fit.emplace(backtest::fit_weights(model, names, columns, ys, tr, C, n_threads));
+            }
+            return py::make_tuple(fit->model, fit->coefficients, fit->wrong_way);
+        },
+        py::arg("model"), py::arg("names"), py::arg("columns"), py::arg("y"), py::arg("train"),
+        py::arg("C") = 1.0, py::arg("n_threads") = 0,
+        "(model, coefficients, wrong_way) of retain::backtest::fit_weights.");
 }
 
 }  // namespace retain::python
