@@ -853,15 +853,9 @@ def backtest(
     >>> result.per_date[["n", "churners", "roc_auc"]]
     >>> print(result.summary())
     """
+    columns = {"account": account, "as_of": as_of, "churn_date": churn_date}
     labels = label_churn(
-        snapshots,
-        churns,
-        horizon_days,
-        observed_until,
-        account=account,
-        as_of=as_of,
-        churn_date=churn_date,
-        returned_at=returned_at,
+        snapshots, churns, horizon_days, observed_until, returned_at=returned_at, **columns
     )
     n_boot = _whole(n_boot, "n_boot")
     if n_boot < 0:
@@ -899,15 +893,9 @@ def walk_forward(
     """
     if not callable(make_model):
         raise TypeError(f"make_model must be a callable returning an estimator, got {make_model!r}")
+    columns = {"account": account, "as_of": as_of, "churn_date": churn_date}
     labels = label_churn(
-        snapshots,
-        churns,
-        horizon_days,
-        observed_until,
-        account=account,
-        as_of=as_of,
-        churn_date=churn_date,
-        returned_at=returned_at,
+        snapshots, churns, horizon_days, observed_until, returned_at=returned_at, **columns
     )
     min_train = _whole(min_train_dates, "min_train_dates")
     if min_train < 1:
@@ -1002,15 +990,9 @@ def fit_weights(
         raise TypeError(f"model must be a HealthModel, got {type(model).__name__}")
     if not (isinstance(holdout, (int, float)) and 0 < holdout < 1):
         raise InputError(f"holdout: the share of as-of dates held out, in (0, 1); got {holdout!r}")
+    columns = {"account": account, "as_of": as_of, "churn_date": churn_date}
     labels = label_churn(
-        snapshots,
-        churns,
-        horizon_days,
-        observed_until,
-        account=account,
-        as_of=as_of,
-        churn_date=churn_date,
-        returned_at=returned_at,
+        snapshots, churns, horizon_days, observed_until, returned_at=returned_at, **columns
     )
     frame = labels.frame
     day = _frames.utc_days(frame[as_of], as_of)

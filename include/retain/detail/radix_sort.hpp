@@ -73,12 +73,17 @@ void radix_sort_by_key(std::vector<std::uint64_t>& keys, std::vector<Payload>& p
     }
 }
 
+/// Sorts unsigned keys ascending, in place.
+inline void radix_sort(std::vector<std::uint64_t>& keys) {
+    std::vector<char> none;
+    radix_sort_by_key(keys, none);
+}
+
 /// Sorts finite doubles (no NaN) ascending, in place. -0.0 sorts just before 0.0.
 inline void radix_sort(std::vector<double>& values) {
     std::vector<std::uint64_t> keys(values.size());
     for (std::size_t i = 0; i < values.size(); ++i) keys[i] = double_sort_key(values[i]);
-    std::vector<char> none;
-    radix_sort_by_key(keys, none);
+    radix_sort(keys);
     for (std::size_t i = 0; i < values.size(); ++i) values[i] = double_from_sort_key(keys[i]);
 }
 

@@ -5,6 +5,7 @@
 
 #include <utility>
 #include "retain/detail/parallel.hpp"
+#include "retain/detail/radix_sort.hpp"
 
 namespace retain::survival {
 
@@ -52,25 +53,6 @@ struct DurationCounts {
     std::vector<std::int64_t> removed, events;
 };
 
-// Sorts keys with a least-significant-digit radix sort, 11 bits a pass; passes in which every key
-// has the same digit are skipped.
-inline void radix_sort(std::vector<std::uint64_t>& keys) {
-    constexpr int bits = 11, passes = (64 + bits - 1) / bits;
-    constexpr std::size_t buckets = std::size_t{1} << bits;
-    std::vector<std::size_t> count(passes * buckets, 0);
-    for (const std::uint64_t k : keys)
-        for (int p = 0; p < passes; ++p) ++count[p * buckets + ((k >> (p * bits)) & (buckets - 1))];
-    std::vector<std::uint64_t> other(keys.size());
-    for (int p = 0; p < passes; ++p) {
-        std::size_t* c = count.data() + p * buckets;
-        if (std::any_of(c, c + buckets, [&](std::size_t x) { return x == keys.size(); })) continue;
-        std::size_t total = 0;
-        for (std::size_t b = 0; b < buckets; ++b) total += std::exchange(c[b], total);
-        for (const std::uint64_t k : keys) other[c[(k >> (p * bits)) & (buckets - 1)]++] = k;
-        keys.swap(other);
-    }
-}
-
 inline DurationCounts count_durations(std::span<const double> durations,
                                       std::span<const double> observed) {
     const std::size_t n = durations.size();
@@ -111,7 +93,7 @@ inline DurationCounts count_durations(std::span<const double> durations,
     std::vector<std::uint64_t> keys(n);
     for (std::size_t i = 0; i < n; ++i)
         keys[i] = (std::bit_cast<std::uint64_t>(durations[i] + 0.0) << 1) | is_event(i);
-    radix_sort(keys);
+    retain::detail::radix_sort(keys);
     for (std::size_t i = 0; i < n;) {
         const std::uint64_t time_bits = keys[i] >> 1;
         std::int64_t removed = 0, events = 0;
