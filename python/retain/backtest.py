@@ -723,15 +723,20 @@ class BacktestResult:
 
 
 def _evaluate(
-    scores: pd.DataFrame, probabilities: bool, dropped: dict, n_boot: int, seed: int, account: Any
+    scores: pd.DataFrame,
+    probabilities: bool,
+    dropped: dict,
+    n_boot: int,
+    seed: int,
+    account: Any,
+    n_threads: int = 0,
 ) -> BacktestResult:
     """Per-date and pooled metrics of a frame of (account, as_of, risk, label) rows."""
     y = scores["label"].to_numpy(dtype=float)
     risk = scores["risk"].to_numpy(dtype=float)
     dates, date_code = np.unique(scores["as_of"].to_numpy(), return_inverse=True)
-    core = _core.backtest.evaluate_by_date(
-        date_code.astype(np.int64), len(dates), y, risk, probabilities
-    )
+    codes = date_code.astype(np.int64)
+    core = _core.backtest.evaluate_by_date(codes, len(dates), y, risk, probabilities, n_threads)
     names = ("n", "churners", "churn_rate", *_RANKING, *(_PROBABILITY if probabilities else ()))
     per_date = pd.DataFrame({k: core[k] for k in names}, index=pd.Index(dates, name="as_of"))
     per_date[["n", "churners"]] = per_date[["n", "churners"]].astype(np.int64)
@@ -769,12 +774,15 @@ def _feature_columns(frame: pd.DataFrame, account: Any, as_of: Any) -> list[Any]
     return [c for c in frame.columns if c not in (account, as_of, "label")]
 
 
-def _risk_of(scorer: Any, frame: pd.DataFrame, features: list[Any]) -> tuple[np.ndarray, bool]:
+def _risk_of(
+    scorer: Any, frame: pd.DataFrame, features: list[Any], n_threads: int = 1
+) -> tuple[np.ndarray, bool]:
     """Risk per row of ``frame`` and whether it is a probability, for each kind of scorer."""
     from .health_model import HealthModel, ModelSet
 
     if isinstance(scorer, (HealthModel, ModelSet)):
-        return 100.0 - scorer.score(frame)["score"].to_numpy(dtype=float), False
+        score = scorer.score(frame, n_threads=n_threads)["score"]
+        return 100.0 - score.to_numpy(dtype=float), False
     if isinstance(scorer, str):
         _frames.require_columns(frame, [scorer], "the snapshots table")
         column = frame[scorer]
@@ -816,7 +824,8 @@ def _scores_frame(
             "as_of": frame[as_of].to_numpy()[keep],
             "risk": risk[keep],
             "label": frame["label"].to_numpy()[keep],
-        }
+        },
+        copy=False,  # fresh arrays: pandas need not copy them into one block
     )
 
 
@@ -829,6 +838,7 @@ def backtest(
     n_boot: int = 0,
     seed: int = 0,
     *,
+    n_threads: int = 0,
     account: Any = "account_id",
     as_of: Any = "as_of",
     churn_date: Any = "churn_date",
@@ -844,7 +854,8 @@ def backtest(
     ``predict_proba`` (risk = probability of churn, given the snapshot's feature columns: all
     but account and as_of, in their order), a callable frame -> risk, or the name of a column of
     precomputed risk. ``n_boot`` > 0 adds a bootstrap 95 % interval of the pooled ROC AUC,
-    resampling accounts with ``seed``.
+    resampling accounts with ``seed``. ``n_threads`` (0 = every core) is used for scoring and
+    the per-date metrics; results do not depend on it.
 
     Returns a :class:`BacktestResult` (``per_date``, ``pooled``, ``scores``, ``summary()``,
     ``plot()``).
@@ -861,10 +872,12 @@ def backtest(
     if n_boot < 0:
         raise InputError(f"n_boot: must be >= 0, got {n_boot}")
     frame = labels.frame
-    risk, probabilities = _risk_of(scorer, frame, _feature_columns(frame, account, as_of))
+    features = _feature_columns(frame, account, as_of)
+    risk, probabilities = _risk_of(scorer, frame, features, n_threads)
     dropped = dict(labels.dropped)
     scores = _scores_frame(frame, risk, account, as_of, dropped)
-    return _evaluate(scores, probabilities, dropped, n_boot, _whole(seed, "seed"), account)
+    seed = _whole(seed, "seed")
+    return _evaluate(scores, probabilities, dropped, n_boot, seed, account, n_threads)
 
 
 def walk_forward(

@@ -228,3 +228,11 @@ def test_bad_scorers_and_arguments():
         rt.fit_weights("model", snaps, churns)
     with pytest.raises(rt.InputError, match="holdout"):
         rt.fit_weights(MODEL, snaps, churns, holdout=1.5)
+
+
+def test_thread_count_does_not_change_a_backtest():
+    snaps, churns = panel(n_accounts=800, seed=9)
+    one = rt.backtest(MODEL, snaps, churns, 60, n_threads=1)
+    two = rt.backtest(MODEL, snaps, churns, 60, n_threads=2)
+    pd.testing.assert_frame_equal(one.per_date, two.per_date)
+    pd.testing.assert_series_equal(one.pooled, two.pooled)
