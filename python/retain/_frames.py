@@ -144,6 +144,22 @@ def amounts(column: pd.Series, name: Any) -> np.ndarray:
     return column.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
+def unique_accounts(ids: pd.Series, name: Any) -> pd.Series:
+    """``ids`` of an accounts table (one row per account): a missing or repeated id is an
+    InputError naming the row."""
+    missing = ids.isna().to_numpy()
+    if missing.any():
+        raise InputError(f"column {name!r}, row {first_row(missing)}: missing account id")
+    duplicated = ids.duplicated().to_numpy()
+    if duplicated.any():
+        row = first_row(duplicated)
+        raise InputError(
+            f"column {name!r}, row {row}: account {ids.iloc[row]!r} appears twice in the "
+            "accounts table"
+        )
+    return ids
+
+
 def features(frame: pd.DataFrame, columns: list[str], what: str) -> tuple[list[str], list]:
     """The float64 values of those of ``columns`` that ``frame`` has (absent ones are left out,
     for the core to treat as missing). Booleans read as 0/1 and missing values (None, pd.NA,

@@ -309,19 +309,7 @@ def snapshots(
 def _accounts_table(accounts: Any, account: Any, signed_at: Any) -> tuple[pd.Index, np.ndarray]:
     accounts = _frames.require_frame(accounts, "the accounts table")
     _frames.require_columns(accounts, [account, signed_at], "the accounts table")
-    ids = accounts[account]
-    missing = ids.isna().to_numpy()
-    if missing.any():
-        raise InputError(
-            f"column {account!r}, row {_frames.first_row(missing)}: missing account id"
-        )
-    duplicated = ids.duplicated().to_numpy()
-    if duplicated.any():
-        row = _frames.first_row(duplicated)
-        raise InputError(
-            f"column {account!r}, row {row}: account {ids.iloc[row]!r} appears twice in the "
-            "accounts table"
-        )
+    ids = _frames.unique_accounts(accounts[account], account)
     signed = _frames.utc_days(accounts[signed_at], signed_at)
     nat = signed == _frames.NAT
     if nat.any():

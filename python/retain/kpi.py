@@ -537,15 +537,7 @@ def _onboarding_inputs(accounts, milestones, required, account, signed_at, miles
     required = list(dict.fromkeys(required))
     if not required:
         raise InputError("required: give at least one required milestone")
-    ids = accounts[account]
-    _frames.account_codes(ids, account)  # a missing id is an error naming the row
-    duplicated = ids.duplicated().to_numpy()
-    if duplicated.any():
-        row = _frames.first_row(duplicated)
-        raise InputError(
-            f"column {account!r}, row {row}: account {ids.iloc[row]!r} appears twice in the "
-            "accounts table"
-        )
+    ids = _frames.unique_accounts(accounts[account], account)
     signed = _frames.day_numbers(accounts[signed_at], signed_at)
     m_ids = milestones[account]
     if len(m_ids):
