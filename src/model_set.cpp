@@ -39,6 +39,11 @@ ModelSet::ModelSet(std::vector<std::string> keys, std::vector<HealthModel> model
     }
 }
 
+std::int32_t ModelSet::grade_of(std::size_t model, double score) const {
+    const std::int32_t own = models_.at(model).grade_of(score);
+    return own < 0 ? -1 : grade_code_[model][static_cast<std::size_t>(own)];
+}
+
 std::vector<std::string> ModelSet::required_columns() const {
     std::vector<std::string> out;
     for (const auto& model : models_)
@@ -116,8 +121,7 @@ HealthScores ModelSet::score(std::span<const std::int32_t> model_of_row,
             const std::size_t row = mine[i];
             out.score[row] = part.score[i];
             out.coverage[row] = part.coverage[i];
-            out.grade[row] =
-                part.grade[i] < 0 ? -1 : grade_code_[k][static_cast<std::size_t>(part.grade[i])];
+            out.grade[row] = grade_of(k, part.score[i]);
             for (std::size_t g = 0; g < part.groups.size(); ++g)
                 out.groups[group_slot_[k][g]][row] = part.groups[g][i];
         }

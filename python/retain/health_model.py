@@ -223,33 +223,26 @@ class HealthModel(_documents.Documented, _Scorer):
         return pd.Series(self._core.effective_weights, index=self.measures, name="weight")
 
     def _inputs(self, frame: pd.DataFrame, what: str) -> tuple[list[str], list]:
-        return _frames.features(frame, self.required_columns, what)
-
-    def _grade_codes(self, scores: np.ndarray) -> np.ndarray:
-        """Grade codes (-1 none) of scores: the highest grade min not above the score."""
-        mins = np.asarray([g["min"] for g in self.to_dict().get("grades", [])], dtype=float)
-        codes = np.searchsorted(mins, scores, side="right") - 1
-        return np.where(np.isnan(scores), -1, codes)
+        """The model's columns that ``frame`` has, as arrays. A frame with none of them still
+        has rows (each with nothing present): a placeholder column carries their count."""
+        names, columns = _frames.features(frame, self.required_columns, what)
+        if not names:
+            names, columns = ["\0rows"], [np.zeros(len(frame))]
+        return names, columns
 
     def _grades_of(self, scored: pd.DataFrame) -> pd.Categorical:
-        codes = self._grade_codes(scored["score"].to_numpy(dtype=float))
+        codes = self._core.grade_codes(scored["score"].to_numpy(dtype=float))
         return pd.Categorical.from_codes(codes, categories=self.grades)
 
     def _scored(self, frame: pd.DataFrame, n_threads: int) -> pd.DataFrame:
         names, columns = self._inputs(frame, "the feature frame")
-        s = self._score_columns(names, columns, len(frame), n_threads)
+        s = self._core.score(names, columns, _threads(n_threads))
         data = {"score": s["score"]}
         data["grade"] = pd.Categorical.from_codes(s["grade"], categories=self.grades)
         for name, values in zip(self.groups, s["groups"], strict=True):
             data[name] = values
         data["coverage"] = s["coverage"]
         return pd.DataFrame(data, index=frame.index, copy=False)  # the arrays are ours
-
-    def _score_columns(self, names: list[str], columns: list, rows: int, n_threads: int) -> dict:
-        # A frame with none of the model's columns still has rows, each with nothing present.
-        if not names:
-            names, columns = ["\0rows"], [np.zeros(rows)]
-        return self._core.score(names, columns, _threads(n_threads))
 
     def explain(self, frame: pd.DataFrame, n_threads: int = 1) -> pd.DataFrame:
         """Why each account scored what it did.
@@ -262,8 +255,6 @@ class HealthModel(_documents.Documented, _Scorer):
         """
         frame = _frames.require_frame(frame, "the feature frame")
         names, columns = self._inputs(frame, "the feature frame")
-        if not names:
-            names, columns = ["\0rows"], [np.zeros(len(frame))]
         e = self._core.explain(names, columns, _threads(n_threads))
         return self._explanation_frame(e, frame.index)
 
@@ -291,10 +282,6 @@ class HealthModel(_documents.Documented, _Scorer):
         a = after.loc[accounts]
         b_names, b_cols = self._inputs(b, "before")
         a_names, a_cols = self._inputs(a, "after")
-        if not b_names:
-            b_names, b_cols = ["\0rows"], [np.zeros(len(b))]
-        if not a_names:
-            a_names, a_cols = ["\0rows"], [np.zeros(len(a))]
         t = _threads(n_threads)
         change = self._core.explain_change(b_names, b_cols, a_names, a_cols, t)
         score_before = self._core.explain(b_names, b_cols, t)["score"]
@@ -403,16 +390,9 @@ class ModelSet(_Scorer):
         return pd.DataFrame(data, index=frame.index, copy=False)  # the arrays are ours
 
     def _grades_of(self, scored: pd.DataFrame) -> pd.Categorical:
-        labels = self.grades
-        codes = np.full(len(scored), -1, dtype=np.int64)
-        model_codes = scored["model"].cat.codes.to_numpy()
-        scores = scored["score"].to_numpy(dtype=float)
-        for k, model in enumerate(self._models.values()):
-            rows = np.flatnonzero(model_codes == k)
-            own = model._grade_codes(scores[rows])
-            remap = np.array([labels.index(label) for label in model.grades] + [-1])
-            codes[rows] = remap[own]
-        return pd.Categorical.from_codes(codes, categories=labels)
+        model_codes = scored["model"].cat.codes.to_numpy().astype(np.int32)
+        codes = self._core.grade_codes(model_codes, scored["score"].to_numpy(dtype=float))
+        return pd.Categorical.from_codes(codes, categories=self.grades)
 
     def calibrate(self, frame: pd.DataFrame) -> ModelSet:
         """Each model calibrated (see :meth:`HealthModel.calibrate`) on its own rows of ``frame``;

@@ -138,6 +138,15 @@ void register_health(py::module_& root) {
             },
             py::arg("names"), py::arg("columns"),
             "A model whose percentile measures store the sorted values of these columns.")
+        .def(
+            "grade_codes",
+            [](const HealthModel& h, const array_in<double>& scores) {
+                const auto s = as_span(scores, "scores");
+                std::vector<std::int32_t> out(s.size());
+                for (std::size_t i = 0; i < s.size(); ++i) out[i] = h.grade_of(s[i]);
+                return to_numpy(std::move(out));
+            },
+            py::arg("scores"), "Grade codes (-1 none) of scores, as score() grades them.")
         .def("__eq__", [](const HealthModel& a, const HealthModel& b) { return a == b; });
 
     py::class_<ModelSet>(m, "ModelSet")
@@ -160,7 +169,23 @@ void register_health(py::module_& root) {
                 return scores_dict(std::move(s));
             },
             py::arg("model_of_row"), py::arg("names"), py::arg("columns"), py::arg("n_threads") = 1,
-            "Scores each row with models[model_of_row[row]]; groups and grades are the unions.");
+            "Scores each row with models[model_of_row[row]]; groups and grades are the unions.")
+        .def(
+            "grade_codes",
+            [](const ModelSet& set, const array_in<std::int32_t>& model_of_row,
+               const array_in<double>& scores) {
+                const auto k = as_span(model_of_row, "model_of_row");
+                const auto s = as_span(scores, "scores");
+                if (k.size() != s.size())
+                    throw InputError::argument("scores", std::to_string(s.size()) + " scores for " +
+                                                             std::to_string(k.size()) + " rows");
+                std::vector<std::int32_t> out(s.size());
+                for (std::size_t i = 0; i < s.size(); ++i)
+                    out[i] = set.grade_of(static_cast<std::size_t>(k[i]), s[i]);
+                return to_numpy(std::move(out));
+            },
+            py::arg("model_of_row"), py::arg("scores"),
+            "Grade codes (into grade_labels, -1 none) of scores under each row's model.");
 }
 
 }  // namespace retain::python

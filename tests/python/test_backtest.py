@@ -180,7 +180,8 @@ def test_fit_weights_follows_the_regression_and_zeroes_the_wrong_way():
         fitted = rt.fit_weights(model, snaps, churns, horizon_days=90, C=1.0, holdout=0.3)
     report = fitted.fit_report
     weights = {m["name"]: m["weight"] for m in fitted.to_dict()["measures"]}
-    assert report.wrong_way == ["usage_inverted"] or weights["usage_inverted"] == 0
+    assert report.wrong_way == ["usage_inverted"]
+    assert weights["usage_inverted"] == 0 and weights["usage"] > 0 and weights["nps"] > 0
     # Oracle: scikit-learn on the same training rows and measure scores.
     labels = rt.label_churn(snaps, churns, 90).frame
     train = (labels["as_of"] + pd.Timedelta(days=90) <= report.holdout_dates[0]).to_numpy()

@@ -277,6 +277,10 @@ def test_model_set_scores_each_stage_with_its_model():
         models.score(FRAME.assign(lifecycle_stage=["adoption"] * 3 + ["renewal"]))
     with pytest.raises(rt.ColumnError, match="lifecycle_stage"):
         models.score(FRAME.drop(columns="lifecycle_stage"))
+    # An override is graded by the row's own model: 45 is at_risk for onboarding (bolt) and
+    # yellow for adoption (acme).
+    overridden = models.score(FRAME, overrides={"bolt": 45, "acme": 45})
+    assert overridden.loc[["acme", "bolt"], "grade"].tolist() == ["yellow", "at_risk"]
     back = pickle.loads(pickle.dumps(models))
     assert back == models
 
