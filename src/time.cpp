@@ -70,6 +70,67 @@ Month parse_month(std::string_view text, std::string_view column, std::size_t ro
     return month_of(year, month);
 }
 
+bool parse_datetime(std::string_view text, ParsedTime& out) noexcept {
+    int year = 0, month = 0, day = 1, hour = 0, minute = 0, second = 0;
+    std::size_t pos = 0;
+    if (!parse_digits(text, 0, 4, year) || text.size() < 7 || text[4] != '-' ||
+        !parse_digits(text, 5, 2, month))
+        return false;
+    pos = 7;
+    if (pos < text.size() && text[pos] == '-') {
+        if (!parse_digits(text, 8, 2, day)) return false;
+        pos = 10;
+    }
+    const std::chrono::year_month_day ymd{std::chrono::year{year} /
+                                          std::chrono::month{static_cast<unsigned>(month)} /
+                                          std::chrono::day{static_cast<unsigned>(day)}};
+    if (!ymd.ok()) return false;
+    if (pos < text.size() && (text[pos] == 'T' || text[pos] == ' ') && pos + 1 < text.size() &&
+        text[pos + 1] >= '0' && text[pos + 1] <= '9') {
+        if (!parse_digits(text, pos + 1, 2, hour) || pos + 3 >= text.size() ||
+            text[pos + 3] != ':' || !parse_digits(text, pos + 4, 2, minute))
+            return false;
+        pos += 6;
+        if (pos < text.size() && text[pos] == ':') {
+            if (!parse_digits(text, pos + 1, 2, second)) return false;
+            pos += 3;
+            if (pos < text.size() && (text[pos] == '.' || text[pos] == ',')) {
+                ++pos;
+                const std::size_t digits = pos;
+                while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
+                if (pos == digits) return false;
+            }
+        }
+        if (hour > 24 || minute > 59 || second > 60 || (hour == 24 && (minute || second)))
+            return false;
+    }
+    out.has_offset = false;
+    out.offset = 0;
+    if (pos < text.size()) {
+        const char sign = text[pos];
+        if (sign == 'Z' && pos + 1 == text.size()) {
+            out.has_offset = true;
+        } else if (sign == '+' || sign == '-') {
+            int oh = 0, om = 0;
+            if (!parse_digits(text, pos + 1, 2, oh)) return false;
+            std::size_t p = pos + 3;
+            if (p < text.size() && text[p] == ':') ++p;
+            if (p < text.size()) {
+                if (!parse_digits(text, p, 2, om)) return false;
+                p += 2;
+            }
+            if (p != text.size() || oh > 18 || om > 59) return false;
+            out.has_offset = true;
+            out.offset = (sign == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+        } else {
+            return false;
+        }
+    }
+    const auto days = std::chrono::sys_days{ymd}.time_since_epoch().count();
+    out.local = std::int64_t{days} * 86'400 + hour * 3600 + minute * 60 + second;
+    return true;
+}
+
 std::string format_month(Month m) {
     const int y = year_of(m), mo = month_in_year(m);
     std::ostringstream out;

@@ -23,6 +23,9 @@ class InputError : public Error {
 
     /// "column 'mrr', row 17: <what>" — rows are 0-based positions in the input.
     static InputError at(std::string_view column, std::size_t row, std::string_view what);
+    /// "table 'events', column 'account_id', row 17: <what>" — for the tables of a Book.
+    static InputError in_table(std::string_view table, std::string_view column, std::size_t row,
+                               std::string_view what);
     /// "<argument>: <what>"
     static InputError argument(std::string_view name, std::string_view what);
 };

@@ -89,4 +89,16 @@ Month parse_month(std::string_view text, std::string_view column = "period", std
 /// "YYYY-MM".
 std::string format_month(Month m);
 
+/// A parsed ISO 8601 date-time: the clock time as written (seconds since 1970-01-01 00:00 of that
+/// clock) and its UTC offset in seconds, when the text has one ('Z', '+09:00', '-0500', '+09').
+struct ParsedTime {
+    std::int64_t local = 0;
+    bool has_offset = false;
+    std::int32_t offset = 0;
+};
+
+/// Parses "YYYY-MM", "YYYY-MM-DD", then optionally 'T' or ' ' and "HH:MM", ":SS", ".fraction"
+/// (dropped), then an optional offset. Returns false for anything else (and for an empty text).
+bool parse_datetime(std::string_view text, ParsedTime& out) noexcept;
+
 }  // namespace retain

@@ -18,6 +18,7 @@ except ImportError as exc:  # pragma: no cover - only without a build
 from . import (
     account,
     backtest,
+    book,
     datasets,
     engagement,
     health,
@@ -29,6 +30,7 @@ from . import (
     survival,
 )
 from .account import MrrTable
+from .book import Book
 from .backtest import fit_weights, label_churn, snapshots, walk_forward
 from .errors import (
     ColumnError,
@@ -46,6 +48,7 @@ from .segment import Segmenter
 __version__ = _core.__version__
 
 __all__ = [
+    "Book",
     "ColumnError",
     "ConfigError",
     "ConvergenceWarning",
@@ -61,6 +64,7 @@ __all__ = [
     "__version__",
     "account",
     "backtest",
+    "book",
     "datasets",
     "engagement",
     "fit_weights",

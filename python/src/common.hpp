@@ -47,5 +47,6 @@ void register_portfolio(py::module_& m);
 void register_backtest(py::module_& m);
 void register_metrics(py::module_& m);
 void register_logistic(py::module_& m);
+void register_book(py::module_& m);
 
 }  // namespace retain::python

@@ -67,4 +67,5 @@ PYBIND11_MODULE(_core, m) {
     retain::python::register_backtest(m);
     retain::python::register_metrics(m);
     retain::python::register_logistic(m);
+    retain::python::register_book(m);
 }

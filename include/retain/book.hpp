@@ -1,0 +1,255 @@
+#pragma once
+// The account model: a `Book` holds one business's tables (accounts, MRR, events, surveys,
+// tickets, milestones, churns, CSM activities), validated once and keyed by one account index that
+// every table shares. Every area reads it: snapshots, labels, KPIs.
+//
+// One time rule: every date and time given to a Book is a `Time`, seconds since 1970-01-01 00:00
+// on the Book's wall clock — the caller has already applied the Book's time zone (the Python
+// adapter does, from `tz=`). A day is then floor(Time / 86400) and a month the calendar month of
+// that day, the same in every table and every area.
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "retain/account.hpp"
+#include "retain/engagement.hpp"
+#include "retain/ids.hpp"
+#include "retain/time.hpp"
+
+namespace retain {
+
+/// Seconds since 1970-01-01 00:00 on the Book's wall clock.
+using Time = std::int64_t;
+/// A missing time (numpy's NaT, the smallest int64): an open ticket's closed_at, a churn without
+/// return.
+inline constexpr Time no_time = std::numeric_limits<std::int64_t>::min();
+
+/// The day a time falls on.
+constexpr Day day_of_time(Time t) noexcept {
+    return static_cast<Day>(detail::floor_div(t, 86'400));
+}
+
+/// "YYYY-MM-DD" of a day number.
+std::string format_day(std::int64_t day);
+
+/// A column of ids, read in place: int64 values, views of strings, or text in Arrow's
+/// large_string layout (row i is chars[offsets[i], offsets[i + 1])), which a pyarrow column hands
+/// over without a Python object per row.
+class IdColumn {
+  public:
+    IdColumn() = default;
+    IdColumn(std::span<const std::int64_t> ints) : ints_(ints), size_(ints.size()) {}
+    IdColumn(std::span<const std::string_view> views) : views_(views), size_(views.size()) {}
+    IdColumn(const std::vector<std::int64_t>& ints) : IdColumn(std::span<const std::int64_t>(ints)) {}
+    IdColumn(const std::vector<std::string_view>& views)
+        : IdColumn(std::span<const std::string_view>(views)) {}
+    IdColumn(std::span<const std::int64_t> offsets, std::span<const char> chars)
+        : offsets_(offsets), chars_(chars), size_(offsets.empty() ? 0 : offsets.size() - 1) {}
+
+    std::size_t size() const noexcept { return size_; }
+    bool empty() const noexcept { return size_ == 0; }
+    bool is_text() const noexcept { return ints_.data() == nullptr && size_ > 0; }
+    std::int64_t int_at(std::size_t i) const { return ints_[i]; }
+    std::string_view text_at(std::size_t i) const {
+        if (!views_.empty()) return views_[i];
+        return {chars_.data() + offsets_[i], static_cast<std::size_t>(offsets_[i + 1] - offsets_[i])};
+    }
+    /// The id of row i as text, for messages.
+    std::string show(std::size_t i) const {
+        return is_text() ? "'" + std::string(text_at(i)) + "'" : std::to_string(int_at(i));
+    }
+
+  private:
+    std::span<const std::int64_t> ints_;
+    std::span<const std::string_view> views_;
+    std::span<const std::int64_t> offsets_;
+    std::span<const char> chars_;
+    std::size_t size_ = 0;
+};
+
+/// What a Book does with rows whose account is not in the accounts table.
+enum class UnknownAccounts {
+    error,  ///< InputError naming the table, column, row and id
+    drop,   ///< leave the row out, counted in Book::dropped()
+};
+
+/// The accounts table: one row per account. Its order is the Book's account order (codes 0..n-1).
+struct AccountsInput {
+    IdColumn id;
+    std::span<const Time> signed_at;
+    std::string id_column = "account_id", signed_at_column = "signed_at";
+};
+
+/// Monthly recurring revenue, one row per line item. `plan` (optional) holds codes into
+/// `plan_names` (-1: none). Line items of an account-month are summed; a negative item (a credit
+/// note) is accepted when its account-month sums to >= 0.
+struct MrrInput {
+    IdColumn account;
+    std::span<const std::int64_t> month;  ///< month numbers (months since 1970-01)
+    std::span<const double> mrr;
+    std::span<const std::int64_t> plan;
+    std::vector<std::string> plan_names;
+    std::string account_column = "account_id", period_column = "period", mrr_column = "mrr",
+                plan_column = "plan";
+};
+
+/// Product events, one row per event. `feature` is optional (empty column).
+struct EventsInput {
+    IdColumn account, user, feature;
+    std::span<const Time> timestamp;
+    std::string account_column = "account_id", user_column = "user_id",
+                timestamp_column = "timestamp", feature_column = "feature";
+};
+
+/// Kinds of survey answers.
+enum class SurveyKind : std::int8_t { nps = 0, csat = 1 };
+
+/// Survey answers: NPS on 0-10, CSAT on 1-5, whole numbers. `kind` holds SurveyKind values, or is
+/// empty when every answer is NPS.
+struct SurveysInput {
+    IdColumn account;
+    std::span<const Time> answered_at;
+    std::span<const double> score;
+    std::span<const std::int8_t> kind;
+    std::string account_column = "account_id", answered_at_column = "answered_at",
+                score_column = "score", kind_column = "kind";
+};
+
+/// Support tickets. `closed_at` is optional (empty: none closed); no_time means still open.
+struct TicketsInput {
+    IdColumn account;
+    std::span<const Time> opened_at, closed_at;
+    std::string account_column = "account_id", opened_at_column = "opened_at",
+                closed_at_column = "closed_at";
+};
+
+/// Onboarding milestones reached: one row per (account, milestone) reached.
+struct MilestonesInput {
+    IdColumn account, milestone;
+    std::span<const Time> reached_at;
+    std::string account_column = "account_id", milestone_column = "milestone",
+                reached_at_column = "reached_at";
+};
+
+/// Churn records. `returned_at` (optional; no_time: did not return), `reason` (optional ids kept
+/// as given), `voluntary` (optional: 1 voluntary, 0 involuntary, -1 unknown).
+struct ChurnsInput {
+    IdColumn account, reason;
+    std::span<const Time> churned_at, returned_at;
+    std::span<const std::int8_t> voluntary;
+    std::string account_column = "account_id", churned_at_column = "churned_at",
+                returned_at_column = "returned_at", reason_column = "reason", kind_column = "kind";
+};
+
+/// CSM touches: calls, meetings, emails. `type` and `owner` are optional.
+struct ActivitiesInput {
+    IdColumn account, type, owner;
+    std::span<const Time> at;
+    std::string account_column = "account_id", at_column = "at", type_column = "type",
+                owner_column = "owner";
+};
+
+/// One business's tables, validated once, keyed by one account index. Build it from the accounts
+/// table, then add the other tables (each at most once; each optional). Every error is an
+/// InputError naming the table, the column and the 0-based row of the caller's table.
+class Book {
+  public:
+    explicit Book(const AccountsInput& accounts,
+                  UnknownAccounts unknown = UnknownAccounts::error);
+
+    void set_mrr(const MrrInput& mrr);
+    void set_events(const EventsInput& events);
+    void set_surveys(const SurveysInput& surveys);
+    void set_tickets(const TicketsInput& tickets);
+    void set_milestones(const MilestonesInput& milestones);
+    void set_churns(const ChurnsInput& churns);
+    void set_activities(const ActivitiesInput& activities);
+
+    /// Number of accounts.
+    std::size_t n_accounts() const noexcept { return signed_.size(); }
+    /// The code of an account id, or -1.
+    std::int64_t code_of(std::int64_t id) const noexcept;
+    std::int64_t code_of(std::string_view id) const noexcept;
+    /// The signing day of each account, by code.
+    std::span<const Day> signed_days() const noexcept { return signed_; }
+    /// Rows left out per table (UnknownAccounts::drop), by table name.
+    const std::map<std::string, std::size_t>& dropped() const noexcept { return dropped_; }
+    /// Whether a table was added ("mrr", "events", ...; "accounts" always).
+    bool has(std::string_view table) const;
+
+    /// The MRR per account and month, line items summed (empty without an MRR table).
+    const MrrTable& mrr() const noexcept { return mrr_; }
+    /// The plan code of each stored MRR entry (parallel to mrr().months(a)), -1 without one.
+    std::span<const std::int32_t> mrr_plans(std::size_t account) const;
+    const std::vector<std::string>& plan_names() const noexcept { return plan_names_; }
+    /// Whether the MRR table came with a plan column.
+    bool has_mrr_plans() const noexcept { return has_mrr_plans_; }
+    /// The event log (empty without an events table).
+    const engagement::EventLog& events() const noexcept { return events_; }
+
+    /// Churn records, by account then churn day: day, return day (missing_day: none).
+    struct Churn {
+        std::int64_t account;
+        Day day;
+        std::int64_t returned;  ///< day, or backtest::missing_day
+        std::int32_t reason;    ///< code into churn_reasons(), -1 none
+        std::int8_t voluntary;  ///< 1, 0, or -1 unknown
+    };
+    const std::vector<Churn>& churns() const noexcept { return churns_; }
+    const std::vector<std::string>& churn_reasons() const noexcept { return reasons_; }
+    /// Milestone names, sorted; codes index them.
+    const std::vector<std::string>& milestone_names() const noexcept { return milestone_names_; }
+
+    // Per-account, time-sorted rows for point-in-time reads (CSR by account code).
+    struct Answer {
+        Time at;
+        double score;
+    };
+    /// NPS (kind 0) or CSAT (kind 1) answers of an account by (time, score).
+    std::span<const Answer> answers(std::size_t account, SurveyKind kind) const;
+    /// Ticket open and close days of an account, each sorted (closes: closed tickets only).
+    std::span<const Day> ticket_opens(std::size_t account) const;
+    std::span<const Day> ticket_closes(std::size_t account) const;
+    /// (milestone code, reached day) of an account, by code then day.
+    std::span<const std::pair<std::int32_t, Day>> milestones(std::size_t account) const;
+    /// CSM touch days of an account, sorted.
+    std::span<const Day> touches(std::size_t account) const;
+
+    /// Last day (or month) of data in a table, for the "past the end" warnings.
+    Day last_event_day() const noexcept { return events_.last_day(); }
+
+  private:
+    // Account codes of a table's id column; rows of unknown accounts get -1 (drop) or raise.
+    std::vector<std::int64_t> codes(const IdColumn& ids, std::string_view table,
+                                    std::string_view column);
+    void add_table(std::string_view table);
+
+    std::variant<IdIndex<std::int64_t>, IdIndex<std::string>> ids_;
+    UnknownAccounts unknown_;
+    std::vector<Day> signed_;
+    std::map<std::string, std::size_t> dropped_;
+    std::vector<std::string> tables_{"accounts"};
+
+    MrrTable mrr_;
+    std::vector<std::size_t> mrr_off_;
+    std::vector<std::int32_t> mrr_plan_;
+    std::vector<std::string> plan_names_;
+    bool has_mrr_plans_ = false;
+    engagement::EventLog events_;
+    std::vector<std::size_t> answer_off_[2];
+    std::vector<Answer> answers_[2];
+    std::vector<std::size_t> open_off_, close_off_, milestone_off_, touch_off_;
+    std::vector<Day> opens_, closes_, touches_;
+    std::vector<std::pair<std::int32_t, Day>> milestones_;
+    std::vector<std::string> milestone_names_;
+    std::vector<Churn> churns_;
+    std::vector<std::string> reasons_;
+};
+
+}  // namespace retain

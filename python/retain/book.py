@@ -1,0 +1,745 @@
+"""The account model: :class:`Book`, one business's tables validated once and keyed by one account
+index, with one column contract and one time zone. Every area reads it.
+
+The column contract (rename yours with ``columns={"mrr": {"mrr": "amount"}}``, mapping the
+contract's name to your column's; optional columns in brackets):
+
+============  ==========================================================================
+table         columns
+============  ==========================================================================
+accounts      account_id, signed_at, then any attributes (plan, segment, owner, seats, ...)
+mrr           account_id, period, mrr, [plan]
+events        account_id, user_id, timestamp, [feature]
+surveys       account_id, answered_at, score, [kind]  ("nps" 0-10 or "csat" 1-5; default nps)
+tickets       account_id, opened_at, [closed_at], [priority]
+milestones    account_id, milestone, reached_at
+churns        account_id, churned_at, [returned_at], [reason], [kind]  (voluntary/involuntary)
+activities    account_id, at, [type], [owner]
+============  ==========================================================================
+
+The time rule: a Book has one time zone (``tz``, UTC by default). A tz-aware datetime, or ISO
+text with an offset ('2024-03-01T08:00+09:00', 'Z'), is an instant and is converted to the Book's
+zone; a naive datetime, or text without an offset, is already wall time there. A day is a calendar
+day of that zone and a month a calendar month of it, in every table and every area.
+"""
+
+from __future__ import annotations
+
+import difflib
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from .errors import ColumnError, InputError, RetainWarning
+
+__all__ = ["CONTRACT", "Book"]
+
+# Each table's (required, optional) contract columns.
+CONTRACT: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "accounts": (("account_id", "signed_at"), ()),
+    "mrr": (("account_id", "period", "mrr"), ("plan",)),
+    "events": (("account_id", "user_id", "timestamp"), ("feature",)),
+    "surveys": (("account_id", "answered_at", "score"), ("kind",)),
+    "tickets": (("account_id", "opened_at"), ("closed_at", "priority")),
+    "milestones": (("account_id", "milestone", "reached_at"), ()),
+    "churns": (("account_id", "churned_at"), ("returned_at", "reason", "kind")),
+    "activities": (("account_id", "at"), ("type", "owner")),
+}
+TABLES = tuple(CONTRACT)
+# The contract's date columns per table (read by the one time rule).
+DATE_COLUMNS = {
+    "accounts": ("signed_at",),
+    "events": ("timestamp",),
+    "surveys": ("answered_at",),
+    "tickets": ("opened_at", "closed_at"),
+    "milestones": ("reached_at",),
+    "churns": ("churned_at", "returned_at"),
+    "activities": ("at",),
+}
+_NO_TIME = int(_core.book.NO_TIME)
+_SECONDS_PER_DAY = 86_400
+
+
+def _contract_names(columns: Any) -> dict[str, dict[str, str]]:
+    """The column mapping checked: tables and contract names must exist."""
+    if columns is None:
+        return {}
+    if not isinstance(columns, dict):
+        raise InputError("columns: give a dict such as {'mrr': {'mrr': 'amount'}}")
+    out = {}
+    for table, mapping in columns.items():
+        if table not in CONTRACT:
+            raise InputError(f"columns: unknown table {table!r} (tables: {', '.join(TABLES)})")
+        if not isinstance(mapping, dict):
+            raise InputError(f"columns[{table!r}]: give a dict of contract name -> your column")
+        required, optional = CONTRACT[table]
+        for name in mapping:
+            if name not in required + optional:
+                raise InputError(
+                    f"columns[{table!r}]: {name!r} is not a column of the contract "
+                    f"(its columns: {', '.join(required + optional)})"
+                )
+        out[table] = dict(mapping)
+    return out
+
+
+def _check_tz(tz: Any) -> str:
+    try:
+        return str(pd.Timestamp("2000-01-01", tz=tz).tz)
+    except Exception as exc:
+        raise InputError(f"tz: unknown time zone {tz!r}") from exc
+
+
+def _first(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+class _Table:
+    """One input table seen through the contract: columns by contract name, errors by the user's
+    names and rows."""
+
+    def __init__(self, table: str, frame: Any, mapping: dict[str, str]):
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError(f"the {table} table must be a pandas DataFrame, got "
+                            f"{type(frame).__name__}")
+        self.table, self.frame = table, frame
+        required, optional = CONTRACT[table]
+        self.names = {name: mapping.get(name, name) for name in required + optional}
+        for name in required:
+            self.require(name)
+        for name, user in mapping.items():  # a column named explicitly must be there
+            if name in optional:
+                self.require(name)
+        dup = frame.columns[frame.columns.duplicated()]
+        if len(dup):
+            raise InputError(f"table {table!r} has more than one column {dup[0]!r}")
+
+    def require(self, name: str) -> None:
+        user = self.names[name]
+        if user in self.frame.columns:
+            return
+        close = difflib.get_close_matches(str(user), [str(c) for c in self.frame.columns], n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ColumnError(
+            f"table {self.table!r} has no column {user!r}{hint} (its columns: "
+            f"{list(self.frame.columns)}); map yours with "
+            f"columns={{{self.table!r}: {{{name!r}: 'your_column'}}}}"
+        )
+
+    def has(self, name: str) -> bool:
+        return self.names[name] in self.frame.columns
+
+    def __getitem__(self, name: str) -> pd.Series:
+        return self.frame[self.names[name]]
+
+    def where(self, name: str, row: int) -> str:
+        return f"table {self.table!r}, column {self.names[name]!r}, row {row}"
+
+
+# ------------------------------------------------------------------------- columns to the core
+
+
+def _text_buffers(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Arrow large_string buffers (offsets, chars) of a text column, nulls as empty text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = getattr(column.array, "_pa_array", None)
+    if array is None:
+        values = column.to_numpy(dtype=object)
+        try:
+            array = pa.array(values, type=pa.large_string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            array = pa.array([None if v is None or v is pd.NA or (isinstance(v, float) and v != v)
+                              else str(v) for v in values], type=pa.large_string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
+    if not pa.types.is_large_string(array.type):
+        array = array.cast(pa.large_string())
+    if array.null_count:
+        array = pc.fill_null(array, "")
+    _, offsets, chars = array.buffers()
+    off = np.frombuffer(offsets, dtype=np.int64)[array.offset : array.offset + len(array) + 1]
+    data = np.frombuffer(chars, dtype=np.uint8) if chars is not None else np.empty(0, np.uint8)
+    return off, data
+
+
+def _ids(t: _Table, name: str, what: str = "account id") -> Any:
+    """An id column for the core: int64 values, or text buffers; a missing id is an error."""
+    column = t[name]
+    missing = column.isna().to_numpy()
+    if missing.any():
+        raise InputError(f"{t.where(name, _first(missing))}: missing {what}")
+    dtype = column.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        raise InputError(f"{t.where(name, 0)}: booleans are not ids")
+    if pd.api.types.is_integer_dtype(dtype):
+        return column.to_numpy(dtype=np.int64)
+    if pd.api.types.is_float_dtype(dtype):
+        values = column.to_numpy(dtype=np.float64)
+        frac = values != np.round(values)
+        if frac.any():
+            raise InputError(f"{t.where(name, _first(frac))}: id {values[_first(frac)]} is not "
+                             "a whole number")
+        return values.astype(np.int64)
+    return _text_buffers(column.astype(str) if dtype == object and not _all_text(column)
+                         else column)
+
+
+def _all_text(column: pd.Series) -> bool:
+    return bool(column.map(type).eq(str).all())
+
+
+def _times(t: _Table, name: str, tz: str, required: bool = True) -> np.ndarray:
+    """Seconds since 1970-01-01 on the Book's wall clock; missing values as NO_TIME (an error when
+    ``required``)."""
+    column = t[name]
+    dtype = column.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        wall = column.dt.tz_convert(tz).dt.tz_localize(None)
+        seconds = _seconds(wall)
+    elif isinstance(dtype, np.dtype) and dtype.kind == "M":
+        seconds = _seconds(column)
+    elif pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
+        if len(column) and column.isna().all():
+            seconds = np.full(len(column), _NO_TIME, dtype=np.int64)
+        else:
+            raise InputError(f"{t.where(name, 0)}: give dates as datetime64 or ISO 8601 text, "
+                             f"got dtype {dtype}")
+    else:
+        offsets, chars = _text_buffers(column)
+        local, offset, flag = _core.book.parse_times(offsets, chars, t.table, t.names[name])
+        seconds = local
+        instant = flag == 1
+        if instant.any():
+            utc = local[instant] - offset[instant]
+            if tz == "UTC":
+                seconds[instant] = utc
+            else:
+                stamps = pd.DatetimeIndex(utc.astype("datetime64[s]"), tz="UTC")
+                seconds[instant] = _seconds(pd.Series(stamps.tz_convert(tz).tz_localize(None)))
+    if required:
+        missing = seconds == _NO_TIME
+        if missing.any():
+            raise InputError(f"{t.where(name, _first(missing))}: missing date")
+    return seconds
+
+
+def _seconds(naive: pd.Series) -> np.ndarray:
+    values = naive.to_numpy()
+    unit = np.datetime_data(values.dtype)[0]
+    out = values.astype("datetime64[s]").view(np.int64).copy()
+    if unit in ("ms", "us", "ns"):  # numpy truncates towards zero: floor before 1970
+        finer = values.view(np.int64)
+        per = {"ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[unit]
+        nat = finer == _NO_TIME
+        out = np.where(nat, _NO_TIME, np.floor_divide(finer, per))
+    return out
+
+
+def _months(t: _Table, name: str, tz: str, periods: str | None) -> np.ndarray:
+    """Month numbers of an MRR period column: Period[M], datetimes (their month in the Book's
+    zone), 'YYYY-MM' or date text, integer month numbers or yyyymm."""
+    column = t[name]
+    dtype = column.dtype
+    missing = column.isna().to_numpy()
+    if missing.any():
+        raise InputError(f"{t.where(name, _first(missing))}: missing period")
+    if isinstance(dtype, pd.PeriodDtype):
+        if dtype != pd.PeriodDtype("M"):
+            raise InputError(f"{t.where(name, 0)}: periods of dtype {dtype} are not monthly")
+        return column.array.asi8.astype(np.int64)
+    if pd.api.types.is_bool_dtype(dtype):
+        raise InputError(f"{t.where(name, 0)}: booleans are not periods")
+    if pd.api.types.is_integer_dtype(dtype):
+        return integer_months(column.to_numpy(dtype=np.int64), periods,
+                              f"table {t.table!r}, column {t.names[name]!r}")
+    if pd.api.types.is_float_dtype(dtype):
+        raise InputError(f"{t.where(name, 0)}: float periods are ambiguous; give 'YYYY-MM' "
+                         "text, Period[M], datetimes or integers")
+    days = np.floor_divide(_times(t, name, tz), _SECONDS_PER_DAY)
+    return days.astype("datetime64[D]").astype("datetime64[M]").view(np.int64)
+
+
+def integer_months(values: np.ndarray, periods: str | None, where: str) -> np.ndarray:
+    """Month numbers of integer periods. ``periods="yyyymm"`` reads 202403 as March 2024,
+    ``"months"`` as months since 1970-01; by default integers that are all valid yyyymm are read
+    as yyyymm, integers that are all plausible month numbers (1900-2170) as months, and anything
+    else is an error asking which."""
+    if len(values) == 0:
+        return values
+    year, month = np.divmod(values, 100)
+    yyyymm = (year >= 1900) & (year <= 2999) & (month >= 1) & (month <= 12)
+    plain = (values >= -840) & (values < 2400)
+    if periods is None:
+        periods = "yyyymm" if yyyymm.all() else "months" if plain.all() else None
+        if periods is None:
+            bad = _first(~yyyymm) if yyyymm.mean() >= plain.mean() else _first(~plain)
+            raise InputError(
+                f"{where}, row {bad}: integer period {values[bad]} is neither yyyymm (202403) "
+                "nor a month number since 1970-01; say which with periods='yyyymm' or "
+                "periods='months'"
+            )
+    if periods == "yyyymm":
+        if not yyyymm.all():
+            bad = _first(~yyyymm)
+            raise InputError(f"{where}, row {bad}: {values[bad]} is not a yyyymm period")
+        return (year - 1970) * 12 + month - 1
+    if periods == "months":
+        return values
+    raise InputError(f"periods: must be 'yyyymm', 'months' or None, got {periods!r}")
+
+
+def _labels(t: _Table, name: str) -> Any:
+    """Text buffers of a label column (plan, reason, milestone, type), ints shown as text."""
+    column = t[name]
+    if pd.api.types.is_integer_dtype(column.dtype) and not column.hasnans:
+        return column.to_numpy(dtype=np.int64)
+    return _text_buffers(column.astype("string") if not _is_text(column) else column)
+
+
+def _is_text(column: pd.Series) -> bool:
+    return pd.api.types.is_string_dtype(column.dtype) and (
+        column.dtype != object or _all_text(column.dropna())
+    )
+
+
+def _choice(t: _Table, name: str, choices: dict[str, int], missing: int | None) -> np.ndarray:
+    """int8 codes of a small vocabulary column (case and blanks ignored)."""
+    column = t[name]
+    text = column.astype("string").str.strip().str.lower()
+    codes = np.full(len(column), -9, dtype=np.int8)
+    for word, code in choices.items():
+        codes[(text == word).fillna(False).to_numpy(dtype=bool)] = code
+    na = text.isna().to_numpy() | (text == "").fillna(False).to_numpy(dtype=bool)
+    if missing is not None:
+        codes[na] = missing
+    bad = codes == -9
+    if bad.any():
+        row = _first(bad)
+        raise InputError(f"{t.where(name, row)}: {column.iloc[row]!r} is not one of "
+                         f"{', '.join(choices)}")
+    return codes
+
+
+# ------------------------------------------------------------------------------------ the Book
+
+
+class Book:
+    """One business's tables, validated once and keyed by one account index.
+
+    ``accounts`` is required (one row per account); every other table is optional. ``columns``
+    maps contract names to yours per table; ``tz`` is the Book's time zone (see the module
+    docstring for the contract and the time rule). Rows of other tables whose account is not in
+    ``accounts`` are an :class:`~retain.InputError` naming the table, column, row and id, or,
+    with ``unknown_accounts="drop"``, left out and counted in :attr:`dropped`. ``periods``
+    ("yyyymm" or "months") settles how integer MRR periods are read (by default: yyyymm when
+    every value is one, month numbers when every value is a plausible one, else an error).
+
+    Everything is validated here, once; errors name the table, your column and the 0-based row
+    of your frame. A Book pickles (it is rebuilt from its tables).
+
+    >>> book = rt.Book(accounts, mrr=mrr, events=events, tz="Europe/Berlin")
+    >>> book.snapshots(["2024-03-01", "2024-04-01"])
+    """
+
+    def __init__(
+        self,
+        accounts: pd.DataFrame,
+        mrr: pd.DataFrame | None = None,
+        events: pd.DataFrame | None = None,
+        surveys: pd.DataFrame | None = None,
+        tickets: pd.DataFrame | None = None,
+        milestones: pd.DataFrame | None = None,
+        churns: pd.DataFrame | None = None,
+        activities: pd.DataFrame | None = None,
+        *,
+        columns: dict[str, dict[str, str]] | None = None,
+        tz: str = "UTC",
+        unknown_accounts: str = "error",
+        periods: str | None = None,
+    ) -> None:
+        given = {"accounts": accounts, "mrr": mrr, "events": events, "surveys": surveys,
+                 "tickets": tickets, "milestones": milestones, "churns": churns,
+                 "activities": activities}
+        mapping = _contract_names(columns)
+        if unknown_accounts not in ("error", "drop"):
+            raise InputError(
+                f"unknown_accounts: must be 'error' or 'drop', got {unknown_accounts!r}"
+            )
+        if periods not in (None, "yyyymm", "months"):
+            raise InputError(f"periods: must be 'yyyymm', 'months' or None, got {periods!r}")
+        self._args = {"columns": columns, "tz": tz, "unknown_accounts": unknown_accounts,
+                      "periods": periods}
+        self.tz = _check_tz(tz)
+        self._tables = {name: _Table(name, frame, mapping.get(name, {}))
+                        for name, frame in given.items() if frame is not None}
+        self._ranges: dict[str, tuple[Any, Any]] = {}
+        self._build(periods, unknown_accounts == "drop")
+
+    # -- construction
+
+    def _build(self, periods: str | None, drop: bool) -> None:
+        tz, tables = self.tz, self._tables
+        acc = tables["accounts"]
+        signed = _times(acc, "signed_at", tz)
+        self._range("accounts", signed)
+        self._core = _core.book.Book(_ids(acc, "account_id"), signed, drop, acc.names)
+        self.ids = pd.Index(acc["account_id"], name=acc.names["account_id"])
+        if "mrr" in tables:
+            t = tables["mrr"]
+            months = _months(t, "period", tz, periods)
+            values = t["mrr"]
+            if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(
+                values.dtype
+            ):
+                raise InputError(f"{t.where('mrr', 0)}: must be numeric, got dtype {values.dtype}")
+            plan, plan_names = None, []
+            if t.has("plan"):
+                codes, uniques = pd.factorize(t["plan"])
+                plan, plan_names = codes.astype(np.int64), [str(u) for u in uniques]
+            self._core.set_mrr(_ids(t, "account_id"), months,
+                               values.to_numpy(dtype=np.float64, na_value=np.nan), plan,
+                               plan_names, t.names)
+            if len(months):
+                self._ranges["mrr"] = (pd.Period(ordinal=int(months.min()), freq="M"),
+                                       pd.Period(ordinal=int(months.max()), freq="M"))
+        if "events" in tables:
+            t = tables["events"]
+            stamps = _times(t, "timestamp", tz)
+            self._range("events", stamps)
+            self._core.set_events(_ids(t, "account_id"), _ids(t, "user_id", "user id"), stamps,
+                                  _labels(t, "feature") if t.has("feature") else None, t.names)
+        if "surveys" in tables:
+            t = tables["surveys"]
+            when = _times(t, "answered_at", tz)
+            self._range("surveys", when)
+            score = t["score"]
+            if not pd.api.types.is_numeric_dtype(score.dtype):
+                raise InputError(f"{t.where('score', 0)}: must be numeric, got {score.dtype}")
+            kind = _choice(t, "kind", {"nps": 0, "csat": 1}, None) if t.has("kind") else None
+            self._core.set_surveys(_ids(t, "account_id"), when,
+                                   score.to_numpy(dtype=np.float64, na_value=np.nan), kind,
+                                   t.names)
+        if "tickets" in tables:
+            t = tables["tickets"]
+            opened = _times(t, "opened_at", tz)
+            self._range("tickets", opened)
+            closed = _times(t, "closed_at", tz, required=False) if t.has("closed_at") else None
+            self._core.set_tickets(_ids(t, "account_id"), opened, closed, t.names)
+        if "milestones" in tables:
+            t = tables["milestones"]
+            reached = _times(t, "reached_at", tz)
+            self._range("milestones", reached)
+            missing = t["milestone"].isna().to_numpy()
+            if missing.any():
+                raise InputError(f"{t.where('milestone', _first(missing))}: missing milestone")
+            self._core.set_milestones(_ids(t, "account_id"), _labels(t, "milestone"), reached,
+                                      t.names)
+        if "churns" in tables:
+            t = tables["churns"]
+            churned = _times(t, "churned_at", tz)
+            self._range("churns", churned)
+            returned = (_times(t, "returned_at", tz, required=False)
+                        if t.has("returned_at") else None)
+            reason = _labels(t, "reason") if t.has("reason") else None
+            kind = (_choice(t, "kind", {"voluntary": 1, "involuntary": 0}, -1)
+                    if t.has("kind") else None)
+            self._core.set_churns(_ids(t, "account_id"), churned, returned, reason, kind,
+                                  t.names)
+        if "activities" in tables:
+            t = tables["activities"]
+            at = _times(t, "at", tz)
+            self._range("activities", at)
+            self._core.set_activities(_ids(t, "account_id"), at, t.names)
+
+    def _range(self, table: str, seconds: np.ndarray) -> None:
+        valid = seconds[seconds != _NO_TIME]
+        if len(valid):
+            lo, hi = np.floor_divide([valid.min(), valid.max()], _SECONDS_PER_DAY)
+            self._ranges[table] = (pd.Timestamp(int(lo), unit="D").date(),
+                                   pd.Timestamp(int(hi), unit="D").date())
+
+    @classmethod
+    def read(
+        cls,
+        folder: str | Path,
+        *,
+        columns: dict[str, dict[str, str]] | None = None,
+        tz: str = "UTC",
+        unknown_accounts: str = "error",
+        periods: str | None = None,
+    ) -> Book:
+        """The Book of a folder of exports: ``accounts.csv`` (or ``.parquet``) and any of
+        ``mrr``, ``events``, ``surveys``, ``tickets``, ``milestones``, ``churns``,
+        ``activities`` in CSV or Parquet, read with pyarrow (ids and dates are read as text from
+        CSV and parsed by retain's one time rule). Other files are ignored; a table given in both
+        formats is an error. Keywords as for :class:`Book`."""
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise InputError(f"folder: {str(folder)!r} is not a folder")
+        mapping = _contract_names(columns)
+        frames = {}
+        for table in TABLES:
+            found = [folder / f"{table}.{ext}" for ext in ("csv", "parquet")
+                     if (folder / f"{table}.{ext}").is_file()]
+            if len(found) > 1:
+                raise InputError(f"{table}: both {found[0].name} and {found[1].name} are in "
+                                 f"{str(folder)!r}; keep one")
+            if found:
+                frames[table] = _read_table(found[0], table, mapping.get(table, {}))
+        if "accounts" not in frames:
+            raise InputError(f"{str(folder)!r} has no accounts.csv or accounts.parquet")
+        return cls(**frames, columns=columns, tz=tz, unknown_accounts=unknown_accounts,
+                   periods=periods)
+
+    # -- what a Book holds
+
+    @property
+    def n_accounts(self) -> int:
+        return int(self._core.n_accounts)
+
+    @property
+    def tables(self) -> list[str]:
+        """The names of the tables this Book holds, in contract order."""
+        return [name for name in TABLES if name in self._tables]
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A table as given, with its columns renamed to the contract's names."""
+        if name not in self._tables:
+            raise ColumnError(f"the Book has no {name!r} table (it has: {', '.join(self.tables)})")
+        t = self._tables[name]
+        back = {user: contract for contract, user in t.names.items() if user != contract}
+        return t.frame.rename(columns=back) if back else t.frame
+
+    @property
+    def accounts(self) -> pd.DataFrame:
+        return self.table("accounts")
+
+    @property
+    def dropped(self) -> dict[str, int]:
+        """Rows left out per table (with ``unknown_accounts="drop"``)."""
+        return {k: int(v) for k, v in self._core.dropped.items()}
+
+    # -- point in time
+
+    def snapshots(
+        self,
+        as_of: Any,
+        lead_days: int = 0,
+        windows: Any = (7, 30, 90),
+        active_only: bool = True,
+        *,
+        n_threads: int | None = None,
+    ) -> pd.DataFrame:
+        """The point-in-time feature table: one row per (account, as-of date), each feature
+        computed only from rows dated on or before the cutoff (as-of day - ``lead_days``).
+
+        Rows: the accounts signed by the cutoff (with ``active_only``, only those ``active``
+        then), by as-of date, then in the accounts table's order. Columns: ``account_id``,
+        ``as_of``, ``tenure_days``, ``active``; with an MRR table ``mrr`` and ``plan`` of the
+        cutoff's month; with events, per window ``w``: ``events_{w}d``, ``active_users_{w}d``,
+        ``active_days_{w}d``, ``distinct_features_{w}d`` (with a feature column), ``trend_{w}d``,
+        then ``days_since_last_event``; with surveys ``nps_score``, ``nps_age_days``,
+        ``csat_score``, ``csat_age_days``; with tickets ``open_tickets``; with milestones
+        ``milestones_reached`` and ``reached_<name>``; with activities ``days_since_touch``,
+        ``touches_30d``, ``touches_90d``; then the accounts' attributes (text as category; one
+        named like a feature is left out). ``active`` is false when the cutoff's month has no MRR
+        (with an MRR table) or the account churned by the cutoff without returning by it (with a
+        churns table).
+
+        A cutoff past the end of the MRR table or the event log gives a
+        :class:`~retain.RetainWarning` naming the table and its last date. ``n_threads``
+        (None: every core) never changes the result.
+        """
+        days, stamps = self._as_of(as_of)
+        lead = _whole(lead_days, "lead_days")
+        win = [_whole(w, "windows") for w in (windows if hasattr(windows, "__iter__")
+                                              else [windows])]
+        out = self._core.snapshots(days, lead, win, bool(active_only), threads(n_threads))
+        for message in out["warnings"]:
+            warnings.warn(message, RetainWarning, stacklevel=2)
+        codes = out["account"]
+        id_name = self.ids.name
+        data: dict[Any, Any] = {
+            id_name: self.ids.take(codes),
+            "as_of": np.asarray(out["as_of"]).astype("datetime64[D]").astype("datetime64[ns]"),
+        }
+        for name, kind, values, categories in out["columns"]:
+            if kind == "category":
+                data[name] = pd.Categorical.from_codes(values, categories=categories)
+            elif kind == "bool":
+                data[name] = values.astype(bool)
+            else:
+                data[name] = values
+        accounts = self._tables["accounts"]
+        skip = {accounts.names["account_id"], accounts.names["signed_at"]}
+        for column in accounts.frame.columns:
+            if column in skip or column in data:
+                continue
+            values = accounts.frame[column]
+            if pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(
+                values.dtype
+            ):
+                values = values.astype("category")
+            data[column] = values.array.take(codes)
+        frame = pd.DataFrame(data)
+        frame.index = pd.RangeIndex(len(frame))
+        del stamps
+        return frame
+
+    def labels(self, snapshots: pd.DataFrame, horizon_days: int = 90,
+               observed_until: Any = None, *, n_threads: int | None = None) -> Any:
+        """Churn labels of snapshot rows from the Book's churns: 1 when the account churns in
+        (as_of, as_of + ``horizon_days``], rows of accounts already gone at as_of dropped as
+        ``inactive``, rows whose horizon ends after ``observed_until`` (default: the last as-of
+        date) dropped as ``unresolved``. Returns :class:`retain.backtest.ChurnLabels`."""
+        from .backtest import ChurnLabels
+
+        if not isinstance(snapshots, pd.DataFrame):
+            raise TypeError("snapshots must be a DataFrame (from Book.snapshots)")
+        id_name = self.ids.name
+        for column in (id_name, "as_of"):
+            if column not in snapshots.columns:
+                raise ColumnError(f"the snapshots have no column {column!r}")
+        if "label" in snapshots.columns:
+            raise InputError("the snapshots already have a column 'label'; drop it first")
+        horizon = _whole(horizon_days, "horizon_days")
+        codes = self.ids.get_indexer(snapshots[id_name])
+        if (codes < 0).any():
+            row = _first(codes < 0)
+            raise InputError(f"column {id_name!r}, row {row}: account "
+                             f"{snapshots[id_name].iloc[row]!r} is not in the Book")
+        days = self._day_column(snapshots["as_of"], "as_of")
+        if observed_until is None:
+            until = int(days.max()) if len(days) else 0
+        else:
+            until = int(self._as_of(observed_until)[0][0])
+        label, counts = self._core.label_churn(codes.astype(np.int64), days, horizon, until,
+                                               threads(n_threads))
+        keep = np.flatnonzero(label >= 0)
+        frame = snapshots.take(keep)
+        frame.insert(frame.shape[1], "label", label[keep])
+        until_label = pd.Timestamp(until, unit="D") if len(days) else None
+        dropped = {"inactive": int(counts["inactive"]), "unresolved": int(counts["unresolved"])}
+        return ChurnLabels(frame, dropped, horizon, until_label,
+                           {k: int(v) for k, v in counts.items()})
+
+    def _as_of(self, dates: Any) -> tuple[np.ndarray, pd.DatetimeIndex]:
+        """Day numbers of as-of dates in the Book's zone (tz-aware values converted to it)."""
+        scalar = isinstance(dates, (str, pd.Timestamp, np.datetime64)) or not hasattr(
+            dates, "__len__"
+        )
+        try:
+            index = pd.DatetimeIndex(pd.to_datetime([dates] if scalar else list(dates),
+                                                    format="ISO8601" if scalar and isinstance(
+                                                        dates, str) else None))
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"as_of: cannot read the dates {dates!r}") from exc
+        if index.tz is not None:
+            index = index.tz_convert(self.tz).tz_localize(None)
+        if index.hasnans:
+            raise InputError(f"as_of: missing date (NaT) at position {_first(index.isna())}")
+        days = index.to_numpy().astype("datetime64[D]")
+        return days.view(np.int64), pd.DatetimeIndex(days.astype("datetime64[ns]"))
+
+    def _day_column(self, column: pd.Series, name: str) -> np.ndarray:
+        if isinstance(column.dtype, pd.DatetimeTZDtype):
+            column = column.dt.tz_convert(self.tz).dt.tz_localize(None)
+        if not (isinstance(column.dtype, np.dtype) and column.dtype.kind == "M"):
+            raise InputError(f"column {name!r}: must hold datetimes, got {column.dtype}")
+        if column.isna().any():
+            raise InputError(f"column {name!r}, row {_first(column.isna().to_numpy())}: "
+                             "missing date")
+        return column.to_numpy().astype("datetime64[D]").view(np.int64)
+
+    # -- display, pickling
+
+    def _summary_rows(self) -> list[tuple[str, int, str]]:
+        rows = []
+        for name in self.tables:
+            lo_hi = self._ranges.get(name)
+            span = f"{lo_hi[0]} .. {lo_hi[1]}" if lo_hi else ""
+            rows.append((name, len(self._tables[name].frame), span))
+        return rows
+
+    def __repr__(self) -> str:
+        lines = [f"<retain.Book: {self.n_accounts:,} accounts, tz={self.tz}>"]
+        for name, n, span in self._summary_rows():
+            lines.append(f"  {name:<11} {n:>12,} rows  {span}")
+        if self.dropped:
+            lines.append(f"  dropped (unknown accounts): {self.dropped}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        body = "".join(f"<tr><td>{name}</td><td>{n:,}</td><td>{span}</td></tr>"
+                       for name, n, span in self._summary_rows())
+        return (f"<p><b>retain.Book</b>: {self.n_accounts:,} accounts, tz {self.tz}</p>"
+                f"<table><tr><th>table</th><th>rows</th><th>dates</th></tr>{body}</table>")
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"frames": {name: t.frame for name, t in self._tables.items()}, **self._args}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        frames = state.pop("frames")
+        self.__init__(**frames, **state)  # type: ignore[misc]
+
+
+def _read_table(path: Path, table: str, mapping: dict[str, str]) -> pd.DataFrame:
+    """One export read with pyarrow: from CSV, ids and dates as text (retain parses them)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    try:
+        if path.suffix == ".parquet":
+            frame = pq.read_table(path).to_pandas()
+        else:
+            as_text = [mapping.get(name, name) for name in ("account_id", "user_id")
+                       + DATE_COLUMNS.get(table, ())]
+            if table == "mrr":
+                as_text.append(mapping.get("period", "period"))
+            header = pacsv.read_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 16)) \
+                if path.stat().st_size < (1 << 16) else None
+            names = header.column_names if header is not None else _csv_header(path)
+            types = {name: pa.large_string() for name in as_text if name in names}
+            if table == "mrr" and mapping.get("period", "period") in names:
+                types.pop(mapping.get("period", "period"))  # integer periods stay integers
+            frame = pacsv.read_csv(
+                path, convert_options=pacsv.ConvertOptions(column_types=types,
+                                                           strings_can_be_null=True),
+            ).to_pandas()
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(f"{path.name}: cannot read it ({exc})") from exc
+    return frame
+
+
+def _csv_header(path: Path) -> list[str]:
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as f:
+        return next(csv.reader(f), [])
+
+
+def _whole(value: Any, name: str) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer, float)):
+        raise InputError(f"{name}: must be a whole number, got {value!r}")
+    if isinstance(value, float) and value != int(value):
+        raise InputError(f"{name}: must be a whole number, got {value!r}")
+    return int(value)
+
+
+def threads(n_threads: int | None) -> int:
+    """The core's thread count for ``n_threads``: None is every core (0 in the core), 1 one
+    thread; anything else must be a whole number >= 1."""
+    if n_threads is None:
+        return 0
+    if isinstance(n_threads, (bool, np.bool_)) or not isinstance(n_threads, (int, np.integer)) \
+            or n_threads < 1:
+        raise InputError(f"n_threads: must be None (every core) or a whole number >= 1, got "
+                         f"{n_threads!r}")
+    return int(n_threads)

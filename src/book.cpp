@@ -1,0 +1,483 @@
+#include "retain/book.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <sstream>
+
+#include "retain/error.hpp"
+#include "retain/labels.hpp"
+
+namespace retain {
+
+std::string format_day(std::int64_t day) { return backtest::detail::format_day(day); }
+
+namespace {
+
+constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
+
+void check_length(std::size_t expected, std::size_t got, std::string_view table,
+                  std::string_view column, bool optional = false) {
+    if (got == expected || (optional && got == 0)) return;
+    std::ostringstream what;
+    what << "table '" << table << "': column '" << column << "' has " << got << " rows, the "
+         << "table " << expected;
+    throw InputError(what.str());
+}
+
+// Rows grouped by account code (CSR), each group in input order; rows with code -1 left out.
+struct Grouped {
+    std::vector<std::size_t> offsets, rows;
+};
+
+Grouped group_by_code(std::span<const std::int64_t> code, std::size_t n) {
+    Grouped g;
+    g.offsets.assign(n + 1, 0);
+    for (const std::int64_t c : code)
+        if (c >= 0) ++g.offsets[static_cast<std::size_t>(c) + 1];
+    std::partial_sum(g.offsets.begin(), g.offsets.end(), g.offsets.begin());
+    g.rows.resize(g.offsets[n]);
+    std::vector<std::size_t> fill(g.offsets.begin(), g.offsets.end() - 1);
+    for (std::size_t r = 0; r < code.size(); ++r)
+        if (code[r] >= 0) g.rows[fill[static_cast<std::size_t>(code[r])]++] = r;
+    return g;
+}
+
+// Codes of the distinct values of a column (ints shown as text), in order of first appearance.
+std::vector<std::int64_t> intern_labels(const IdColumn& column, std::vector<std::string>& names) {
+    std::vector<std::int64_t> out(column.size());
+    IdIndex<std::string> index;
+    for (std::size_t i = 0; i < column.size(); ++i) {
+        const std::string text = column.is_text() ? std::string(column.text_at(i))
+                                                  : std::to_string(column.int_at(i));
+        out[i] = index.intern(text);
+    }
+    names.assign(index.ids().begin(), index.ids().end());
+    return out;
+}
+
+void require_time(std::span<const Time> times, std::size_t row, std::string_view table,
+                  std::string_view column) {
+    if (times[row] == no_time) throw InputError::in_table(table, column, row, "missing date");
+}
+
+}  // namespace
+
+Book::Book(const AccountsInput& accounts, UnknownAccounts unknown) : unknown_(unknown) {
+    const std::size_t n = accounts.id.size();
+    check_length(n, accounts.signed_at.size(), "accounts", accounts.signed_at_column);
+    signed_.resize(n);
+    auto intern_all = [&](auto& index, auto key_of) {
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::int64_t code = index.intern(key_of(i));
+            if (static_cast<std::size_t>(code) != i)
+                throw InputError::in_table("accounts", accounts.id_column, i,
+                                           "account " + accounts.id.show(i) +
+                                               " appears twice (first in row " +
+                                               std::to_string(code) + ")");
+        }
+    };
+    if (accounts.id.is_text()) {
+        IdIndex<std::string> index;
+        intern_all(index, [&](std::size_t i) { return accounts.id.text_at(i); });
+        ids_ = std::move(index);
+    } else {
+        IdIndex<std::int64_t> index;
+        intern_all(index, [&](std::size_t i) { return accounts.id.int_at(i); });
+        ids_ = std::move(index);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        require_time(accounts.signed_at, i, "accounts", accounts.signed_at_column);
+        signed_[i] = day_of_time(accounts.signed_at[i]);
+    }
+    mrr_ = MrrTable({}, n, {}, {});
+    mrr_off_.assign(n + 1, 0);
+    for (int k = 0; k < 2; ++k) answer_off_[k].assign(n + 1, 0);
+    open_off_.assign(n + 1, 0);
+    close_off_.assign(n + 1, 0);
+    milestone_off_.assign(n + 1, 0);
+    touch_off_.assign(n + 1, 0);
+}
+
+std::int64_t Book::code_of(std::int64_t id) const noexcept {
+    if (const auto* index = std::get_if<IdIndex<std::int64_t>>(&ids_)) return index->find(id);
+    return -1;
+}
+
+std::int64_t Book::code_of(std::string_view id) const noexcept {
+    if (const auto* index = std::get_if<IdIndex<std::string>>(&ids_)) return index->find(id);
+    return -1;
+}
+
+bool Book::has(std::string_view table) const {
+    return std::find(tables_.begin(), tables_.end(), table) != tables_.end();
+}
+
+void Book::add_table(std::string_view table) {
+    if (has(table))
+        throw InputError::argument(table, "the Book already has this table; give it once");
+    tables_.emplace_back(table);
+}
+
+std::vector<std::int64_t> Book::codes(const IdColumn& ids, std::string_view table,
+                                      std::string_view column) {
+    std::vector<std::int64_t> out(ids.size());
+    const bool text_ids = std::holds_alternative<IdIndex<std::string>>(ids_);
+    if (!ids.empty() && ids.is_text() != text_ids && n_accounts() > 0)
+        throw InputError::in_table(
+            table, column, 0,
+            std::string("ids are ") + (ids.is_text() ? "text" : "integers") +
+                " but the accounts table's ids are " + (text_ids ? "text" : "integers"));
+    std::size_t dropped = 0;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        const std::int64_t c = ids.is_text() ? code_of(ids.text_at(i)) : code_of(ids.int_at(i));
+        if (c < 0) {
+            if (unknown_ == UnknownAccounts::error)
+                throw InputError::in_table(table, column, i,
+                                           "account " + ids.show(i) +
+                                               " is not in the accounts table (drop such rows "
+                                               "with unknown_accounts='drop')");
+            ++dropped;
+        }
+        out[i] = c;
+    }
+    if (dropped > 0) dropped_[std::string(table)] += dropped;
+    return out;
+}
+
+std::span<const std::int32_t> Book::mrr_plans(std::size_t account) const {
+    return {mrr_plan_.data() + mrr_off_.at(account), mrr_off_[account + 1] - mrr_off_[account]};
+}
+
+void Book::set_mrr(const MrrInput& in) {
+    constexpr std::string_view table = "mrr";
+    const std::size_t n = in.account.size();
+    check_length(n, in.month.size(), table, in.period_column);
+    check_length(n, in.mrr.size(), table, in.mrr_column);
+    check_length(n, in.plan.size(), table, in.plan_column, true);
+    add_table(table);
+    const auto code = codes(in.account, table, in.account_column);
+    std::int64_t lo = std::numeric_limits<std::int64_t>::max();
+    std::int64_t real_hi = std::numeric_limits<std::int64_t>::min();
+    std::size_t hi_row = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (code[i] < 0) continue;
+        if (!std::isfinite(in.mrr[i]))
+            throw InputError::in_table(table, in.mrr_column, i, "MRR must be a finite number");
+        if (!in.plan.empty() && in.plan[i] >= static_cast<std::int64_t>(in.plan_names.size()))
+            throw InputError::in_table(table, in.plan_column, i, "plan code out of range");
+        lo = std::min(lo, in.month[i]);
+        if (in.month[i] > real_hi) real_hi = in.month[i], hi_row = i;
+    }
+    // The widest span MrrTable accepts, checked here so that the row named is the caller's.
+    if (real_hi != std::numeric_limits<std::int64_t>::min() &&
+        real_hi - lo >= MrrTable::max_span_months)
+        throw InputError::in_table(table, in.period_column, hi_row,
+                                   "periods span month numbers " + std::to_string(lo) + " to " +
+                                       std::to_string(real_hi) +
+                                       "; is a period mis-encoded (yyyymm read as a month "
+                                       "number)?");
+
+    // Per account, rows by month (stable: line items add up in input order), then summed.
+    const Grouped g = group_by_code(code, n_accounts());
+    std::vector<std::int64_t> agg_code, agg_month;
+    std::vector<double> agg_mrr;
+    std::vector<std::size_t> rows;
+    mrr_off_.assign(n_accounts() + 1, 0);
+    mrr_plan_.clear();
+    for (std::size_t a = 0; a < n_accounts(); ++a) {
+        rows.assign(g.rows.begin() + static_cast<std::ptrdiff_t>(g.offsets[a]),
+                    g.rows.begin() + static_cast<std::ptrdiff_t>(g.offsets[a + 1]));
+        std::stable_sort(rows.begin(), rows.end(),
+                         [&](std::size_t x, std::size_t y) { return in.month[x] < in.month[y]; });
+        for (std::size_t k = 0; k < rows.size();) {
+            const std::int64_t m = in.month[rows[k]];
+            double total = 0, scale = 0;
+            std::int64_t plan = -1;
+            std::size_t plan_row = none, negative_row = none;
+            for (; k < rows.size() && in.month[rows[k]] == m; ++k) {
+                const std::size_t r = rows[k];
+                total += in.mrr[r];
+                scale += std::abs(in.mrr[r]);
+                if (in.mrr[r] < 0 && negative_row == none) negative_row = r;
+                if (!in.plan.empty() && in.plan[r] >= 0) {
+                    if (plan >= 0 && in.plan[r] != plan)
+                        throw InputError::in_table(
+                            table, in.plan_column, r,
+                            "account " + in.account.show(r) + " has two plans ('" +
+                                in.plan_names[static_cast<std::size_t>(plan)] + "' in row " +
+                                std::to_string(plan_row) + ", '" +
+                                in.plan_names[static_cast<std::size_t>(in.plan[r])] +
+                                "') in month " + format_month(static_cast<Month>(m)));
+                    plan = in.plan[r];
+                    plan_row = r;
+                }
+            }
+            // A credit note cancelling a charge leaves rounding dust, not revenue.
+            if (std::abs(total) <= 1e-9 * scale) total = 0;
+            if (total < 0)
+                throw InputError::in_table(
+                    table, in.mrr_column, negative_row,
+                    "account " + in.account.show(negative_row) + " sums to " +
+                        std::to_string(total) + " in month " + format_month(static_cast<Month>(m)) +
+                        " (a credit note may reduce a month's MRR, not below 0)");
+            if (total == 0) continue;
+            agg_code.push_back(static_cast<std::int64_t>(a));
+            agg_month.push_back(m);
+            agg_mrr.push_back(total);
+            mrr_plan_.push_back(static_cast<std::int32_t>(plan));
+        }
+        mrr_off_[a + 1] = agg_code.size();
+    }
+    MrrColumns names{in.account_column, in.period_column, in.mrr_column};
+    mrr_ = MrrTable(agg_code, n_accounts(), agg_month, agg_mrr, names);
+    // MrrTable's span covers paying months only here; zero-sum months add nothing to it.
+    plan_names_ = in.plan_names;
+    has_mrr_plans_ = !in.plan.empty();
+}
+
+void Book::set_events(const EventsInput& in) {
+    constexpr std::string_view table = "events";
+    const std::size_t n = in.account.size();
+    check_length(n, in.user.size(), table, in.user_column);
+    check_length(n, in.timestamp.size(), table, in.timestamp_column);
+    check_length(n, in.feature.size(), table, in.feature_column, true);
+    add_table(table);
+    auto code = codes(in.account, table, in.account_column);
+    for (std::size_t i = 0; i < n; ++i)
+        if (code[i] >= 0) require_time(in.timestamp, i, table, in.timestamp_column);
+    // Users and features interned over the rows kept.
+    std::vector<std::int64_t> user(n, 0), feature;
+    std::size_t n_users = 0, n_features = 0;
+    auto intern_users = [&](auto& index, auto key_of) {
+        for (std::size_t i = 0; i < n; ++i)
+            if (code[i] >= 0) user[i] = index.intern(key_of(i));
+        n_users = index.size();
+    };
+    if (in.user.is_text()) {
+        IdIndex<std::string> index;
+        intern_users(index, [&](std::size_t i) { return in.user.text_at(i); });
+    } else {
+        IdIndex<std::int64_t> index;
+        intern_users(index, [&](std::size_t i) { return in.user.int_at(i); });
+    }
+    if (!in.feature.empty()) {
+        std::vector<std::string> names;
+        feature = intern_labels(in.feature, names);
+        n_features = names.size();
+    }
+    const bool all_kept = std::none_of(code.begin(), code.end(), [](auto c) { return c < 0; });
+    if (all_kept) {
+        events_ = engagement::EventLog(code, n_accounts(), user, std::max<std::size_t>(n_users, 1),
+                                       in.timestamp, TimeUnit::second, feature,
+                                       n_features, {in.account_column, in.user_column,
+                                                    in.timestamp_column, in.feature_column});
+        return;
+    }
+    std::vector<std::int64_t> kc, ku, kf;
+    std::vector<Time> kt;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (code[i] < 0) continue;
+        kc.push_back(code[i]);
+        ku.push_back(user[i]);
+        kt.push_back(in.timestamp[i]);
+        if (!feature.empty()) kf.push_back(feature[i]);
+    }
+    events_ = engagement::EventLog(kc, n_accounts(), ku, std::max<std::size_t>(n_users, 1), kt,
+                                   TimeUnit::second, kf, n_features,
+                                   {in.account_column, in.user_column, in.timestamp_column,
+                                    in.feature_column});
+}
+
+void Book::set_surveys(const SurveysInput& in) {
+    constexpr std::string_view table = "surveys";
+    const std::size_t n = in.account.size();
+    check_length(n, in.answered_at.size(), table, in.answered_at_column);
+    check_length(n, in.score.size(), table, in.score_column);
+    check_length(n, in.kind.size(), table, in.kind_column, true);
+    add_table(table);
+    const auto code = codes(in.account, table, in.account_column);
+    std::vector<std::int64_t> key(n, -1);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (code[i] < 0) continue;
+        require_time(in.answered_at, i, table, in.answered_at_column);
+        const int kind = in.kind.empty() ? 0 : in.kind[i];
+        if (kind != 0 && kind != 1)
+            throw InputError::in_table(table, in.kind_column, i, "kind must be 'nps' or 'csat'");
+        const double s = in.score[i];
+        const double lo = kind == 0 ? 0 : 1, hi = kind == 0 ? 10 : 5;
+        if (!(s >= lo && s <= hi && s == std::round(s)))
+            throw InputError::in_table(
+                table, in.score_column, i,
+                std::string(kind == 0 ? "an NPS answer must be a whole number 0-10"
+                                      : "a CSAT answer must be a whole number 1-5") +
+                    ", got " + std::to_string(s) + " (drop unanswered surveys first)");
+        key[i] = code[i] * 2 + kind;
+    }
+    const Grouped g = group_by_code(key, 2 * n_accounts());
+    for (int kind = 0; kind < 2; ++kind) {
+        auto& off = answer_off_[kind];
+        auto& out = answers_[kind];
+        off.assign(n_accounts() + 1, 0);
+        out.clear();
+        for (std::size_t a = 0; a < n_accounts(); ++a) {
+            const std::size_t k = 2 * a + static_cast<std::size_t>(kind);
+            for (std::size_t j = g.offsets[k]; j < g.offsets[k + 1]; ++j)
+                out.push_back({in.answered_at[g.rows[j]], in.score[g.rows[j]]});
+            std::sort(out.begin() + static_cast<std::ptrdiff_t>(off[a]), out.end(),
+                      [](const Answer& x, const Answer& y) {
+                          return x.at != y.at ? x.at < y.at : x.score < y.score;
+                      });
+            off[a + 1] = out.size();
+        }
+    }
+}
+
+std::span<const Book::Answer> Book::answers(std::size_t account, SurveyKind kind) const {
+    const auto k = static_cast<std::size_t>(kind);
+    return {answers_[k].data() + answer_off_[k].at(account),
+            answer_off_[k][account + 1] - answer_off_[k][account]};
+}
+
+namespace {
+// Sorted days per account (CSR) of the rows with a day.
+void days_by_account(std::span<const std::int64_t> code, std::size_t n_accounts,
+                     const std::vector<Day>& day, std::vector<std::size_t>& off,
+                     std::vector<Day>& out) {
+    const Grouped g = group_by_code(code, n_accounts);
+    off = g.offsets;
+    out.resize(g.rows.size());
+    for (std::size_t j = 0; j < g.rows.size(); ++j) out[j] = day[g.rows[j]];
+    for (std::size_t a = 0; a < n_accounts; ++a)
+        std::sort(out.begin() + static_cast<std::ptrdiff_t>(off[a]),
+                  out.begin() + static_cast<std::ptrdiff_t>(off[a + 1]));
+}
+}  // namespace
+
+void Book::set_tickets(const TicketsInput& in) {
+    constexpr std::string_view table = "tickets";
+    const std::size_t n = in.account.size();
+    check_length(n, in.opened_at.size(), table, in.opened_at_column);
+    check_length(n, in.closed_at.size(), table, in.closed_at_column, true);
+    add_table(table);
+    const auto code = codes(in.account, table, in.account_column);
+    std::vector<std::int64_t> closed_code(n, -1);
+    std::vector<Day> open(n, 0), close(n, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (code[i] < 0) continue;
+        require_time(in.opened_at, i, table, in.opened_at_column);
+        open[i] = day_of_time(in.opened_at[i]);
+        if (in.closed_at.empty() || in.closed_at[i] == no_time) continue;
+        if (in.closed_at[i] < in.opened_at[i])
+            throw InputError::in_table(table, in.closed_at_column, i,
+                                       "closed before it was opened");
+        close[i] = day_of_time(in.closed_at[i]);
+        closed_code[i] = code[i];
+    }
+    days_by_account(code, n_accounts(), open, open_off_, opens_);
+    days_by_account(closed_code, n_accounts(), close, close_off_, closes_);
+}
+
+std::span<const Day> Book::ticket_opens(std::size_t a) const {
+    return {opens_.data() + open_off_.at(a), open_off_[a + 1] - open_off_[a]};
+}
+std::span<const Day> Book::ticket_closes(std::size_t a) const {
+    return {closes_.data() + close_off_.at(a), close_off_[a + 1] - close_off_[a]};
+}
+
+void Book::set_milestones(const MilestonesInput& in) {
+    constexpr std::string_view table = "milestones";
+    const std::size_t n = in.account.size();
+    check_length(n, in.milestone.size(), table, in.milestone_column);
+    check_length(n, in.reached_at.size(), table, in.reached_at_column);
+    add_table(table);
+    const auto code = codes(in.account, table, in.account_column);
+    std::vector<std::string> names;
+    const auto first_seen = intern_labels(in.milestone, names);
+    // Codes in name order, so the reached_<name> columns come sorted.
+    std::vector<std::int32_t> rank(names.size());
+    std::vector<std::size_t> order(names.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t x, std::size_t y) { return names[x] < names[y]; });
+    milestone_names_.clear();
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        rank[order[k]] = static_cast<std::int32_t>(k);
+        milestone_names_.push_back(names[order[k]]);
+    }
+    for (std::size_t i = 0; i < n; ++i)
+        if (code[i] >= 0) require_time(in.reached_at, i, table, in.reached_at_column);
+    const Grouped g = group_by_code(code, n_accounts());
+    milestone_off_ = g.offsets;
+    milestones_.resize(g.rows.size());
+    for (std::size_t j = 0; j < g.rows.size(); ++j) {
+        const std::size_t r = g.rows[j];
+        milestones_[j] = {rank[static_cast<std::size_t>(first_seen[r])],
+                          day_of_time(in.reached_at[r])};
+    }
+    for (std::size_t a = 0; a < n_accounts(); ++a)
+        std::sort(milestones_.begin() + static_cast<std::ptrdiff_t>(milestone_off_[a]),
+                  milestones_.begin() + static_cast<std::ptrdiff_t>(milestone_off_[a + 1]));
+}
+
+std::span<const std::pair<std::int32_t, Day>> Book::milestones(std::size_t a) const {
+    return {milestones_.data() + milestone_off_.at(a), milestone_off_[a + 1] - milestone_off_[a]};
+}
+
+void Book::set_churns(const ChurnsInput& in) {
+    constexpr std::string_view table = "churns";
+    const std::size_t n = in.account.size();
+    check_length(n, in.churned_at.size(), table, in.churned_at_column);
+    check_length(n, in.returned_at.size(), table, in.returned_at_column, true);
+    check_length(n, in.reason.size(), table, in.reason_column, true);
+    check_length(n, in.voluntary.size(), table, in.kind_column, true);
+    add_table(table);
+    const auto code = codes(in.account, table, in.account_column);
+    std::vector<std::int64_t> reason;
+    if (!in.reason.empty()) reason = intern_labels(in.reason, reasons_);
+    churns_.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+        if (code[i] < 0) continue;
+        require_time(in.churned_at, i, table, in.churned_at_column);
+        Churn c{code[i], day_of_time(in.churned_at[i]), backtest::missing_day, -1, -1};
+        if (!in.returned_at.empty() && in.returned_at[i] != no_time) {
+            if (in.returned_at[i] < in.churned_at[i])
+                throw InputError::in_table(table, in.returned_at_column, i,
+                                           "returned before churning");
+            c.returned = day_of_time(in.returned_at[i]);
+        }
+        if (!reason.empty()) c.reason = static_cast<std::int32_t>(reason[i]);
+        if (!in.voluntary.empty()) {
+            if (in.voluntary[i] < -1 || in.voluntary[i] > 1)
+                throw InputError::in_table(table, in.kind_column, i,
+                                           "kind must be voluntary, involuntary or missing");
+            c.voluntary = in.voluntary[i];
+        }
+        churns_.push_back(c);
+    }
+    std::stable_sort(churns_.begin(), churns_.end(), [](const Churn& x, const Churn& y) {
+        return x.account != y.account ? x.account < y.account : x.day < y.day;
+    });
+}
+
+void Book::set_activities(const ActivitiesInput& in) {
+    constexpr std::string_view table = "activities";
+    const std::size_t n = in.account.size();
+    check_length(n, in.at.size(), table, in.at_column);
+    add_table(table);
+    const auto code = codes(in.account, table, in.account_column);
+    std::vector<Day> day(n, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (code[i] < 0) continue;
+        require_time(in.at, i, table, in.at_column);
+        day[i] = day_of_time(in.at[i]);
+    }
+    days_by_account(code, n_accounts(), day, touch_off_, touches_);
+}
+
+std::span<const Day> Book::touches(std::size_t a) const {
+    return {touches_.data() + touch_off_.at(a), touch_off_[a + 1] - touch_off_[a]};
+}
+
+}  // namespace retain

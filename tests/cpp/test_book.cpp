@@ -1,0 +1,242 @@
+// The Book and its snapshots, worked by hand from the definitions in book.hpp and snapshot.hpp.
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <string_view>
+#include <vector>
+
+#include "retain/book.hpp"
+#include "retain/snapshot.hpp"
+
+using namespace retain;
+
+namespace {
+
+Time at(int y, int m, int d, int hour = 0, int minute = 0) {
+    return Time{day_of(y, m, d)} * 86'400 + hour * 3600 + minute * 60;
+}
+
+std::vector<std::string_view> ids(std::initializer_list<std::string_view> list) { return list; }
+
+// Three accounts: a (signed 2024-01-10), b (2024-02-01, churns 2024-03-01), c (2024-03-05).
+struct Example {
+    std::vector<std::string_view> account_ids = ids({"a", "b", "c"});
+    std::vector<Time> signed_at{at(2024, 1, 10), at(2024, 2, 1), at(2024, 3, 5)};
+
+    // a: Jan 100, Feb 100 - 20 (a credit note) on plan pro, Mar 150 pro; b: Feb 50 basic;
+    // c: Mar 80 without a plan.
+    std::vector<std::string_view> mrr_acc = ids({"a", "a", "a", "a", "b", "c"});
+    std::vector<std::int64_t> mrr_month{month_of(2024, 1), month_of(2024, 2), month_of(2024, 2),
+                                        month_of(2024, 3), month_of(2024, 2), month_of(2024, 3)};
+    std::vector<double> mrr_amount{100, 100, -20, 150, 50, 80};
+    std::vector<std::int64_t> mrr_plan{-1, 0, 0, 0, 1, -1};
+
+    std::vector<std::string_view> ev_acc = ids({"a", "a", "a"});
+    std::vector<std::string_view> ev_user = ids({"u1", "u2", "u1"});
+    std::vector<std::string_view> ev_feature = ids({"x", "y", "x"});
+    std::vector<Time> ev_time{at(2024, 2, 25, 10), at(2024, 2, 28, 23, 30), at(2024, 3, 1, 0, 10)};
+
+    // Two NPS answers at the same instant (the higher wins), one CSAT.
+    std::vector<std::string_view> sv_acc = ids({"a", "a", "a"});
+    std::vector<Time> sv_time{at(2024, 2, 20, 12), at(2024, 2, 20, 12), at(2024, 2, 26)};
+    std::vector<double> sv_score{6, 9, 4};
+    std::vector<std::int8_t> sv_kind{0, 0, 1};
+
+    std::vector<std::string_view> tk_acc = ids({"a", "a"});
+    std::vector<Time> tk_open{at(2024, 2, 10), at(2024, 2, 28)};
+    std::vector<Time> tk_close{at(2024, 2, 27), no_time};
+
+    std::vector<std::string_view> ms_acc = ids({"a", "a"});
+    std::vector<std::string_view> ms_name = ids({"live", "kickoff"});
+    std::vector<Time> ms_time{at(2024, 3, 2), at(2024, 1, 15)};
+
+    std::vector<std::string_view> ch_acc = ids({"b"});
+    std::vector<Time> ch_time{at(2024, 3, 1)};
+
+    std::vector<std::string_view> ac_acc = ids({"a", "a"});
+    std::vector<Time> ac_time{at(2024, 2, 15), at(2024, 1, 20)};
+
+    Book book() const {
+        Book b({account_ids, signed_at});
+        MrrInput mrr{mrr_acc, mrr_month, mrr_amount, mrr_plan, {"pro", "basic"}};
+        b.set_mrr(mrr);
+        EventsInput ev;
+        ev.account = ev_acc;
+        ev.user = ev_user;
+        ev.feature = ev_feature;
+        ev.timestamp = ev_time;
+        b.set_events(ev);
+        b.set_surveys({sv_acc, sv_time, sv_score, sv_kind});
+        b.set_tickets({tk_acc, tk_open, tk_close});
+        b.set_milestones({ms_acc, ms_name, ms_time});
+        ChurnsInput ch;
+        ch.account = ch_acc;
+        ch.churned_at = ch_time;
+        b.set_churns(ch);
+        ActivitiesInput ac;
+        ac.account = ac_acc;
+        ac.at = ac_time;
+        b.set_activities(ac);
+        return b;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("Book: MRR line items and credit notes summed per account-month") {
+    const Book b = Example{}.book();
+    CHECK(b.n_accounts() == 3);
+    const auto months = b.mrr().months(0);
+    REQUIRE(months.size() == 3);
+    CHECK(b.mrr().amounts(0)[1] == 80.0);  // 100 - 20
+    CHECK(b.mrr_plans(0)[1] == 0);         // pro
+    CHECK(b.mrr().months(1).size() == 1);
+    CHECK(b.code_of(std::string_view("c")) == 2);
+    CHECK(b.code_of(std::string_view("z")) == -1);
+}
+
+TEST_CASE("snapshots: every feature at 2024-02-29, by hand") {
+    const Book b = Example{}.book();
+    const std::vector<std::int64_t> as_of{day_of(2024, 2, 29)};
+    SnapshotOptions opt;
+    opt.windows = {7};
+    opt.active_only = false;
+    const Snapshots s = snapshots(b, as_of, opt);
+    REQUIRE(s.n_rows() == 2);  // c signs on 2024-03-05
+    CHECK(s.account == std::vector<std::int64_t>{0, 1});
+    CHECK(s.column("tenure_days").ints == std::vector<std::int64_t>{50, 28});
+    CHECK(s.column("active").flags == std::vector<std::uint8_t>{1, 1});
+    CHECK(s.column("mrr").floats == std::vector<double>{80, 50});
+    CHECK(s.column("plan").ints == std::vector<std::int64_t>{0, 1});
+    CHECK(s.column("events_7d").ints == std::vector<std::int64_t>{2, 0});  // Feb 25, Feb 28
+    CHECK(s.column("active_users_7d").ints == std::vector<std::int64_t>{2, 0});
+    CHECK(s.column("active_days_7d").ints == std::vector<std::int64_t>{2, 0});
+    CHECK(s.column("distinct_features_7d").ints == std::vector<std::int64_t>{2, 0});
+    CHECK(std::isnan(s.column("trend_7d").floats[0]));  // nothing in Feb 16-22
+    CHECK(s.column("days_since_last_event").floats[0] == 1.0);
+    CHECK(std::isnan(s.column("days_since_last_event").floats[1]));
+    CHECK(s.column("nps_score").floats[0] == 9.0);  // 6 and 9 at one instant: the higher
+    CHECK(s.column("nps_age_days").floats[0] == 9.0);
+    CHECK(s.column("csat_score").floats[0] == 4.0);
+    CHECK(s.column("csat_age_days").floats[0] == 3.0);
+    CHECK(std::isnan(s.column("nps_score").floats[1]));
+    CHECK(s.column("open_tickets").ints == std::vector<std::int64_t>{1, 0});
+    CHECK(s.column("milestones_reached").ints == std::vector<std::int64_t>{1, 0});
+    CHECK(s.column("reached_kickoff").flags == std::vector<std::uint8_t>{1, 0});
+    CHECK(s.column("reached_live").flags == std::vector<std::uint8_t>{0, 0});
+    CHECK(s.column("days_since_touch").floats[0] == 14.0);
+    CHECK(s.column("touches_30d").ints == std::vector<std::int64_t>{1, 0});
+    CHECK(s.column("touches_90d").ints == std::vector<std::int64_t>{2, 0});
+    CHECK(s.warnings.empty());
+}
+
+TEST_CASE("snapshots: active_only keeps paying, unchurned accounts; lead_days moves the cutoff") {
+    const Book b = Example{}.book();
+    const std::vector<std::int64_t> as_of{day_of(2024, 3, 15), day_of(2024, 2, 29)};
+    SnapshotOptions opt;
+    opt.windows = {7};
+    const Snapshots s = snapshots(b, as_of, opt);
+    // 2024-02-29: a, b; 2024-03-15: a, c (b churned on 2024-03-01 and pays nothing in March).
+    CHECK(s.account == std::vector<std::int64_t>{0, 1, 0, 2});
+    CHECK(s.as_of == std::vector<std::int64_t>{day_of(2024, 2, 29), day_of(2024, 2, 29),
+                                               day_of(2024, 3, 15), day_of(2024, 3, 15)});
+    CHECK(s.column("plan").ints[3] == -1);  // c has no plan
+    CHECK(s.column("days_since_last_event").floats[2] == 14.0);
+
+    opt.lead_days = 15;  // cutoff 2024-02-29 for the as-of date 2024-03-15
+    const std::vector<std::int64_t> one{day_of(2024, 3, 15)};
+    const Snapshots lead = snapshots(b, one, opt);
+    CHECK(lead.account == std::vector<std::int64_t>{0, 1});
+    CHECK(lead.column("tenure_days").ints == std::vector<std::int64_t>{50, 28});
+}
+
+TEST_CASE("snapshots: a cutoff past the MRR table and the event log warns") {
+    const Book b = Example{}.book();
+    const std::vector<std::int64_t> as_of{day_of(2024, 6, 1)};
+    SnapshotOptions opt;
+    opt.active_only = false;
+    const Snapshots s = snapshots(b, as_of, opt);
+    REQUIRE(s.warnings.size() == 2);
+    CHECK(s.warnings[0] ==
+          "the MRR table ends in 2024-03; the cutoff 2024-06-01 reads past it (MRR 0, accounts "
+          "inactive)");
+    CHECK(s.warnings[1] ==
+          "the events table ends on 2024-03-01; the cutoff 2024-06-01 reads past it (usage "
+          "reads 0)");
+}
+
+TEST_CASE("Book labels: churn in (t, t + h], inactive rows coded") {
+    const Book b = Example{}.book();
+    const std::vector<std::int64_t> acc{0, 1, 1};
+    const std::vector<std::int64_t> day{day_of(2024, 2, 29), day_of(2024, 2, 29),
+                                        day_of(2024, 3, 15)};
+    const auto r = label_churn(b, acc, day, 30, day_of(2024, 4, 30));
+    CHECK(r.label == std::vector<std::int8_t>{0, 1, backtest::label_inactive});
+}
+
+TEST_CASE("Book errors name the table, column, row and id") {
+    const Example ex;
+    Book b({ex.account_ids, ex.signed_at});
+    const auto bad = ids({"a", "zz"});
+    const std::vector<Time> t{at(2024, 1, 1), at(2024, 1, 2)};
+    ActivitiesInput ac;
+    ac.account = bad;
+    ac.at = t;
+    CHECK_THROWS_WITH_AS(b.set_activities(ac),
+                         "table 'activities', column 'account_id', row 1: account 'zz' is not in "
+                         "the accounts table (drop such rows with unknown_accounts='drop')",
+                         InputError);
+
+    Book dropping({ex.account_ids, ex.signed_at}, UnknownAccounts::drop);
+    dropping.set_activities(ac);
+    CHECK(dropping.dropped().at("activities") == 1);
+    CHECK(dropping.touches(0).size() == 1);
+
+    const auto twice = ids({"a", "a"});
+    const std::vector<Time> s2{at(2024, 1, 1), at(2024, 1, 2)};
+    CHECK_THROWS_WITH_AS(Book({twice, s2}),
+                         "table 'accounts', column 'account_id', row 1: account 'a' appears "
+                         "twice (first in row 0)",
+                         InputError);
+
+    // A credit note larger than the month's charges.
+    const auto acc = ids({"a", "a"});
+    const std::vector<std::int64_t> m{month_of(2024, 1), month_of(2024, 1)};
+    const std::vector<double> v{10, -30};
+    Book c({ex.account_ids, ex.signed_at});
+    CHECK_THROWS_WITH_AS(c.set_mrr({acc, m, v}),
+                         "table 'mrr', column 'mrr', row 1: account 'a' sums to -20.000000 in "
+                         "month 2024-01 (a credit note may reduce a month's MRR, not below 0)",
+                         InputError);
+
+    // Text ids against integer accounts.
+    const std::vector<std::int64_t> int_ids{1, 2};
+    Book ints({int_ids, s2});
+    ac.account = acc;
+    CHECK_THROWS_AS(ints.set_activities(ac), InputError);
+
+    CHECK_THROWS_WITH_AS(snapshots(b, std::vector<std::int64_t>{}), "as_of: give at least one date",
+                         InputError);
+}
+
+TEST_CASE("parse_datetime: ISO 8601 with and without offsets") {
+    ParsedTime p;
+    REQUIRE(parse_datetime("2024-03-01T08:00+09:00", p));
+    CHECK(p.has_offset);
+    CHECK(p.offset == 9 * 3600);
+    CHECK(p.local == at(2024, 3, 1, 8));
+    CHECK(day_of_time(p.local - p.offset) == day_of(2024, 2, 29));  // 23:00 UTC the day before
+    REQUIRE(parse_datetime("2024-03-01 08:00:30.123Z", p));
+    CHECK(p.has_offset);
+    CHECK(p.local == at(2024, 3, 1, 8) + 30);
+    REQUIRE(parse_datetime("2024-03", p));
+    CHECK(p.local == at(2024, 3, 1));
+    CHECK_FALSE(p.has_offset);
+    REQUIRE(parse_datetime("2024-03-01T08:00:00-0530", p));
+    CHECK(p.offset == -(5 * 3600 + 30 * 60));
+    CHECK_FALSE(parse_datetime("2024-02-30", p));
+    CHECK_FALSE(parse_datetime("01/03/2024", p));
+    CHECK_FALSE(parse_datetime("", p));
+    CHECK_FALSE(parse_datetime("2024-03-01T25:00", p));
+}
