@@ -146,8 +146,14 @@ std::vector<std::int64_t> Book::codes(const IdColumn& ids, std::string_view tabl
     return out;
 }
 
-std::span<const std::int32_t> Book::mrr_plans(std::size_t account) const {
-    return {mrr_plan_.data() + mrr_off_.at(account), mrr_off_[account + 1] - mrr_off_[account]};
+std::span<const Month> Book::mrr_months(std::size_t a) const {
+    return {mrr_month_.data() + mrr_off_.at(a), mrr_off_[a + 1] - mrr_off_[a]};
+}
+std::span<const double> Book::mrr_amounts(std::size_t a) const {
+    return {mrr_amount_.data() + mrr_off_.at(a), mrr_off_[a + 1] - mrr_off_[a]};
+}
+std::span<const std::int32_t> Book::mrr_plans(std::size_t a) const {
+    return {mrr_plan_.data() + mrr_off_.at(a), mrr_off_[a + 1] - mrr_off_[a]};
 }
 
 void Book::set_mrr(const MrrInput& in) {
@@ -222,7 +228,8 @@ void Book::set_mrr(const MrrInput& in) {
                     "account " + in.account.show(negative_row) + " sums to " +
                         std::to_string(total) + " in month " + format_month(static_cast<Month>(m)) +
                         " (a credit note may reduce a month's MRR, not below 0)");
-            if (total == 0) continue;
+            // A month that sums to 0 is kept: it has rows (and a plan), and it widens the
+            // table's span, though MrrTable stores no revenue for it.
             agg_code.push_back(static_cast<std::int64_t>(a));
             agg_month.push_back(m);
             agg_mrr.push_back(total);
@@ -232,7 +239,8 @@ void Book::set_mrr(const MrrInput& in) {
     }
     MrrColumns names{in.account_column, in.period_column, in.mrr_column};
     mrr_ = MrrTable(agg_code, n_accounts(), agg_month, agg_mrr, names);
-    // MrrTable's span covers paying months only here; zero-sum months add nothing to it.
+    mrr_month_.assign(agg_month.begin(), agg_month.end());
+    mrr_amount_ = std::move(agg_mrr);
     plan_names_ = in.plan_names;
     has_mrr_plans_ = !in.plan.empty();
 }

@@ -52,11 +52,11 @@ bool churned_at(std::span<const Book::Churn> churns, std::int64_t t) {
 
 // The account's MRR (and plan code) in month m, or 0 (and -1).
 std::pair<double, std::int32_t> mrr_in(const Book& book, std::size_t a, Month m) {
-    const auto months = book.mrr().months(a);
+    const auto months = book.mrr_months(a);
     const auto it = std::lower_bound(months.begin(), months.end(), m);
     if (it == months.end() || *it != m) return {0.0, -1};
     const auto k = static_cast<std::size_t>(it - months.begin());
-    return {book.mrr().amounts(a)[k], book.mrr_plans(a)[k]};
+    return {book.mrr_amounts(a)[k], book.mrr_plans(a)[k]};
 }
 
 }  // namespace
@@ -95,7 +95,7 @@ Snapshots snapshots(const Book& book, std::span<const std::int64_t> as_of,
     const std::int64_t last_cut = cut.back();
     if (has_mrr) {
         if (book.mrr().empty())
-            out.warnings.push_back("the MRR table has no revenue: every account reads MRR 0");
+            out.warnings.push_back("the MRR table has no rows: every account reads MRR 0");
         else if (month_of_day(last_cut) > book.mrr().last_month())
             out.warnings.push_back("the MRR table ends in " + format_month(book.mrr().last_month()) +
                                    "; the cutoff " + format_day(last_cut) +

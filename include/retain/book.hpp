@@ -183,9 +183,13 @@ class Book {
     /// Whether a table was added ("mrr", "events", ...; "accounts" always).
     bool has(std::string_view table) const;
 
-    /// The MRR per account and month, line items summed (empty without an MRR table).
+    /// The MRR per account and month, line items summed (empty without an MRR table). Its span
+    /// covers every month with rows, including months whose items sum to 0.
     const MrrTable& mrr() const noexcept { return mrr_; }
-    /// The plan code of each stored MRR entry (parallel to mrr().months(a)), -1 without one.
+    /// The months in which `account` has MRR rows, increasing; its summed MRR in each (0 for a
+    /// month whose items cancel out) and its plan code in each (-1 without one).
+    std::span<const Month> mrr_months(std::size_t account) const;
+    std::span<const double> mrr_amounts(std::size_t account) const;
     std::span<const std::int32_t> mrr_plans(std::size_t account) const;
     const std::vector<std::string>& plan_names() const noexcept { return plan_names_; }
     /// Whether the MRR table came with a plan column.
@@ -238,6 +242,8 @@ class Book {
 
     MrrTable mrr_;
     std::vector<std::size_t> mrr_off_;
+    std::vector<Month> mrr_month_;
+    std::vector<double> mrr_amount_;
     std::vector<std::int32_t> mrr_plan_;
     std::vector<std::string> plan_names_;
     bool has_mrr_plans_ = false;

@@ -286,6 +286,28 @@ void register_book(py::module_& root) {
             py::arg("observed_until"), py::arg("n_threads"))
         .def("mrr_table", [](const Book& b) { return b.mrr(); },
              "A copy of the Book's MRR table (line items summed).")
+        .def(
+            "mrr_entries",
+            [](const Book& b) {
+                std::vector<std::int64_t> account, month, plan;
+                std::vector<double> amount;
+                for (std::size_t a = 0; a < b.n_accounts(); ++a) {
+                    const auto months = b.mrr_months(a);
+                    const auto amounts = b.mrr_amounts(a);
+                    const auto plans = b.mrr_plans(a);
+                    for (std::size_t k = 0; k < months.size(); ++k) {
+                        account.push_back(static_cast<std::int64_t>(a));
+                        month.push_back(months[k]);
+                        amount.push_back(amounts[k]);
+                        plan.push_back(plans[k]);
+                    }
+                }
+                return py::make_tuple(to_numpy(std::move(account)), to_numpy(std::move(month)),
+                                      to_numpy(std::move(amount)), to_numpy(std::move(plan)));
+            },
+            "(account code, month, MRR, plan code) of every account-month with rows (MRR 0 where "
+            "its items cancel out), by account then month.")
+        .def_property_readonly("plan_names", &Book::plan_names)
         .def_property_readonly("n_accounts", &Book::n_accounts)
         .def_property_readonly("dropped", &Book::dropped)
         .def_property_readonly("milestone_names", &Book::milestone_names)
