@@ -104,14 +104,15 @@ class _Table:
 
     def __init__(self, table: str, frame: Any, mapping: dict[str, str]):
         if not isinstance(frame, pd.DataFrame):
-            raise TypeError(f"the {table} table must be a pandas DataFrame, got "
-                            f"{type(frame).__name__}")
+            raise TypeError(
+                f"the {table} table must be a pandas DataFrame, got {type(frame).__name__}"
+            )
         self.table, self.frame = table, frame
         required, optional = CONTRACT[table]
         self.names = {name: mapping.get(name, name) for name in required + optional}
         for name in required:
             self.require(name)
-        for name, user in mapping.items():  # a column named explicitly must be there
+        for name in mapping:  # an optional column named explicitly must be there
             if name in optional:
                 self.require(name)
         dup = frame.columns[frame.columns.duplicated()]
@@ -154,8 +155,13 @@ def _text_buffers(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         try:
             array = pa.array(values, type=pa.large_string(), from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError):
-            array = pa.array([None if v is None or v is pd.NA or (isinstance(v, float) and v != v)
-                              else str(v) for v in values], type=pa.large_string())
+            array = pa.array(
+                [
+                    None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
+                    for v in values
+                ],
+                type=pa.large_string(),
+            )
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
     if not pa.types.is_large_string(array.type):
@@ -183,11 +189,12 @@ def _ids(t: _Table, name: str, what: str = "account id") -> Any:
         values = column.to_numpy(dtype=np.float64)
         frac = values != np.round(values)
         if frac.any():
-            raise InputError(f"{t.where(name, _first(frac))}: id {values[_first(frac)]} is not "
-                             "a whole number")
+            raise InputError(
+                f"{t.where(name, _first(frac))}: id {values[_first(frac)]} is not a whole number"
+            )
         return values.astype(np.int64)
-    return _text_buffers(column.astype(str) if dtype == object and not _all_text(column)
-                         else column)
+    mixed = pd.api.types.is_object_dtype(dtype) and not _all_text(column)
+    return _text_buffers(column.astype(str) if mixed else column)
 
 
 def _all_text(column: pd.Series) -> bool:
@@ -208,8 +215,9 @@ def _times(t: _Table, name: str, tz: str, required: bool = True) -> np.ndarray:
         if len(column) and column.isna().all():
             seconds = np.full(len(column), _NO_TIME, dtype=np.int64)
         else:
-            raise InputError(f"{t.where(name, 0)}: give dates as datetime64 or ISO 8601 text, "
-                             f"got dtype {dtype}")
+            raise InputError(
+                f"{t.where(name, 0)}: give dates as datetime64 or ISO 8601 text, got dtype {dtype}"
+            )
     else:
         offsets, chars = _text_buffers(column)
         local, offset, flag = _core.book.parse_times(offsets, chars, t.table, t.names[name])
@@ -256,11 +264,14 @@ def _months(t: _Table, name: str, tz: str, periods: str | None) -> np.ndarray:
     if pd.api.types.is_bool_dtype(dtype):
         raise InputError(f"{t.where(name, 0)}: booleans are not periods")
     if pd.api.types.is_integer_dtype(dtype):
-        return integer_months(column.to_numpy(dtype=np.int64), periods,
-                              f"table {t.table!r}, column {t.names[name]!r}")
+        return integer_months(
+            column.to_numpy(dtype=np.int64), periods, f"table {t.table!r}, column {t.names[name]!r}"
+        )
     if pd.api.types.is_float_dtype(dtype):
-        raise InputError(f"{t.where(name, 0)}: float periods are ambiguous; give 'YYYY-MM' "
-                         "text, Period[M], datetimes or integers")
+        raise InputError(
+            f"{t.where(name, 0)}: float periods are ambiguous; give 'YYYY-MM' "
+            "text, Period[M], datetimes or integers"
+        )
     days = np.floor_divide(_times(t, name, tz), _SECONDS_PER_DAY)
     return days.astype("datetime64[D]").astype("datetime64[M]").view(np.int64)
 
@@ -321,8 +332,9 @@ def _choice(t: _Table, name: str, choices: dict[str, int], missing: int | None) 
     bad = codes == -9
     if bad.any():
         row = _first(bad)
-        raise InputError(f"{t.where(name, row)}: {column.iloc[row]!r} is not one of "
-                         f"{', '.join(choices)}")
+        raise InputError(
+            f"{t.where(name, row)}: {column.iloc[row]!r} is not one of {', '.join(choices)}"
+        )
     return codes
 
 
@@ -363,9 +375,16 @@ class Book:
         unknown_accounts: str = "error",
         periods: str | None = None,
     ) -> None:
-        given = {"accounts": accounts, "mrr": mrr, "events": events, "surveys": surveys,
-                 "tickets": tickets, "milestones": milestones, "churns": churns,
-                 "activities": activities}
+        given = {
+            "accounts": accounts,
+            "mrr": mrr,
+            "events": events,
+            "surveys": surveys,
+            "tickets": tickets,
+            "milestones": milestones,
+            "churns": churns,
+            "activities": activities,
+        }
         mapping = _contract_names(columns)
         if unknown_accounts not in ("error", "drop"):
             raise InputError(
@@ -373,11 +392,18 @@ class Book:
             )
         if periods not in (None, "yyyymm", "months"):
             raise InputError(f"periods: must be 'yyyymm', 'months' or None, got {periods!r}")
-        self._args = {"columns": columns, "tz": tz, "unknown_accounts": unknown_accounts,
-                      "periods": periods}
+        self._args = {
+            "columns": columns,
+            "tz": tz,
+            "unknown_accounts": unknown_accounts,
+            "periods": periods,
+        }
         self.tz = _check_tz(tz)
-        self._tables = {name: _Table(name, frame, mapping.get(name, {}))
-                        for name, frame in given.items() if frame is not None}
+        self._tables = {
+            name: _Table(name, frame, mapping.get(name, {}))
+            for name, frame in given.items()
+            if frame is not None
+        }
         self._ranges: dict[str, tuple[Any, Any]] = {}
         self._build(periods, unknown_accounts == "drop")
 
@@ -402,18 +428,30 @@ class Book:
             if t.has("plan"):
                 codes, uniques = pd.factorize(t["plan"])
                 plan, plan_names = codes.astype(np.int64), [str(u) for u in uniques]
-            self._core.set_mrr(_ids(t, "account_id"), months,
-                               values.to_numpy(dtype=np.float64, na_value=np.nan), plan,
-                               plan_names, t.names)
+            self._core.set_mrr(
+                _ids(t, "account_id"),
+                months,
+                values.to_numpy(dtype=np.float64, na_value=np.nan),
+                plan,
+                plan_names,
+                t.names,
+            )
             if len(months):
-                self._ranges["mrr"] = (pd.Period(ordinal=int(months.min()), freq="M"),
-                                       pd.Period(ordinal=int(months.max()), freq="M"))
+                self._ranges["mrr"] = (
+                    pd.Period(ordinal=int(months.min()), freq="M"),
+                    pd.Period(ordinal=int(months.max()), freq="M"),
+                )
         if "events" in tables:
             t = tables["events"]
             stamps = _times(t, "timestamp", tz)
             self._range("events", stamps)
-            self._core.set_events(_ids(t, "account_id"), _ids(t, "user_id", "user id"), stamps,
-                                  _labels(t, "feature") if t.has("feature") else None, t.names)
+            self._core.set_events(
+                _ids(t, "account_id"),
+                _ids(t, "user_id", "user id"),
+                stamps,
+                _labels(t, "feature") if t.has("feature") else None,
+                t.names,
+            )
         if "surveys" in tables:
             t = tables["surveys"]
             when = _times(t, "answered_at", tz)
@@ -422,9 +460,13 @@ class Book:
             if not pd.api.types.is_numeric_dtype(score.dtype):
                 raise InputError(f"{t.where('score', 0)}: must be numeric, got {score.dtype}")
             kind = _choice(t, "kind", {"nps": 0, "csat": 1}, None) if t.has("kind") else None
-            self._core.set_surveys(_ids(t, "account_id"), when,
-                                   score.to_numpy(dtype=np.float64, na_value=np.nan), kind,
-                                   t.names)
+            self._core.set_surveys(
+                _ids(t, "account_id"),
+                when,
+                score.to_numpy(dtype=np.float64, na_value=np.nan),
+                kind,
+                t.names,
+            )
         if "tickets" in tables:
             t = tables["tickets"]
             opened = _times(t, "opened_at", tz)
@@ -438,19 +480,23 @@ class Book:
             missing = t["milestone"].isna().to_numpy()
             if missing.any():
                 raise InputError(f"{t.where('milestone', _first(missing))}: missing milestone")
-            self._core.set_milestones(_ids(t, "account_id"), _labels(t, "milestone"), reached,
-                                      t.names)
+            self._core.set_milestones(
+                _ids(t, "account_id"), _labels(t, "milestone"), reached, t.names
+            )
         if "churns" in tables:
             t = tables["churns"]
             churned = _times(t, "churned_at", tz)
             self._range("churns", churned)
-            returned = (_times(t, "returned_at", tz, required=False)
-                        if t.has("returned_at") else None)
+            returned = (
+                _times(t, "returned_at", tz, required=False) if t.has("returned_at") else None
+            )
             reason = _labels(t, "reason") if t.has("reason") else None
-            kind = (_choice(t, "kind", {"voluntary": 1, "involuntary": 0}, -1)
-                    if t.has("kind") else None)
-            self._core.set_churns(_ids(t, "account_id"), churned, returned, reason, kind,
-                                  t.names)
+            kind = (
+                _choice(t, "kind", {"voluntary": 1, "involuntary": 0}, -1)
+                if t.has("kind")
+                else None
+            )
+            self._core.set_churns(_ids(t, "account_id"), churned, returned, reason, kind, t.names)
         if "activities" in tables:
             t = tables["activities"]
             at = _times(t, "at", tz)
@@ -461,8 +507,10 @@ class Book:
         valid = seconds[seconds != _NO_TIME]
         if len(valid):
             lo, hi = np.floor_divide([valid.min(), valid.max()], _SECONDS_PER_DAY)
-            self._ranges[table] = (pd.Timestamp(int(lo), unit="D").date(),
-                                   pd.Timestamp(int(hi), unit="D").date())
+            self._ranges[table] = (
+                pd.Timestamp(int(lo), unit="D").date(),
+                pd.Timestamp(int(hi), unit="D").date(),
+            )
 
     @classmethod
     def read(
@@ -485,17 +533,23 @@ class Book:
         mapping = _contract_names(columns)
         frames = {}
         for table in TABLES:
-            found = [folder / f"{table}.{ext}" for ext in ("csv", "parquet")
-                     if (folder / f"{table}.{ext}").is_file()]
+            found = [
+                folder / f"{table}.{ext}"
+                for ext in ("csv", "parquet")
+                if (folder / f"{table}.{ext}").is_file()
+            ]
             if len(found) > 1:
-                raise InputError(f"{table}: both {found[0].name} and {found[1].name} are in "
-                                 f"{str(folder)!r}; keep one")
+                raise InputError(
+                    f"{table}: both {found[0].name} and {found[1].name} are in "
+                    f"{str(folder)!r}; keep one"
+                )
             if found:
                 frames[table] = _read_table(found[0], table, mapping.get(table, {}))
         if "accounts" not in frames:
             raise InputError(f"{str(folder)!r} has no accounts.csv or accounts.parquet")
-        return cls(**frames, columns=columns, tz=tz, unknown_accounts=unknown_accounts,
-                   periods=periods)
+        return cls(
+            **frames, columns=columns, tz=tz, unknown_accounts=unknown_accounts, periods=periods
+        )
 
     # -- what a Book holds
 
@@ -558,8 +612,9 @@ class Book:
         """
         days, stamps = self._as_of(as_of)
         lead = _whole(lead_days, "lead_days")
-        win = [_whole(w, "windows") for w in (windows if hasattr(windows, "__iter__")
-                                              else [windows])]
+        win = [
+            _whole(w, "windows") for w in (windows if hasattr(windows, "__iter__") else [windows])
+        ]
         out = self._core.snapshots(days, lead, win, bool(active_only), threads(n_threads))
         for message in out["warnings"]:
             warnings.warn(message, RetainWarning, stacklevel=2)
@@ -592,8 +647,14 @@ class Book:
         del stamps
         return frame
 
-    def labels(self, snapshots: pd.DataFrame, horizon_days: int = 90,
-               observed_until: Any = None, *, n_threads: int | None = None) -> Any:
+    def labels(
+        self,
+        snapshots: pd.DataFrame,
+        horizon_days: int = 90,
+        observed_until: Any = None,
+        *,
+        n_threads: int | None = None,
+    ) -> Any:
         """Churn labels of snapshot rows from the Book's churns: 1 when the account churns in
         (as_of, as_of + ``horizon_days``], rows of accounts already gone at as_of dropped as
         ``inactive``, rows whose horizon ends after ``observed_until`` (default: the last as-of
@@ -612,22 +673,26 @@ class Book:
         codes = self.ids.get_indexer(snapshots[id_name])
         if (codes < 0).any():
             row = _first(codes < 0)
-            raise InputError(f"column {id_name!r}, row {row}: account "
-                             f"{snapshots[id_name].iloc[row]!r} is not in the Book")
+            raise InputError(
+                f"column {id_name!r}, row {row}: account "
+                f"{snapshots[id_name].iloc[row]!r} is not in the Book"
+            )
         days = self._day_column(snapshots["as_of"], "as_of")
         if observed_until is None:
             until = int(days.max()) if len(days) else 0
         else:
             until = int(self._as_of(observed_until)[0][0])
-        label, counts = self._core.label_churn(codes.astype(np.int64), days, horizon, until,
-                                               threads(n_threads))
+        label, counts = self._core.label_churn(
+            codes.astype(np.int64), days, horizon, until, threads(n_threads)
+        )
         keep = np.flatnonzero(label >= 0)
         frame = snapshots.take(keep)
         frame.insert(frame.shape[1], "label", label[keep])
         until_label = pd.Timestamp(until, unit="D") if len(days) else None
         dropped = {"inactive": int(counts["inactive"]), "unresolved": int(counts["unresolved"])}
-        return ChurnLabels(frame, dropped, horizon, until_label,
-                           {k: int(v) for k, v in counts.items()})
+        return ChurnLabels(
+            frame, dropped, horizon, until_label, {k: int(v) for k, v in counts.items()}
+        )
 
     def _as_of(self, dates: Any) -> tuple[np.ndarray, pd.DatetimeIndex]:
         """Day numbers of as-of dates in the Book's zone (tz-aware values converted to it)."""
@@ -635,9 +700,12 @@ class Book:
             dates, "__len__"
         )
         try:
-            index = pd.DatetimeIndex(pd.to_datetime([dates] if scalar else list(dates),
-                                                    format="ISO8601" if scalar and isinstance(
-                                                        dates, str) else None))
+            index = pd.DatetimeIndex(
+                pd.to_datetime(
+                    [dates] if scalar else list(dates),
+                    format="ISO8601" if scalar and isinstance(dates, str) else None,
+                )
+            )
         except (ValueError, TypeError) as exc:
             raise InputError(f"as_of: cannot read the dates {dates!r}") from exc
         if index.tz is not None:
@@ -653,9 +721,20 @@ class Book:
         if not (isinstance(column.dtype, np.dtype) and column.dtype.kind == "M"):
             raise InputError(f"column {name!r}: must hold datetimes, got {column.dtype}")
         if column.isna().any():
-            raise InputError(f"column {name!r}, row {_first(column.isna().to_numpy())}: "
-                             "missing date")
+            raise InputError(
+                f"column {name!r}, row {_first(column.isna().to_numpy())}: missing date"
+            )
         return column.to_numpy().astype("datetime64[D]").view(np.int64)
+
+    # -- days for retain.kpi (issue 9)
+
+    def _days(self, table: str, column: str) -> np.ndarray:
+        """Day numbers (days since 1970-01-01) in the Book's zone of the contract date column
+        ``column`` of ``table``, row for row as given (missing dates as the core's NO_TIME)."""
+        t = self._tables[table]
+        seconds = _times(t, column, self.tz, required=False)
+        missing = seconds == _NO_TIME
+        return np.where(missing, _NO_TIME, np.floor_divide(seconds, _SECONDS_PER_DAY))
 
     # -- display, pickling
 
@@ -676,10 +755,14 @@ class Book:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        body = "".join(f"<tr><td>{name}</td><td>{n:,}</td><td>{span}</td></tr>"
-                       for name, n, span in self._summary_rows())
-        return (f"<p><b>retain.Book</b>: {self.n_accounts:,} accounts, tz {self.tz}</p>"
-                f"<table><tr><th>table</th><th>rows</th><th>dates</th></tr>{body}</table>")
+        body = "".join(
+            f"<tr><td>{name}</td><td>{n:,}</td><td>{span}</td></tr>"
+            for name, n, span in self._summary_rows()
+        )
+        return (
+            f"<p><b>retain.Book</b>: {self.n_accounts:,} accounts, tz {self.tz}</p>"
+            f"<table><tr><th>table</th><th>rows</th><th>dates</th></tr>{body}</table>"
+        )
 
     def __getstate__(self) -> dict[str, Any]:
         return {"frames": {name: t.frame for name, t in self._tables.items()}, **self._args}
@@ -690,32 +773,26 @@ class Book:
 
 
 def _read_table(path: Path, table: str, mapping: dict[str, str]) -> pd.DataFrame:
-    """One export read with pyarrow: from CSV, ids and dates as text (retain parses them)."""
+    """One export read with pyarrow. From CSV, ids and dates are read as text (retain parses
+    dates by its one time rule, and ids keep their leading zeros); other columns are typed by
+    pyarrow, so integer periods stay integers."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
     try:
         if path.suffix == ".parquet":
-            frame = pq.read_table(path).to_pandas()
-        else:
-            as_text = [mapping.get(name, name) for name in ("account_id", "user_id")
-                       + DATE_COLUMNS.get(table, ())]
-            if table == "mrr":
-                as_text.append(mapping.get("period", "period"))
-            header = pacsv.read_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 16)) \
-                if path.stat().st_size < (1 << 16) else None
-            names = header.column_names if header is not None else _csv_header(path)
-            types = {name: pa.large_string() for name in as_text if name in names}
-            if table == "mrr" and mapping.get("period", "period") in names:
-                types.pop(mapping.get("period", "period"))  # integer periods stay integers
-            frame = pacsv.read_csv(
-                path, convert_options=pacsv.ConvertOptions(column_types=types,
-                                                           strings_can_be_null=True),
-            ).to_pandas()
-    except (pa.ArrowInvalid, OSError) as exc:
+            return pq.read_table(path).to_pandas()
+        names = _csv_header(path)
+        as_text = [
+            mapping.get(name, name)
+            for name in ("account_id", "user_id", *DATE_COLUMNS.get(table, ()))
+        ]
+        types = {name: pa.large_string() for name in as_text if name in names}
+        options = pacsv.ConvertOptions(column_types=types, strings_can_be_null=True)
+        return pacsv.read_csv(path, convert_options=options).to_pandas()
+    except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path.name}: cannot read it ({exc})") from exc
-    return frame
 
 
 def _csv_header(path: Path) -> list[str]:
@@ -738,8 +815,12 @@ def threads(n_threads: int | None) -> int:
     thread; anything else must be a whole number >= 1."""
     if n_threads is None:
         return 0
-    if isinstance(n_threads, (bool, np.bool_)) or not isinstance(n_threads, (int, np.integer)) \
-            or n_threads < 1:
-        raise InputError(f"n_threads: must be None (every core) or a whole number >= 1, got "
-                         f"{n_threads!r}")
+    if (
+        isinstance(n_threads, (bool, np.bool_))
+        or not isinstance(n_threads, (int, np.integer))
+        or n_threads < 1
+    ):
+        raise InputError(
+            f"n_threads: must be None (every core) or a whole number >= 1, got {n_threads!r}"
+        )
     return int(n_threads)
