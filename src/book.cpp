@@ -433,6 +433,53 @@ std::span<const std::pair<std::int32_t, Day>> Book::milestones(std::size_t a) co
     return {milestones_.data() + milestone_off_.at(a), milestone_off_[a + 1] - milestone_off_[a]};
 }
 
+bool Book::paying(std::size_t a, Month m) const {
+    const auto months = mrr_months(a);
+    const auto it = std::lower_bound(months.begin(), months.end(), m);
+    return it != months.end() && *it == m && mrr_amounts(a)[static_cast<std::size_t>(it - months.begin())] > 0;
+}
+
+std::int64_t Book::inferred_return(std::size_t a, Day churned) const {
+    const Month m = month_of_day(churned);
+    const Month gap = !paying(a, m) ? m : !paying(a, m + 1) ? m + 1 : m - 1;
+    if (gap < m) return backtest::missing_day;  // kept paying: no churned month to return from
+    for (const Month r : mrr_months(a))
+        if (r > gap && paying(a, r)) return day_of(year_of(r), month_in_year(r), 1);
+    return backtest::missing_day;
+}
+
+std::vector<Book::Disagreement> Book::reconcile() const {
+    std::vector<Disagreement> out;
+    if (!has("mrr") || !has("churns")) return out;
+    std::vector<std::size_t> churn_off(n_accounts() + 1, 0);
+    for (const Churn& c : churns_) ++churn_off[static_cast<std::size_t>(c.account) + 1];
+    std::partial_sum(churn_off.begin(), churn_off.end(), churn_off.begin());
+    const Month last = mrr_.empty() ? 0 : mrr_.last_month();
+    for (std::size_t a = 0; a < n_accounts(); ++a) {
+        const std::span<const Churn> records(churns_.data() + churn_off[a],
+                                             churn_off[a + 1] - churn_off[a]);
+        for (const Churn& c : records) {
+            const Month m = month_of_day(c.day);
+            if (paying(a, m) && paying(a, m + 1))
+                out.push_back({static_cast<std::int64_t>(a),
+                               Disagreement::Kind::record_without_bridge_churn, m, c.day});
+        }
+        for (const Month g_prev : mrr_months(a)) {
+            const Month g = g_prev + 1;
+            if (!paying(a, g_prev) || paying(a, g) || g > last) continue;
+            const bool recorded = std::any_of(records.begin(), records.end(), [&](const Churn& c) {
+                const Month m = month_of_day(c.day);
+                return m == g || m == g - 1;
+            });
+            if (!recorded)
+                out.push_back({static_cast<std::int64_t>(a),
+                               Disagreement::Kind::bridge_churn_without_record, g,
+                               backtest::missing_day});
+        }
+    }
+    return out;
+}
+
 void Book::set_churns(const ChurnsInput& in) {
     constexpr std::string_view table = "churns";
     const std::size_t n = in.account.size();
@@ -455,6 +502,8 @@ void Book::set_churns(const ChurnsInput& in) {
                                            "returned before churning");
             c.returned = day_of_time(in.returned_at[i]);
         }
+        if (in.returned_at.empty() && has("mrr"))
+            c.returned = inferred_return(static_cast<std::size_t>(code[i]), c.day);
         if (!reason.empty()) c.reason = static_cast<std::int32_t>(reason[i]);
         if (!in.voluntary.empty()) {
             if (in.voluntary[i] < -1 || in.voluntary[i] > 1)
@@ -464,6 +513,7 @@ void Book::set_churns(const ChurnsInput& in) {
         }
         churns_.push_back(c);
     }
+    returns_inferred_ = in.returned_at.empty() && has("mrr");
     std::stable_sort(churns_.begin(), churns_.end(), [](const Churn& x, const Churn& y) {
         return x.account != y.account ? x.account < y.account : x.day < y.day;
     });

@@ -67,6 +67,16 @@ Snapshots snapshots(const Book& book, std::span<const std::int64_t> as_of,
     if (options.lead_days < 0 || options.lead_days > 36'500)
         throw InputError::argument("lead_days", "must be a whole number of days in [0, 36500], got " +
                                                     std::to_string(options.lead_days));
+    for (std::size_t k = 0; k < options.windows.size(); ++k) {
+        const std::int64_t w = options.windows[k];
+        if (w < 1 || w > 36'500)
+            throw InputError::argument("windows", "a window must be a whole number of days in "
+                                                  "[1, 36500], got " + std::to_string(w));
+        for (std::size_t j = 0; j < k; ++j)
+            if (options.windows[j] == w)
+                throw InputError::argument("windows",
+                                           "window " + std::to_string(w) + " is given twice");
+    }
     std::vector<std::int64_t> days(as_of.begin(), as_of.end());
     std::sort(days.begin(), days.end());
     for (std::size_t q = 0; q < days.size(); ++q) {

@@ -139,6 +139,12 @@ struct MilestonesInput {
 
 /// Churn records. `returned_at` (optional; no_time: did not return), `reason` (optional ids kept
 /// as given), `voluntary` (optional: 1 voluntary, 0 involuntary, -1 unknown).
+///
+/// How a churn record meets the MRR bridge (billing in advance): a churn dated in month M ends
+/// revenue from month M (cancelled at its start) or M + 1 (the month was paid), so the bridge's
+/// churned month is M or M + 1. Without a returned_at column, a Book that already has its MRR
+/// infers the return: the first day of the first paying month after that churned month (none if
+/// the account never pays again, or if the record has no churned month in the bridge).
 struct ChurnsInput {
     IdColumn account, reason;
     std::span<const Time> churned_at, returned_at;
@@ -207,6 +213,21 @@ class Book {
     };
     const std::vector<Churn>& churns() const noexcept { return churns_; }
     const std::vector<std::string>& churn_reasons() const noexcept { return reasons_; }
+    /// Where the churns table and the MRR bridge disagree (see ChurnsInput): a record whose
+    /// account kept paying through M + 1 (kind record_without_bridge_churn, month M), or a bridge
+    /// churn in month g (paying in g - 1, not in g, g within the MRR table) with no record dated
+    /// in g - 1 or g (kind bridge_churn_without_record, month g). Empty without both tables.
+    struct Disagreement {
+        enum class Kind { record_without_bridge_churn, bridge_churn_without_record };
+        std::int64_t account;
+        Kind kind;
+        Month month;
+        std::int64_t churned;  ///< the record's day, or backtest::missing_day
+    };
+    std::vector<Disagreement> reconcile() const;
+    /// Whether the churns' returns were inferred from MRR (the table had no returned_at).
+    bool returns_inferred() const noexcept { return returns_inferred_; }
+
     /// Milestone names, sorted; codes index them.
     const std::vector<std::string>& milestone_names() const noexcept { return milestone_names_; }
 
@@ -256,6 +277,10 @@ class Book {
     std::vector<std::string> milestone_names_;
     std::vector<Churn> churns_;
     std::vector<std::string> reasons_;
+    bool returns_inferred_ = false;
+
+    bool paying(std::size_t account, Month m) const;
+    std::int64_t inferred_return(std::size_t account, Day churned) const;
 };
 
 }  // namespace retain

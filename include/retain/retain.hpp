@@ -5,6 +5,7 @@
 #include "retain/alerts.hpp"
 #include "retain/backtest.hpp"
 #include "retain/book.hpp"
+#include "retain/book_backtest.hpp"
 #include "retain/engagement.hpp"
 #include "retain/error.hpp"
 #include "retain/health.hpp"

@@ -5,6 +5,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _core_backtest as backtest  # noqa: F401  (retain._core.backtest)
+from . import _core_book as book  # noqa: F401  (retain._core.book)
 from . import _core_engagement as engagement  # noqa: F401  (retain._core.engagement)
 from . import _core_health as health  # noqa: F401  (retain._core.health)
 from . import _core_kpi as kpi  # noqa: F401  (the compiled submodule retain._core.kpi)

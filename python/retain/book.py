@@ -177,6 +177,8 @@ def _text_buffers(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def _ids(t: _Table, name: str, what: str = "account id") -> Any:
     """An id column for the core: int64 values, or text buffers; a missing id is an error."""
     column = t[name]
+    if len(column) == 0:
+        return np.empty(0, dtype=np.int64)
     missing = column.isna().to_numpy()
     if missing.any():
         raise InputError(f"{t.where(name, _first(missing))}: missing {what}")
@@ -206,6 +208,8 @@ def _times(t: _Table, name: str, tz: str, required: bool = True) -> np.ndarray:
     ``required``)."""
     column = t[name]
     dtype = column.dtype
+    if len(column) == 0:
+        return np.empty(0, dtype=np.int64)
     if isinstance(dtype, pd.DatetimeTZDtype):
         wall = column.dt.tz_convert(tz).dt.tz_localize(None)
         seconds = _seconds(wall)
@@ -254,6 +258,8 @@ def _months(t: _Table, name: str, tz: str, periods: str | None) -> np.ndarray:
     zone), 'YYYY-MM' or date text, integer month numbers or yyyymm."""
     column = t[name]
     dtype = column.dtype
+    if len(column) == 0:
+        return np.empty(0, dtype=np.int64)
     missing = column.isna().to_numpy()
     if missing.any():
         raise InputError(f"{t.where(name, _first(missing))}: missing period")
@@ -404,6 +410,9 @@ class Book:
             for name, frame in given.items()
             if frame is not None
         }
+        for name, t in self._tables.items():
+            if len(t.frame) == 0:
+                warnings.warn(f"the {name} table has no rows", RetainWarning, stacklevel=2)
         self._ranges: dict[str, tuple[Any, Any]] = {}
         self._build(periods, unknown_accounts == "drop")
 
@@ -578,6 +587,61 @@ class Book:
     def dropped(self) -> dict[str, int]:
         """Rows left out per table (with ``unknown_accounts="drop"``)."""
         return {k: int(v) for k, v in self._core.dropped.items()}
+
+    def reconcile(self) -> pd.DataFrame:
+        """Where the churns table and the MRR bridge disagree.
+
+        Billing in advance: a churn dated in month M ends revenue from M (cancelled at the start
+        of the month) or from M + 1 (M was paid), so the bridge's churned month should be M or
+        M + 1. One row per disagreement, with the columns ``account_id``, ``kind``, ``month``
+        (Period) and ``churned_at`` (the record's day, NaT for a missing record):
+
+        - ``"record_without_bridge_churn"``: a churn record in month M while the account paid
+          in both M and M + 1;
+        - ``"bridge_churn_without_record"``: the bridge churns the account in month g (paid in
+          g - 1, not in g, g inside the MRR table) and no record is dated in g - 1 or g.
+
+        Empty without an MRR or a churns table. Without a ``returned_at`` column the Book infers
+        each return from MRR: the first day of the first paying month after the record's churned
+        month in the bridge (none when the account never pays again).
+        """
+        account, kind, month, day = self._core.reconcile()
+        kinds = np.array(["record_without_bridge_churn", "bridge_churn_without_record"])
+        return pd.DataFrame(
+            {
+                self.ids.name: self.ids.take(account),
+                "kind": kinds[kind] if len(kind) else np.array([], dtype=object),
+                "month": pd.PeriodIndex.from_ordinals(month, freq="M"),
+                "churned_at": _nat_days(day),
+            }
+        )
+
+    def shards(self, n: int) -> list[Book]:
+        """The Book split into ``n`` Books by account (a stable hash of the id, so an account
+        lands in the same shard in every run and every process); every table's rows go with
+        their account. Per-account results (snapshots, labels, scores) of the shards, put
+        together, are the whole Book's; global KPIs merge by summing their partial sums
+        (movements per period, NRR/GRR numerators and denominators)."""
+        n = _whole(n, "n")
+        if n < 1:
+            raise InputError(f"n: must be a whole number >= 1, got {n}")
+        hashed = pd.util.hash_array(np.asarray(self.ids.astype(str), dtype=object))
+        shard_of_account = (hashed % np.uint64(n)).astype(np.int64)
+        out = []
+        for k in range(n):
+            frames = {}
+            for name, t in self._tables.items():
+                codes = self.ids.get_indexer(t["account_id"])
+                keep = np.zeros(len(codes), dtype=bool)
+                known = codes >= 0
+                keep[known] = shard_of_account[codes[known]] == k
+                frames[name] = t.frame.iloc[np.flatnonzero(keep)]
+            args = dict(self._args)
+            args["unknown_accounts"] = "error"
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RetainWarning)  # an empty shard table is fine
+                out.append(Book(**frames, **args))
+        return out
 
     # -- point in time
 
@@ -800,6 +864,15 @@ def _csv_header(path: Path) -> list[str]:
 
     with open(path, newline="", encoding="utf-8") as f:
         return next(csv.reader(f), [])
+
+
+def _nat_days(days: np.ndarray) -> pd.DatetimeIndex:
+    """Midnights of day numbers, NaT for the core's missing day."""
+    days = np.asarray(days, dtype=np.int64)
+    missing = days == _NO_TIME
+    values = np.where(missing, 0, days).astype("datetime64[D]").astype("datetime64[ns]")
+    values[missing] = np.datetime64("NaT")
+    return pd.DatetimeIndex(values)
 
 
 def _whole(value: Any, name: str) -> int:

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "retain/book.hpp"
+#include "retain/book_backtest.hpp"
 #include "retain/snapshot.hpp"
 
 namespace retain::python {
@@ -308,6 +309,56 @@ void register_book(py::module_& root) {
             "(account code, month, MRR, plan code) of every account-month with rows (MRR 0 where "
             "its items cancel out), by account then month.")
         .def_property_readonly("plan_names", &Book::plan_names)
+        .def(
+            "backtest_health",
+            [](const Book& b, const HealthModel& model, const array_in<std::int64_t>& as_of,
+               std::int64_t horizon_days, std::int64_t observed_until, std::int64_t lead_days,
+               const std::vector<std::int64_t>& windows, bool active_only, int n_threads) {
+                const auto days = as_span(as_of, "as_of");
+                SnapshotOptions options{lead_days, windows, active_only, n_threads};
+                HealthBacktest r;
+                {
+                    py::gil_scoped_release release;  // the Book, the model and our vectors only
+                    r = backtest_health(b, model, days, horizon_days, observed_until, options);
+                }
+                py::dict per_date;
+                auto column = [&](auto member) {
+                    std::vector<double> v;
+                    for (const auto& e : r.per_date) v.push_back(static_cast<double>(e.*member));
+                    return to_numpy(std::move(v));
+                };
+                per_date["n"] = column(&backtest::Evaluation::n);
+                per_date["churners"] = column(&backtest::Evaluation::churners);
+                per_date["roc_auc"] = column(&backtest::Evaluation::roc_auc);
+                per_date["pr_auc"] = column(&backtest::Evaluation::pr_auc);
+                per_date["lift_top10"] = column(&backtest::Evaluation::lift_top10);
+                py::dict out;
+                out["snapshots"] = snapshot_dict(std::move(r.snapshots));
+                out["label"] = to_numpy(std::move(r.label));
+                out["risk"] = to_numpy(std::move(r.risk));
+                out["dates"] = to_numpy(std::move(r.dates));
+                out["per_date"] = per_date;
+                return out;
+            },
+            py::arg("model"), py::arg("as_of"), py::arg("horizon_days"), py::arg("observed_until"),
+            py::arg("lead_days"), py::arg("windows"), py::arg("active_only"), py::arg("n_threads"),
+            "The C++ backtest of a health model on the Book (retain/book_backtest.hpp).")
+        .def(
+            "reconcile",
+            [](const Book& b) {
+                const auto rows = b.reconcile();
+                std::vector<std::int64_t> account, kind, month, day;
+                for (const auto& d : rows) {
+                    account.push_back(d.account);
+                    kind.push_back(static_cast<std::int64_t>(d.kind));
+                    month.push_back(d.month);
+                    day.push_back(d.churned);
+                }
+                return py::make_tuple(to_numpy(std::move(account)), to_numpy(std::move(kind)),
+                                      to_numpy(std::move(month)), to_numpy(std::move(day)));
+            },
+            "(account code, kind code, month, churn day) of each disagreement.")
+        .def_property_readonly("returns_inferred", &Book::returns_inferred)
         .def_property_readonly("n_accounts", &Book::n_accounts)
         .def_property_readonly("dropped", &Book::dropped)
         .def_property_readonly("milestone_names", &Book::milestone_names)

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "retain/book.hpp"
+#include "retain/book_backtest.hpp"
 #include "retain/snapshot.hpp"
 
 using namespace retain;
@@ -239,4 +240,87 @@ TEST_CASE("parse_datetime: ISO 8601 with and without offsets") {
     CHECK_FALSE(parse_datetime("01/03/2024", p));
     CHECK_FALSE(parse_datetime("", p));
     CHECK_FALSE(parse_datetime("2024-03-01T25:00", p));
+}
+
+TEST_CASE("backtest_health: a Book end to end (snapshots, labels, scores, per-date metrics)") {
+    const Book b = Example{}.book();
+    // Score = MRR / 200 x 100, so risk = 100 - MRR / 2.
+    const auto model = HealthModel::from_json(R"({"version": 1,
+      "groups": [{"name": "revenue"}],
+      "measures": [{"name": "mrr", "group": "revenue",
+                    "transform": {"kind": "linear", "lo": 0, "hi": 200}}]})");
+    const std::vector<std::int64_t> as_of{day_of(2024, 2, 29)};
+    SnapshotOptions opt;
+    opt.windows = {7};
+    const HealthBacktest bt = backtest_health(b, model, as_of, 30, day_of(2024, 4, 30), opt);
+    // Rows a (MRR 80: risk 60, stays) and b (MRR 50: risk 75, churns on 2024-03-01).
+    CHECK(bt.snapshots.account == std::vector<std::int64_t>{0, 1});
+    CHECK(bt.risk == std::vector<double>{60, 75});
+    CHECK(bt.label == std::vector<std::int8_t>{0, 1});
+    REQUIRE(bt.per_date.size() == 1);
+    CHECK(bt.per_date[0].n == 2);
+    CHECK(bt.per_date[0].churners == 1);
+    CHECK(bt.per_date[0].roc_auc == 1.0);
+}
+
+TEST_CASE("backtest_health: a percentile measure ranks within its own date") {
+    const Book b = Example{}.book();
+    const auto model = HealthModel::from_json(R"({"version": 1,
+      "groups": [{"name": "revenue"}],
+      "measures": [{"name": "mrr", "group": "revenue", "transform": {"kind": "percentile"}}]})");
+    SnapshotOptions opt;
+    opt.windows = {7};
+    const std::vector<std::int64_t> alone{day_of(2024, 2, 29)};
+    const std::vector<std::int64_t> both{day_of(2024, 2, 29), day_of(2024, 3, 15)};
+    const auto one = backtest_health(b, model, alone, 30, day_of(2024, 6, 30), opt);
+    const auto two = backtest_health(b, model, both, 30, day_of(2024, 6, 30), opt);
+    // On 2024-02-29: a (80) above b (50): percentile ranks 75 and 25, risks 25 and 75. Pooled
+    // with 2024-03-15 (a 150, c 80), a's 80 would rank (1/4 + 3/4) / 2 = 50 and b's 12.5.
+    CHECK(one.risk == std::vector<double>{25, 75});
+    REQUIRE(two.risk.size() == 4);
+    CHECK(two.risk[0] == 25);
+    CHECK(two.risk[1] == 75);
+    CHECK(two.risk[2] == 25);  // 2024-03-15: a (150) above c (80)
+    CHECK(two.risk[3] == 75);
+}
+
+TEST_CASE("Book: returns inferred from MRR, and reconcile() lists the disagreements") {
+    // a pays Jan-Feb, churns 2024-02-20, pays again Apr-May, stops in June without a record;
+    // b pays Jan-Jul but has a churn record dated 2024-05-10.
+    const auto account_ids = ids({"a", "b"});
+    const std::vector<Time> signed_at{at(2024, 1, 1), at(2024, 1, 1)};
+    Book book({account_ids, signed_at});
+    std::vector<std::string_view> acc;
+    std::vector<std::int64_t> month;
+    for (int m : {1, 2, 4, 5}) acc.push_back("a"), month.push_back(month_of(2024, m));
+    for (int m = 1; m <= 7; ++m) acc.push_back("b"), month.push_back(month_of(2024, m));
+    const std::vector<double> amount(acc.size(), 10.0);
+    book.set_mrr({acc, month, amount});
+    const auto churned = ids({"a", "b"});
+    const std::vector<Time> when{at(2024, 2, 20), at(2024, 5, 10)};
+    ChurnsInput ch;
+    ch.account = churned;
+    ch.churned_at = when;
+    book.set_churns(ch);
+    CHECK(book.returns_inferred());
+    // a's churned month in the bridge is March; it pays again from April: back on 2024-04-01.
+    CHECK(book.churns()[0].returned == day_of(2024, 4, 1));
+    CHECK(book.churns()[1].returned == backtest::missing_day);  // b never stopped paying
+
+    const auto d = book.reconcile();
+    REQUIRE(d.size() == 2);
+    CHECK(d[0].account == 0);
+    CHECK(d[0].kind == Book::Disagreement::Kind::bridge_churn_without_record);
+    CHECK(d[0].month == month_of(2024, 6));
+    CHECK(d[1].account == 1);
+    CHECK(d[1].kind == Book::Disagreement::Kind::record_without_bridge_churn);
+    CHECK(d[1].month == month_of(2024, 5));
+    CHECK(d[1].churned == day_of(2024, 5, 10));
+
+    // The inferred return makes a active again in April.
+    SnapshotOptions opt;
+    opt.active_only = false;
+    const std::vector<std::int64_t> as_of{day_of(2024, 3, 15), day_of(2024, 4, 15)};
+    const Snapshots s = snapshots(book, as_of, opt);
+    CHECK(s.column("active").flags == std::vector<std::uint8_t>{0, 1, 1, 1});
 }

@@ -1,0 +1,118 @@
+# Stubs of retain._core.book (python/src/register_book.cpp).
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ._core import MrrTable
+from ._core_health import HealthModel
+
+NO_TIME: int
+
+# An id column: int64 values, or Arrow large_string buffers (offsets, chars).
+Ids = npt.ArrayLike | tuple[npt.ArrayLike, npt.ArrayLike]
+
+def parse_times(
+    offsets: npt.ArrayLike, chars: npt.ArrayLike, table: str, column: str
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int8]]: ...
+
+class Book:
+    def __init__(
+        self, ids: Ids, signed_at: npt.ArrayLike, drop_unknown: bool, names: dict[str, str]
+    ) -> None: ...
+    def set_mrr(
+        self,
+        account: Ids,
+        month: npt.ArrayLike,
+        mrr: npt.ArrayLike,
+        plan: npt.ArrayLike | None,
+        plan_names: list[str],
+        names: dict[str, str],
+    ) -> None: ...
+    def set_events(
+        self,
+        account: Ids,
+        user: Ids,
+        timestamp: npt.ArrayLike,
+        feature: Ids | None,
+        names: dict[str, str],
+    ) -> None: ...
+    def set_surveys(
+        self,
+        account: Ids,
+        answered_at: npt.ArrayLike,
+        score: npt.ArrayLike,
+        kind: npt.ArrayLike | None,
+        names: dict[str, str],
+    ) -> None: ...
+    def set_tickets(
+        self,
+        account: Ids,
+        opened_at: npt.ArrayLike,
+        closed_at: npt.ArrayLike | None,
+        names: dict[str, str],
+    ) -> None: ...
+    def set_milestones(
+        self, account: Ids, milestone: Ids, reached_at: npt.ArrayLike, names: dict[str, str]
+    ) -> None: ...
+    def set_churns(
+        self,
+        account: Ids,
+        churned_at: npt.ArrayLike,
+        returned_at: npt.ArrayLike | None,
+        reason: Ids | None,
+        voluntary: npt.ArrayLike | None,
+        names: dict[str, str],
+    ) -> None: ...
+    def set_activities(self, account: Ids, at: npt.ArrayLike, names: dict[str, str]) -> None: ...
+    def snapshots(
+        self,
+        as_of: npt.ArrayLike,
+        lead_days: int,
+        windows: list[int],
+        active_only: bool,
+        n_threads: int,
+    ) -> dict[str, Any]: ...
+    def label_churn(
+        self,
+        account: npt.ArrayLike,
+        as_of: npt.ArrayLike,
+        horizon_days: int,
+        observed_until: int,
+        n_threads: int,
+    ) -> tuple[npt.NDArray[np.int8], dict[str, int]]: ...
+    def backtest_health(
+        self,
+        model: HealthModel,
+        as_of: npt.ArrayLike,
+        horizon_days: int,
+        observed_until: int,
+        lead_days: int,
+        windows: list[int],
+        active_only: bool,
+        n_threads: int,
+    ) -> dict[str, Any]: ...
+    def mrr_table(self) -> MrrTable: ...
+    def mrr_entries(
+        self,
+    ) -> tuple[
+        npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int64]
+    ]: ...
+    @property
+    def plan_names(self) -> list[str]: ...
+    @property
+    def n_accounts(self) -> int: ...
+    @property
+    def dropped(self) -> dict[str, int]: ...
+    @property
+    def milestone_names(self) -> list[str]: ...
+    @property
+    def last_event_day(self) -> int: ...
+    def has(self, table: str) -> bool: ...
+    def reconcile(
+        self,
+    ) -> tuple[
+        npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]
+    ]: ...
+    @property
+    def returns_inferred(self) -> bool: ...
