@@ -9,10 +9,36 @@ integer month numbers or
 'YYYY-MM' text, and results are labelled with periods of the same kind ('YYYY-MM' text gives
 ``Period[M]``). Months between the first and last period of the data with no row for an account
 count as MRR 0 for it.
+
+**A Book.** The revenue KPIs (:func:`mrr_movements`, :func:`churn_rate`, :func:`nrr`,
+:func:`grr`, :func:`cohort_retention`, ...) and :func:`nps_by` / :func:`csat_by` also take a
+:class:`retain.Book`, which knows its column names (no column keyword then) and its time zone.
+Results are labelled with ``pd.Period`` (freq M) in an index level named ``period`` (``cohort``
+for cohorts). ``by=`` names an attribute of the Book's accounts table (or a list of them) and
+groups accounts by it, pandas-style: the result gets one outer index level per attribute, groups
+in sorted order, and accounts whose attribute is missing are left out (``dropna=True``, as in
+``DataFrame.groupby``) or form their own group (``dropna=False``). Revenue tables by group cover
+the Book's whole MRR span for every group (months without revenue are rows of 0), so groups line
+up and, with ``dropna=False``, sum to the Book's table.
+
+**Shards.** Results that are sums over accounts merge across shards split by account:
+the :func:`mrr_movements` table is additive column by column per period (amounts and account
+counts alike), and :func:`nrr` / :func:`grr` with ``parts=True`` give the numerator and
+denominator per period to add up before dividing::
+
+    parts = pd.concat([rt.kpi.nrr(shard, parts=True) for shard in shards])
+    total = parts.groupby(level="period").sum()
+    nrr = total["end_mrr"] / total["start_mrr"]
+
+Every shard must span the same months, because an account's MRR after the last month of its
+shard's data is unknown rather than 0: give each shard a row (MRR 0 will do) in the first and the
+last month of the whole data.
 """
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -20,7 +46,8 @@ import pandas as pd
 
 from . import _core, _frames
 from .account import MrrTable, as_mrr_table
-from .errors import InputError
+from .book import Book
+from .errors import ColumnError, InputError
 
 __all__ = [
     "CesResult",
@@ -36,6 +63,7 @@ __all__ = [
     "cohort_retention",
     "cross_sell_rate",
     "csat",
+    "csat_by",
     "grr",
     "ltv",
     "ltv_to_cac",
@@ -57,11 +85,13 @@ normal approximations behind the usual rules of thumb do not hold."""
 
 
 def mrr_movements(
-    df: pd.DataFrame | MrrTable,
+    df: pd.DataFrame | MrrTable | Book,
     account: Any = "account_id",
     period: Any = "period",
     mrr: Any = "mrr",
     *,
+    by: Any = None,
+    dropna: bool = True,
     n_threads: int | None = None,
 ) -> pd.DataFrame:
     """Revenue movements per month, from the first to the last period of ``df``.
@@ -83,18 +113,75 @@ def mrr_movements(
     - churned == ending_mrr`` holds in every month (sums are compensated: exact for whole
     amounts, to rounding otherwise), and each month starts where the previous one ended.
 
+    ``df`` may be a :class:`retain.Book` (no column keywords then): the rows are the Book's
+    MRR months, labelled with ``pd.Period`` (freq M) in an index named ``period``; without
+    ``by`` the table equals the one of the Book's MRR DataFrame. ``by`` (a Book only) names an
+    attribute of the accounts table, or a list of them: the result is indexed by (``by``...,
+    ``period``), groups sorted, each group over the Book's whole span of months (rows of 0 where
+    it has no revenue) so that groups line up. Accounts whose attribute is missing are left out
+    with ``dropna=True`` (as ``DataFrame.groupby`` does) and form their own group (labelled NaN)
+    with ``dropna=False``, in which case the groups sum to the whole Book's table.
+
+    The table is mergeable: for shards split by account and spanning the same months, the sum
+    of the shards' tables per period (``pd.concat(tables).groupby(level="period").sum()``) is
+    the table of the whole, every column (amounts and account counts) and every bridge included.
+
     ``n_threads`` (default: every core) never changes the result.
 
+    Parameters
+    ----------
+    df : DataFrame, MrrTable or Book
+        The long MRR table (one row per account, period and line item), or a Book.
+    account, period, mrr : column names
+        The DataFrame's columns (not used with an MrrTable or a Book).
+    by : str or list of str, optional
+        Account attribute(s) to group by (a Book only). A name that is not an attribute is a
+        :class:`retain.ColumnError` listing the attributes.
+    dropna : bool, default True
+        With ``by``: leave out accounts whose attribute is missing (True) or give them a group.
+    n_threads : int, optional
+        Threads (None: every core).
+
+    Returns
+    -------
+    DataFrame
+        One row per month (per group and month with ``by``), the columns above.
+
     >>> mv = rt.kpi.mrr_movements(df, account="account_id", period="month", mrr="mrr")
+    >>> rt.kpi.mrr_movements(book, by="plan").loc["pro"]
     """
-    table = as_mrr_table(df, account, period, mrr)
-    first, columns = _core.kpi.mrr_movements(table._core, _threads(n_threads))
+    threads = _threads(n_threads)
+    if isinstance(df, Book):
+        _book_columns("mrr_movements", account=account, period=period, mrr=mrr)
+        if by is None:
+            table = _book_table(df)
+        else:
+            groups = _account_groups(df, by, dropna)
+            tables, first, n = _group_tables(df, groups)
+            results = [_core.kpi.mrr_movements(t, threads)[1] for t in tables]
+            if not results:  # no group: the columns of the right types, without rows
+                results = [{k: v[:0] for k, v in
+                            _core.kpi.mrr_movements(df._core.mrr_table(), 1)[1].items()}]
+            columns = {k: np.concatenate([r[k] for r in results]) for k in results[0]}
+            periods = _BOOK_PERIODS.range(first, n)
+            index = _group_index(groups.index, np.full(len(groups.index), n),
+                                 periods[np.tile(np.arange(n), len(groups.index))])
+            return pd.DataFrame(columns, index=index)
+    else:
+        _no_book_option("mrr_movements", by=by)
+        table = as_mrr_table(df, account, period, mrr)
+    first, columns = _core.kpi.mrr_movements(table._core, threads)
     n = len(columns["ending_mrr"])
     return pd.DataFrame(columns, index=table._kind.range(first, n))
 
 
 def churn_rate(
-    mv: pd.DataFrame, kind: str = "logo", ci: float | None = None
+    mv: pd.DataFrame | Book,
+    kind: str = "logo",
+    ci: float | None = None,
+    *,
+    by: Any = None,
+    dropna: bool = True,
 ) -> pd.Series | pd.DataFrame:
     """Churn per month of a movements table (from :func:`mrr_movements`).
 
@@ -112,7 +199,31 @@ def churn_rate(
     out of starting_accounts, see :func:`wilson_interval`), ``n`` (= starting_accounts) and
     ``small_sample`` (n < 30); rate and interval are NaN where n is 0. A Wilson interval is for a
     share of accounts, so ``ci`` with a revenue kind is an :class:`InputError`.
+
+    ``mv`` may also be a :class:`retain.Book`: the churn of ``mrr_movements(book, by=by,
+    dropna=dropna)``, indexed by (``by``..., ``period``) with ``by`` (see :func:`mrr_movements`
+    for the groups, the missing-attribute rule and the ``Period`` labels). A group's first month
+    and months where it has nobody (or no revenue) at the start are NaN.
+
+    Parameters
+    ----------
+    mv : DataFrame or Book
+        A movements table (from :func:`mrr_movements`), or a Book.
+    kind : {"logo", "gross_revenue", "net_revenue"}
+        The churn to compute.
+    ci : float, optional
+        Confidence level of a Wilson interval (logo churn only).
+    by : str or list of str, optional
+        A Book's account attribute(s) to group by.
+    dropna : bool, default True
+        With ``by``: leave out accounts whose attribute is missing (True) or give them a group.
+
+    Returns
+    -------
+    Series or DataFrame
+        Indexed as the movements table.
     """
+    mv = _movements_of(mv, by, dropna, "churn_rate")
     columns = _frames.movement_columns(mv)
     if ci is None:
         values = _core.kpi.churn_rate(columns, kind)
@@ -123,34 +234,95 @@ def churn_rate(
     return out
 
 
-def retention_rate(mv: pd.DataFrame, kind: str = "logo") -> pd.Series:
-    """``1 - churn_rate(mv, kind)`` per month; NaN where churn is NaN."""
+def retention_rate(
+    mv: pd.DataFrame | Book, kind: str = "logo", *, by: Any = None, dropna: bool = True
+) -> pd.Series:
+    """``1 - churn_rate(mv, kind)`` per month; NaN where churn is NaN.
+
+    ``mv`` is a movements table or a :class:`retain.Book` (grouped with ``by`` and ``dropna``
+    as in :func:`mrr_movements`).
+
+    Parameters
+    ----------
+    mv : DataFrame or Book
+        A movements table (from :func:`mrr_movements`), or a Book.
+    by : str or list of str, optional
+        A Book's account attribute(s) to group by (see :func:`mrr_movements`).
+    dropna : bool, default True
+        With ``by``: leave out accounts whose attribute is missing (True) or give them a group.
+
+    Returns
+    -------
+    Series
+        Indexed as the movements table (by ``period``, or by (``by``..., ``period``)).
+    """
+    mv = _movements_of(mv, by, dropna, "retention_rate")
     values = _core.kpi.retention_rate(_frames.movement_columns(mv), kind)
     return pd.Series(values, index=mv.index, name=f"{kind}_retention")
 
 
-def quick_ratio(mv: pd.DataFrame) -> pd.Series:
+def quick_ratio(mv: pd.DataFrame | Book, *, by: Any = None, dropna: bool = True) -> pd.Series:
     """SaaS quick ratio per month: (new + expansion + reactivation) / (contraction + churned).
 
     Reactivation counts as growth. NaN where nothing was lost (contraction + churned == 0).
+    ``mv`` is a movements table or a :class:`retain.Book` (grouped with ``by`` and ``dropna``
+    as in :func:`mrr_movements`).
+
+    Parameters
+    ----------
+    mv : DataFrame or Book
+        A movements table (from :func:`mrr_movements`), or a Book.
+    by : str or list of str, optional
+        A Book's account attribute(s) to group by (see :func:`mrr_movements`).
+    dropna : bool, default True
+        With ``by``: leave out accounts whose attribute is missing (True) or give them a group.
+
+    Returns
+    -------
+    Series
+        Indexed as the movements table (by ``period``, or by (``by``..., ``period``)).
     """
+    mv = _movements_of(mv, by, dropna, "quick_ratio")
     values = _core.kpi.quick_ratio(_frames.movement_columns(mv))
     return pd.Series(values, index=mv.index, name="quick_ratio")
 
 
-def arpa(mv: pd.DataFrame) -> pd.Series:
-    """Average revenue per account per month: ending_mrr / ending_accounts (NaN with none)."""
+def arpa(mv: pd.DataFrame | Book, *, by: Any = None, dropna: bool = True) -> pd.Series:
+    """Average revenue per account per month: ending_mrr / ending_accounts (NaN with none).
+
+    ``mv`` is a movements table or a :class:`retain.Book` (grouped with ``by`` and ``dropna``
+    as in :func:`mrr_movements`).
+
+    Parameters
+    ----------
+    mv : DataFrame or Book
+        A movements table (from :func:`mrr_movements`), or a Book.
+    by : str or list of str, optional
+        A Book's account attribute(s) to group by (see :func:`mrr_movements`).
+    dropna : bool, default True
+        With ``by``: leave out accounts whose attribute is missing (True) or give them a group.
+
+    Returns
+    -------
+    Series
+        Indexed as the movements table (by ``period``, or by (``by``..., ``period``)).
+    """
+    mv = _movements_of(mv, by, dropna, "arpa")
     values = _core.kpi.arpa(_frames.movement_columns(mv))
     return pd.Series(values, index=mv.index, name="arpa")
 
 
 def nrr(
-    df: pd.DataFrame | MrrTable,
+    df: pd.DataFrame | MrrTable | Book,
     account: Any = "account_id",
     period: Any = "period",
     mrr: Any = "mrr",
     months: int = 12,
-) -> pd.Series:
+    *,
+    by: Any = None,
+    dropna: bool = True,
+    parts: bool = False,
+) -> pd.Series | pd.DataFrame:
     """Net revenue retention (NRR, also NDR) per period.
 
     For the accounts paying at ``p - months``: their total MRR at ``p`` over their total MRR at
@@ -158,28 +330,73 @@ def nrr(
     paid then, left and came back by ``p`` counts with its MRR at ``p``. One value per period
     ``p`` of the data that has ``p - months`` in the data; NaN where nobody paid at
     ``p - months``.
+
+    Parameters
+    ----------
+    df : DataFrame, MrrTable or Book
+        The long MRR table, or a :class:`retain.Book` (no column keywords then; periods are
+        labelled with ``pd.Period``, freq M, in an index named ``period``).
+    account, period, mrr : column names
+        The DataFrame's columns.
+    months : int, default 12
+        The lag, >= 1 (1 for monthly NRR).
+    by : str or list of str, optional
+        A Book's account attribute(s) to group by: the result is indexed by (``by``...,
+        ``period``), every group over the same periods. Accounts whose attribute is missing are
+        left out (``dropna=True``) or form their own group (``dropna=False``); see
+        :func:`mrr_movements`.
+    dropna : bool, default True
+        See ``by``.
+    parts : bool, default False
+        Return the partial sums instead of the ratio: a DataFrame with the columns
+        ``start_mrr`` (the MRR at ``p - months`` of the accounts paying then), ``end_mrr``
+        (their MRR at ``p``) and ``start_accounts`` (how many they are), so that
+        ``nrr == end_mrr / start_mrr``. The parts are sums over accounts: for shards split by
+        account (each spanning the same months) add them up per period, then divide. Takes a
+        DataFrame or a Book (an MrrTable keeps no per-account sums to give back).
+
+    Returns
+    -------
+    Series named ``nrr`` (or, with ``parts=True``, the DataFrame of parts), indexed by period.
     """
-    return _retention("nrr", df, account, period, mrr, months)
+    return _retention("nrr", df, account, period, mrr, months, by, dropna, parts)
 
 
 def grr(
-    df: pd.DataFrame | MrrTable,
+    df: pd.DataFrame | MrrTable | Book,
     account: Any = "account_id",
     period: Any = "period",
     mrr: Any = "mrr",
     months: int = 12,
-) -> pd.Series:
+    *,
+    by: Any = None,
+    dropna: bool = True,
+    parts: bool = False,
+) -> pd.Series | pd.DataFrame:
     """Gross revenue retention per period: as :func:`nrr`, each account's MRR at ``p`` capped at
-    its MRR at ``p - months``, so that ``grr <= 1`` and ``grr <= nrr``."""
-    return _retention("grr", df, account, period, mrr, months)
+    its MRR at ``p - months``, so that ``grr <= 1`` and ``grr <= nrr``.
+
+    ``by``, ``dropna`` and ``parts`` are as for :func:`nrr`; with ``parts=True``, ``end_mrr`` is
+    the sum of the capped amounts (``min(MRR at p, MRR at p - months)`` per account), so that
+    ``grr == end_mrr / start_mrr`` and the parts add up across shards.
+
+    Returns
+    -------
+    Series named ``grr`` (or, with ``parts=True``, the DataFrame of parts), indexed by period.
+    """
+    return _retention("grr", df, account, period, mrr, months, by, dropna, parts)
 
 
 def cohort_retention(
-    df: pd.DataFrame | MrrTable,
+    df: pd.DataFrame | MrrTable | Book,
     account: Any = "account_id",
     period: Any = "period",
     mrr: Any = "mrr",
     kind: str = "logo",
+    *,
+    cohort: str = "first_paid",
+    by: Any = None,
+    dropna: bool = True,
 ) -> pd.DataFrame:
     """Cohort x age retention matrix.
 
@@ -188,8 +405,58 @@ def cohort_retention(
     ``age``). ``kind="logo"``: the share of the cohort's accounts paying at that age (a returning
     account counts again); ``kind="revenue"``: the cohort's MRR at that age over its MRR at age 0
     (it may exceed 1). NaN beyond the data's last period.
+
+    Parameters
+    ----------
+    df : DataFrame, MrrTable or Book
+        The long MRR table, or a :class:`retain.Book` (no column keywords then; cohorts are
+        labelled with ``pd.Period``, freq M).
+    account, period, mrr : column names
+        The DataFrame's columns.
+    kind : {"logo", "revenue"}
+        Share of accounts paying, or MRR relative to age 0.
+    cohort : {"first_paid", "signed"}
+        ``"first_paid"`` (the default): cohorts by first paying month, as above.
+        ``"signed"`` (a Book only): cohorts by the month of ``signed_at`` (in the Book's time
+        zone), ages counted from that month. Every account signed that month is in the cohort,
+        also one that never pays (so logo retention may be below 1 at age 0), and its MRR before
+        the signing month is not counted. Revenue retention is over the cohort's MRR in its
+        signing month (NaN for the whole row where that is 0). Cells whose month lies outside
+        the Book's MRR span are NaN (before it: not observed; after it: not yet), and cohorts
+        signed after the span's last month are left out.
+    by : str or list of str, optional
+        A Book's account attribute(s): the result is indexed by (``by``..., ``cohort``), groups
+        sorted, each group's cohorts computed from its own accounts, with the same age columns
+        for all. Missing attribute values as in :func:`mrr_movements` (``dropna``).
+    dropna : bool, default True
+        See ``by``.
+
+    Returns
+    -------
+    DataFrame
+        Cohorts x ages, values in [0, 1] for logo retention.
     """
-    table = as_mrr_table(df, account, period, mrr)
+    if cohort not in _COHORTS:
+        raise InputError(f"cohort: must be one of {', '.join(map(repr, _COHORTS))}, "
+                         f"got {cohort!r}")
+    if kind not in _COHORT_KINDS:  # the core's words
+        raise InputError(f"kind: unknown cohort retention kind '{kind}' (expected logo or "
+                         "revenue)")
+    if isinstance(df, Book):
+        _book_columns("cohort_retention", account=account, period=period, mrr=mrr)
+        groups = None if by is None else _account_groups(df, by, dropna)
+        if cohort == "signed":
+            return _signed_cohorts(df, kind, groups)
+        if groups is None:
+            table = _book_table(df)
+        else:
+            return _first_paid_cohorts_by(df, kind, groups)
+    else:
+        if cohort == "signed":
+            raise InputError("cohort='signed' needs the accounts' signing dates: pass a "
+                             "retain.Book (the MRR table alone has none)")
+        _no_book_option("cohort_retention", by=by)
+        table = as_mrr_table(df, account, period, mrr)
     cohorts, _sizes, values = _core.kpi.cohort_retention(table._core, kind)
     return pd.DataFrame(
         values,
@@ -326,7 +593,14 @@ def ces(scores: Any) -> CesResult:
 _NPS_COLUMNS = ["nps", "promoters", "passives", "detractors", "n", "stderr", "margin95"]
 
 
-def nps_by(frame: pd.DataFrame, by: Any, score: Any = "score") -> pd.DataFrame:
+def nps_by(
+    frame: pd.DataFrame | Book,
+    by: Any = None,
+    score: Any = "score",
+    *,
+    freq: str | None = None,
+    dropna: bool = True,
+) -> pd.DataFrame:
     """NPS per group: :func:`nps` of the ``score`` answers of each group of ``frame``.
 
     ``by`` is a column name or a list of them. Returns a DataFrame indexed by the group key(s)
@@ -334,32 +608,141 @@ def nps_by(frame: pd.DataFrame, by: Any, score: Any = "score") -> pd.DataFrame:
     n stderr margin95``, defined as in :class:`NpsResult`. Only groups with answers appear, so
     no row is NaN; an empty frame gives an empty table. A missing group key or a score that is
     not an integer 0-10 is an :class:`InputError` naming the column and row.
+
+    Parameters
+    ----------
+    frame : DataFrame or Book
+        A survey table with one row per answer, or a :class:`retain.Book` with a surveys table:
+        its NPS answers (``kind`` "nps", or every answer without a kind column), no column
+        keywords.
+    by : str or list of str, optional
+        With a DataFrame, its column(s) (required). With a Book, account attribute(s) of its
+        accounts table (a name that is not one is a :class:`retain.ColumnError` listing them);
+        answers of accounts whose attribute is missing are left out with ``dropna=True`` (as
+        ``DataFrame.groupby`` does) and grouped under NaN with ``dropna=False``.
+    score : column name
+        The DataFrame's score column.
+    freq : {"M", "Q", "Y"}, optional
+        A Book only: also group by the calendar month (quarter, year) of ``answered_at`` in the
+        Book's time zone, as a last index level ``period`` of ``pd.Period`` labels. Periods
+        without answers do not appear (use ``.unstack()`` to line groups up).
+    dropna : bool, default True
+        See ``by`` (a Book only; with a DataFrame a missing key is an error).
+
+    Returns
+    -------
+    DataFrame
+        One row per group (and period) with answers, in sorted order.
+
+    >>> rt.kpi.nps_by(book, by="segment", freq="M")
     """
-    frame = _frames.require_frame(frame, "the survey table")
-    keys = list(by) if isinstance(by, (list, tuple)) else [by]
-    if not keys:
-        raise InputError("by: give at least one column to group by")
-    _frames.require_columns(frame, [*keys, score], "the survey table")
-    values, _ = _frames.vector(frame[score], str(score))
+    if isinstance(frame, Book):
+        _book_columns("nps_by", score=score)
+        values, codes, index = _book_answers(frame, "nps", by, freq, dropna, "nps_by")
+        if len(values) == 0:
+            return _empty_table(index, _NPS_COLUMNS, ("nps", "stderr", "margin95"))
+        columns = _core.kpi.nps_by(codes, len(index), values, "score")
+        return pd.DataFrame({c: columns[c] for c in _NPS_COLUMNS}, index=index)
+    frame, keys, values = _frame_answers(frame, by, score, freq)
     if len(frame) == 0:
-        index = (
-            pd.MultiIndex.from_arrays([frame[k] for k in keys])
-            if len(keys) > 1
-            else pd.Index(frame[keys[0]])
-        )
-        out = {c: np.empty(0, dtype=np.int64) for c in _NPS_COLUMNS}
-        for c in ("nps", "stderr", "margin95"):
-            out[c] = np.empty(0)
-        return pd.DataFrame(out, index=index)
+        return _empty_table(_empty_keys(frame, keys), _NPS_COLUMNS, ("nps", "stderr", "margin95"))
     codes, index = _frames.group_codes(frame, keys)
     columns = _core.kpi.nps_by(codes, len(index), values, str(score))
     return pd.DataFrame({c: columns[c] for c in _NPS_COLUMNS}, index=index)
 
 
-def upsell_rate(mv: pd.DataFrame) -> pd.Series:
+_CSAT_COLUMNS = ["csat", "satisfied", "n", "ci_lower", "ci_upper"]
+
+
+def csat_by(
+    frame: pd.DataFrame | Book,
+    by: Any = None,
+    score: Any = "score",
+    *,
+    freq: str | None = None,
+    scale: int = 5,
+    satisfied_min: int = 4,
+    dropna: bool = True,
+) -> pd.DataFrame:
+    """CSAT per group: :func:`csat` of the ``score`` answers of each group of ``frame``.
+
+    The mirror of :func:`nps_by`: the same ``frame``, ``by``, ``freq`` and ``dropna`` rules,
+    with a Book's CSAT answers (``kind`` "csat"; a surveys table without a kind column has none).
+    Columns ``csat satisfied n ci_lower ci_upper`` as in :class:`CsatResult`: ``csat`` is the
+    share of answers >= ``satisfied_min`` on the 1..``scale`` scale, with its Wilson 95 %
+    interval. Only groups (and periods) with answers appear, so no row is NaN.
+
+    Parameters
+    ----------
+    frame : DataFrame or Book
+        A survey table with one row per answer, or a :class:`retain.Book` with a surveys table.
+    by : str or list of str, optional
+        The DataFrame's column(s) (required), or a Book's account attribute(s).
+    score : column name
+        The DataFrame's score column.
+    freq : {"M", "Q", "Y"}, optional
+        A Book only: also group by the calendar month (quarter, year) of ``answered_at`` in the
+        Book's time zone (last index level ``period``, ``pd.Period`` labels).
+    scale, satisfied_min : int
+        As for :func:`csat`. A score that is not an integer 1..scale is an :class:`InputError`
+        naming the column and row.
+    dropna : bool, default True
+        A Book only: leave out answers of accounts whose attribute is missing (True) or group
+        them under NaN (False).
+
+    Returns
+    -------
+    DataFrame
+        One row per group (and period) with answers, in sorted order.
+
+    >>> rt.kpi.csat_by(book, by="plan", freq="Q")
+    """
+    scale, satisfied_min = _whole(scale, "scale"), _whole(satisfied_min, "satisfied_min")
+    _core.kpi.csat(np.empty(0), scale, satisfied_min, "score")  # checks the scale
+    if isinstance(frame, Book):
+        _book_columns("csat_by", score=score)
+        values, codes, index = _book_answers(frame, "csat", by, freq, dropna, "csat_by",
+                                             scale=scale)
+        name = "score"
+    else:
+        frame, keys, values = _frame_answers(frame, by, score, freq)
+        _core.kpi.csat(values, scale, satisfied_min, str(score))  # errors name the frame's row
+        if len(frame) == 0:
+            return _empty_table(_empty_keys(frame, keys), _CSAT_COLUMNS,
+                                ("csat", "ci_lower", "ci_upper"))
+        codes, index = _frames.group_codes(frame, keys)
+        name = str(score)
+    if len(values) == 0:
+        return _empty_table(index, _CSAT_COLUMNS, ("csat", "ci_lower", "ci_upper"))
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(index) + 1))
+    rows = [_core.kpi.csat(values[order[lo:hi]], scale, satisfied_min, name)
+            for lo, hi in itertools.pairwise(bounds)]
+    out = pd.DataFrame(rows, columns=_CSAT_COLUMNS, index=index)
+    return out.astype({"satisfied": np.int64, "n": np.int64})
+
+
+def upsell_rate(mv: pd.DataFrame | Book, *, by: Any = None, dropna: bool = True) -> pd.Series:
     """Upsell rate per month of a movements table: expansion_accounts / starting_accounts, the
     share of the accounts paying at the start of the month that pay more than the month before.
-    NaN where no account starts the month (such as the first month of the data)."""
+    NaN where no account starts the month (such as the first month of the data). ``mv`` may be
+    a :class:`retain.Book` (grouped with ``by`` and ``dropna`` as in :func:`mrr_movements`).
+
+    Parameters
+    ----------
+    mv : DataFrame or Book
+        A movements table (from :func:`mrr_movements`), or a Book.
+    by : str or list of str, optional
+        A Book's account attribute(s) to group by (see :func:`mrr_movements`).
+    dropna : bool, default True
+        With ``by``: leave out accounts whose attribute is missing (True) or give them a group.
+
+    Returns
+    -------
+    Series
+        Indexed as the movements table (by ``period``, or by (``by``..., ``period``)).
+    """
+    mv = _movements_of(mv, by, dropna, "upsell_rate")
     values = _core.kpi.upsell_rate(_frames.movement_columns(mv))
     return pd.Series(values, index=mv.index, name="upsell_rate")
 
@@ -573,12 +956,375 @@ def _whole(value: Any, name: str) -> int:
     return int(value)
 
 
-def _retention(which: str, df, account, period, mrr, months) -> pd.Series:
+def _retention(which, df, account, period, mrr, months, by, dropna, parts):
     if isinstance(months, bool) or not isinstance(months, (int, np.integer)):
         raise InputError(f"months: must be a whole number of months, got {months!r}")
-    table = as_mrr_table(df, account, period, mrr)
-    first, values = getattr(_core.kpi, which)(table._core, int(months))
+    months = int(months)
+    if months < 1:
+        raise InputError(f"{which}: months must be >= 1, got {months}")
+    if not isinstance(parts, (bool, np.bool_)):
+        raise InputError(f"parts: must be True or False, got {parts!r}")
+    if isinstance(df, Book):
+        _book_columns(which, account=account, period=period, mrr=mrr)
+        groups = None if by is None else _account_groups(df, by, dropna)
+        if parts:
+            whole = _book_mrr(df)
+            first, n = int(whole.first_month), int(whole.n_months)
+            entries, n_groups = _group_entries(df, groups)
+            columns = _retention_parts(which, *entries, n_groups, first, n, months)
+            periods = _BOOK_PERIODS.range(first + months, max(n - months, 0))
+            index = periods if groups is None else _group_rows(groups.index, periods)
+            return pd.DataFrame(columns, index=index)
+        if groups is None:
+            table = _book_table(df)
+        else:
+            tables, first, n = _group_tables(df, groups)
+            results = [getattr(_core.kpi, which)(t, months)[1] for t in tables]
+            values = np.concatenate(results) if results else np.empty(0)
+            periods = _BOOK_PERIODS.range(first + months, max(n - months, 0))
+            return pd.Series(values, index=_group_rows(groups.index, periods), name=which)
+    else:
+        _no_book_option(which, by=by)
+        table = as_mrr_table(df, account, period, mrr)
+        if parts:
+            if isinstance(df, MrrTable):
+                raise InputError(f"{which}(parts=True): give the long DataFrame or a Book; an "
+                                 "MrrTable keeps no per-account sums to give back")
+            first, n = int(table._core.first_month), int(table._core.n_months)
+            codes, _ = _frames.account_codes(df[account], account)
+            month, kind = _frames.period_months(df[period], period)
+            amount = _frames.amounts(df[mrr], mrr)
+            span = max(n, 1)  # line items of one account and month summed
+            keys, inverse = np.unique(codes * span + (np.asarray(month) - first),
+                                      return_inverse=True)
+            sums = np.bincount(inverse.ravel(), weights=amount, minlength=len(keys))
+            entries = (keys // span, keys % span + first, sums, np.zeros(len(keys), np.int64))
+            columns = _retention_parts(which, *entries, 1, first, n, months)
+            return pd.DataFrame(columns, index=kind.range(first + months, max(n - months, 0)))
+    first, values = getattr(_core.kpi, which)(table._core, months)
     return pd.Series(values, index=table._kind.range(first, len(values)), name=which)
+
+
+def _retention_parts(which, account, month, amount, group, n_groups, first, n, months):
+    """NRR/GRR partial sums per (group, period), group-major, period k being first + months + k:
+    start_mrr, end_mrr (capped per account for GRR) and start_accounts. One entry per account
+    and month (line items summed)."""
+    n_out = max(n - months, 0)
+    size = n_groups * n_out
+    span = n + months
+    key = account * span + (month - first)
+    order = np.argsort(key, kind="stable")
+    sorted_key, sorted_amount = key[order], amount[order]
+    start = (amount > 0) & (month - first < n_out)
+    target = key[start] + months
+    begin = amount[start]
+    end = np.zeros(len(target))
+    if len(target):  # the same account's MRR `months` later (0 without an entry)
+        at = np.minimum(np.searchsorted(sorted_key, target), len(sorted_key) - 1)
+        end = np.where(sorted_key[at] == target, sorted_amount[at], 0.0)
+    if which == "grr":
+        end = np.minimum(end, begin)
+    bins = group[start] * n_out + (month[start] - first)
+    return {
+        "start_mrr": np.bincount(bins, weights=begin, minlength=size).astype(np.float64),
+        "end_mrr": np.bincount(bins, weights=end, minlength=size).astype(np.float64),
+        "start_accounts": np.bincount(bins, minlength=size).astype(np.int64),
+    }
+
+
+# --------------------------------------------------------------------------- Books and groups
+
+_BOOK_PERIODS = _frames.PeriodKind("period", "period")
+_COHORTS = ("first_paid", "signed")
+_COHORT_KINDS = ("logo", "revenue")
+_FREQS = ("M", "Q", "Y")
+_BOOK_DEFAULTS = {"account": "account_id", "period": "period", "mrr": "mrr", "score": "score"}
+
+
+def _book_columns(func: str, **given: Any) -> None:
+    """A Book knows its column names: a column keyword other than its default is an error."""
+    for name, value in given.items():
+        if not (isinstance(value, str) and value == _BOOK_DEFAULTS[name]):
+            raise InputError(
+                f"{func}: {name}={value!r} does not apply to a Book, which knows its columns; "
+                "map yours when building it (rt.Book(..., columns={...}))"
+            )
+
+
+def _no_book_option(func: str, **options: Any) -> None:
+    for name, value in options.items():
+        if value is not None:
+            raise InputError(
+                f"{func}: {name}= groups a retain.Book's accounts by an attribute; with a "
+                "DataFrame, build a Book (or group the DataFrame yourself)"
+            )
+
+
+def _movements_of(mv: Any, by: Any, dropna: bool, func: str) -> pd.DataFrame:
+    if isinstance(mv, Book):
+        return mrr_movements(mv, by=by, dropna=dropna)
+    _no_book_option(func, by=by)
+    return mv
+
+
+def _book_mrr(book: Book) -> Any:
+    """The Book's C++ MRR table; a Book without one is a ColumnError."""
+    if "mrr" not in book.tables:
+        book.table("mrr")  # raises, naming the tables it has
+    return book._core.mrr_table()
+
+
+def _book_table(book: Book) -> MrrTable:
+    """The Book's MRR table as an MrrTable labelled with Period[M] named 'period'."""
+    table = MrrTable.__new__(MrrTable)
+    table._core, table._kind = _book_mrr(book), _BOOK_PERIODS
+    return table
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """Accounts of a Book grouped by attribute(s)."""
+
+    codes: np.ndarray  # group of each account (Book code), -1 for those in none (missing value)
+    index: pd.Index  # the groups' labels, sorted (a MultiIndex for several attributes)
+    local: np.ndarray  # each account's position within its group
+    sizes: np.ndarray  # accounts per group
+
+
+def _account_groups(book: Book, by: Any, dropna: Any) -> _Groups:
+    keys = list(by) if isinstance(by, (list, tuple)) else [by]
+    if not keys:
+        raise InputError("by: give an account attribute (or a list of them) to group by")
+    if not isinstance(dropna, (bool, np.bool_)):
+        raise InputError(f"dropna: must be True or False, got {dropna!r}")
+    accounts = book.accounts
+    attributes = [c for c in accounts.columns if c not in ("account_id", "signed_at")]
+    for key in keys:
+        try:
+            known = key in attributes
+        except (TypeError, ValueError):  # an array or other unhashable value
+            known = False
+        if not known:
+            hint = ""
+            if key == "plan" and "mrr" in book.tables and "plan" in book.table("mrr").columns:
+                hint = ("; the MRR table's plan changes month to month and is not an account "
+                        "attribute: add the plan to the accounts table to group by it")
+            raise ColumnError(
+                f"by: {key!r} is not an attribute of the Book's accounts (its attributes: "
+                f"{attributes}){hint}"
+            )
+    if len(set(keys)) != len(keys):
+        raise InputError(f"by: an attribute is named twice in {keys!r}")
+    grouped = accounts.groupby(keys if len(keys) > 1 else keys[0], sort=True, observed=True,
+                               dropna=bool(dropna))
+    codes = grouped.ngroup().to_numpy(dtype=np.float64, na_value=np.nan)
+    codes = np.where(np.isnan(codes), -1, codes).astype(np.int64)
+    index = grouped.size().index
+    inside = codes >= 0
+    local = np.zeros(len(codes), dtype=np.int64)
+    local[inside] = pd.Series(codes[inside]).groupby(codes[inside]).cumcount().to_numpy()
+    sizes = np.bincount(codes[inside], minlength=len(index))
+    return _Groups(codes, index, local, sizes)
+
+
+def _group_entries(book: Book, groups: _Groups | None) -> tuple[tuple, int]:
+    """The Book's (account, month, MRR, group) entries of accounts in a group, and the number
+    of groups (one without ``groups``)."""
+    account, month, amount, _plan = book._core.mrr_entries()
+    if groups is None:
+        return (account, month, amount, np.zeros(len(account), np.int64)), 1
+    group = groups.codes[account]
+    keep = group >= 0
+    return (account[keep], month[keep], amount[keep], group[keep]), len(groups.index)
+
+
+def _group_tables(book: Book, groups: _Groups) -> tuple[list, int, int]:
+    """One C++ MrrTable per group, each over the Book's whole span of months (a row of MRR 0 in
+    its first and last month sets the span, adding no revenue), and that span."""
+    whole = _book_mrr(book)
+    first, n = int(whole.first_month), int(whole.n_months)
+    (account, month, amount, group), n_groups = _group_entries(book, groups)
+    order = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[order], np.arange(n_groups + 1))
+    span = np.array([first, first + n - 1] if n else [], dtype=np.int64)
+    tables = []
+    for g in range(n_groups):
+        rows = order[bounds[g] : bounds[g + 1]]
+        tables.append(_core.MrrTable(
+            np.concatenate([groups.local[account[rows]], np.zeros(len(span), np.int64)]),
+            int(groups.sizes[g]),
+            np.concatenate([month[rows], span]),
+            np.concatenate([amount[rows], np.zeros(len(span))]),
+            "account_id", "period", "mrr",
+        ))
+    return tables, first, n
+
+
+def _group_index(groups: pd.Index, counts: np.ndarray, inner: pd.Index) -> pd.MultiIndex:
+    """The MultiIndex of ``groups[k]`` repeated ``counts[k]`` times beside ``inner``."""
+    outer = groups.repeat(counts)
+    levels = [outer.get_level_values(i) for i in range(outer.nlevels)]
+    return pd.MultiIndex.from_arrays([*levels, inner], names=[*groups.names, inner.name])
+
+
+def _group_rows(groups: pd.Index, periods: pd.Index) -> pd.MultiIndex:
+    """(group, period) for every group and every one of ``periods``."""
+    n = len(periods)
+    return _group_index(groups, np.full(len(groups), n), periods[np.tile(np.arange(n),
+                                                                         len(groups))])
+
+
+def _first_paid_cohorts_by(book: Book, kind: str, groups: _Groups) -> pd.DataFrame:
+    tables, _first, n = _group_tables(book, groups)
+    blocks, cohorts, counts = [], [], []
+    for table in tables:
+        months, _sizes, values = _core.kpi.cohort_retention(table, kind)
+        block = np.full((len(months), n), np.nan)
+        width = min(values.shape[1], n)
+        block[:, :width] = values[:, :width]
+        blocks.append(block)
+        cohorts.append(np.asarray(months, dtype=np.int64))
+        counts.append(len(months))
+    values = np.vstack(blocks) if blocks else np.empty((0, n))
+    inner = pd.PeriodIndex.from_ordinals(
+        np.concatenate(cohorts) if cohorts else np.empty(0, np.int64), freq="M", name="cohort"
+    )
+    index = _group_index(groups.index, np.asarray(counts, dtype=np.int64), inner)
+    return pd.DataFrame(values, index=index, columns=pd.RangeIndex(n, name="age"))
+
+
+def _signed_cohorts(book: Book, kind: str, groups: _Groups | None) -> pd.DataFrame:
+    """Cohorts by signing month (see cohort_retention)."""
+    whole = _book_mrr(book)
+    first, n = int(whole.first_month), int(whole.n_months)
+    last = first + n - 1
+    days = book._days("accounts", "signed_at")
+    signed = days.astype("datetime64[D]").astype("datetime64[M]").view(np.int64)
+    group = np.zeros(len(signed), np.int64) if groups is None else groups.codes
+    member = (group >= 0) & (signed <= last) & (n > 0)
+    # Rows: distinct (group, signing month) of the members, sorted.
+    lo = int(signed[member].min()) if member.any() else 0
+    width = last - lo + 1 if member.any() else 0
+    keys, inverse = np.unique(group[member] * max(width, 1) + (signed[member] - lo),
+                              return_inverse=True)
+    row = np.full(len(signed), -1, dtype=np.int64)
+    row[member] = inverse.ravel()
+    sizes = np.bincount(row[member], minlength=len(keys))
+    row_group, row_cohort = keys // max(width, 1), keys % max(width, 1) + lo
+    # Paying months of members at ages >= 0 from their signing month.
+    account, month, amount, _plan = book._core.mrr_entries()
+    age = month - signed[account]
+    use = (amount > 0) & (row[account] >= 0) & (age >= 0)
+    cells = row[account[use]] * width + age[use]
+    size = len(keys) * width
+    if kind == "logo":
+        values = np.bincount(cells, minlength=size).reshape(len(keys), width).astype(np.float64)
+        values /= sizes[:, None]
+    else:
+        values = np.bincount(cells, weights=amount[use], minlength=size).reshape(len(keys), width)
+        base = values[:, :1].copy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = np.where(base > 0, values / np.where(base > 0, base, 1.0), np.nan)
+        values[row_cohort < first, :] = np.nan  # age 0 not observed
+    when = row_cohort[:, None] + np.arange(width)[None, :]
+    values[(when < first) | (when > last)] = np.nan
+    inner = pd.PeriodIndex.from_ordinals(row_cohort.astype(np.int64), freq="M", name="cohort")
+    if groups is None:
+        index: pd.Index = inner
+    else:
+        counts = np.bincount(row_group, minlength=len(groups.index))
+        index = _group_index(groups.index, counts, inner)
+    return pd.DataFrame(values, index=index, columns=pd.RangeIndex(width, name="age"))
+
+
+def _check_freq(freq: Any) -> str | None:
+    if freq is None:
+        return None
+    if not isinstance(freq, str) or freq not in _FREQS:
+        raise InputError(f"freq: must be one of {', '.join(map(repr, _FREQS))} (calendar month, "
+                         f"quarter, year) or None, got {freq!r}")
+    return freq
+
+
+def _book_answers(book: Book, kind: str, by: Any, freq: Any, dropna: bool, func: str,
+                  scale: int | None = None) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """The scores of a Book's answers of one kind, their group codes (by account attribute and
+    period of the answer day in the Book's zone, numbered in sorted order) and the groups'
+    index."""
+    if by is None and freq is None:
+        raise InputError(f"{func}: give by= (account attributes) and/or freq= "
+                         f"({', '.join(map(repr, _FREQS))})")
+    freq = _check_freq(freq)
+    groups = None if by is None else _account_groups(book, by, dropna)
+    surveys = book.table("surveys")
+    t = book._tables["surveys"]
+    account = book.ids.get_indexer(surveys["account_id"])
+    unknown = account < 0
+    if int(unknown.sum()) != book.dropped.get("surveys", 0):
+        row = _frames.first_row(unknown) if unknown.any() else 0
+        raise InputError(f"{t.where('account_id', row)}: the surveys' account ids do not match "
+                         "the accounts table's; give both tables ids of one type")
+    keep = ~unknown
+    if "kind" in surveys.columns:
+        text = surveys["kind"].astype("string").str.strip().str.lower()
+        keep &= (text == kind).fillna(False).to_numpy(dtype=bool)
+    elif kind != "nps":
+        keep[:] = False
+    values = surveys["score"].to_numpy(dtype=np.float64, na_value=np.nan)
+    if scale is not None:
+        bad = keep & ((values < 1) | (values > scale))
+        if bad.any():
+            row = _frames.first_row(bad)
+            raise InputError(f"{t.where('score', row)}: a CSAT answer must be a whole number "
+                             f"1-{scale}, got {values[row]:g}")
+    group = np.zeros(len(surveys), np.int64)
+    if groups is not None:
+        group = groups.codes[np.where(keep, account, 0)]
+        keep &= group >= 0
+    rows = np.flatnonzero(keep)
+    period = np.zeros(len(rows), np.int64)
+    if freq is not None:
+        days = book._days("surveys", "answered_at")[rows]
+        period = pd.DatetimeIndex(days.astype("datetime64[D]")).to_period(freq).asi8
+    g = group[rows]
+    lo = int(period.min()) if len(rows) else 0
+    width = int(period.max()) - lo + 1 if len(rows) else 1
+    keys, inverse = np.unique(g * width + (period - lo), return_inverse=True)
+    periods = pd.PeriodIndex.from_ordinals(keys % width + lo, freq=freq or "M", name="period")
+    if groups is None:
+        index: pd.Index = periods
+    elif freq is None:
+        index = groups.index.take(keys // width)
+    else:
+        counts = np.bincount(keys // width, minlength=len(groups.index))
+        index = _group_index(groups.index, counts, periods)
+    return values[rows], inverse.ravel().astype(np.int64), index
+
+
+def _frame_answers(frame: Any, by: Any, score: Any, freq: Any) -> tuple[pd.DataFrame, list, Any]:
+    frame = _frames.require_frame(frame, "the survey table")
+    if freq is not None:
+        raise InputError("freq: groups a retain.Book's answers by period of answered_at; with "
+                         "a DataFrame, add a period column and group by it")
+    if by is None:
+        raise InputError("by: give the column(s) of the survey table to group by")
+    keys = list(by) if isinstance(by, (list, tuple)) else [by]
+    if not keys:
+        raise InputError("by: give at least one column to group by")
+    _frames.require_columns(frame, [*keys, score], "the survey table")
+    values, _ = _frames.vector(frame[score], str(score))
+    return frame, keys, values
+
+
+def _empty_keys(frame: pd.DataFrame, keys: list) -> pd.Index:
+    if len(keys) > 1:
+        return pd.MultiIndex.from_arrays([frame[k] for k in keys])
+    return pd.Index(frame[keys[0]])
+
+
+def _empty_table(index: pd.Index, columns: list[str], floats: tuple[str, ...]) -> pd.DataFrame:
+    out = {c: np.empty(0, dtype=np.float64 if c in floats else np.int64) for c in columns}
+    return pd.DataFrame(out, index=index)
 
 
 def _threads(n_threads: int | None) -> int:
