@@ -1,0 +1,287 @@
+"""rt.Book: construction from frames and from a folder, the column contract, errors naming
+table, column, row and id, integer periods, credit notes, returns inferred from MRR,
+reconcile(), shards, labels and pickling. Values are worked by hand; the snapshot columns are
+checked against an independent pandas oracle in test_book_oracle.py."""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import retain as rt
+
+
+def accounts() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "account_id": ["ACC-001", "ACC-002", "ACC-003"],
+            "signed_at": ["2024-01-10T09:00:00+02:00", "2024-02-01", "2024-03-05"],
+            "plan": ["pro", "basic", "pro"],
+            "owner": ["kim", "lee", None],
+            "seats": [12, 3, 5],
+        }
+    )
+
+
+def mrr() -> pd.DataFrame:
+    # ACC-001: Jan 100, Feb 100 and a credit note of -20, Mar 150; ACC-002: Feb 50;
+    # ACC-003: Mar 80. Rows in no order.
+    return pd.DataFrame(
+        {
+            "account_id": ["ACC-003", "ACC-001", "ACC-002", "ACC-001", "ACC-001", "ACC-001"],
+            "period": [202403, 202402, 202402, 202401, 202403, 202402],
+            "amount": [80.0, -20.0, 50.0, 100.0, 150.0, 100.0],
+        }
+    )
+
+
+def test_a_book_with_renamed_columns_and_yyyymm_periods():
+    book = rt.Book(accounts(), mrr=mrr(), columns={"mrr": {"mrr": "amount"}})
+    assert book.n_accounts == 3
+    assert book.tables == ["accounts", "mrr"]
+    snaps = book.snapshots(["2024-02-15", "2024-03-15"], active_only=False)
+    # 2024-02-15: ACC-001 (100 - 20) and ACC-002 (50); ACC-003 signs on 03-05.
+    feb = snaps[snaps["as_of"] == "2024-02-15"]
+    assert feb["account_id"].tolist() == ["ACC-001", "ACC-002"]
+    assert feb["mrr"].tolist() == [80.0, 50.0]
+    # Jan 10 (07:00 UTC) to Feb 15 is 36 days.
+    assert feb["tenure_days"].tolist() == [36, 14]
+    mar = snaps[snaps["as_of"] == "2024-03-15"]
+    assert mar["mrr"].tolist() == [150.0, 0.0, 80.0]
+    assert mar["active"].tolist() == [True, False, True]
+    # Attributes carried through, text as category.
+    assert snaps["plan"].dtype == "category"
+    assert snaps["seats"].tolist() == [12, 3, 12, 3, 5]
+    assert pd.isna(snaps["owner"].iloc[-1])
+
+
+def test_active_only_keeps_current_customers():
+    book = rt.Book(accounts(), mrr=mrr(), columns={"mrr": {"mrr": "amount"}})
+    snaps = book.snapshots("2024-03-15")
+    assert snaps["account_id"].tolist() == ["ACC-001", "ACC-003"]
+
+
+def test_integer_periods_that_are_not_yyyymm_ask_which_they_are():
+    frame = mrr()
+    frame.loc[0, "period"] = 202313
+    with pytest.raises(
+        rt.InputError,
+        match=r"table 'mrr', column 'period', row 0: integer "
+        r"period 202313 is neither yyyymm",
+    ):
+        rt.Book(accounts(), mrr=frame, columns={"mrr": {"mrr": "amount"}})
+    # Month numbers since 1970-01 are read as such (648 is 2024-01), or say so explicitly.
+    months = mrr().assign(period=lambda f: (f["period"] // 100 - 1970) * 12 + f["period"] % 100 - 1)
+    a = rt.Book(accounts(), mrr=months, columns={"mrr": {"mrr": "amount"}})
+    b = rt.Book(accounts(), mrr=mrr(), columns={"mrr": {"mrr": "amount"}}, periods="yyyymm")
+    pd.testing.assert_frame_equal(a.snapshots("2024-03-15"), b.snapshots("2024-03-15"))
+
+
+def test_errors_name_table_column_row_and_id():
+    bad = mrr()
+    bad.loc[4, "account_id"] = "ACC-999"
+    with pytest.raises(
+        rt.InputError,
+        match=r"table 'mrr', column 'account_id', row 4: account "
+        r"'ACC-999' is not in the accounts table",
+    ):
+        rt.Book(accounts(), mrr=bad, columns={"mrr": {"mrr": "amount"}})
+    book = rt.Book(accounts(), mrr=bad, columns={"mrr": {"mrr": "amount"}}, unknown_accounts="drop")
+    assert book.dropped == {"mrr": 1}
+
+    with pytest.raises(
+        rt.ColumnError,
+        match=r"table 'mrr' has no column 'mrr' .*map yours with "
+        r"columns=\{'mrr': \{'mrr': 'your_column'\}\}",
+    ):
+        rt.Book(accounts(), mrr=mrr())
+    typo = mrr().rename(columns={"period": "peroid"})
+    with pytest.raises(rt.ColumnError, match=r"no column 'period'; did you mean 'peroid'\?"):
+        rt.Book(accounts(), mrr=typo, columns={"mrr": {"mrr": "amount"}})
+
+    credit = mrr()
+    credit.loc[1, "amount"] = -200.0  # February sums to -100
+    with pytest.raises(
+        rt.InputError,
+        match=r"table 'mrr', column 'amount', row 1: account "
+        r"'ACC-001' sums to -100.000000 in month 2024-02",
+    ):
+        rt.Book(accounts(), mrr=credit, columns={"mrr": {"mrr": "amount"}})
+
+    twice = pd.concat([accounts(), accounts().iloc[[1]]], ignore_index=True)
+    with pytest.raises(rt.InputError, match=r"row 3: account 'ACC-002' appears twice"):
+        rt.Book(twice)
+
+    events = pd.DataFrame(
+        {"account_id": ["ACC-001"], "user_id": ["u"], "timestamp": ["2024/03/01 10:00"]}
+    )
+    with pytest.raises(
+        rt.InputError,
+        match=r"table 'events', column 'timestamp', row 0: "
+        r"cannot read '2024/03/01 10:00' as a date",
+    ):
+        rt.Book(accounts(), events=events)
+
+    with pytest.raises(rt.InputError, match="columns: unknown table 'mrrr'"):
+        rt.Book(accounts(), columns={"mrrr": {}})
+    with pytest.raises(rt.InputError, match="tz: unknown time zone"):
+        rt.Book(accounts(), tz="Mars/Olympus")
+    with pytest.raises(rt.InputError, match="unknown_accounts"):
+        rt.Book(accounts(), unknown_accounts="ignore")
+    with pytest.raises(TypeError, match="must be a pandas DataFrame"):
+        rt.Book(accounts().to_dict())
+
+
+def test_empty_tables_warn_and_still_work():
+    empty = pd.DataFrame({"account_id": [], "user_id": [], "timestamp": []})
+    with pytest.warns(rt.RetainWarning, match="the events table has no rows"):
+        book = rt.Book(accounts(), events=empty)
+    with pytest.warns(rt.RetainWarning, match="the events table has no events"):
+        snaps = book.snapshots("2024-03-15", windows=(7,))
+    assert snaps["events_7d"].tolist() == [0, 0, 0]
+
+
+def test_snapshot_argument_errors():
+    book = rt.Book(accounts())
+    with pytest.raises(rt.InputError, match="as_of: the date 2024-02-15 is given twice"):
+        book.snapshots(["2024-02-15", "2024-02-15"])
+    with pytest.raises(rt.InputError, match="windows: a window must be a whole number"):
+        book.snapshots("2024-02-15", windows=(0,))
+    with pytest.raises(rt.InputError, match="n_threads"):
+        book.snapshots("2024-02-15", n_threads=0)
+    with pytest.raises(rt.InputError, match="lead_days"):
+        book.snapshots("2024-02-15", lead_days=-1)
+
+
+def test_one_time_zone_moves_every_day_boundary():
+    # 2024-03-01T08:00+09:00 is 2024-02-29 23:00 UTC: February in UTC, March in Tokyo.
+    instant = "2024-03-01T08:00:00+09:00"
+    acc = pd.DataFrame({"account_id": ["a"], "signed_at": ["2024-01-01"]})
+    tables = {
+        "mrr": pd.DataFrame({"account_id": ["a"], "period": [instant], "mrr": [10.0]}),
+        "tickets": pd.DataFrame({"account_id": ["a"], "opened_at": [instant]}),
+    }
+    utc = rt.Book(acc, **tables).snapshots("2024-02-29", active_only=False)
+    tokyo = rt.Book(acc, **tables, tz="Asia/Tokyo").snapshots("2024-02-29", active_only=False)
+    assert (utc["mrr"].item(), utc["open_tickets"].item()) == (10.0, 1)
+    assert (tokyo["mrr"].item(), tokyo["open_tickets"].item()) == (0.0, 0)
+
+
+def test_returns_inferred_from_mrr_and_reconcile():
+    acc = pd.DataFrame({"account_id": ["a", "b"], "signed_at": ["2024-01-01", "2024-01-01"]})
+    rows = [("a", m) for m in ("2024-01", "2024-02", "2024-04", "2024-05")]
+    rows += [("b", f"2024-0{m}") for m in range(1, 8)]
+    revenue = pd.DataFrame(rows, columns=["account_id", "period"]).assign(mrr=10.0)
+    churns = pd.DataFrame({"account_id": ["a", "b"], "churned_at": ["2024-02-20", "2024-05-10"]})
+    book = rt.Book(acc, mrr=revenue, churns=churns)
+    gaps = book.reconcile()
+    assert gaps["account_id"].tolist() == ["a", "b"]
+    assert gaps["kind"].tolist() == ["bridge_churn_without_record", "record_without_bridge_churn"]
+    assert gaps["month"].astype(str).tolist() == ["2024-06", "2024-05"]
+    assert pd.isna(gaps["churned_at"].iloc[0])
+    assert gaps["churned_at"].iloc[1] == pd.Timestamp("2024-05-10")
+    # a's return is inferred on 2024-04-01: inactive on 03-15, active on 04-15.
+    snaps = book.snapshots(["2024-03-15", "2024-04-15"], active_only=False)
+    assert snaps["active"].tolist() == [False, True, True, True]
+    labels = book.labels(snaps, horizon_days=30, observed_until="2024-07-31")
+    # Rows kept: b 03-15 (0), a 04-15 (0), b 04-15 (1: churn record 05-10 in (04-15, 05-15]).
+    assert labels.frame["label"].tolist() == [0, 0, 1]
+    assert labels.dropped == {"inactive": 1, "unresolved": 0}
+
+
+def test_shards_put_together_are_the_whole_book():
+    rng = np.random.default_rng(3)
+    ids = [f"ACC-{i:04d}" for i in range(60)]
+    acc = pd.DataFrame(
+        {"account_id": ids, "signed_at": "2023-01-01", "segment": rng.choice(["smb", "ent"], 60)}
+    )
+    revenue = pd.DataFrame(
+        {
+            "account_id": rng.choice(ids, 500),
+            "period": pd.PeriodIndex.from_ordinals(rng.integers(636, 650, 500), freq="M"),
+            "mrr": rng.integers(1, 100, 500).astype(float),
+        }
+    )
+    events = pd.DataFrame(
+        {
+            "account_id": rng.choice(ids, 2000),
+            "user_id": rng.integers(0, 9, 2000),
+            "timestamp": pd.Timestamp("2023-01-01", tz="UTC")
+            + pd.to_timedelta(rng.integers(0, 420 * 86400, 2000), unit="s"),
+        }
+    )
+    book = rt.Book(acc, mrr=revenue, events=events)
+    as_of = ["2023-06-01", "2023-12-01", "2024-02-01"]
+    whole = book.snapshots(as_of, active_only=False)
+    shards = book.shards(4)
+    assert sum(s.n_accounts for s in shards) == 60
+    parts = pd.concat([s.snapshots(as_of, active_only=False) for s in shards])
+    key = ["as_of", "account_id"]
+    pd.testing.assert_frame_equal(
+        parts.sort_values(key).reset_index(drop=True).astype({"segment": object}),
+        whole.sort_values(key).reset_index(drop=True).astype({"segment": object}),
+    )
+    # The same split in another process: a stable hash of the id.
+    assert [s.ids.tolist() for s in book.shards(4)] == [s.ids.tolist() for s in shards]
+
+
+def test_read_a_folder_of_csv_and_parquet(tmp_path):
+    acc = accounts()
+    acc.to_csv(tmp_path / "accounts.csv", index=False)
+    mrr().rename(columns={"amount": "mrr"}).to_parquet(tmp_path / "mrr.parquet")
+    pd.DataFrame(
+        {
+            "account_id": ["ACC-002"],
+            "churned_at": ["2024-03-01T00:30:00+01:00"],
+            "reason": ["price"],
+            "kind": ["voluntary"],
+        }
+    ).to_csv(tmp_path / "churns.csv", index=False)
+    (tmp_path / "notes.txt").write_text("ignored")
+    book = rt.Book.read(tmp_path)
+    assert book.tables == ["accounts", "mrr", "churns"]
+    snaps = book.snapshots("2024-02-29", active_only=False)
+    assert snaps["mrr"].tolist() == [80.0, 50.0]
+    # The churn is 2024-02-29 23:30 UTC: ACC-002 is gone at the end of Feb 29 in UTC.
+    assert snaps["active"].tolist() == [True, False]
+    assert "accounts" in repr(book) and "<table>" in book._repr_html_()
+
+    (tmp_path / "mrr.csv").write_text("account_id,period,mrr\n")
+    with pytest.raises(rt.InputError, match=r"both mrr\.csv and mrr\.parquet"):
+        rt.Book.read(tmp_path)
+    with pytest.raises(rt.InputError, match="is not a folder"):
+        rt.Book.read(tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(rt.InputError, match=r"has no accounts\.csv or accounts\.parquet"):
+        rt.Book.read(tmp_path / "empty")
+
+
+def test_a_book_pickles():
+    book = rt.Book(accounts(), mrr=mrr(), columns={"mrr": {"mrr": "amount"}}, tz="Europe/Paris")
+    again = pickle.loads(pickle.dumps(book))
+    assert again.tz == "Europe/Paris"
+    pd.testing.assert_frame_equal(again.snapshots("2024-03-15"), book.snapshots("2024-03-15"))
+
+
+def test_threads_never_change_snapshots():
+    rng = np.random.default_rng(0)
+    n = 3000
+    acc = pd.DataFrame({"account_id": np.arange(n), "signed_at": "2023-01-01"})
+    events = pd.DataFrame(
+        {
+            "account_id": rng.integers(0, n, 50_000),
+            "user_id": rng.integers(0, 50, 50_000),
+            "timestamp": pd.Timestamp("2023-01-01")
+            + pd.to_timedelta(rng.integers(0, 400 * 86400, 50_000), unit="s"),
+        }
+    )
+    book = rt.Book(acc, events=events)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rt.RetainWarning)
+        one = book.snapshots(["2023-06-01", "2024-01-01"], n_threads=1)
+        many = book.snapshots(["2023-06-01", "2024-01-01"], n_threads=3)
+    pd.testing.assert_frame_equal(one, many)
