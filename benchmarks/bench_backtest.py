@@ -6,7 +6,8 @@ columns of ``bench_health.py`` (the issue's health-score document scaled up to 2
 and churns at random days (about 1.5 % of accounts a month). retain runs
 ``rt.backtest(model, snapshots, churns, horizon_days=90)``. The plain way labels with two
 ``pd.merge_asof`` (the last churn on or before as_of: inactive; the next churn after it: the
-label), scores with bench_health's vectorized numpy scorer, and computes per date
+label), scores each as-of date's rows with bench_health's vectorized numpy scorer (percentiles
+rank within their date, as in retain: no look-ahead), and computes per date
 ``roc_auc_score``, ``average_precision_score`` and the top-10 % lift, precision and recall with a
 sort. Both results are checked equal first (labels, and every per-date metric to 1e-9).
 
@@ -35,7 +36,7 @@ HORIZON = 90
 
 
 def make_data(n_accounts: int, n_dates: int, seed: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Snapshots (account_id, as_of, 20 features) and churns (account_id, churn_date)."""
+    """Snapshots (account_id, as_of, 20 features) and churns (account_id, churned_at)."""
     rng = np.random.default_rng(seed)
     dates = pd.date_range("2022-01-01", periods=n_dates, freq="MS")
     features = make_features(n_accounts * n_dates).reset_index(drop=True)
@@ -57,7 +58,7 @@ def make_data(n_accounts: int, n_dates: int, seed: int = 5) -> tuple[pd.DataFram
     churns = pd.DataFrame(
         {
             "account_id": np.flatnonzero(churned),
-            "churn_date": dates[0] + pd.to_timedelta(days, unit="D"),
+            "churned_at": dates[0] + pd.to_timedelta(days, unit="D"),
         }
     )
     return snaps, churns
@@ -67,23 +68,23 @@ def plain_labels(snaps: pd.DataFrame, churns: pd.DataFrame) -> pd.DataFrame:
     """The labelled rows the plain pandas way (each account churns at most once here)."""
     until = snaps["as_of"].max()
     left = snaps[["account_id", "as_of"]].reset_index().sort_values("as_of")
-    right = churns.sort_values("churn_date")
+    right = churns.sort_values("churned_at")
     before = pd.merge_asof(
-        left, right, left_on="as_of", right_on="churn_date", by="account_id", direction="backward"
+        left, right, left_on="as_of", right_on="churned_at", by="account_id", direction="backward"
     )
     after = pd.merge_asof(
         left,
         right,
         left_on="as_of",
-        right_on="churn_date",
+        right_on="churned_at",
         by="account_id",
         direction="forward",
         allow_exact_matches=False,
     )
     horizon = pd.Timedelta(days=HORIZON)
-    active = before["churn_date"].isna().to_numpy()
+    active = before["churned_at"].isna().to_numpy()
     resolved = (before["as_of"] + horizon <= until).to_numpy()
-    label = (after["churn_date"] <= after["as_of"] + horizon).to_numpy()
+    label = (after["churned_at"] <= after["as_of"] + horizon).to_numpy()
     keep = active & resolved
     out = pd.DataFrame({"row": before["index"].to_numpy()[keep], "label": label[keep]})
     return out.sort_values("row")
@@ -102,7 +103,11 @@ def top_metrics(y: np.ndarray, risk: np.ndarray, top: float = 0.1) -> tuple[floa
 def plain_backtest(plan: Any, snaps: pd.DataFrame, churns: pd.DataFrame) -> pd.DataFrame:
     labels = plain_labels(snaps, churns)
     rows = snaps.iloc[labels["row"].to_numpy()]
-    risk = 100 - numpy_score(plan, rows)["score"].to_numpy()
+    # Point in time: each as-of date's rows are scored on their own, so a percentile measure
+    # ranks an account among the accounts of its date (as rt.backtest does).
+    risk = np.empty(len(rows))
+    for positions in rows.groupby("as_of", sort=False).indices.values():
+        risk[positions] = 100 - numpy_score(plan, rows.iloc[positions])["score"].to_numpy()
     scored = pd.DataFrame(
         {"as_of": rows["as_of"].to_numpy(), "risk": risk, "label": labels["label"].to_numpy()}
     ).dropna(subset=["risk"])

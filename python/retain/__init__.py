@@ -24,14 +24,16 @@ from . import (
     health,
     health_model,
     kpi,
+    labels,
     logistic,
     metrics,
     segment,
+    splits,
     survival,
 )
 from .account import MrrTable
+from .backtest import fit_weights, walk_forward
 from .book import Book
-from .backtest import fit_weights, label_churn, snapshots, walk_forward
 from .errors import (
     ColumnError,
     ConfigError,
@@ -42,8 +44,10 @@ from .errors import (
     RetainWarning,
 )
 from .health_model import HealthModel, ModelSet
+from .labels import label_churn
 from .logistic import LogisticChurnModel
 from .segment import Segmenter
+from .snapshots import snapshots
 
 __version__ = _core.__version__
 
@@ -72,10 +76,12 @@ __all__ = [
     "health_model",
     "kpi",
     "label_churn",
+    "labels",
     "logistic",
     "metrics",
     "segment",
     "snapshots",
+    "splits",
     "survival",
     "walk_forward",
 ]

@@ -71,7 +71,7 @@ def id_codes(column: pd.Series, name: Any, what: str = "account id") -> tuple[np
 class PeriodKind:
     """How the input spelled its periods, so that results are labelled the same way."""
 
-    kind: str  # "period", "datetime" or "integer"
+    kind: str  # "period", "datetime", "integer" (month numbers) or "yyyymm"
     name: Any
     unit: str = "ns"
     tz: Any = None
@@ -86,6 +86,9 @@ class PeriodKind:
             starts = months.astype("datetime64[M]").astype(f"datetime64[{self.unit}]")
             index = pd.DatetimeIndex(starts, name=name)
             return index.tz_localize(self.tz) if self.tz is not None else index
+        if self.kind == "yyyymm":
+            year, month = np.divmod(months, 12)
+            return pd.Index((year + 1970) * 100 + month + 1, dtype="int64", name=name)
         return pd.Index(months, dtype="int64", name=name)
 
     def range(self, first_month: int, n: int, name: Any = ...) -> pd.Index:
@@ -117,7 +120,11 @@ def period_months(column: pd.Series, name: Any) -> tuple[np.ndarray, PeriodKind]
     if pd.api.types.is_bool_dtype(dtype):
         raise InputError(f"column {name!r}: booleans are not periods")
     if pd.api.types.is_integer_dtype(dtype):
-        return column.to_numpy(dtype=np.int64), PeriodKind("integer", name)
+        values = column.to_numpy(dtype=np.int64)
+        months = integer_months(
+            values, None, f"column {name!r}", "give Period[M] or 'YYYY-MM' text instead"
+        )
+        return months, PeriodKind("integer" if months is values else "yyyymm", name)
     if pd.api.types.is_float_dtype(dtype):
         raise InputError(
             f"column {name!r}: float periods are ambiguous; give integer month numbers, "
@@ -134,6 +141,39 @@ def period_months(column: pd.Series, name: Any) -> tuple[np.ndarray, PeriodKind]
             )
     months = _core.parse_months(list(uniques), first.tolist(), str(name))
     return months[codes], PeriodKind("period", name)
+
+
+def integer_months(
+    values: np.ndarray,
+    periods: str | None,
+    where: str,
+    hint: str = "say which with periods='yyyymm' or periods='months'",
+) -> np.ndarray:
+    """Month numbers of integer periods. ``periods="yyyymm"`` reads 202403 as March 2024,
+    ``"months"`` as months since 1970-01; by default integers that are all valid yyyymm are read
+    as yyyymm, integers that are all plausible month numbers (1900-2170) as months, and anything
+    else is an error asking which."""
+    if len(values) == 0:
+        return values
+    year, month = np.divmod(values, 100)
+    yyyymm = (year >= 1900) & (year <= 2999) & (month >= 1) & (month <= 12)
+    plain = (values >= -840) & (values < 2400)
+    if periods is None:
+        periods = "yyyymm" if yyyymm.all() else "months" if plain.all() else None
+        if periods is None:
+            bad = first_row(~yyyymm) if yyyymm.mean() >= plain.mean() else first_row(~plain)
+            raise InputError(
+                f"{where}, row {bad}: integer period {values[bad]} is neither yyyymm (202403) "
+                f"nor a month number since 1970-01; {hint}"
+            )
+    if periods == "yyyymm":
+        if not yyyymm.all():
+            bad = first_row(~yyyymm)
+            raise InputError(f"{where}, row {bad}: {values[bad]} is not a yyyymm period")
+        return (year - 1970) * 12 + month - 1
+    if periods == "months":
+        return values
+    raise InputError(f"periods: must be 'yyyymm', 'months' or None, got {periods!r}")
 
 
 def amounts(column: pd.Series, name: Any) -> np.ndarray:

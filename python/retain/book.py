@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _core
+from . import _core, _frames
 from .errors import ColumnError, InputError, RetainWarning
 
 __all__ = ["CONTRACT", "Book"]
@@ -270,7 +270,7 @@ def _months(t: _Table, name: str, tz: str, periods: str | None) -> np.ndarray:
     if pd.api.types.is_bool_dtype(dtype):
         raise InputError(f"{t.where(name, 0)}: booleans are not periods")
     if pd.api.types.is_integer_dtype(dtype):
-        return integer_months(
+        return _frames.integer_months(
             column.to_numpy(dtype=np.int64), periods, f"table {t.table!r}, column {t.names[name]!r}"
         )
     if pd.api.types.is_float_dtype(dtype):
@@ -280,35 +280,6 @@ def _months(t: _Table, name: str, tz: str, periods: str | None) -> np.ndarray:
         )
     days = np.floor_divide(_times(t, name, tz), _SECONDS_PER_DAY)
     return days.astype("datetime64[D]").astype("datetime64[M]").view(np.int64)
-
-
-def integer_months(values: np.ndarray, periods: str | None, where: str) -> np.ndarray:
-    """Month numbers of integer periods. ``periods="yyyymm"`` reads 202403 as March 2024,
-    ``"months"`` as months since 1970-01; by default integers that are all valid yyyymm are read
-    as yyyymm, integers that are all plausible month numbers (1900-2170) as months, and anything
-    else is an error asking which."""
-    if len(values) == 0:
-        return values
-    year, month = np.divmod(values, 100)
-    yyyymm = (year >= 1900) & (year <= 2999) & (month >= 1) & (month <= 12)
-    plain = (values >= -840) & (values < 2400)
-    if periods is None:
-        periods = "yyyymm" if yyyymm.all() else "months" if plain.all() else None
-        if periods is None:
-            bad = _first(~yyyymm) if yyyymm.mean() >= plain.mean() else _first(~plain)
-            raise InputError(
-                f"{where}, row {bad}: integer period {values[bad]} is neither yyyymm (202403) "
-                "nor a month number since 1970-01; say which with periods='yyyymm' or "
-                "periods='months'"
-            )
-    if periods == "yyyymm":
-        if not yyyymm.all():
-            bad = _first(~yyyymm)
-            raise InputError(f"{where}, row {bad}: {values[bad]} is not a yyyymm period")
-        return (year - 1970) * 12 + month - 1
-    if periods == "months":
-        return values
-    raise InputError(f"periods: must be 'yyyymm', 'months' or None, got {periods!r}")
 
 
 def _labels(t: _Table, name: str) -> Any:

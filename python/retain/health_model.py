@@ -7,11 +7,19 @@ the groups, and the grade the label of the highest grade ``min`` not above the s
 values (NaN, or a column the frame lacks) follow the model's ``missing`` policy: ``reweight``
 (left out, the default), ``neutral`` (scored 50), ``zero`` (scored 0) or ``error``; ``coverage``
 is the share of the model's weight that was present, and a row with nothing present scores NaN.
+A column the frame lacks altogether is missing in every row and, unless the policy is ``error``
+(which raises), gives a :class:`~retain.RetainWarning` naming the measure and the column, so that
+a misspelt column does not silently lower coverage.
 README.md ("Health scores") shows a document; ``include/retain/health.hpp`` has the exact rules.
 """
 
 from __future__ import annotations
 
+import difflib
+import os
+import re
+import sys
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core, _documents, _frames
-from .errors import ColumnError, InputError
+from .errors import ColumnError, InputError, RetainError, RetainWarning
 
 __all__ = ["HealthModel", "ModelSet"]
 
@@ -33,6 +41,62 @@ def _unique_index(frame: pd.DataFrame, what: str) -> None:
         raise InputError(f"{what}: account {dup!r} appears more than once in the index")
 
 
+def _caller_level() -> int:
+    """The ``stacklevel`` of the first frame outside the retain package, so that a warning points
+    at the user's line however deep inside retain it was raised."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(here):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _warn_absent(frame: pd.DataFrame, model: HealthModel, prefix: str = "") -> None:
+    """A RetainWarning naming the measures whose column ``frame`` lacks (each then missing in
+    every row); none under the ``error`` policy, where the core raises instead."""
+    if model.missing == "error":
+        return
+    absent = [c for c in model.required_columns if c not in frame.columns]
+    if not absent:
+        return
+    columns = [str(c) for c in frame.columns]
+    named = []
+    for measure in model.to_dict()["measures"]:
+        column = measure.get("column", measure["name"])
+        if column in absent:
+            close = difflib.get_close_matches(str(column), columns, n=1)
+            hint = f", did you mean {close[0]!r}?" if close else ""
+            named.append(f"measure {measure['name']!r} (column {column!r}{hint})")
+    warnings.warn(
+        f"{prefix}the feature frame has no column for {'; '.join(named)}: scored as missing in "
+        f"every row (policy {model.missing!r}), which lowers coverage; check the column names",
+        RetainWarning,
+        stacklevel=_caller_level(),
+    )
+
+
+_ROW = re.compile(r"\brow (\d+)\b")
+
+
+def renumbered(exc: RetainError, positions: np.ndarray) -> RetainError | None:
+    """``exc`` raised on a subset of rows, with each "row N" it names renamed ``positions[N]``
+    (the row's position in the whole frame); None when it names no row."""
+    text = str(exc.args[0]) if exc.args else str(exc)
+
+    def whole(match: re.Match) -> str:
+        n = int(match.group(1))
+        return f"row {positions[n]}" if n < len(positions) else match.group(0)
+
+    new = _ROW.sub(whole, text)
+    if new == text:
+        return None
+    return type(exc)(new)
+
+
+def _positions(rows: Any, n: int) -> np.ndarray:
+    return np.arange(n)[rows] if isinstance(rows, slice) else np.asarray(rows)
+
+
 def _is_scored(frame: pd.DataFrame) -> bool:
     """A frame that :meth:`HealthModel.score` made (rather than features to score)."""
     return "score" in frame.columns and "coverage" in frame.columns
@@ -42,6 +106,14 @@ class _Scorer:
     """What HealthModel and ModelSet share: score() on top of their own _scored(frame)."""
 
     def _scored(self, frame: pd.DataFrame, n_threads: int) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def _score_parts(
+        self, frame: pd.DataFrame, parts: list, n_threads: int, warn: bool = True
+    ) -> np.ndarray:
+        """The ``score`` of every row of ``frame``, each part (a slice or an array of positions)
+        scored on its own, as if it were a frame of its own: a percentile measure ranks within
+        its part. Errors name rows of ``frame``; a missing column warns once."""
         raise NotImplementedError
 
     def score(
@@ -222,10 +294,13 @@ class HealthModel(_documents.Documented, _Scorer):
         """Each measure's share of the score when every measure is present (sums to 1)."""
         return pd.Series(self._core.effective_weights, index=self.measures, name="weight")
 
-    def _inputs(self, frame: pd.DataFrame, what: str) -> tuple[list[str], list]:
+    def _inputs(self, frame: pd.DataFrame, what: str, warn: bool = True) -> tuple[list[str], list]:
         """The model's columns that ``frame`` has, as arrays. A frame with none of them still
-        has rows (each with nothing present): a placeholder column carries their count."""
+        has rows (each with nothing present): a placeholder column carries their count. With
+        ``warn``, a RetainWarning names the measures whose column the frame lacks."""
         names, columns = _frames.features(frame, self.required_columns, what)
+        if warn:
+            _warn_absent(frame, self)
         if not names:
             names, columns = ["\0rows"], [np.zeros(len(frame))]
         return names, columns
@@ -243,6 +318,38 @@ class HealthModel(_documents.Documented, _Scorer):
             data[name] = values
         data["coverage"] = s["coverage"]
         return pd.DataFrame(data, index=frame.index, copy=False)  # the arrays are ours
+
+    def _parts(self, frame: pd.DataFrame, parts: list, n_threads: int, kind: str, warn: bool):
+        """(positions, core result) of each part of ``frame`` scored (``kind`` "score") or
+        explained ("explain") on its own; errors name rows of ``frame``."""
+        names, columns = self._inputs(frame, "the feature frame", warn)
+        run = self._core.score if kind == "score" else self._core.explain
+        t = _threads(n_threads)
+        for rows in parts:
+            try:
+                yield rows, run(names, [c[rows] for c in columns], t)
+            except RetainError as exc:
+                new = renumbered(exc, _positions(rows, len(frame)))
+                if new is None:
+                    raise
+                raise new.with_traceback(exc.__traceback__) from None
+
+    def _score_parts(
+        self, frame: pd.DataFrame, parts: list, n_threads: int, warn: bool = True
+    ) -> np.ndarray:
+        out = np.empty(len(frame))
+        for rows, s in self._parts(frame, parts, n_threads, "score", warn):
+            out[rows] = s["score"]
+        return out
+
+    def _measure_score_parts(self, frame: pd.DataFrame, parts: list, n_threads: int) -> np.ndarray:
+        """The 0-100 measure scores (rows x measures, NaN when left out), each part of
+        ``frame`` explained on its own (see :meth:`_score_parts`)."""
+        out = np.empty((len(frame), len(self.measures)))
+        for rows, e in self._parts(frame, parts, n_threads, "explain", True):
+            for m, values in enumerate(e["measure_score"]):
+                out[rows, m] = values
+        return out
 
     def explain(self, frame: pd.DataFrame, n_threads: int = 1) -> pd.DataFrame:
         """Why each account scored what it did.
@@ -303,7 +410,7 @@ class HealthModel(_documents.Documented, _Scorer):
         be calibrated.
         """
         frame = _frames.require_frame(frame, "the calibration frame")
-        names, columns = self._inputs(frame, "the calibration frame")
+        names, columns = self._inputs(frame, "the calibration frame", warn=False)
         return HealthModel._wrap(self._core.calibrate(names, columns))
 
     def __hash__(self) -> int:
@@ -376,9 +483,37 @@ class ModelSet(_Scorer):
             )
         return codes.astype(np.int32)
 
-    def _scored(self, frame: pd.DataFrame, n_threads: int) -> pd.DataFrame:
+    def _inputs(self, frame: pd.DataFrame, warn: bool = True) -> tuple[np.ndarray, list[str], list]:
+        """The model of each row, and the columns any model reads that ``frame`` has; a
+        RetainWarning names, per model scoring some row, the measures whose column is absent."""
         codes = self._model_codes(frame)
         names, columns = _frames.features(frame, self._core.required_columns, "the feature frame")
+        used = np.zeros(len(self._models), dtype=bool)
+        used[np.unique(codes)] = True
+        for k, (key, model) in enumerate(self._models.items()):
+            if warn and used[k]:
+                _warn_absent(frame, model, prefix=f"model {key!r}: ")
+        return codes, names, columns
+
+    def _score_parts(
+        self, frame: pd.DataFrame, parts: list, n_threads: int, warn: bool = True
+    ) -> np.ndarray:
+        codes, names, columns = self._inputs(frame, warn)
+        t = _threads(n_threads)
+        out = np.empty(len(frame))
+        for rows in parts:
+            try:
+                s = self._core.score(codes[rows], names, [c[rows] for c in columns], t)
+            except RetainError as exc:
+                new = renumbered(exc, _positions(rows, len(frame)))
+                if new is None:
+                    raise
+                raise new.with_traceback(exc.__traceback__) from None
+            out[rows] = s["score"]
+        return out
+
+    def _scored(self, frame: pd.DataFrame, n_threads: int) -> pd.DataFrame:
+        codes, names, columns = self._inputs(frame)
         s = self._core.score(codes, names, columns, _threads(n_threads))
         data: dict[str, Any] = {
             "model": pd.Categorical.from_codes(codes, categories=list(self._models)),

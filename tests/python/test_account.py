@@ -148,7 +148,9 @@ def test_non_numeric_mrr_is_rejected():
         ([True, False, True], r"column 'period': booleans are not periods"),
         (pd.PeriodIndex(["2024Q1", "2024Q2", "2024Q1"], freq="Q"), r"not monthly"),
         (pd.to_datetime(["2024-01-01", None, "2024-02-01"]), r"column 'period', row 1: missing"),
-        ([0, 202401, 1], r"column 'period', row 1: periods span month numbers 0 to 202401"),
+        # Neither all yyyymm nor all plausible month numbers: the user is asked which.
+        ([0, 202401, 1], r"column 'period', row 1: integer period 202401 is neither yyyymm"),
+        ([202312, 202313, 202401], r"column 'period', row 1: integer period 202313 is neither"),
     ],
 )
 def test_bad_periods_name_column_and_row(periods, message):
@@ -328,3 +330,13 @@ def test_prepared_table_validates_on_construction():
         rt.MrrTable(long_table([0, 1, 1], mrr=[1.0, -1.0, 1.0]))
     with pytest.raises(rt.ColumnError, match="no column 'month'"):
         rt.MrrTable(long_table([0, 1, 1]), period="month")
+
+
+def test_yyyymm_periods_are_read_as_such_and_labelled_the_same_way():
+    # 202312 and 202401 are consecutive months, not 89 months apart.
+    df = pd.DataFrame({"account_id": [1, 1, 2], "period": [202312, 202401, 202401],
+                       "mrr": [10.0, 10.0, 5.0]})
+    mv = rt.kpi.mrr_movements(df)
+    assert mv.index.tolist() == [202312, 202401]
+    assert mv["new"].tolist() == [10.0, 5.0]
+    assert mv["churned"].tolist() == [0.0, 0.0]

@@ -29,7 +29,7 @@ def panel(n_accounts=1500, seed=0, leak_from=None):
     churned = ids[rng.random(n_accounts) < 1 / (1 + np.exp(-(latent - 1.0)))]
     days = rng.integers(20, 500, len(churned))
     churns = pd.DataFrame(
-        {"account_id": churned, "churn_date": DATES[0] + pd.to_timedelta(days, unit="D")}
+        {"account_id": churned, "churned_at": DATES[0] + pd.to_timedelta(days, unit="D")}
     )
     return snaps, churns
 
@@ -107,7 +107,7 @@ def test_probability_scorer_adds_brier_and_log_loss():
 def test_a_date_with_one_class_is_nan_with_a_reason_and_bootstrap_interval():
     snaps, churns = panel(n_accounts=400, seed=2)
     # Nobody churns in the first months: those dates have one class only.
-    late = churns[churns["churn_date"] >= DATES[6]]
+    late = churns[churns["churned_at"] >= DATES[6]]
     result = rt.backtest("usage", snaps, late, horizon_days=30, n_boot=50, seed=3)
     first = result.per_date.iloc[0]
     assert np.isnan(first["roc_auc"]) and first["reason"] == "no churner"

@@ -44,9 +44,9 @@ def random_history(seed: int, n_accounts: int = 60, n_dates: int = 14):
             else:
                 rows.append((acc, churn, pd.NaT))
                 break
-    churns = pd.DataFrame(rows, columns=["account_id", "churn_date", "returned_at"])
+    churns = pd.DataFrame(rows, columns=["account_id", "churned_at", "returned_at"])
     # Times of day must not matter: churns happen at some hour of their day.
-    churns["churn_date"] += pd.to_timedelta(rng.integers(0, 86_400, len(churns)), "s")
+    churns["churned_at"] += pd.to_timedelta(rng.integers(0, 86_400, len(churns)), "s")
     churns = churns.sample(frac=1, random_state=seed + 1).reset_index(drop=True)
     return snaps, churns
 
@@ -54,7 +54,7 @@ def random_history(seed: int, n_accounts: int = 60, n_dates: int = 14):
 def pandas_labels(snaps, churns, horizon, until):
     """The rules of label_churn, one row at a time."""
     c = churns.copy()
-    c["cd"] = c["churn_date"].dt.floor("D")
+    c["cd"] = c["churned_at"].dt.floor("D")
     c["rd"] = c["returned_at"].dt.floor("D") if "returned_at" in c else pd.NaT
     labels, inactive, unresolved = {}, 0, 0
     for idx, row in snaps.iterrows():
@@ -98,7 +98,7 @@ def test_observed_until_defaults_to_the_last_as_of_and_tz_aware_dates_are_utc_da
         as_of=snaps["as_of"].dt.tz_localize("UTC").dt.tz_convert("America/New_York")
     )
     churns_tz = churns.assign(
-        churn_date=churns["churn_date"].dt.tz_localize("UTC").dt.tz_convert("America/New_York")
+        churned_at=churns["churned_at"].dt.tz_localize("UTC").dt.tz_convert("America/New_York")
     )
     tz = rt.label_churn(snaps_tz, churns_tz, horizon_days=60)
     np.testing.assert_array_equal(tz.frame["label"].to_numpy(), got.frame["label"].to_numpy())
@@ -119,7 +119,7 @@ def test_labels_worked_by_hand():
         {
             "account_id": ["a", "a"],
             # a churns on Jan 20, comes back on Feb 15, churns again on Mar 10.
-            "churn_date": pd.to_datetime(["2024-01-20", "2024-03-10"]),
+            "churned_at": pd.to_datetime(["2024-01-20", "2024-03-10"]),
             "returned_at": pd.to_datetime(["2024-02-15", None]),
         }
     )
@@ -149,19 +149,12 @@ def test_labels_worked_by_hand():
 
 
 def test_custom_column_names_and_an_empty_churn_table():
-    snaps = pd.DataFrame({"acc": [1, 2], "day": pd.to_datetime(["2024-01-01", "2024-01-01"])})
+    snaps = pd.DataFrame({"acc": [1, 2], "as_of": pd.to_datetime(["2024-01-01", "2024-01-01"])})
     churns = pd.DataFrame(
         {"acc": [2], "gone": pd.to_datetime(["2024-01-05"]), "back": pd.to_datetime([None])}
     )
     got = rt.label_churn(
-        snaps,
-        churns,
-        10,
-        "2024-02-01",
-        account="acc",
-        as_of="day",
-        churn_date="gone",
-        returned_at="back",
+        snaps, churns, 10, "2024-02-01", account="acc", churned_at="gone", returned_at="back"
     )
     assert got.frame["label"].tolist() == [0, 1]
     none = rt.label_churn(
@@ -170,11 +163,19 @@ def test_custom_column_names_and_an_empty_churn_table():
         10,
         "2024-02-01",
         account="acc",
-        as_of="day",
-        churn_date="gone",
+        churned_at="gone",
         returned_at="back",
     )
     assert none.frame["label"].tolist() == [0, 0]
+    # as_of always means dates: the snapshot date column is "as_of", no keyword renames it.
+    with pytest.raises(TypeError, match="as_of"):
+        rt.label_churn(snaps, churns, 10, account="acc", as_of="day", churned_at="gone")
+    with pytest.raises(TypeError, match="as_of"):
+        rt.backtest.time_splits(snaps, as_of="day")
+    with pytest.raises(rt.ColumnError, match="'as_of'"):
+        rt.label_churn(
+            snaps.rename(columns={"as_of": "day"}), churns, 10, account="acc", churned_at="gone"
+        )
 
 
 def bad_label_inputs():
@@ -187,7 +188,7 @@ def bad_label_inputs():
     churns = pd.DataFrame(
         {
             "account_id": [1, 2],
-            "churn_date": pd.to_datetime(["2024-03-01", "2024-01-10"]),
+            "churned_at": pd.to_datetime(["2024-03-01", "2024-01-10"]),
             "returned_at": pd.to_datetime([None, "2024-01-20"]),
         }
     )
@@ -203,9 +204,9 @@ def bad_label_inputs():
             "the snapshots table has no column 'as_of'",
         ),
         (
-            lambda s, c: (s, c.drop(columns="churn_date")),
+            lambda s, c: (s, c.drop(columns="churned_at")),
             rt.ColumnError,
-            "the churns table has no column 'churn_date'",
+            "the churns table has no column 'churned_at'",
         ),
         (
             lambda s, c: (s.assign(as_of=s["as_of"].where(s.index != 2)), c),
@@ -213,9 +214,9 @@ def bad_label_inputs():
             "column 'as_of', row 2: missing date (NaT)",
         ),
         (
-            lambda s, c: (s, c.assign(churn_date=c["churn_date"].where(c.index != 1))),
+            lambda s, c: (s, c.assign(churned_at=c["churned_at"].where(c.index != 1))),
             rt.InputError,
-            "column 'churn_date', row 1: missing date (NaT)",
+            "column 'churned_at', row 1: missing date (NaT)",
         ),
         (
             lambda s, c: (s, c.assign(returned_at=pd.to_datetime([None, "2024-01-09"]))),

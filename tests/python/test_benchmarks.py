@@ -76,3 +76,14 @@ def test_bench_backtest_agrees_with_the_plain_way_and_prints_the_target():
     assert "check: retain equals pandas + numpy + scikit-learn on all" in out
     assert "| retain `rt.backtest` |" in out
     assert "Target: a full backtest of 8 dates x 1,500 accounts in under 2 s (issue 5)" in out
+
+
+def test_bench_book_agrees_with_the_plain_way_and_prints_the_target():
+    pytest.importorskip("pyarrow")
+    out = run_benchmark(
+        "bench_book.py",
+        *("--accounts", "300", "--events", "30000", "--dates", "4", "--repeat", "1"),
+    )
+    assert "check: the plain way equals retain on all" in out
+    assert "| retain `Book.read` + `snapshots`, n_threads=1 |" in out
+    assert "Target: >= 10x faster than pandas, peak memory < 2x the loaded tables (issue 9)" in out

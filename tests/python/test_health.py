@@ -118,12 +118,14 @@ def test_imputing_policies(policy, fill):
 def test_nothing_present_scores_nan_under_every_policy():
     empty = pd.DataFrame({"nps": [np.nan, 9.0]}, index=["x", "y"])
     for policy in ("reweight", "neutral", "zero"):
-        s = rt.HealthModel(doc(missing=policy)).score(empty)
+        with pytest.warns(rt.RetainWarning, match="measure 'active_users_30d'"):
+            s = rt.HealthModel(doc(missing=policy)).score(empty)
         assert np.isnan(s["score"].iloc[0]) and s["coverage"].iloc[0] == 0
         assert pd.isna(s["grade"].iloc[0])
         assert s[["usage", "satisfaction", "customer"]].iloc[0].isna().all()
     # A frame with none of the model's columns still has its rows.
-    s = rt.HealthModel(ISSUE_DOC).score(pd.DataFrame(index=[1, 2]))
+    with pytest.warns(rt.RetainWarning, match="no column for measure"):
+        s = rt.HealthModel(ISSUE_DOC).score(pd.DataFrame(index=[1, 2]))
     assert len(s) == 2 and s["score"].isna().all() and (s["coverage"] == 0).all()
 
 
