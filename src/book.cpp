@@ -6,6 +6,7 @@
 #include <numeric>
 #include <sstream>
 
+#include "retain/detail/parallel.hpp"
 #include "retain/error.hpp"
 #include "retain/labels.hpp"
 
@@ -48,11 +49,10 @@ Grouped group_by_code(std::span<const std::int64_t> code, std::size_t n) {
 std::vector<std::int64_t> intern_labels(const IdColumn& column, std::vector<std::string>& names) {
     std::vector<std::int64_t> out(column.size());
     IdIndex<std::string> index;
-    for (std::size_t i = 0; i < column.size(); ++i) {
-        const std::string text = column.is_text() ? std::string(column.text_at(i))
-                                                  : std::to_string(column.int_at(i));
-        out[i] = index.intern(text);
-    }
+    // Labels repeat: text is looked up in place, and only a new label is copied.
+    for (std::size_t i = 0; i < column.size(); ++i)
+        out[i] = column.is_text() ? index.intern(column.text_at(i))
+                                  : index.intern(std::to_string(column.int_at(i)));
     names.assign(index.ids().begin(), index.ids().end());
     return out;
 }
@@ -129,18 +129,22 @@ std::vector<std::int64_t> Book::codes(const IdColumn& ids, std::string_view tabl
             table, column, 0,
             std::string("ids are ") + (ids.is_text() ? "text" : "integers") +
                 " but the accounts table's ids are " + (text_ids ? "text" : "integers"));
+    // Lookups only read the index: blocks of rows in parallel, then the first unknown row.
+    detail::for_each_block(ids.size(), std::size_t{1} << 16, 0,
+                           [&](std::size_t, std::size_t begin, std::size_t end) {
+                               for (std::size_t i = begin; i < end; ++i)
+                                   out[i] = ids.is_text() ? code_of(ids.text_at(i))
+                                                          : code_of(ids.int_at(i));
+                           });
     std::size_t dropped = 0;
     for (std::size_t i = 0; i < ids.size(); ++i) {
-        const std::int64_t c = ids.is_text() ? code_of(ids.text_at(i)) : code_of(ids.int_at(i));
-        if (c < 0) {
-            if (unknown_ == UnknownAccounts::error)
-                throw InputError::in_table(table, column, i,
-                                           "account " + ids.show(i) +
-                                               " is not in the accounts table (drop such rows "
-                                               "with unknown_accounts='drop')");
-            ++dropped;
-        }
-        out[i] = c;
+        if (out[i] >= 0) continue;
+        if (unknown_ == UnknownAccounts::error)
+            throw InputError::in_table(table, column, i,
+                                       "account " + ids.show(i) +
+                                           " is not in the accounts table (drop such rows "
+                                           "with unknown_accounts='drop')");
+        ++dropped;
     }
     if (dropped > 0) dropped_[std::string(table)] += dropped;
     return out;

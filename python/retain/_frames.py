@@ -17,6 +17,23 @@ from . import _core
 from .errors import ColumnError, InputError
 
 
+def threads(n_threads: Any) -> int:
+    """The core's thread count for ``n_threads`` as every function takes it: None is every core
+    (0 in the core), a whole number >= 1 that many threads; anything else is an InputError.
+    Results never depend on it."""
+    if n_threads is None:
+        return 0
+    if (
+        isinstance(n_threads, (bool, np.bool_))
+        or not isinstance(n_threads, (int, np.integer))
+        or n_threads < 1
+    ):
+        raise InputError(
+            f"n_threads: must be None (every core) or a whole number >= 1, got {n_threads!r}"
+        )
+    return int(n_threads)
+
+
 def require_frame(frame: Any, what: str) -> pd.DataFrame:
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}")

@@ -147,14 +147,16 @@ def _evaluate(
     n_boot: int,
     seed: int,
     account: Any,
-    n_threads: int = 0,
+    n_threads: int | None = None,
 ) -> BacktestResult:
     """Per-date and pooled metrics of a frame of (account, as_of, risk, label) rows."""
     y = scores["label"].to_numpy(dtype=float)
     risk = scores["risk"].to_numpy(dtype=float)
     dates, date_code = np.unique(scores["as_of"].to_numpy(), return_inverse=True)
     codes = date_code.astype(np.int64)
-    core = _core.backtest.evaluate_by_date(codes, len(dates), y, risk, probabilities, n_threads)
+    core = _core.backtest.evaluate_by_date(
+        codes, len(dates), y, risk, probabilities, _frames.threads(n_threads)
+    )
     names = ("n", "churners", "churn_rate", *_RANKING, *(_PROBABILITY if probabilities else ()))
     per_date = pd.DataFrame({k: core[k] for k in names}, index=pd.Index(dates, name="as_of"))
     per_date[["n", "churners"]] = per_date[["n", "churners"]].astype(np.int64)
@@ -233,7 +235,7 @@ def _labelled(
                 f"{who}: the Book has no churns table, so no row can be labelled; build it with "
                 "Book(..., churns=...)"
             )
-        frame = book.snapshots(as_of, lead_days=lead_days, n_threads=n_threads or None)
+        frame = book.snapshots(as_of, lead_days=lead_days, n_threads=n_threads)
         # Only active rows are snapshotted: their `active` column is True throughout and says
         # nothing, so it is no feature.
         frame = frame.drop(columns="active")
@@ -293,7 +295,7 @@ def _risk_of(
     scorer: Any,
     frame: pd.DataFrame,
     features: list[Any],
-    n_threads: int = 1,
+    n_threads: int | None = None,
     day: np.ndarray | None = None,
 ) -> tuple[np.ndarray, bool]:
     """Risk per row of ``frame`` and whether it is a probability, for each kind of scorer. A
@@ -363,7 +365,7 @@ def backtest(
     *,
     as_of: Any = None,
     lead_days: int = 0,
-    n_threads: int = 0,
+    n_threads: int | None = None,
     account: Any = "account_id",
     churned_at: Any = "churned_at",
     returned_at: Any = "returned_at",
@@ -386,7 +388,7 @@ def backtest(
     model with ``predict_proba`` (risk = probability of churn, given the snapshot's feature
     columns: all but account and as_of, in their order), a callable frame -> risk, or the name
     of a column of precomputed risk. ``n_boot`` > 0 adds a bootstrap 95 % interval of the pooled
-    ROC AUC, resampling accounts with ``seed``. ``n_threads`` (0 = every core) is used for
+    ROC AUC, resampling accounts with ``seed``. ``n_threads`` (None: every core) is used for
     scoring and the per-date metrics; results do not depend on it. Errors name the rows of the
     snapshots (the frame given, or the Book's snapshots).
 

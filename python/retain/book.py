@@ -650,7 +650,7 @@ class Book:
         win = [
             _whole(w, "windows") for w in (windows if hasattr(windows, "__iter__") else [windows])
         ]
-        out = self._core.snapshots(days, lead, win, bool(active_only), threads(n_threads))
+        out = self._core.snapshots(days, lead, win, bool(active_only), _frames.threads(n_threads))
         for message in out["warnings"]:
             warnings.warn(message, RetainWarning, stacklevel=2)
         codes = out["account"]
@@ -718,7 +718,7 @@ class Book:
         else:
             until = int(self._as_of(observed_until)[0][0])
         label, counts = self._core.label_churn(
-            codes.astype(np.int64), days, horizon, until, threads(n_threads)
+            codes.astype(np.int64), days, horizon, until, _frames.threads(n_threads)
         )
         keep = np.flatnonzero(label >= 0)
         frame = snapshots.take(keep)
@@ -817,7 +817,7 @@ def _read_table(path: Path, table: str, mapping: dict[str, str]) -> pd.DataFrame
 
     try:
         if path.suffix == ".parquet":
-            return pq.read_table(path).to_pandas()
+            return pq.read_table(path).to_pandas(types_mapper=_arrow_text)
         names = _csv_header(path)
         as_text = [
             mapping.get(name, name)
@@ -825,9 +825,20 @@ def _read_table(path: Path, table: str, mapping: dict[str, str]) -> pd.DataFrame
         ]
         types = {name: pa.large_string() for name in as_text if name in names}
         options = pacsv.ConvertOptions(column_types=types, strings_can_be_null=True)
-        return pacsv.read_csv(path, convert_options=options).to_pandas()
+        # Text stays in Arrow memory (pandas' ArrowDtype): no Python object per cell, and the
+        # core reads the buffers in place.
+        return pacsv.read_csv(path, convert_options=options).to_pandas(types_mapper=_arrow_text)
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path.name}: cannot read it ({exc})") from exc
+
+
+def _arrow_text(arrow_type: Any) -> Any:
+    """pandas' ArrowDtype for Arrow text columns, the default conversion for the rest."""
+    import pyarrow as pa
+
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return pd.ArrowDtype(arrow_type)
+    return None
 
 
 def _csv_header(path: Path) -> list[str]:
@@ -852,19 +863,3 @@ def _whole(value: Any, name: str) -> int:
     if isinstance(value, float) and value != int(value):
         raise InputError(f"{name}: must be a whole number, got {value!r}")
     return int(value)
-
-
-def threads(n_threads: int | None) -> int:
-    """The core's thread count for ``n_threads``: None is every core (0 in the core), 1 one
-    thread; anything else must be a whole number >= 1."""
-    if n_threads is None:
-        return 0
-    if (
-        isinstance(n_threads, (bool, np.bool_))
-        or not isinstance(n_threads, (int, np.integer))
-        or n_threads < 1
-    ):
-        raise InputError(
-            f"n_threads: must be None (every core) or a whole number >= 1, got {n_threads!r}"
-        )
-    return int(n_threads)

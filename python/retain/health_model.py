@@ -122,7 +122,7 @@ class _Scorer:
         previous: pd.DataFrame | None = None,
         overrides: Any = None,
         as_of: Any = None,
-        n_threads: int = 1,
+        n_threads: int | None = None,
     ) -> pd.DataFrame:
         """Health scores of the accounts in ``frame`` (one row per account, features as columns).
 
@@ -311,7 +311,7 @@ class HealthModel(_documents.Documented, _Scorer):
 
     def _scored(self, frame: pd.DataFrame, n_threads: int) -> pd.DataFrame:
         names, columns = self._inputs(frame, "the feature frame")
-        s = self._core.score(names, columns, _threads(n_threads))
+        s = self._core.score(names, columns, _frames.threads(n_threads))
         data = {"score": s["score"]}
         data["grade"] = pd.Categorical.from_codes(s["grade"], categories=self.grades)
         for name, values in zip(self.groups, s["groups"], strict=True):
@@ -324,7 +324,7 @@ class HealthModel(_documents.Documented, _Scorer):
         explained ("explain") on its own; errors name rows of ``frame``."""
         names, columns = self._inputs(frame, "the feature frame", warn)
         run = self._core.score if kind == "score" else self._core.explain
-        t = _threads(n_threads)
+        t = _frames.threads(n_threads)
         for rows in parts:
             try:
                 yield rows, run(names, [c[rows] for c in columns], t)
@@ -351,7 +351,7 @@ class HealthModel(_documents.Documented, _Scorer):
                 out[rows, m] = values
         return out
 
-    def explain(self, frame: pd.DataFrame, n_threads: int = 1) -> pd.DataFrame:
+    def explain(self, frame: pd.DataFrame, n_threads: int | None = None) -> pd.DataFrame:
         """Why each account scored what it did.
 
         Returns a DataFrame on ``frame.index`` with two-level columns: ``("contribution",
@@ -362,7 +362,7 @@ class HealthModel(_documents.Documented, _Scorer):
         """
         frame = _frames.require_frame(frame, "the feature frame")
         names, columns = self._inputs(frame, "the feature frame")
-        e = self._core.explain(names, columns, _threads(n_threads))
+        e = self._core.explain(names, columns, _frames.threads(n_threads))
         return self._explanation_frame(e, frame.index)
 
     def _explanation_frame(self, e: dict, index: pd.Index) -> pd.DataFrame:
@@ -371,7 +371,7 @@ class HealthModel(_documents.Documented, _Scorer):
         return pd.DataFrame(data, index=index, columns=columns)
 
     def explain_change(
-        self, before: pd.DataFrame, after: pd.DataFrame, n_threads: int = 1
+        self, before: pd.DataFrame, after: pd.DataFrame, n_threads: int | None = None
     ) -> pd.DataFrame:
         """Why scores moved between two feature frames of the same accounts (by index).
 
@@ -389,7 +389,7 @@ class HealthModel(_documents.Documented, _Scorer):
         a = after.loc[accounts]
         b_names, b_cols = self._inputs(b, "before")
         a_names, a_cols = self._inputs(a, "after")
-        t = _threads(n_threads)
+        t = _frames.threads(n_threads)
         change = self._core.explain_change(b_names, b_cols, a_names, a_cols, t)
         score_before = self._core.explain(b_names, b_cols, t)["score"]
         data = {
@@ -420,12 +420,6 @@ class HealthModel(_documents.Documented, _Scorer):
     def __repr__(self) -> str:
         measures = len(self.measures)
         return f"HealthModel(name={self.name!r}, groups={self.groups!r}, measures={measures})"
-
-
-def _threads(n_threads: Any) -> int:
-    if isinstance(n_threads, bool) or not isinstance(n_threads, (int, np.integer)):
-        raise InputError(f"n_threads: expected an integer, got {n_threads!r}")
-    return int(n_threads)
 
 
 class ModelSet(_Scorer):
@@ -499,7 +493,7 @@ class ModelSet(_Scorer):
         self, frame: pd.DataFrame, parts: list, n_threads: int, warn: bool = True
     ) -> np.ndarray:
         codes, names, columns = self._inputs(frame, warn)
-        t = _threads(n_threads)
+        t = _frames.threads(n_threads)
         out = np.empty(len(frame))
         for rows in parts:
             try:
@@ -514,7 +508,7 @@ class ModelSet(_Scorer):
 
     def _scored(self, frame: pd.DataFrame, n_threads: int) -> pd.DataFrame:
         codes, names, columns = self._inputs(frame)
-        s = self._core.score(codes, names, columns, _threads(n_threads))
+        s = self._core.score(codes, names, columns, _frames.threads(n_threads))
         data: dict[str, Any] = {
             "model": pd.Categorical.from_codes(codes, categories=list(self._models)),
             "score": s["score"],

@@ -150,7 +150,7 @@ def mrr_movements(
     >>> mv = rt.kpi.mrr_movements(df, account="account_id", period="month", mrr="mrr")
     >>> rt.kpi.mrr_movements(book, by="plan").loc["pro"]
     """
-    threads = _threads(n_threads)
+    threads = _frames.threads(n_threads)
     if isinstance(df, Book):
         _book_columns("mrr_movements", account=account, period=period, mrr=mrr)
         if by is None:
@@ -1325,11 +1325,3 @@ def _empty_keys(frame: pd.DataFrame, keys: list) -> pd.Index:
 def _empty_table(index: pd.Index, columns: list[str], floats: tuple[str, ...]) -> pd.DataFrame:
     out = {c: np.empty(0, dtype=np.float64 if c in floats else np.int64) for c in columns}
     return pd.DataFrame(out, index=index)
-
-
-def _threads(n_threads: int | None) -> int:
-    if n_threads is None:
-        return 0
-    if isinstance(n_threads, bool) or not isinstance(n_threads, (int, np.integer)) or n_threads < 1:
-        raise InputError(f"n_threads: must be a whole number >= 1 or None, got {n_threads!r}")
-    return int(n_threads)

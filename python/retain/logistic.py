@@ -65,8 +65,8 @@ class LogisticChurnModel:
         Stop when max |gradient| / (C * total weight) <= tol (the gradient of scikit-learn's
         scaled objective) or a Newton step changes no parameter by more than tol * (1 + max
         |parameter|). Newton converges quadratically: a few steps more give full precision.
-    n_threads : int, default 0
-        Threads for the passes over the rows (0 = every core). Results do not depend on it.
+    n_threads : int or None, default None
+        Threads for the passes over the rows (None: every core). Results do not depend on it.
 
     Attributes (after ``fit``)
     --------------------------
@@ -114,7 +114,7 @@ class LogisticChurnModel:
         class_weight: str | dict | None = None,
         max_iter: int = 100,
         tol: float = 1e-8,
-        n_threads: int = 0,
+        n_threads: int | None = None,
     ) -> None:
         self.C = C
         self.standardize = standardize
@@ -219,15 +219,14 @@ class LogisticChurnModel:
         return self
 
     def _options(self) -> dict[str, Any]:
-        C, max_iter, tol, n_threads = self.C, self.max_iter, self.tol, self.n_threads
+        C, max_iter, tol = self.C, self.max_iter, self.tol
+        n_threads = _frames.threads(self.n_threads)
         if isinstance(C, bool) or not isinstance(C, numbers.Real):
             raise InputError(f"C: must be a positive finite number, got {C!r}")
         if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral):
             raise InputError(f"max_iter: must be an integer >= 1, got {max_iter!r}")
         if isinstance(tol, bool) or not isinstance(tol, numbers.Real):
             raise InputError(f"tol: must be a finite number >= 0, got {tol!r}")
-        if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):
-            raise InputError(f"n_threads: must be an integer (0 = every core), got {n_threads!r}")
         if not isinstance(self.standardize, (bool, np.bool_)):
             raise InputError(f"standardize: must be True or False, got {self.standardize!r}")
         weights, balanced = (1.0, 1.0), False
@@ -254,7 +253,7 @@ class LogisticChurnModel:
             "balanced": balanced,
             "max_iter": min(max(int(max_iter), -(2**31)), 2**31 - 1),
             "tol": float(tol),
-            "n_threads": int(n_threads),
+            "n_threads": n_threads,
         }
 
     def _warn(self, fit: dict, label: list[str]) -> None:
@@ -348,7 +347,4 @@ class LogisticChurnModel:
         return float(np.average(hits, weights=weights))
 
     def _threads(self) -> int:
-        n = self.n_threads
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-            raise InputError(f"n_threads: must be an integer (0 = every core), got {n!r}")
-        return int(n)
+        return _frames.threads(self.n_threads)

@@ -380,4 +380,4 @@ def test_threads_do_not_change_scores():
     )
     m = rt.HealthModel(ISSUE_DOC)
     pd.testing.assert_frame_equal(m.score(frame, n_threads=1), m.score(frame, n_threads=2))
-    pd.testing.assert_frame_equal(m.explain(frame, n_threads=1), m.explain(frame, n_threads=0))
+    pd.testing.assert_frame_equal(m.explain(frame, n_threads=1), m.explain(frame, n_threads=None))

@@ -212,7 +212,7 @@ def test_params_repr_and_clone():
         "C": 0.5,
         "class_weight": "balanced",
         "max_iter": 100,
-        "n_threads": 0,
+        "n_threads": None,
         "standardize": True,
         "tol": 1e-8,
     }

@@ -18,8 +18,38 @@ def blocks(language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
 
 
-def test_python_quick_start_runs_and_gives_the_hand_worked_values(capsys):
+def test_the_book_page_runs_and_gives_the_hand_worked_values(capsys):
     snippet = blocks("python")[0]
+    namespace: dict = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)
+    mv = namespace["mv"]
+    basic = mv.loc["basic"]
+    assert basic["new"].tolist() == [100.0, 0.0, 0.0]
+    assert basic["churned"].tolist() == [0.0, 0.0, 100.0]
+    pro = mv.loc["pro"]
+    # ACC-1 500 from January; ACC-3 300 new in February; ACC-1 up 100 in March.
+    assert pro["new"].tolist() == [500.0, 300.0, 0.0]
+    assert pro["expansion"].tolist() == [0.0, 0.0, 100.0]
+    snaps = namespace["snaps"]
+    assert snaps["account_id"].tolist() == ["ACC-1", "ACC-2", "ACC-1", "ACC-3"]
+    # ACC-2 signed at 2024-01-20 23:30 UTC; ACC-1 on Jan 5, ACC-3 on Feb 10.
+    assert snaps["tenure_days"].tolist() == [26, 11, 55, 19]
+    assert snaps["events_7d"].tolist() == [0, 0, 2, 0]
+    # Equal weights: (events_7d / 4 x 100 + mrr / 1000 x 100) / 2.
+    assert namespace["scores"].tolist() == [25.0, 5.0, 50.0, 15.0]
+    per_date = namespace["bt"].per_date
+    assert per_date["n"].tolist() == [2, 2]
+    assert per_date["churners"].tolist() == [1, 0]
+    assert per_date["roc_auc"].iloc[0] == 1.0
+    assert np.isnan(per_date["roc_auc"].iloc[1])
+    printed = capsys.readouterr().out
+    first = re.search(r"print\(mv\.loc.*?\)\n((?:# .*\n)+)", snippet).group(1)
+    expected = [line[2:].split("(")[0].split() for line in first.strip().splitlines()]
+    assert [line.split() for line in printed.strip().splitlines()[: len(expected)]] == expected
+
+
+def test_python_quick_start_runs_and_gives_the_hand_worked_values(capsys):
+    snippet = blocks("python")[1]
     namespace: dict = {}
     exec(compile(snippet, "README.md", "exec"), namespace)
     mv = namespace["mv"]
@@ -47,7 +77,7 @@ def test_python_quick_start_runs_and_gives_the_hand_worked_values(capsys):
 
 
 def test_survival_snippet_runs_and_gives_the_hand_worked_values():
-    snippet = blocks("python")[1]
+    snippet = blocks("python")[2]
     namespace: dict = {}
     exec(compile(snippet, "README.md", "exec"), namespace)
     # 7 at risk; events at 1, 2, 3 and two at 4: S = 6/7, x 4/5, x 3/4, x 1/3.
@@ -60,7 +90,7 @@ def test_survival_snippet_runs_and_gives_the_hand_worked_values():
 
 
 def test_customer_kpi_snippet_runs_and_gives_the_hand_worked_values():
-    snippet = blocks("python")[2]
+    snippet = blocks("python")[3]
     namespace: dict = {}
     exec(compile(snippet, "README.md", "exec"), namespace)
     assert namespace["sat"][:3] == (0.7, 7, 10)
@@ -84,7 +114,7 @@ def test_cpp_quick_start_is_the_consumer_program():
 
 
 def test_engagement_snippet_runs_and_gives_the_hand_worked_values():
-    snippet = blocks("python")[3]
+    snippet = blocks("python")[4]
     namespace: dict = {}
     exec(compile(snippet, "README.md", "exec"), namespace)
     f = namespace["features"].set_index("account_id")
@@ -111,7 +141,7 @@ def test_engagement_snippet_runs_and_gives_the_hand_worked_values():
 
 
 def test_segmentation_snippet_runs_and_gives_the_hand_worked_values():
-    snippet = blocks("python")[4]
+    snippet = blocks("python")[5]
     namespace: dict = {}
     exec(compile(snippet, "README.md", "exec"), namespace)
     # acme 250k >= 100k; globex 40k and 75; initech 40k but 30 < 40; hooli 3k (and a NaN score).
@@ -126,7 +156,7 @@ def test_segmentation_snippet_runs_and_gives_the_hand_worked_values():
 
 
 def test_health_snippet_runs_and_gives_the_hand_worked_values():
-    snippet = blocks("python")[5]
+    snippet = blocks("python")[6]
     namespace: dict = {}
     exec(compile(snippet, "README.md", "exec"), namespace)
     scored = namespace["scored"]
@@ -144,7 +174,7 @@ def test_health_snippet_runs_and_gives_the_hand_worked_values():
 
 def test_rollup_snippet_runs_and_gives_the_hand_worked_values():
     namespace: dict = {}
-    exec(compile(blocks("python")[6], "README.md", "exec"), namespace)
+    exec(compile(blocks("python")[7], "README.md", "exec"), namespace)
     parents = namespace["parents"]
     # acme: (100 * 80 + 300 * 40) / (100 + 300); acme-jp (no score) counts only in the ARR.
     assert parents.loc["acme", "score"] == pytest.approx(50.0)
@@ -155,7 +185,7 @@ def test_rollup_snippet_runs_and_gives_the_hand_worked_values():
 
 def test_alerts_snippet_runs_and_gives_the_hand_worked_values():
     namespace: dict = {}
-    exec(compile(blocks("python")[7], "README.md", "exec"), namespace)
+    exec(compile(blocks("python")[8], "README.md", "exec"), namespace)
     todo = namespace["todo"]
     # initech fell 20 into red; acme fell 12.5; globex entered red; hooli rose; umbrella is new.
     assert list(todo.index) == ["initech", "acme", "globex"]
@@ -168,7 +198,7 @@ def test_alerts_snippet_runs_and_gives_the_hand_worked_values():
 
 def test_backtest_snippet_runs_and_gives_the_hand_worked_values():
     namespace: dict = {}
-    exec(compile(blocks("python")[8], "README.md", "exec"), namespace)
+    exec(compile(blocks("python")[9], "README.md", "exec"), namespace)
     result = namespace["result"]
     # Jan 1: b (0.9) above every stayer; Feb 1: d (0.3) beats a (0.2), loses to c (0.4).
     assert result.per_date["roc_auc"].tolist() == [1.0, 0.5]
@@ -180,7 +210,7 @@ def test_backtest_snippet_runs_and_gives_the_hand_worked_values():
 
 def test_labels_snippet_runs_and_gives_the_hand_worked_values():
     namespace: dict = {}
-    exec(compile(blocks("python")[9], "README.md", "exec"), namespace)
+    exec(compile(blocks("python")[10], "README.md", "exec"), namespace)
     snaps = namespace["snaps"]
     # a: Jan 5 ticket closed on Feb 1, then one opened Feb 20; b signed Feb 10 (no Feb 1 row).
     assert snaps["open_tickets"].tolist() == [0, 1, 0]
@@ -190,7 +220,7 @@ def test_labels_snippet_runs_and_gives_the_hand_worked_values():
 
 def test_metrics_snippet_runs_and_gives_the_hand_worked_values():
     namespace: dict = {}
-    exec(compile(blocks("python")[10], "README.md", "exec"), namespace)
+    exec(compile(blocks("python")[11], "README.md", "exec"), namespace)
     y, risk, rt = namespace["y"], namespace["risk"], namespace["rt"]
     assert rt.metrics.roc_auc(y, risk) == pytest.approx(6 / 9)  # 6 of 9 pairs, ties 1/2
     assert rt.metrics.precision_at(y, risk, top=0.5) == pytest.approx(5 / 9)
@@ -199,6 +229,6 @@ def test_metrics_snippet_runs_and_gives_the_hand_worked_values():
 
 def test_logistic_snippet_runs_its_own_hand_worked_checks():
     namespace: dict = {}
-    exec(compile(blocks("python")[11], "README.md", "exec"), namespace)
+    exec(compile(blocks("python")[12], "README.md", "exec"), namespace)
     b = namespace["b"]
     assert b == pytest.approx(2 / (1 + np.exp(b)), abs=1e-12)  # the zero gradient
