@@ -324,3 +324,19 @@ TEST_CASE("Book: returns inferred from MRR, and reconcile() lists the disagreeme
     const Snapshots s = snapshots(book, as_of, opt);
     CHECK(s.column("active").flags == std::vector<std::uint8_t>{0, 1, 1, 1});
 }
+
+TEST_CASE("set_default_threads: n_threads = 0 follows the process-wide default; results do not") {
+    const Book b = Example{}.book();
+    const std::vector<std::int64_t> as_of{day_of(2024, 2, 29), day_of(2024, 3, 15)};
+    SnapshotOptions opt;
+    opt.active_only = false;
+    const Snapshots every = snapshots(b, as_of, opt);
+    set_default_threads(1);
+    CHECK(default_threads() == 1);
+    const Snapshots one = snapshots(b, as_of, opt);
+    set_default_threads(0);
+    CHECK(default_threads() >= 1);
+    CHECK(one.account == every.account);
+    CHECK(one.column("events_30d").ints == every.column("events_30d").ints);
+    CHECK(one.column("tenure_days").ints == every.column("tenure_days").ints);
+}

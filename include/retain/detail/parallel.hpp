@@ -12,9 +12,18 @@
 
 namespace retain::detail {
 
-/// Threads to use for `n_threads` as callers pass it: 0 means every core.
+/// The process-wide thread count that n_threads = 0 stands for (0: every core).
+inline std::atomic<int>& default_threads() noexcept {
+    static std::atomic<int> n{0};
+    return n;
+}
+
+/// Threads to use for `n_threads` as callers pass it: 0 means the process-wide default
+/// (retain::set_default_threads), which is every core unless set.
 inline unsigned resolve_threads(int n_threads) noexcept {
     if (n_threads > 0) return static_cast<unsigned>(n_threads);
+    const int fallback = default_threads().load(std::memory_order_relaxed);
+    if (fallback > 0) return static_cast<unsigned>(fallback);
     return std::max(1u, std::thread::hardware_concurrency());
 }
 
@@ -60,3 +69,17 @@ void for_each_block(std::size_t n_items, std::size_t block_size, int n_threads, 
 }
 
 }  // namespace retain::detail
+
+namespace retain {
+
+/// Sets how many threads every retain function uses when it is called with n_threads = 0
+/// (a service that shares its cores sets this once); 0 restores "every core". Results never
+/// depend on it.
+inline void set_default_threads(int n_threads) noexcept {
+    detail::default_threads().store(n_threads > 0 ? n_threads : 0, std::memory_order_relaxed);
+}
+
+/// The thread count n_threads = 0 stands for now.
+inline unsigned default_threads() noexcept { return detail::resolve_threads(0); }
+
+}  // namespace retain
