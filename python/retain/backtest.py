@@ -189,9 +189,16 @@ def _bootstrap_auc(
     return float(np.quantile(aucs, 0.025)), float(np.quantile(aucs, 0.975))
 
 
-def _feature_columns(frame: pd.DataFrame, account: Any) -> list[Any]:
-    """The snapshot's feature columns: all but account, as_of and label, in their order."""
-    return [c for c in frame.columns if c not in (account, "as_of", "label")]
+def _feature_columns(frame: pd.DataFrame, account: Any, features: Any = None) -> list[Any]:
+    """The columns a model is given: ``features`` (checked to be there), or all but account,
+    as_of and label, in their order."""
+    if features is None:
+        return [c for c in frame.columns if c not in (account, "as_of", "label")]
+    if isinstance(features, str) or not hasattr(features, "__iter__"):
+        raise InputError(f"features: give a list of column names, got {features!r}")
+    features = list(features)
+    _frames.require_columns(frame, features, "the snapshots table")
+    return features
 
 
 #: The column keywords of the DataFrame path, with their defaults.
@@ -365,6 +372,7 @@ def backtest(
     *,
     as_of: Any = None,
     lead_days: int = 0,
+    features: Any = None,
     n_threads: int | None = None,
     account: Any = "account_id",
     churned_at: Any = "churned_at",
@@ -381,16 +389,17 @@ def backtest(
     a row is labelled 1 when the account churns in ``(as_of, as_of + horizon_days]``; inactive
     and unresolved rows are dropped; the rest are scored and measured per date and pooled.
 
-    ``scorer`` is a :class:`~retain.HealthModel` or :class:`~retain.ModelSet` (risk = 100 -
-    score; rows the model cannot score, NaN, are dropped as "unscored"; the rows of each as-of
-    date are scored on their own, so a percentile measure ranks an account within its own date,
-    or against the reference of a calibrated model, never among other dates' rows), a fitted
-    model with ``predict_proba`` (risk = probability of churn, given the snapshot's feature
-    columns: all but account and as_of, in their order), a callable frame -> risk, or the name
-    of a column of precomputed risk. ``n_boot`` > 0 adds a bootstrap 95 % interval of the pooled
-    ROC AUC, resampling accounts with ``seed``. ``n_threads`` (None: every core) is used for
-    scoring and the per-date metrics; results do not depend on it. Errors name the rows of the
-    snapshots (the frame given, or the Book's snapshots).
+    ``scorer`` is a :class:`~retain.HealthModel` or :class:`~retain.ModelSet` (risk = 100 - score;
+    rows the model cannot score, NaN, are dropped as "unscored"; the rows of each as-of date are
+    scored on their own, so a percentile measure ranks an account within its own date, or against
+    the reference of a calibrated model, never among other dates' rows), a fitted model with
+    ``predict_proba`` (risk = probability of churn, given the ``features`` columns, by default all
+    but account and as_of, in their order: a Book's snapshots carry the account attributes, so pass
+    the numeric ones a plain estimator takes), a callable frame -> risk, or the name of a column of
+    precomputed risk. ``n_boot`` > 0 adds a bootstrap 95 % interval of the pooled ROC AUC,
+    resampling accounts with ``seed``. ``n_threads`` (None: every core) is used for scoring and the
+    per-date metrics; results do not depend on it. Errors name the rows of the snapshots (the frame
+    given, or the Book's snapshots).
 
     Returns a :class:`BacktestResult` (``per_date``, ``pooled``, ``scores``, ``summary()``,
     ``plot()``).
@@ -416,7 +425,7 @@ def backtest(
     if n_boot < 0:
         raise InputError(f"n_boot: must be >= 0, got {n_boot}")
     frame = labels.frame
-    features = _feature_columns(frame, account)
+    features = _feature_columns(frame, account, features)
     dropped = dict(labels.dropped)
     with _rows_of(rows):
         risk, probabilities = _risk_of(scorer, frame, features, n_threads)
@@ -435,6 +444,7 @@ def walk_forward(
     *,
     as_of: Any = None,
     lead_days: int = 0,
+    features: Any = None,
     account: Any = "account_id",
     churned_at: Any = "churned_at",
     returned_at: Any = "returned_at",
@@ -445,13 +455,13 @@ def walk_forward(
     :class:`~retain.Book` with the as-of dates, or a snapshots frame and a churns frame.
 
     At each as-of date t of the labelled snapshots, a fresh ``make_model()`` (any estimator with
-    scikit-learn's ``fit(X, y)`` and ``predict_proba(X)``) is fitted on the rows whose labels
-    were already known at t (``as_of + horizon_days <= t``) and scores the rows of t; X holds
-    the feature columns (all but account and as_of) in their order. A date with fewer than
-    ``min_train_dates`` training dates, or training rows of one class only, is skipped and
-    listed in ``dropped`` (``"dates_skipped"``). No label from the future reaches a fit. An
-    error of the estimator that names a row names the row of the snapshots (the frame given,
-    or the Book's snapshots), not of the training subset.
+    scikit-learn's ``fit(X, y)`` and ``predict_proba(X)``) is fitted on the rows whose labels were
+    already known at t (``as_of + horizon_days <= t``) and scores the rows of t; X holds the
+    ``features`` columns (by default all but account and as_of) in their order. A date with fewer
+    than ``min_train_dates`` training dates, or training rows of one class only, is skipped and
+    listed in ``dropped`` (``"dates_skipped"``). No label from the future reaches a fit. An error of
+    the estimator that names a row names the row of the snapshots (the frame given, or the Book's
+    snapshots), not of the training subset.
 
     Returns a :class:`BacktestResult` over the scored dates, with probabilities.
     """
@@ -465,7 +475,7 @@ def walk_forward(
     if min_train < 1:
         raise InputError(f"min_train_dates: must be >= 1, got {min_train}")
     frame = labels.frame
-    features = _feature_columns(frame, account)
+    features = _feature_columns(frame, account, features)
     day = _frames.utc_days(frame["as_of"], "as_of")
     y = frame["label"].to_numpy()
     parts, skipped = [], 0

@@ -704,6 +704,11 @@ class Book:
                 raise ColumnError(f"the snapshots have no column {column!r}")
         if "label" in snapshots.columns:
             raise InputError("the snapshots already have a column 'label'; drop it first")
+        if "churns" not in self._tables:
+            raise InputError(
+                "labels: the Book has no churns table, so no row can be labelled; build it "
+                "with Book(..., churns=...)"
+            )
         horizon = _whole(horizon_days, "horizon_days")
         codes = self.ids.get_indexer(snapshots[id_name])
         if (codes < 0).any():

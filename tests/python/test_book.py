@@ -285,3 +285,41 @@ def test_threads_never_change_snapshots():
         one = book.snapshots(["2023-06-01", "2024-01-01"], n_threads=1)
         many = book.snapshots(["2023-06-01", "2024-01-01"], n_threads=3)
     pd.testing.assert_frame_equal(one, many)
+
+
+def test_labels_need_a_churns_table():
+    book = rt.Book(accounts(), mrr=mrr(), columns={"mrr": {"mrr": "amount"}})
+    snaps = book.snapshots("2024-03-15")
+    with pytest.raises(rt.InputError, match="the Book has no churns table"):
+        book.labels(snaps)
+
+
+def test_a_book_backtest_of_a_plain_estimator_takes_the_features_it_names():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(7)
+    n = 400
+    ids = [f"C-{i:03d}" for i in range(n)]
+    acc = pd.DataFrame({"account_id": ids, "signed_at": "2023-01-01",
+                        "segment": rng.choice(["smb", "ent"], n)})
+    usage = rng.integers(0, 20, n)
+    # Low usage churns in 2024-02 (within 60 days of 2024-01-01); the rest stay.
+    churned = usage < 5
+    churns = pd.DataFrame({"account_id": np.array(ids)[churned],
+                           "churned_at": "2024-02-10"})
+    rows = [(i, u) for i, u in zip(ids, usage, strict=True) for _ in range(int(u))]
+    events = pd.DataFrame(rows, columns=["account_id", "user_id"]).assign(
+        timestamp=pd.Timestamp("2024-01-01 10:00"))
+    book = rt.Book(acc, events=events, churns=churns)
+    model = LogisticRegression().fit(pd.DataFrame({"events_30d": usage}), churned)
+    with pytest.raises(ValueError):  # the segment attribute is text: not for a plain estimator
+        rt.backtest(model, book, as_of=["2024-01-01"], horizon_days=60,
+                    observed_until="2024-06-30")
+    result = rt.backtest(model, book, as_of=["2024-01-01"], horizon_days=60,
+                         observed_until="2024-06-30", features=["events_30d"])
+    risk = model.predict_proba(pd.DataFrame({"events_30d": usage}))[:, 1]
+    expected = roc_auc_score(churned, risk)
+    assert result.per_date["roc_auc"].iloc[0] == pytest.approx(expected, abs=1e-12)
+    with pytest.raises(rt.ColumnError, match="events_31d"):
+        rt.backtest(model, book, as_of=["2024-01-01"], features=["events_31d"])
