@@ -128,8 +128,9 @@ def period_months(column: pd.Series, name: Any) -> tuple[np.ndarray, PeriodKind]
     if isinstance(dtype, pd.DatetimeTZDtype) or (isinstance(dtype, np.dtype) and dtype.kind == "M"):
         tz = getattr(dtype, "tz", None)
         if tz is not None:
-            # A billing month is a calendar month where the customer is billed: use wall time.
-            column = column.dt.tz_localize(None)
+            # One time rule with the Book's default: an instant's month is its month in UTC
+            # (a Book with tz= takes months in its own zone).
+            column = column.dt.tz_convert("UTC").dt.tz_localize(None)
         unit = np.datetime_data(column.dtype)[0]
         values = column.to_numpy().view(np.int64)
         months = _core.months_from_timestamps(values, unit, str(name))
@@ -302,7 +303,7 @@ _NS_PER_DAY = 86_400_000_000_000
 
 def day_numbers(column: pd.Series, name: Any) -> np.ndarray:
     """Day numbers (days since 1970-01-01) of a date column: datetime64 (floored to the day, in
-    wall time for tz-aware values) or ISO 8601 text such as '2024-03-15'. A missing or unreadable
+    UTC for tz-aware values) or ISO 8601 text such as '2024-03-15'. A missing or unreadable
     date is an InputError naming the column and row."""
     dtype = column.dtype
     missing = column.isna().to_numpy()
@@ -317,7 +318,7 @@ def day_numbers(column: pd.Series, name: Any) -> np.ndarray:
                 f"column {name!r}: give dates as datetime64 or 'YYYY-MM-DD' text, got dtype {dtype}"
             )
         try:
-            column = pd.to_datetime(column, format="ISO8601")
+            column = pd.to_datetime(column, format="ISO8601", utc=True)
         except (ValueError, TypeError) as exc:
             for row, value in enumerate(column):
                 try:
@@ -328,13 +329,14 @@ def day_numbers(column: pd.Series, name: Any) -> np.ndarray:
                     ) from exc
             raise InputError(f"column {name!r}: cannot read the dates ({exc})") from exc
     if isinstance(column.dtype, pd.DatetimeTZDtype):
-        column = column.dt.tz_localize(None)
+        column = column.dt.tz_convert("UTC").dt.tz_localize(None)
     days = column.to_numpy().astype("datetime64[D]")  # numpy floors to the day
     return days.view(np.int64)
 
 
 def day_number(value: Any, name: str) -> int:
-    """The day number of one date (a Timestamp, datetime, date or ISO text), in wall time."""
+    """The day number of one date (a Timestamp, datetime, date or ISO text); a tz-aware one is
+    taken in UTC, as everywhere outside a Book with its own time zone."""
     try:
         stamp = pd.Timestamp(value)
     except (ValueError, TypeError) as exc:
@@ -342,7 +344,7 @@ def day_number(value: Any, name: str) -> int:
     if pd.isna(stamp):
         raise InputError(f"{name}: a date is required, got {value!r}")
     if stamp.tzinfo is not None:
-        stamp = stamp.tz_localize(None)
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
     return stamp.value // _NS_PER_DAY
 
 
@@ -442,7 +444,8 @@ def event_log(
     has_feature = feature is not None and feature in frame.columns
     if not has_feature and feature is not None and (need_feature or feature != "feature"):
         require_columns(frame, [feature], "the event log")
-    stamps, unit = timestamps(frame[timestamp], timestamp)
+    # ISO text is read like every other table's dates (instants with offsets taken in UTC).
+    stamps, unit = timestamps(_datetime_column(frame[timestamp], timestamp), timestamp)
     users, n_users = account_codes(frame[user], user, "user id")
     if has_feature:
         features, feature_ids = id_codes(frame[feature], feature, "feature")

@@ -813,7 +813,7 @@ def onboarding_completion(
 
     ``accounts`` has one row per account (``account``, ``signed_at``); ``milestones`` one row per
     milestone reached (``account``, ``milestone``, ``reached_at``; other milestones are ignored).
-    Dates are datetime64 (floored to the day, wall time for tz-aware values) or ISO text;
+    Dates are datetime64 (floored to the day, in UTC for tz-aware values) or ISO text;
     ``as_of`` is the report date. For an account signed on day s <= as_of:
 
     - ``eligible`` when s + within_days <= as_of (its window has ended); it is ``completed`` when

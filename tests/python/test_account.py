@@ -41,15 +41,23 @@ def test_datetime_input_is_floored_to_month_starts_in_its_unit():
     assert mv["reactivation"].tolist() == [0.0, 0.0, 20.0]
 
 
-def test_tz_aware_datetimes_use_wall_time_and_keep_the_zone():
-    # 2024-02-01 00:30 in Berlin is still January in UTC; billing follows the local calendar.
+def test_tz_aware_datetimes_are_instants_taken_in_utc_and_keep_the_zone():
+    # 2024-02-01 00:30 in Berlin is still January in UTC. Outside a Book every instant is taken
+    # in UTC (the Book's default), so MRR months, engagement days and onboarding days agree;
+    # a Book with tz="Europe/Berlin" takes the local calendar instead.
     stamps = pd.DatetimeIndex(["2024-02-01 00:30", "2024-02-15", "2024-03-10"]).tz_localize(
         "Europe/Berlin"
     )
     mv = rt.kpi.mrr_movements(long_table(stamps, account=("a", "a", "a")))
     assert str(mv.index.tz) == "Europe/Berlin"
-    assert list(mv.index.strftime("%Y-%m")) == ["2024-02", "2024-03"]
-    assert mv["ending_mrr"].tolist() == [30.0, 5.0]
+    assert list(mv.index.strftime("%Y-%m")) == ["2024-01", "2024-02", "2024-03"]
+    assert mv["ending_mrr"].tolist() == [10.0, 20.0, 5.0]
+    local = rt.Book(
+        pd.DataFrame({"account_id": ["a"], "signed_at": ["2024-01-01"]}),
+        mrr=long_table(stamps, account=("a", "a", "a")),
+        tz="Europe/Berlin",
+    )
+    assert rt.kpi.mrr_movements(local)["ending_mrr"].tolist() == [30.0, 5.0]
 
 
 def test_integer_month_numbers_give_an_integer_index():

@@ -173,9 +173,12 @@ def test_an_empty_log_gives_documented_results():
         (lambda d: d.assign(user_id=d["user_id"].astype(float).mask(d.index == 2)), "row 2"),
         (lambda d: d.assign(account_id=d["account_id"].mask(d.index == 6)), "'account_id', row 6"),
         (lambda d: d.assign(feature=d["feature"].mask(d.index == 3)), "'feature', row 3"),
-        (lambda d: d.assign(timestamp=d["timestamp"].astype(str)), "datetime64"),
+        (
+            lambda d: d.assign(timestamp=d["timestamp"].astype(str).mask(d.index == 2, "31/02/24")),
+            "column 'timestamp', row 2: cannot read date '31/02/24'",
+        ),
     ],
-    ids=["NaT", "missing-user", "missing-account", "missing-feature", "text-timestamps"],
+    ids=["NaT", "missing-user", "missing-account", "missing-feature", "unreadable-text"],
 )
 def test_bad_rows_are_named(change, message):
     with pytest.raises(rt.InputError, match=message):
@@ -384,3 +387,21 @@ def test_seat_utilization_rejects_missing_or_repeated_accounts():
     series = pd.Series([3.0, 4.0], index=["acc0", None])
     with pytest.raises(rt.InputError, match="seats index, row 1: missing account id"):
         rt.engagement.seat_utilization(log, series, as_of="2024-03-01")
+
+
+def test_iso_text_timestamps_read_like_every_other_date():
+    # Offsets are instants (taken in UTC): 2024-03-31T23:30-02:00 is April 1 in UTC.
+    events = pd.DataFrame({
+        "account_id": ["a", "a", "b"],
+        "user_id": [1, 2, 3],
+        "timestamp": ["2024-03-30T10:00:00+09:00", "2024-03-31T23:30:00-02:00", "2024-03-31"],
+    })
+    as_text = rt.engagement.usage_features(events, "2024-03-31", windows=(1,))
+    as_datetimes = rt.engagement.usage_features(
+        events.assign(timestamp=pd.to_datetime(events["timestamp"], utc=True, format="ISO8601")),
+        "2024-03-31",
+        windows=(1,),
+    )
+    pd.testing.assert_frame_equal(as_text, as_datetimes)
+    assert as_text["events_1d"].tolist() == [0, 1]   # a's second event falls on April 1 (UTC)
+

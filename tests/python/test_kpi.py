@@ -206,8 +206,11 @@ def tables(seed: int, count: int, *, whole: bool, period_kind: str | None = None
 
 
 def month_numbers(column: pd.Series) -> np.ndarray:
-    """year*12 + month - 1 of each period (wall-clock month for datetimes), or the integers."""
+    """year*12 + month - 1 of each period (the UTC month of a tz-aware instant, the wall-clock
+    month of a naive one), or the integers."""
     dtype = column.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        column = column.dt.tz_convert("UTC")
     if isinstance(dtype, pd.PeriodDtype) or pd.api.types.is_datetime64_any_dtype(dtype):
         return (column.dt.year * 12 + column.dt.month - 1).to_numpy(dtype=np.int64)
     if pd.api.types.is_integer_dtype(dtype):
