@@ -12,7 +12,7 @@ from .account import MrrTable
 
 
 def demo(accounts: int, months: int, seed: int) -> str:
-    data = datasets.synthetic_saas(accounts=accounts, months=months, seed=seed)
+    data = datasets.synthetic_saas(accounts=accounts, months=months, random_state=seed)
     # One validated table for every KPI below.
     table = MrrTable(data.mrr, account="account_id", period="month", mrr="mrr")
     mv = kpi.mrr_movements(table)

@@ -368,7 +368,7 @@ def backtest(
     horizon_days: int = 90,
     observed_until: Any = None,
     n_boot: int = 0,
-    seed: int = 0,
+    random_state: int = 0,
     *,
     as_of: Any = None,
     lead_days: int = 0,
@@ -397,9 +397,9 @@ def backtest(
     but account and as_of, in their order: a Book's snapshots carry the account attributes, so pass
     the numeric ones a plain estimator takes), a callable frame -> risk, or the name of a column of
     precomputed risk. ``n_boot`` > 0 adds a bootstrap 95 % interval of the pooled ROC AUC,
-    resampling accounts with ``seed``. ``n_threads`` (None: every core) is used for scoring and the
-    per-date metrics; results do not depend on it. Errors name the rows of the snapshots (the frame
-    given, or the Book's snapshots).
+    resampling accounts with ``random_state``. ``n_threads`` (None: every core) is used for scoring
+    and the per-date metrics; results do not depend on it. Errors name the rows of the snapshots
+    (the frame given, or the Book's snapshots).
 
     Returns a :class:`BacktestResult` (``per_date``, ``pooled``, ``scores``, ``summary()``,
     ``plot()``).
@@ -430,7 +430,7 @@ def backtest(
     with _rows_of(rows):
         risk, probabilities = _risk_of(scorer, frame, features, n_threads)
         scores = _scores_frame(frame, risk, account, dropped)
-    seed = _whole(seed, "seed")
+    seed = _whole(random_state, "random_state")
     return _evaluate(scores, probabilities, dropped, n_boot, seed, account, n_threads)
 
 

@@ -1,4 +1,5 @@
-"""Synthetic, realistic SaaS data for demos, tests and benchmarks (deterministic given a seed)."""
+"""Synthetic, realistic SaaS data for demos, tests and benchmarks (the same for the same
+random_state)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ class SyntheticSaas:
 
 
 def synthetic_saas(
-    accounts: int = 1_000, months: int = 24, seed: int = 0, start: str = "2023-01"
+    accounts: int = 1_000, months: int = 24, random_state: int = 0, start: str = "2023-01"
 ) -> SyntheticSaas:
     """A subscription business of ``accounts`` accounts over ``months`` months from ``start``.
 
@@ -45,7 +46,7 @@ def synthetic_saas(
     """
     if accounts < 0 or months < 1:
         raise InputError(f"accounts must be >= 0 and months >= 1, got {accounts} and {months}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(random_state)
     first = pd.Period(start, freq="M")
     names = list(_PLANS)
     shares = np.array([p[0] for p in _PLANS.values()])

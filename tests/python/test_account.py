@@ -251,7 +251,7 @@ def test_nps_of_no_answers_is_nan_with_n_zero():
 
 
 def test_concurrent_calls_from_threads_agree():
-    data = rt.datasets.synthetic_saas(accounts=3_000, months=24, seed=3).mrr
+    data = rt.datasets.synthetic_saas(accounts=3_000, months=24, random_state=3).mrr
     expected = rt.kpi.mrr_movements(data, period="month")
     results: list[pd.DataFrame] = []
     errors: list[BaseException] = []
@@ -274,8 +274,8 @@ def test_concurrent_calls_from_threads_agree():
 
 
 def test_synthetic_data_is_deterministic_and_sums_line_items():
-    a = rt.datasets.synthetic_saas(accounts=500, months=12, seed=11)
-    b = rt.datasets.synthetic_saas(accounts=500, months=12, seed=11)
+    a = rt.datasets.synthetic_saas(accounts=500, months=12, random_state=11)
+    b = rt.datasets.synthetic_saas(accounts=500, months=12, random_state=11)
     pd.testing.assert_frame_equal(a.mrr, b.mrr)
     pd.testing.assert_frame_equal(a.accounts, b.accounts)
     # Some accounts have two products in a month: the movements see their sum.
@@ -297,7 +297,7 @@ def test_versions_agree():
 
 
 def test_prepared_table_gives_the_same_results_as_the_dataframe():
-    data = rt.datasets.synthetic_saas(accounts=800, months=18, seed=5).mrr
+    data = rt.datasets.synthetic_saas(accounts=800, months=18, random_state=5).mrr
     cols = {"account": "account_id", "period": "month", "mrr": "mrr"}
     table = rt.MrrTable(data, **cols)
     pd.testing.assert_frame_equal(rt.kpi.mrr_movements(table), rt.kpi.mrr_movements(data, **cols))

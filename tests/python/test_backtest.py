@@ -108,12 +108,12 @@ def test_a_date_with_one_class_is_nan_with_a_reason_and_bootstrap_interval():
     snaps, churns = panel(n_accounts=400, seed=2)
     # Nobody churns in the first months: those dates have one class only.
     late = churns[churns["churned_at"] >= DATES[6]]
-    result = rt.backtest("usage", snaps, late, horizon_days=30, n_boot=50, seed=3)
+    result = rt.backtest("usage", snaps, late, horizon_days=30, n_boot=50, random_state=3)
     first = result.per_date.iloc[0]
     assert np.isnan(first["roc_auc"]) and first["reason"] == "no churner"
     p = result.pooled
     assert p["roc_auc_lower"] <= p["roc_auc"] <= p["roc_auc_upper"]
-    again = rt.backtest("usage", snaps, late, horizon_days=30, n_boot=50, seed=3)
+    again = rt.backtest("usage", snaps, late, horizon_days=30, n_boot=50, random_state=3)
     assert again.pooled["roc_auc_lower"] == p["roc_auc_lower"]  # the seed fixes the draws
     assert callable(rt.backtest) and rt.backtest.backtest is not None
 

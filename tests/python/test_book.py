@@ -323,3 +323,34 @@ def test_a_book_backtest_of_a_plain_estimator_takes_the_features_it_names():
     assert result.per_date["roc_auc"].iloc[0] == pytest.approx(expected, abs=1e-12)
     with pytest.raises(rt.ColumnError, match="events_31d"):
         rt.backtest(model, book, as_of=["2024-01-01"], features=["events_31d"])
+
+
+def test_the_cpp_backtest_of_a_book_is_the_python_one():
+    # retain::backtest_health (what a C++ product calls) and rt.backtest on the same Book.
+    rng = np.random.default_rng(11)
+    n = 300
+    ids = [f"C-{i:03d}" for i in range(n)]
+    acc = pd.DataFrame({"account_id": ids, "signed_at": "2023-01-01"})
+    revenue = pd.DataFrame({
+        "account_id": np.repeat(ids, 12),
+        "period": np.tile(pd.period_range("2023-06", periods=12, freq="M"), n),
+        "mrr": rng.integers(10, 500, 12 * n).astype(float),
+    })
+    churns = pd.DataFrame({"account_id": rng.choice(ids, 60, replace=False),
+                           "churned_at": pd.Timestamp("2023-07-01")
+                           + pd.to_timedelta(rng.integers(0, 300, 60), unit="D")})
+    book = rt.Book(acc, mrr=revenue, churns=churns)
+    model = rt.HealthModel.from_dict({
+        "version": 1,
+        "groups": [{"name": "revenue"}],
+        "measures": [{"name": "mrr", "group": "revenue", "transform": {"kind": "percentile"}}],
+    })
+    as_of = ["2023-08-31", "2023-10-31", "2023-12-31"]
+    python = rt.backtest(model, book, as_of=as_of, horizon_days=60, observed_until="2024-05-31")
+    days = pd.DatetimeIndex(as_of).to_numpy().astype("datetime64[D]").view(np.int64)
+    until = int(np.datetime64("2024-05-31", "D").view(np.int64))
+    cpp = book._core.backtest_health(model._core, days, 60, until, 0, [7, 30, 90], True, 0)
+    np.testing.assert_array_equal(cpp["per_date"]["n"], python.per_date["n"].to_numpy())
+    np.testing.assert_array_equal(cpp["per_date"]["roc_auc"], python.per_date["roc_auc"].to_numpy())
+    kept = (cpp["label"] >= 0) & ~np.isnan(cpp["risk"])
+    np.testing.assert_array_equal(cpp["risk"][kept], python.scores["risk"].to_numpy())
