@@ -142,8 +142,9 @@ std::vector<std::int64_t> Book::codes(const IdColumn& ids, std::string_view tabl
         if (unknown_ == UnknownAccounts::error)
             throw InputError::in_table(table, column, i,
                                        "account " + ids.show(i) +
-                                           " is not in the accounts table (drop such rows "
-                                           "with unknown_accounts='drop')");
+                                           " is not in the accounts table (to drop such rows: "
+                                           "unknown_accounts='drop', in C++ "
+                                           "UnknownAccounts::drop)");
         ++dropped;
     }
     if (dropped > 0) dropped_[std::string(table)] += dropped;
@@ -382,8 +383,11 @@ void Book::set_tickets(const TicketsInput& in) {
         open[i] = day_of_time(in.opened_at[i]);
         if (in.closed_at.empty() || in.closed_at[i] == no_time) continue;
         if (in.closed_at[i] < in.opened_at[i])
-            throw InputError::in_table(table, in.closed_at_column, i,
-                                       "closed before it was opened");
+            throw InputError::in_table(
+                table, in.closed_at_column, i,
+                "account " + in.account.show(i) + ": closed on " +
+                    format_day(day_of_time(in.closed_at[i])) + ", before it was opened on " +
+                    format_day(day_of_time(in.opened_at[i])));
         close[i] = day_of_time(in.closed_at[i]);
         closed_code[i] = code[i];
     }
@@ -496,6 +500,7 @@ void Book::set_churns(const ChurnsInput& in) {
     std::vector<std::int64_t> reason;
     if (!in.reason.empty()) reason = intern_labels(in.reason, reasons_);
     churns_.clear();
+    returns_inferred_ = false;
     for (std::size_t i = 0; i < n; ++i) {
         if (code[i] < 0) continue;
         require_time(in.churned_at, i, table, in.churned_at_column);
@@ -506,8 +511,12 @@ void Book::set_churns(const ChurnsInput& in) {
                                            "returned before churning");
             c.returned = day_of_time(in.returned_at[i]);
         }
-        if (in.returned_at.empty() && has("mrr"))
+        // A blank return (or no returned_at column) is read from MRR when the Book has it:
+        // paying again after the churned month is a return, whatever the churns table says.
+        if (c.returned == backtest::missing_day && has("mrr")) {
             c.returned = inferred_return(static_cast<std::size_t>(code[i]), c.day);
+            returns_inferred_ = returns_inferred_ || c.returned != backtest::missing_day;
+        }
         if (!reason.empty()) c.reason = static_cast<std::int32_t>(reason[i]);
         if (!in.voluntary.empty()) {
             if (in.voluntary[i] < -1 || in.voluntary[i] > 1)
@@ -517,7 +526,6 @@ void Book::set_churns(const ChurnsInput& in) {
         }
         churns_.push_back(c);
     }
-    returns_inferred_ = in.returned_at.empty() && has("mrr");
     std::stable_sort(churns_.begin(), churns_.end(), [](const Churn& x, const Churn& y) {
         return x.account != y.account ? x.account < y.account : x.day < y.day;
     });

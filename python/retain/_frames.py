@@ -190,6 +190,12 @@ def integer_months(
             raise InputError(f"{where}, row {bad}: {values[bad]} is not a yyyymm period")
         return (year - 1970) * 12 + month - 1
     if periods == "months":
+        if not plain.all():
+            bad = first_row(~plain)
+            raise InputError(
+                f"{where}, row {bad}: month number {values[bad]} is not between 1900 and 2169 "
+                "(months since 1970-01); is it yyyymm?"
+            )
         return values
     raise InputError(f"periods: must be 'yyyymm', 'months' or None, got {periods!r}")
 

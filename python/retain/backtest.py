@@ -6,8 +6,9 @@ here too: churn labels (:mod:`retain.labels`), point-in-time snapshots from Data
 
 Conventions, the same in every function:
 
-- A **day** is a UTC calendar day: naive datetimes are read as UTC, tz-aware ones converted to
-  UTC, and a time of day is dropped (``'2024-03-31 08:00'`` is the day 2024-03-31).
+- A **day** is a calendar day of the Book's time zone (``tz=``, UTC by default); for
+  DataFrames, a UTC day (naive datetimes read as UTC, tz-aware ones converted to UTC). A time of
+  day is dropped (``'2024-03-31 08:00'`` is the day 2024-03-31).
 - An **as-of date** t includes everything dated on day t; a snapshot at t never reads a row dated
   after its cutoff (t - ``lead_days``), and a label at t looks at churns in (t, t + horizon].
   ``as_of`` always means dates: the snapshot frame's date column is named ``as_of``.
@@ -228,7 +229,10 @@ def _labelled(
     if isinstance(snapshots, Book):
         book = snapshots
         if churns is not None:
-            raise InputError(f"{who}: with a Book the churns come from the Book; leave out churns")
+            raise InputError(
+                f"{who}: with a Book the churns come from the Book; leave out churns (the "
+                "argument after the Book) and give the as-of dates as as_of=..."
+            )
         named = [f"{k}=" for k, v in columns.items() if v != _COLUMN_DEFAULTS[k]]
         if named:
             raise InputError(

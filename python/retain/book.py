@@ -400,6 +400,8 @@ class Book:
             t = tables["mrr"]
             months = _months(t, "period", tz, periods)
             values = t["mrr"]
+            if len(values) == 0:  # an empty CSV column has no type
+                values = values.astype(np.float64)
             if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(
                 values.dtype
             ):
@@ -437,6 +439,8 @@ class Book:
             when = _times(t, "answered_at", tz)
             self._range("surveys", when)
             score = t["score"]
+            if len(score) == 0:
+                score = score.astype(np.float64)
             if not pd.api.types.is_numeric_dtype(score.dtype):
                 raise InputError(f"{t.where('score', 0)}: must be numeric, got {score.dtype}")
             kind = _choice(t, "kind", {"nps": 0, "csat": 1}, None) if t.has("kind") else None

@@ -186,7 +186,8 @@ TEST_CASE("Book errors name the table, column, row and id") {
     ac.at = t;
     CHECK_THROWS_WITH_AS(b.set_activities(ac),
                          "table 'activities', column 'account_id', row 1: account 'zz' is not in "
-                         "the accounts table (drop such rows with unknown_accounts='drop')",
+                         "the accounts table (to drop such rows: unknown_accounts='drop', in C++ "
+                         "UnknownAccounts::drop)",
                          InputError);
 
     Book dropping({ex.account_ids, ex.signed_at}, UnknownAccounts::drop);

@@ -354,3 +354,42 @@ def test_the_cpp_backtest_of_a_book_is_the_python_one():
     np.testing.assert_array_equal(cpp["per_date"]["roc_auc"], python.per_date["roc_auc"].to_numpy())
     kept = (cpp["label"] >= 0) & ~np.isnan(cpp["risk"])
     np.testing.assert_array_equal(cpp["risk"][kept], python.scores["risk"].to_numpy())
+
+
+def test_a_blank_returned_at_is_read_from_mrr_and_a_given_one_is_kept():
+    acc = pd.DataFrame({"account_id": ["a", "b"], "signed_at": ["2024-01-01", "2024-01-01"]})
+    months = ["2024-01", "2024-02", "2024-05", "2024-06"]
+    revenue = pd.DataFrame({"account_id": ["a"] * 4 + ["b"] * 4, "period": months * 2,
+                            "mrr": 10.0})
+    # Both churn in February and pay again from May; a's return is blank, b's is given (June 10).
+    churns = pd.DataFrame({"account_id": ["a", "b"], "churned_at": ["2024-02-20", "2024-02-20"],
+                           "returned_at": [None, "2024-06-10"]})
+    book = rt.Book(acc, mrr=revenue, churns=churns)
+    snaps = book.snapshots(["2024-05-15", "2024-06-15"], active_only=False)
+    # a: back on 2024-05-01 (inferred); b: paying in May, but its recorded return is June 10.
+    assert snaps["active"].tolist() == [True, False, True, True]
+
+
+def test_empty_csv_tables_warn_and_read(tmp_path):
+    accounts().to_csv(tmp_path / "accounts.csv", index=False)
+    (tmp_path / "mrr.csv").write_text("account_id,period,mrr\n")
+    (tmp_path / "surveys.csv").write_text("account_id,answered_at,score\n")
+    with pytest.warns(rt.RetainWarning, match="the mrr table has no rows"):
+        book = rt.Book.read(tmp_path)
+    with pytest.warns(rt.RetainWarning, match="the MRR table has no rows"):
+        snaps = book.snapshots("2024-03-15", active_only=False)
+    assert snaps["mrr"].tolist() == [0.0, 0.0, 0.0]
+    assert snaps["nps_score"].isna().all()
+
+
+def test_month_numbers_must_be_plausible():
+    frame = mrr()
+    with pytest.raises(rt.InputError, match=r"month number 202403 is not between 1900 and 2169"):
+        rt.Book(accounts(), mrr=frame, columns={"mrr": {"mrr": "amount"}}, periods="months")
+
+
+def test_a_book_backtest_says_where_the_dates_go():
+    book = rt.Book(accounts(), churns=pd.DataFrame({"account_id": ["ACC-002"],
+                                                    "churned_at": ["2024-03-01"]}))
+    with pytest.raises(rt.InputError, match=r"leave out churns .* give the as-of dates as as_of="):
+        rt.backtest("tenure_days", book, ["2024-02-01"])

@@ -4,13 +4,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._core import MrrTable
-from ._core_health import HealthModel
+from . import MrrTable
+from .health import HealthModel
 
 NO_TIME: int
 
 # An id column: int64 values, or Arrow large_string buffers (offsets, chars).
-Ids = npt.ArrayLike | tuple[npt.ArrayLike, npt.ArrayLike]
+_Ids = npt.ArrayLike | tuple[npt.ArrayLike, npt.ArrayLike]
 
 def parse_times(
     offsets: npt.ArrayLike, chars: npt.ArrayLike, table: str, column: str
@@ -18,11 +18,11 @@ def parse_times(
 
 class Book:
     def __init__(
-        self, ids: Ids, signed_at: npt.ArrayLike, drop_unknown: bool, names: dict[str, str]
+        self, ids: _Ids, signed_at: npt.ArrayLike, drop_unknown: bool, names: dict[str, str]
     ) -> None: ...
     def set_mrr(
         self,
-        account: Ids,
+        account: _Ids,
         month: npt.ArrayLike,
         mrr: npt.ArrayLike,
         plan: npt.ArrayLike | None,
@@ -31,15 +31,15 @@ class Book:
     ) -> None: ...
     def set_events(
         self,
-        account: Ids,
-        user: Ids,
+        account: _Ids,
+        user: _Ids,
         timestamp: npt.ArrayLike,
-        feature: Ids | None,
+        feature: _Ids | None,
         names: dict[str, str],
     ) -> None: ...
     def set_surveys(
         self,
-        account: Ids,
+        account: _Ids,
         answered_at: npt.ArrayLike,
         score: npt.ArrayLike,
         kind: npt.ArrayLike | None,
@@ -47,24 +47,24 @@ class Book:
     ) -> None: ...
     def set_tickets(
         self,
-        account: Ids,
+        account: _Ids,
         opened_at: npt.ArrayLike,
         closed_at: npt.ArrayLike | None,
         names: dict[str, str],
     ) -> None: ...
     def set_milestones(
-        self, account: Ids, milestone: Ids, reached_at: npt.ArrayLike, names: dict[str, str]
+        self, account: _Ids, milestone: _Ids, reached_at: npt.ArrayLike, names: dict[str, str]
     ) -> None: ...
     def set_churns(
         self,
-        account: Ids,
+        account: _Ids,
         churned_at: npt.ArrayLike,
         returned_at: npt.ArrayLike | None,
-        reason: Ids | None,
+        reason: _Ids | None,
         voluntary: npt.ArrayLike | None,
         names: dict[str, str],
     ) -> None: ...
-    def set_activities(self, account: Ids, at: npt.ArrayLike, names: dict[str, str]) -> None: ...
+    def set_activities(self, account: _Ids, at: npt.ArrayLike, names: dict[str, str]) -> None: ...
     def snapshots(
         self,
         as_of: npt.ArrayLike,

@@ -2,7 +2,7 @@
 import numpy as np
 import numpy.typing as npt
 
-from ._core_health import HealthModel
+from .health import HealthModel
 
 MISSING_DAY: int
 LABEL_INACTIVE: int

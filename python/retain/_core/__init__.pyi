@@ -4,16 +4,16 @@
 import numpy as np
 import numpy.typing as npt
 
-from . import _core_backtest as backtest  # noqa: F401  (retain._core.backtest)
-from . import _core_book as book  # noqa: F401  (retain._core.book)
-from . import _core_engagement as engagement  # noqa: F401  (retain._core.engagement)
-from . import _core_health as health  # noqa: F401  (retain._core.health)
-from . import _core_kpi as kpi  # noqa: F401  (the compiled submodule retain._core.kpi)
-from . import _core_logistic as logistic  # noqa: F401  (retain._core.logistic)
-from . import _core_metrics as metrics  # noqa: F401  (retain._core.metrics)
-from . import _core_portfolio as portfolio  # noqa: F401  (retain._core.portfolio)
-from . import _core_segment as segment  # noqa: F401  (retain._core.segment)
-from . import _core_survival as survival  # noqa: F401  (retain._core.survival)
+from . import backtest as backtest
+from . import book as book
+from . import engagement as engagement
+from . import health as health
+from . import kpi as kpi
+from . import logistic as logistic
+from . import metrics as metrics
+from . import portfolio as portfolio
+from . import segment as segment
+from . import survival as survival
 
 __version__: str
 
