@@ -576,9 +576,10 @@ class Book:
         - ``"bridge_churn_without_record"``: the bridge churns the account in month g (paid in
           g - 1, not in g, g inside the MRR table) and no record is dated in g - 1 or g.
 
-        Empty without an MRR or a churns table. Without a ``returned_at`` column the Book infers
-        each return from MRR: the first day of the first paying month after the record's churned
-        month in the bridge (none when the account never pays again).
+        Empty without an MRR or a churns table. A churn without a return (no ``returned_at``
+        column, or a blank) gets it from MRR: the first day of the first paying month after the
+        record's churned month in the bridge (none when the account never pays again); a given
+        ``returned_at`` is kept.
         """
         account, kind, month, day = self._core.reconcile()
         kinds = np.array(["record_without_bridge_churn", "bridge_churn_without_record"])

@@ -92,6 +92,36 @@ def oracle_months(values, tz: str):
     return np.array(out, dtype=np.int64)
 
 
+def inferred_returns(ch_account, ch_day, ch_return, mrr_account, mrr_month, mrr_amount):
+    """Returns of churns without one, read from MRR as the contract says (billing in advance):
+    the churn in month M shows in the bridge in M (not paid) or else M + 1 (not paid); the
+    account is back on the first day of the first paying month after that one. A churn whose
+    account paid in both M and M + 1 has no churned month, so nothing is inferred."""
+    totals: dict = {}
+    scale: dict = {}
+    for a, m, v in zip(mrr_account, mrr_month, mrr_amount, strict=True):
+        totals[(a, int(m))] = totals.get((a, int(m)), 0.0) + float(v)
+        scale[(a, int(m))] = scale.get((a, int(m)), 0.0) + abs(float(v))
+
+    def paying(a, m):
+        total = totals.get((a, m), 0.0)
+        return total > 1e-9 * scale.get((a, m), 0.0)
+
+    out = ch_return.copy()
+    for j, (a, day) in enumerate(zip(ch_account, ch_day, strict=True)):
+        if out[j] >= 0:
+            continue
+        d = dt.date.fromordinal(int(day))
+        m = d.year * 12 + d.month - 1
+        gap = m if not paying(a, m) else m + 1 if not paying(a, m + 1) else None
+        if gap is None:
+            continue
+        later = sorted(k for (acc, k) in totals if acc == a and k > gap and paying(a, k))
+        if later:
+            out[j] = dt.date(later[0] // 12, later[0] % 12 + 1, 1).toordinal()
+    return out
+
+
 def _day(text: str) -> int:
     return dt.date.fromisoformat(text).toordinal()
 
@@ -153,6 +183,11 @@ def oracle_snapshots(
             ch_return, _ = oracle_days(t["churns"]["returned_at"], tz)
         else:
             ch_return = np.full(len(ch_day), -1)
+        if "mrr" in t:
+            ch_return = inferred_returns(
+                t["churns"]["account_id"].astype(str).tolist(), ch_day, ch_return,
+                t["mrr"]["account_id"].astype(str).tolist(), mrr_month, mrr_amount,
+            )
     if "activities" in t:
         ac_day, _ = oracle_days(t["activities"]["at"], tz)
 
