@@ -92,7 +92,7 @@ TEST_CASE("backtest: the walk-forward fits only on labels known at each date") {
     CHECK_THROWS_AS(backtest::walk_forward_logistic(x, y, day, 0, 2), InputError);
 }
 
-TEST_CASE("backtest: fitted weights follow the regression; the wrong way gets 0") {
+TEST_CASE("backtest: fitted weights follow the regression, the wrong way gets 0") {
     // Two linear measures on one group: "good" rises with the column g (churners have low g),
     // "bad" rises with the column b, which is higher for churners (the wrong way).
     const auto model = HealthModel::from_json(R"({"version": 1, "groups": [{"name": "all"}],

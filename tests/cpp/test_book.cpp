@@ -20,6 +20,16 @@ Time at(int y, int m, int d, int hour = 0, int minute = 0) {
 
 std::vector<std::string_view> ids(std::initializer_list<std::string_view> list) { return list; }
 
+// An MRR table without plans.
+MrrInput revenue(const std::vector<std::string_view>& account,
+                 const std::vector<std::int64_t>& month, const std::vector<double>& mrr) {
+    MrrInput in;
+    in.account = account;
+    in.month = month;
+    in.mrr = mrr;
+    return in;
+}
+
 // Three accounts: a (signed 2024-01-10), b (2024-02-01, churns 2024-03-01), c (2024-03-05).
 struct Example {
     std::vector<std::string_view> account_ids = ids({"a", "b", "c"});
@@ -132,7 +142,7 @@ TEST_CASE("snapshots: every feature at 2024-02-29, by hand") {
     CHECK(s.warnings.empty());
 }
 
-TEST_CASE("snapshots: active_only keeps paying, unchurned accounts; lead_days moves the cutoff") {
+TEST_CASE("snapshots: active_only keeps paying, unchurned accounts, and lead_days moves the cutoff") {
     const Book b = Example{}.book();
     const std::vector<std::int64_t> as_of{day_of(2024, 3, 15), day_of(2024, 2, 29)};
     SnapshotOptions opt;
@@ -167,7 +177,7 @@ TEST_CASE("snapshots: a cutoff past the MRR table and the event log warns") {
           "reads 0)");
 }
 
-TEST_CASE("Book labels: churn in (t, t + h], inactive rows coded") {
+TEST_CASE("Book labels: a churn within the horizon is 1, an account already gone is coded inactive") {
     const Book b = Example{}.book();
     const std::vector<std::int64_t> acc{0, 1, 1};
     const std::vector<std::int64_t> day{day_of(2024, 2, 29), day_of(2024, 2, 29),
@@ -207,7 +217,7 @@ TEST_CASE("Book errors name the table, column, row and id") {
     const std::vector<std::int64_t> m{month_of(2024, 1), month_of(2024, 1)};
     const std::vector<double> v{10, -30};
     Book c({ex.account_ids, ex.signed_at});
-    CHECK_THROWS_WITH_AS(c.set_mrr({acc, m, v}),
+    CHECK_THROWS_WITH_AS(c.set_mrr(revenue(acc, m, v)),
                          "table 'mrr', column 'mrr', row 1: account 'a' sums to -20.000000 in "
                          "month 2024-01 (a credit note may reduce a month's MRR, not below 0)",
                          InputError);
@@ -296,7 +306,7 @@ TEST_CASE("Book: returns inferred from MRR, and reconcile() lists the disagreeme
     for (int m : {1, 2, 4, 5}) acc.push_back("a"), month.push_back(month_of(2024, m));
     for (int m = 1; m <= 7; ++m) acc.push_back("b"), month.push_back(month_of(2024, m));
     const std::vector<double> amount(acc.size(), 10.0);
-    book.set_mrr({acc, month, amount});
+    book.set_mrr(revenue(acc, month, amount));
     const auto churned = ids({"a", "b"});
     const std::vector<Time> when{at(2024, 2, 20), at(2024, 5, 10)};
     ChurnsInput ch;
@@ -326,7 +336,7 @@ TEST_CASE("Book: returns inferred from MRR, and reconcile() lists the disagreeme
     CHECK(s.column("active").flags == std::vector<std::uint8_t>{0, 1, 1, 1});
 }
 
-TEST_CASE("set_default_threads: n_threads = 0 follows the process-wide default; results do not") {
+TEST_CASE("set_default_threads: n_threads = 0 follows the process-wide default, results do not") {
     const Book b = Example{}.book();
     const std::vector<std::int64_t> as_of{day_of(2024, 2, 29), day_of(2024, 3, 15)};
     SnapshotOptions opt;

@@ -98,7 +98,7 @@ TEST_CASE("an as-of day includes its own events and results do not depend on thr
     CHECK(one.active_days == many.active_days);
 }
 
-TEST_CASE("active users per day, ISO week and month; per account") {
+TEST_CASE("active users per day, ISO week and month, per account") {
     const auto log = sample();
     // Days 5, 10, 12, 20, 25 (1970-01-06 .. 1970-01-26). Users: day 10 {0, 1}, 12 {0}.
     const auto d = active_users(log, Freq::day);
@@ -165,7 +165,7 @@ TEST_CASE("an empty log gives zero counts and NaN recency") {
     CHECK(active_users(log, Freq::day).count.empty());
 }
 
-TEST_CASE("long runs are counting-sorted by day; huge user codes take the sorting path") {
+TEST_CASE("long runs are counting-sorted by day, huge user codes take the sorting path") {
     // 100 events of one account on days 99, 98, ..., 0, by users i % 7.
     std::vector<std::int64_t> a(100, 0), u(100), d(100);
     for (std::size_t i = 0; i < 100; ++i) {

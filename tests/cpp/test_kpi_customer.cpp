@@ -127,7 +127,7 @@ kpi::MrrMovements two_months() {
 
 }  // namespace
 
-TEST_CASE("churn_rate_interval: logo churn with a Wilson interval; revenue kinds refused") {
+TEST_CASE("churn_rate_interval: logo churn with a Wilson interval, revenue kinds refused") {
     const auto p = kpi::churn_rate_interval(two_months(), kpi::ChurnKind::logo, 0.95);
     REQUIRE(p.size() == 2);
     CHECK(std::isnan(p.rate[0]));

@@ -60,7 +60,7 @@ TEST_CASE("roc_auc: pairs won, ties count 1/2") {
     CHECK(metrics::roc_auc(yp, rn) == 0.0);
 }
 
-TEST_CASE("roc_auc: weights count pairs by the product of the weights; weight 0 drops a row") {
+TEST_CASE("roc_auc: weights count pairs by the product of the weights, weight 0 drops a row") {
     // w = 2 1 1 1 1 0: row 5 (churner .3) drops out. P = 2 + 1 = 3, N = 3.
     // Churner .9 (w 2) beats 3 stayers: 6. Churner .8 (w 1): tie 1/2 + 2 wins = 2.5.
     // AUC = 8.5 / 9.
