@@ -1,5 +1,6 @@
-"""Point-in-time snapshots from DataFrames: one row per (account, as-of date), each feature
-computed only from rows dated on or before the cutoff (as-of date - ``lead_days``).
+"""Point-in-time snapshots from DataFrames (deprecated: use :meth:`retain.Book.snapshots`): one
+row per (account, as-of date), each feature computed only from rows dated on or before the
+cutoff (as-of date - ``lead_days``).
 
 A **day** is a UTC calendar day (naive datetimes read as UTC, tz-aware ones converted, a time of
 day dropped). :meth:`retain.Book.snapshots` is the same table from a :class:`~retain.Book`.
@@ -7,6 +8,7 @@ day dropped). :meth:`retain.Book.snapshots` is the same table from a :class:`~re
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -88,6 +90,12 @@ def snapshots(
     1          a 2024-03-01           60
     2          b 2024-03-01           20
     """
+    warnings.warn(
+        "rt.snapshots is deprecated: build a Book once and take book.snapshots(as_of, ...) "
+        "(rt.Book(accounts, mrr=..., events=..., ...), column names given once, one time zone)",
+        FutureWarning,
+        stacklevel=2,
+    )
     days, labels = _frames.as_of_days(as_of, "as_of")
     if len(days) == 0:
         raise InputError("as_of: give at least one date")

@@ -10,6 +10,10 @@ import pytest
 
 import retain as rt
 
+# rt.snapshots (loose DataFrames) is deprecated in favour of Book.snapshots; its behaviour is
+# still tested here until it goes.
+pytestmark = pytest.mark.filterwarnings("ignore:rt.snapshots is deprecated:FutureWarning")
+
 DAY = pd.Timedelta(days=1)
 
 
@@ -703,3 +707,13 @@ def test_time_split_errors():
     with pytest.raises(rt.InputError, match="X: has 5 rows"):
         list(rt.backtest.time_splits(frame, n_splits=2).split(frame.iloc[:5]))
     assert repr(cv).startswith("TimeSplits(n_splits=2, gap_days=400")
+
+
+@pytest.mark.filterwarnings("default")
+def test_rt_snapshots_is_deprecated_for_book_snapshots():
+    accounts = pd.DataFrame({"account_id": ["a"], "signed_at": pd.to_datetime(["2024-01-01"])})
+    with pytest.warns(FutureWarning, match=r"book\.snapshots"):
+        old = rt.snapshots(["2024-02-01"], accounts)
+    new = rt.Book(accounts).snapshots(["2024-02-01"])
+    assert old["tenure_days"].tolist() == new["tenure_days"].tolist() == [31]
+
