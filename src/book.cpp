@@ -12,7 +12,9 @@
 
 namespace retain {
 
-std::string format_day(std::int64_t day) { return backtest::detail::format_day(day); }
+std::string format_day(std::int64_t day) {
+    return backtest::detail::format_day(day);
+}
 
 namespace {
 
@@ -125,17 +127,16 @@ std::vector<std::int64_t> Book::codes(const IdColumn& ids, std::string_view tabl
     std::vector<std::int64_t> out(ids.size());
     const bool text_ids = std::holds_alternative<IdIndex<std::string>>(ids_);
     if (!ids.empty() && ids.is_text() != text_ids && n_accounts() > 0)
-        throw InputError::in_table(
-            table, column, 0,
-            std::string("ids are ") + (ids.is_text() ? "text" : "integers") +
-                " but the accounts table's ids are " + (text_ids ? "text" : "integers"));
+        throw InputError::in_table(table, column, 0,
+                                   std::string("ids are ") + (ids.is_text() ? "text" : "integers") +
+                                       " but the accounts table's ids are " +
+                                       (text_ids ? "text" : "integers"));
     // Lookups only read the index: blocks of rows in parallel, then the first unknown row.
-    detail::for_each_block(ids.size(), std::size_t{1} << 16, 0,
-                           [&](std::size_t, std::size_t begin, std::size_t end) {
-                               for (std::size_t i = begin; i < end; ++i)
-                                   out[i] = ids.is_text() ? code_of(ids.text_at(i))
-                                                          : code_of(ids.int_at(i));
-                           });
+    detail::for_each_block(
+        ids.size(), std::size_t{1} << 16, 0, [&](std::size_t, std::size_t begin, std::size_t end) {
+            for (std::size_t i = begin; i < end; ++i)
+                out[i] = ids.is_text() ? code_of(ids.text_at(i)) : code_of(ids.int_at(i));
+        });
     std::size_t dropped = 0;
     for (std::size_t i = 0; i < ids.size(); ++i) {
         if (out[i] >= 0) continue;
@@ -282,10 +283,10 @@ void Book::set_events(const EventsInput& in) {
     }
     const bool all_kept = std::none_of(code.begin(), code.end(), [](auto c) { return c < 0; });
     if (all_kept) {
-        events_ = engagement::EventLog(code, n_accounts(), user, std::max<std::size_t>(n_users, 1),
-                                       in.timestamp, TimeUnit::second, feature,
-                                       n_features, {in.account_column, in.user_column,
-                                                    in.timestamp_column, in.feature_column});
+        events_ = engagement::EventLog(
+            code, n_accounts(), user, std::max<std::size_t>(n_users, 1), in.timestamp,
+            TimeUnit::second, feature, n_features,
+            {in.account_column, in.user_column, in.timestamp_column, in.feature_column});
         return;
     }
     std::vector<std::int64_t> kc, ku, kf;
@@ -297,10 +298,9 @@ void Book::set_events(const EventsInput& in) {
         kt.push_back(in.timestamp[i]);
         if (!feature.empty()) kf.push_back(feature[i]);
     }
-    events_ = engagement::EventLog(kc, n_accounts(), ku, std::max<std::size_t>(n_users, 1), kt,
-                                   TimeUnit::second, kf, n_features,
-                                   {in.account_column, in.user_column, in.timestamp_column,
-                                    in.feature_column});
+    events_ = engagement::EventLog(
+        kc, n_accounts(), ku, std::max<std::size_t>(n_users, 1), kt, TimeUnit::second, kf,
+        n_features, {in.account_column, in.user_column, in.timestamp_column, in.feature_column});
 }
 
 void Book::set_surveys(const SurveysInput& in) {
@@ -383,11 +383,11 @@ void Book::set_tickets(const TicketsInput& in) {
         open[i] = day_of_time(in.opened_at[i]);
         if (in.closed_at.empty() || in.closed_at[i] == no_time) continue;
         if (in.closed_at[i] < in.opened_at[i])
-            throw InputError::in_table(
-                table, in.closed_at_column, i,
-                "account " + in.account.show(i) + ": closed on " +
-                    format_day(day_of_time(in.closed_at[i])) + ", before it was opened on " +
-                    format_day(day_of_time(in.opened_at[i])));
+            throw InputError::in_table(table, in.closed_at_column, i,
+                                       "account " + in.account.show(i) + ": closed on " +
+                                           format_day(day_of_time(in.closed_at[i])) +
+                                           ", before it was opened on " +
+                                           format_day(day_of_time(in.opened_at[i])));
         close[i] = day_of_time(in.closed_at[i]);
         closed_code[i] = code[i];
     }
@@ -444,7 +444,8 @@ std::span<const std::pair<std::int32_t, Day>> Book::milestones(std::size_t a) co
 bool Book::paying(std::size_t a, Month m) const {
     const auto months = mrr_months(a);
     const auto it = std::lower_bound(months.begin(), months.end(), m);
-    return it != months.end() && *it == m && mrr_amounts(a)[static_cast<std::size_t>(it - months.begin())] > 0;
+    return it != months.end() && *it == m &&
+           mrr_amounts(a)[static_cast<std::size_t>(it - months.begin())] > 0;
 }
 
 std::int64_t Book::inferred_return(std::size_t a, Day churned) const {

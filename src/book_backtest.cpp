@@ -42,9 +42,9 @@ HealthBacktest backtest_health(const Book& book, const HealthModel& model,
     out.snapshots = snapshots(book, as_of, options);
     const Snapshots& s = out.snapshots;
     const std::size_t n = s.n_rows();
-    out.label = label_churn(book, s.account, s.as_of, horizon_days, observed_until,
-                            options.n_threads)
-                    .label;
+    out.label =
+        label_churn(book, s.account, s.as_of, horizon_days, observed_until, options.n_threads)
+            .label;
     out.dates.assign(as_of.begin(), as_of.end());
     std::sort(out.dates.begin(), out.dates.end());
     out.risk.assign(n, std::numeric_limits<double>::quiet_NaN());
@@ -53,7 +53,8 @@ HealthBacktest backtest_health(const Book& book, const HealthModel& model,
     for (std::size_t begin = 0, q = 0; begin < n; ++q) {
         while (out.dates[q] != s.as_of[begin]) ++q;
         std::size_t end = begin;
-        while (end < n && s.as_of[end] == s.as_of[begin]) date_code[end++] = static_cast<std::int64_t>(q);
+        while (end < n && s.as_of[end] == s.as_of[begin])
+            date_code[end++] = static_cast<std::int64_t>(q);
         const NumericColumns cols = numeric_columns(s, begin, end);
         std::vector<std::span<const double>> spans(cols.values.begin(), cols.values.end());
         const HealthScores scores = model.score(cols.names, spans, options.n_threads);

@@ -65,13 +65,16 @@ Snapshots snapshots(const Book& book, std::span<const std::int64_t> as_of,
                     const SnapshotOptions& options) {
     if (as_of.empty()) throw InputError::argument("as_of", "give at least one date");
     if (options.lead_days < 0 || options.lead_days > 36'500)
-        throw InputError::argument("lead_days", "must be a whole number of days in [0, 36500], got " +
-                                                    std::to_string(options.lead_days));
+        throw InputError::argument("lead_days",
+                                   "must be a whole number of days in [0, 36500], got " +
+                                       std::to_string(options.lead_days));
     for (std::size_t k = 0; k < options.windows.size(); ++k) {
         const std::int64_t w = options.windows[k];
         if (w < 1 || w > 36'500)
-            throw InputError::argument("windows", "a window must be a whole number of days in "
-                                                  "[1, 36500], got " + std::to_string(w));
+            throw InputError::argument("windows",
+                                       "a window must be a whole number of days in "
+                                       "[1, 36500], got " +
+                                           std::to_string(w));
         for (std::size_t j = 0; j < k; ++j)
             if (options.windows[j] == w)
                 throw InputError::argument("windows",
@@ -80,11 +83,10 @@ Snapshots snapshots(const Book& book, std::span<const std::int64_t> as_of,
     std::vector<std::int64_t> days(as_of.begin(), as_of.end());
     std::sort(days.begin(), days.end());
     for (std::size_t q = 0; q < days.size(); ++q) {
-        if (std::abs(days[q]) > 3'000'000)
-            throw InputError::argument("as_of", "date out of range");
+        if (std::abs(days[q]) > 3'000'000) throw InputError::argument("as_of", "date out of range");
         if (q > 0 && days[q] == days[q - 1])
-            throw InputError::argument("as_of", "the date " + format_day(days[q]) +
-                                                    " is given twice");
+            throw InputError::argument("as_of",
+                                       "the date " + format_day(days[q]) + " is given twice");
     }
     const std::size_t n_q = days.size(), n_acc = book.n_accounts();
     std::vector<std::int64_t> cut(n_q);
@@ -107,17 +109,17 @@ Snapshots snapshots(const Book& book, std::span<const std::int64_t> as_of,
         if (book.mrr().empty())
             out.warnings.push_back("the MRR table has no rows: every account reads MRR 0");
         else if (month_of_day(last_cut) > book.mrr().last_month())
-            out.warnings.push_back("the MRR table ends in " + format_month(book.mrr().last_month()) +
-                                   "; the cutoff " + format_day(last_cut) +
-                                   " reads past it (MRR 0, accounts inactive)");
+            out.warnings.push_back(
+                "the MRR table ends in " + format_month(book.mrr().last_month()) + "; the cutoff " +
+                format_day(last_cut) + " reads past it (MRR 0, accounts inactive)");
     }
     if (book.has("events")) {
         if (book.events().empty())
             out.warnings.push_back("the events table has no events: usage reads 0");
         else if (last_cut > book.last_event_day())
-            out.warnings.push_back("the events table ends on " +
-                                   format_day(book.last_event_day()) + "; the cutoff " +
-                                   format_day(last_cut) + " reads past it (usage reads 0)");
+            out.warnings.push_back("the events table ends on " + format_day(book.last_event_day()) +
+                                   "; the cutoff " + format_day(last_cut) +
+                                   " reads past it (usage reads 0)");
     }
 
     // The rows: accounts signed by each cutoff (and active, with active_only), date-major.
@@ -130,8 +132,8 @@ Snapshots snapshots(const Book& book, std::span<const std::int64_t> as_of,
             bool active = true;
             if (has_mrr) active = mrr_in(book, a, cut_month[q]).first > 0;
             if (active && has_churns)
-                active = !churned_at({churns.data() + churn_off[a], churn_off[a + 1] - churn_off[a]},
-                                     cut[q]);
+                active = !churned_at(
+                    {churns.data() + churn_off[a], churn_off[a + 1] - churn_off[a]}, cut[q]);
             if (options.active_only && !active) continue;
             out.account.push_back(static_cast<std::int64_t>(a));
             out.as_of.push_back(days[q]);
@@ -150,8 +152,8 @@ Snapshots snapshots(const Book& book, std::span<const std::int64_t> as_of,
     const std::size_t c_active = add("active", Kind::boolean);
     cols[c_active].flags = row_active;
     for (std::size_t r = 0; r < n; ++r)
-        cols[c_tenure].ints[r] =
-            cut[static_cast<std::size_t>(row_q[r])] - signed_days[static_cast<std::size_t>(out.account[r])];
+        cols[c_tenure].ints[r] = cut[static_cast<std::size_t>(row_q[r])] -
+                                 signed_days[static_cast<std::size_t>(out.account[r])];
 
     std::size_t c_mrr = 0, c_plan = 0;
     const bool has_plans = has_mrr && book.has_mrr_plans();
@@ -201,7 +203,8 @@ Snapshots snapshots(const Book& book, std::span<const std::int64_t> as_of,
     std::size_t c_reached = 0;
     if (has_milestones) {
         c_reached = add("milestones_reached", Kind::int64);
-        for (const std::string& name : book.milestone_names()) add("reached_" + name, Kind::boolean);
+        for (const std::string& name : book.milestone_names())
+            add("reached_" + name, Kind::boolean);
     }
     const bool has_touches = book.has("activities");
     std::size_t c_touch = 0;
@@ -213,75 +216,77 @@ Snapshots snapshots(const Book& book, std::span<const std::int64_t> as_of,
 
     // Per row, in fixed blocks: every read is a binary search in the account's sorted rows, so
     // nothing dated after the cutoff is ever read.
-    detail::for_each_block(n, std::size_t{1} << 14, options.n_threads, [&](std::size_t,
-                                                                            std::size_t begin,
-                                                                            std::size_t end) {
-        for (std::size_t r = begin; r < end; ++r) {
-            const auto a = static_cast<std::size_t>(out.account[r]);
-            const auto q = static_cast<std::size_t>(row_q[r]);
-            const std::int64_t t = cut[q];
-            if (has_mrr) {
-                const auto [amount, plan] = mrr_in(book, a, cut_month[q]);
-                cols[c_mrr].floats[r] = amount;
-                if (has_plans) cols[c_plan].ints[r] = plan;
-            }
-            const std::size_t u = a * n_q + q;  // usage_features' row
-            for (const UsageColumn& uc : usage_columns) {
-                if (uc.ints) cols[uc.column].ints[r] = (*uc.ints)[u];
-                else cols[uc.column].floats[r] = (*uc.floats)[u];
-            }
-            if (has_surveys) {
-                const Time end_of_day = (t + 1) * seconds_per_day;
-                for (int kind = 0; kind < 2; ++kind) {
-                    const auto answers = book.answers(a, static_cast<SurveyKind>(kind));
-                    const auto it = std::lower_bound(
-                        answers.begin(), answers.end(), end_of_day,
-                        [](const Book::Answer& x, Time v) { return x.at < v; });
-                    double score = nan, age = nan;
-                    if (it != answers.begin()) {
-                        const Book::Answer& last = *(it - 1);
-                        score = last.score;
-                        age = static_cast<double>(t - day_of_time(last.at));
-                    }
-                    cols[c_nps + 2 * static_cast<std::size_t>(kind)].floats[r] = score;
-                    cols[c_nps + 2 * static_cast<std::size_t>(kind) + 1].floats[r] = age;
+    detail::for_each_block(
+        n, std::size_t{1} << 14, options.n_threads,
+        [&](std::size_t, std::size_t begin, std::size_t end) {
+            for (std::size_t r = begin; r < end; ++r) {
+                const auto a = static_cast<std::size_t>(out.account[r]);
+                const auto q = static_cast<std::size_t>(row_q[r]);
+                const std::int64_t t = cut[q];
+                if (has_mrr) {
+                    const auto [amount, plan] = mrr_in(book, a, cut_month[q]);
+                    cols[c_mrr].floats[r] = amount;
+                    if (has_plans) cols[c_plan].ints[r] = plan;
                 }
-            }
-            auto count_through = [t](std::span<const Day> sorted) {
-                return static_cast<std::int64_t>(
-                    std::upper_bound(sorted.begin(), sorted.end(), t) - sorted.begin());
-            };
-            if (has_tickets)
-                cols[c_tickets].ints[r] =
-                    count_through(book.ticket_opens(a)) - count_through(book.ticket_closes(a));
-            if (has_milestones) {
-                std::int64_t reached = 0;
-                for (const auto& [m, day] : book.milestones(a)) {
-                    auto& flag = cols[c_reached + 1 + static_cast<std::size_t>(m)].flags[r];
-                    if (day <= t && !flag) {
-                        flag = 1;
-                        ++reached;
+                const std::size_t u = a * n_q + q;  // usage_features' row
+                for (const UsageColumn& uc : usage_columns) {
+                    if (uc.ints)
+                        cols[uc.column].ints[r] = (*uc.ints)[u];
+                    else
+                        cols[uc.column].floats[r] = (*uc.floats)[u];
+                }
+                if (has_surveys) {
+                    const Time end_of_day = (t + 1) * seconds_per_day;
+                    for (int kind = 0; kind < 2; ++kind) {
+                        const auto answers = book.answers(a, static_cast<SurveyKind>(kind));
+                        const auto it = std::lower_bound(
+                            answers.begin(), answers.end(), end_of_day,
+                            [](const Book::Answer& x, Time v) { return x.at < v; });
+                        double score = nan, age = nan;
+                        if (it != answers.begin()) {
+                            const Book::Answer& last = *(it - 1);
+                            score = last.score;
+                            age = static_cast<double>(t - day_of_time(last.at));
+                        }
+                        cols[c_nps + 2 * static_cast<std::size_t>(kind)].floats[r] = score;
+                        cols[c_nps + 2 * static_cast<std::size_t>(kind) + 1].floats[r] = age;
                     }
                 }
-                cols[c_reached].ints[r] = reached;
-            }
-            if (has_touches) {
-                const auto days_touched = book.touches(a);
-                const std::int64_t through = count_through(days_touched);
-                cols[c_touch].floats[r] =
-                    through == 0 ? nan
-                                 : static_cast<double>(
-                                       t - days_touched[static_cast<std::size_t>(through - 1)]);
-                for (int k = 0; k < 2; ++k) {
-                    const std::int64_t w = k == 0 ? 30 : 90;
-                    const auto from = std::upper_bound(days_touched.begin(), days_touched.end(),
-                                                       t - w);
-                    cols[c_touch + 1 + static_cast<std::size_t>(k)].ints[r] =
-                        through - static_cast<std::int64_t>(from - days_touched.begin());
+                auto count_through = [t](std::span<const Day> sorted) {
+                    return static_cast<std::int64_t>(
+                        std::upper_bound(sorted.begin(), sorted.end(), t) - sorted.begin());
+                };
+                if (has_tickets)
+                    cols[c_tickets].ints[r] =
+                        count_through(book.ticket_opens(a)) - count_through(book.ticket_closes(a));
+                if (has_milestones) {
+                    std::int64_t reached = 0;
+                    for (const auto& [m, day] : book.milestones(a)) {
+                        auto& flag = cols[c_reached + 1 + static_cast<std::size_t>(m)].flags[r];
+                        if (day <= t && !flag) {
+                            flag = 1;
+                            ++reached;
+                        }
+                    }
+                    cols[c_reached].ints[r] = reached;
+                }
+                if (has_touches) {
+                    const auto days_touched = book.touches(a);
+                    const std::int64_t through = count_through(days_touched);
+                    cols[c_touch].floats[r] =
+                        through == 0 ? nan
+                                     : static_cast<double>(
+                                           t - days_touched[static_cast<std::size_t>(through - 1)]);
+                    for (int k = 0; k < 2; ++k) {
+                        const std::int64_t w = k == 0 ? 30 : 90;
+                        const auto from =
+                            std::upper_bound(days_touched.begin(), days_touched.end(), t - w);
+                        cols[c_touch + 1 + static_cast<std::size_t>(k)].ints[r] =
+                            through - static_cast<std::int64_t>(from - days_touched.begin());
+                    }
                 }
             }
-        }
-    });
+        });
     (void)n_m;
     return out;
 }

@@ -46,7 +46,8 @@ class IdColumn {
     IdColumn() = default;
     IdColumn(std::span<const std::int64_t> ints) : ints_(ints), size_(ints.size()) {}
     IdColumn(std::span<const std::string_view> views) : views_(views), size_(views.size()) {}
-    IdColumn(const std::vector<std::int64_t>& ints) : IdColumn(std::span<const std::int64_t>(ints)) {}
+    IdColumn(const std::vector<std::int64_t>& ints)
+        : IdColumn(std::span<const std::int64_t>(ints)) {}
     IdColumn(const std::vector<std::string_view>& views)
         : IdColumn(std::span<const std::string_view>(views)) {}
     IdColumn(std::span<const std::int64_t> offsets, std::span<const char> chars)
@@ -58,7 +59,8 @@ class IdColumn {
     std::int64_t int_at(std::size_t i) const { return ints_[i]; }
     std::string_view text_at(std::size_t i) const {
         if (!views_.empty()) return views_[i];
-        return {chars_.data() + offsets_[i], static_cast<std::size_t>(offsets_[i + 1] - offsets_[i])};
+        return {chars_.data() + offsets_[i],
+                static_cast<std::size_t>(offsets_[i + 1] - offsets_[i])};
     }
     /// The id of row i as text, for messages.
     std::string show(std::size_t i) const {
@@ -166,8 +168,7 @@ struct ActivitiesInput {
 /// InputError naming the table, the column and the 0-based row of the caller's table.
 class Book {
   public:
-    explicit Book(const AccountsInput& accounts,
-                  UnknownAccounts unknown = UnknownAccounts::error);
+    explicit Book(const AccountsInput& accounts, UnknownAccounts unknown = UnknownAccounts::error);
 
     void set_mrr(const MrrInput& mrr);
     void set_events(const EventsInput& events);

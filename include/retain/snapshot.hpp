@@ -28,10 +28,10 @@ struct FeatureColumn {
 
 /// Settings of Book snapshots.
 struct SnapshotOptions {
-    std::int64_t lead_days = 0;                     ///< cutoff = as-of day - lead_days (>= 0)
-    std::vector<std::int64_t> windows{7, 30, 90};   ///< usage windows, whole days
-    bool active_only = true;                        ///< keep only rows whose `active` is true
-    int n_threads = 0;                              ///< 0: every core; never changes results
+    std::int64_t lead_days = 0;                    ///< cutoff = as-of day - lead_days (>= 0)
+    std::vector<std::int64_t> windows{7, 30, 90};  ///< usage windows, whole days
+    bool active_only = true;                       ///< keep only rows whose `active` is true
+    int n_threads = 0;                             ///< 0: every core; never changes results
 };
 
 /// The snapshot table: rows by as-of date (ascending), then account code. `account` holds codes,

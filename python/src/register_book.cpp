@@ -4,8 +4,8 @@
 #include <optional>
 
 #include "retain/book.hpp"
-#include "retain/detail/parallel.hpp"
 #include "retain/book_backtest.hpp"
+#include "retain/detail/parallel.hpp"
 #include "retain/snapshot.hpp"
 
 namespace retain::python {
@@ -32,7 +32,8 @@ Ids ids_of(const py::object& value, const char* name) {
         const auto off = as_span(*out.offsets, name);
         const std::span<const char> text(reinterpret_cast<const char*>(out.chars->data()),
                                          static_cast<std::size_t>(out.chars->size()));
-        if (!off.empty() && (off.front() < 0 || off.back() > static_cast<std::int64_t>(text.size())))
+        if (!off.empty() &&
+            (off.front() < 0 || off.back() > static_cast<std::int64_t>(text.size())))
             throw InputError::argument(name, "text offsets out of range");
         out.column = IdColumn(off, text);
         return out;
@@ -104,25 +105,26 @@ void register_book(py::module_& root) {
                 // Rows in fixed blocks on every core; the lowest unreadable row is reported.
                 constexpr std::size_t block = std::size_t{1} << 16;
                 std::vector<std::size_t> bad((n + block - 1) / block, n);
-                detail::for_each_block(n, block, 0, [&](std::size_t b, std::size_t lo,
-                                                        std::size_t hi) {
-                    for (std::size_t i = lo; i < hi; ++i) {
-                        const std::string_view t(text + off[i],
-                                                 static_cast<std::size_t>(off[i + 1] - off[i]));
-                        if (t.empty()) continue;  // a blank cell: missing
-                        ParsedTime p;
-                        if (!parse_datetime(t, p)) {
-                            bad[b] = i;
-                            return;
+                detail::for_each_block(
+                    n, block, 0, [&](std::size_t b, std::size_t lo, std::size_t hi) {
+                        for (std::size_t i = lo; i < hi; ++i) {
+                            const std::string_view t(text + off[i],
+                                                     static_cast<std::size_t>(off[i + 1] - off[i]));
+                            if (t.empty()) continue;  // a blank cell: missing
+                            ParsedTime p;
+                            if (!parse_datetime(t, p)) {
+                                bad[b] = i;
+                                return;
+                            }
+                            local[i] = p.local;
+                            offset[i] = p.offset;
+                            flag[i] = p.has_offset ? 1 : 0;
                         }
-                        local[i] = p.local;
-                        offset[i] = p.offset;
-                        flag[i] = p.has_offset ? 1 : 0;
-                    }
-                });
+                    });
                 for (const std::size_t i : bad) {
                     if (i == n) continue;
-                    const std::string t(text + off[i], static_cast<std::size_t>(off[i + 1] - off[i]));
+                    const std::string t(text + off[i],
+                                        static_cast<std::size_t>(off[i + 1] - off[i]));
                     throw InputError::in_table(
                         table, column, i,
                         "cannot read '" + t +
@@ -211,9 +213,11 @@ void register_book(py::module_& root) {
             [](Book& b, const py::object& account, const array_in<std::int64_t>& opened_at,
                const std::optional<array_in<std::int64_t>>& closed_at, const Names& names) {
                 const Ids acc = ids_of(account, "account");
-                TicketsInput in{acc.column, as_span(opened_at, "opened_at"),
+                TicketsInput in{acc.column,
+                                as_span(opened_at, "opened_at"),
                                 optional_span(closed_at, "closed_at"),
-                                name_of(names, "account_id"), name_of(names, "opened_at"),
+                                name_of(names, "account_id"),
+                                name_of(names, "opened_at"),
                                 name_of(names, "closed_at")};
                 py::gil_scoped_release release;
                 b.set_tickets(in);
@@ -224,8 +228,11 @@ void register_book(py::module_& root) {
             [](Book& b, const py::object& account, const py::object& milestone,
                const array_in<std::int64_t>& reached_at, const Names& names) {
                 const Ids acc = ids_of(account, "account"), ms = ids_of(milestone, "milestone");
-                MilestonesInput in{acc.column, ms.column, as_span(reached_at, "reached_at"),
-                                   name_of(names, "account_id"), name_of(names, "milestone"),
+                MilestonesInput in{acc.column,
+                                   ms.column,
+                                   as_span(reached_at, "reached_at"),
+                                   name_of(names, "account_id"),
+                                   name_of(names, "milestone"),
                                    name_of(names, "reached_at")};
                 py::gil_scoped_release release;
                 b.set_milestones(in);
@@ -257,8 +264,9 @@ void register_book(py::module_& root) {
             [](Book& b, const py::object& account, const array_in<std::int64_t>& at,
                const Names& names) {
                 const Ids acc = ids_of(account, "account");
-                ActivitiesInput in{acc.column, {}, {}, as_span(at, "at"),
-                                   name_of(names, "account_id"), name_of(names, "at")};
+                ActivitiesInput in{
+                    acc.column,          {}, {}, as_span(at, "at"), name_of(names, "account_id"),
+                    name_of(names, "at")};
                 py::gil_scoped_release release;
                 b.set_activities(in);
             },
@@ -299,8 +307,9 @@ void register_book(py::module_& root) {
             },
             py::arg("account"), py::arg("as_of"), py::arg("horizon_days"),
             py::arg("observed_until"), py::arg("n_threads"))
-        .def("mrr_table", [](const Book& b) { return b.mrr(); },
-             "A copy of the Book's MRR table (line items summed).")
+        .def(
+            "mrr_table", [](const Book& b) { return b.mrr(); },
+            "A copy of the Book's MRR table (line items summed).")
         .def(
             "mrr_entries",
             [](const Book& b) {

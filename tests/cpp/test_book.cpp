@@ -18,7 +18,9 @@ Time at(int y, int m, int d, int hour = 0, int minute = 0) {
     return Time{day_of(y, m, d)} * 86'400 + hour * 3600 + minute * 60;
 }
 
-std::vector<std::string_view> ids(std::initializer_list<std::string_view> list) { return list; }
+std::vector<std::string_view> ids(std::initializer_list<std::string_view> list) {
+    return list;
+}
 
 // An MRR table without plans.
 MrrInput revenue(const std::vector<std::string_view>& account,
@@ -142,7 +144,8 @@ TEST_CASE("snapshots: every feature at 2024-02-29, by hand") {
     CHECK(s.warnings.empty());
 }
 
-TEST_CASE("snapshots: active_only keeps paying, unchurned accounts, and lead_days moves the cutoff") {
+TEST_CASE(
+    "snapshots: active_only keeps paying, unchurned accounts, and lead_days moves the cutoff") {
     const Book b = Example{}.book();
     const std::vector<std::int64_t> as_of{day_of(2024, 3, 15), day_of(2024, 2, 29)};
     SnapshotOptions opt;
@@ -177,7 +180,8 @@ TEST_CASE("snapshots: a cutoff past the MRR table and the event log warns") {
           "reads 0)");
 }
 
-TEST_CASE("Book labels: a churn within the horizon is 1, an account already gone is coded inactive") {
+TEST_CASE(
+    "Book labels: a churn within the horizon is 1, an account already gone is coded inactive") {
     const Book b = Example{}.book();
     const std::vector<std::int64_t> acc{0, 1, 1};
     const std::vector<std::int64_t> day{day_of(2024, 2, 29), day_of(2024, 2, 29),
