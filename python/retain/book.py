@@ -650,7 +650,7 @@ class Book:
         :class:`~retain.RetainWarning` naming the table and its last date. ``n_threads``
         (None: every core) never changes the result.
         """
-        days, stamps = self._as_of(as_of)
+        days, _ = self._as_of(as_of)
         lead = _whole(lead_days, "lead_days")
         win = [
             _whole(w, "windows") for w in (windows if hasattr(windows, "__iter__") else [windows])
@@ -684,7 +684,6 @@ class Book:
             data[column] = values.array.take(codes)
         frame = pd.DataFrame(data)
         frame.index = pd.RangeIndex(len(frame))
-        del stamps
         return frame
 
     def labels(
