@@ -48,6 +48,13 @@ def require_columns(frame: pd.DataFrame, columns: list[Any], what: str) -> None:
             )
 
 
+def whole(value: Any, name: str) -> int:
+    """An integer argument (bool and float refused); an InputError naming it otherwise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise InputError(f"{name}: must be a whole number, got {value!r}")
+    return int(value)
+
+
 def first_row(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 

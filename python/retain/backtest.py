@@ -36,7 +36,7 @@ from . import _core, _frames
 from . import metrics as _metrics
 from .errors import InputError, RetainError, RetainWarning
 from .health_model import renumbered
-from .labels import ChurnLabels, _label, _whole, label_churn
+from .labels import ChurnLabels, _label, label_churn
 from .snapshots import snapshots
 from .splits import TimeSplits, time_splits
 
@@ -425,7 +425,7 @@ def backtest(
         columns,
         n_threads,
     )
-    n_boot = _whole(n_boot, "n_boot")
+    n_boot = _frames.whole(n_boot, "n_boot")
     if n_boot < 0:
         raise InputError(f"n_boot: must be >= 0, got {n_boot}")
     frame = labels.frame
@@ -434,7 +434,7 @@ def backtest(
     with _rows_of(rows):
         risk, probabilities = _risk_of(scorer, frame, features, n_threads)
         scores = _scores_frame(frame, risk, account, dropped)
-    seed = _whole(random_state, "random_state")
+    seed = _frames.whole(random_state, "random_state")
     return _evaluate(scores, probabilities, dropped, n_boot, seed, account, n_threads)
 
 
@@ -475,7 +475,7 @@ def walk_forward(
     labels, rows, account = _labelled(
         "walk_forward", snapshots, churns, as_of, lead_days, horizon_days, observed_until, columns
     )
-    min_train = _whole(min_train_dates, "min_train_dates")
+    min_train = _frames.whole(min_train_dates, "min_train_dates")
     if min_train < 1:
         raise InputError(f"min_train_dates: must be >= 1, got {min_train}")
     frame = labels.frame

@@ -94,10 +94,6 @@ def _check_tz(tz: Any) -> str:
         raise InputError(f"tz: unknown time zone {tz!r}") from exc
 
 
-def _first(mask: np.ndarray) -> int:
-    return int(np.flatnonzero(mask)[0])
-
-
 class _Table:
     """One input table seen through the contract: columns by contract name, errors by the user's
     names and rows."""
@@ -181,7 +177,7 @@ def _ids(t: _Table, name: str, what: str = "account id") -> Any:
         return np.empty(0, dtype=np.int64)
     missing = column.isna().to_numpy()
     if missing.any():
-        raise InputError(f"{t.where(name, _first(missing))}: missing {what}")
+        raise InputError(f"{t.where(name, _frames.first_row(missing))}: missing {what}")
     dtype = column.dtype
     if pd.api.types.is_bool_dtype(dtype):
         raise InputError(f"{t.where(name, 0)}: booleans are not ids")
@@ -191,9 +187,8 @@ def _ids(t: _Table, name: str, what: str = "account id") -> Any:
         values = column.to_numpy(dtype=np.float64)
         frac = values != np.round(values)
         if frac.any():
-            raise InputError(
-                f"{t.where(name, _first(frac))}: id {values[_first(frac)]} is not a whole number"
-            )
+            row = _frames.first_row(frac)
+            raise InputError(f"{t.where(name, row)}: id {values[row]} is not a whole number")
         return values.astype(np.int64)
     mixed = pd.api.types.is_object_dtype(dtype) and not _all_text(column)
     return _text_buffers(column.astype(str) if mixed else column)
@@ -237,7 +232,7 @@ def _times(t: _Table, name: str, tz: str, required: bool = True) -> np.ndarray:
     if required:
         missing = seconds == _NO_TIME
         if missing.any():
-            raise InputError(f"{t.where(name, _first(missing))}: missing date")
+            raise InputError(f"{t.where(name, _frames.first_row(missing))}: missing date")
     return seconds
 
 
@@ -262,7 +257,7 @@ def _months(t: _Table, name: str, tz: str, periods: str | None) -> np.ndarray:
         return np.empty(0, dtype=np.int64)
     missing = column.isna().to_numpy()
     if missing.any():
-        raise InputError(f"{t.where(name, _first(missing))}: missing period")
+        raise InputError(f"{t.where(name, _frames.first_row(missing))}: missing period")
     if isinstance(dtype, pd.PeriodDtype):
         if dtype != pd.PeriodDtype("M"):
             raise InputError(f"{t.where(name, 0)}: periods of dtype {dtype} are not monthly")
@@ -308,7 +303,7 @@ def _choice(t: _Table, name: str, choices: dict[str, int], missing: int | None) 
         codes[na] = missing
     bad = codes == -9
     if bad.any():
-        row = _first(bad)
+        row = _frames.first_row(bad)
         raise InputError(
             f"{t.where(name, row)}: {column.iloc[row]!r} is not one of {', '.join(choices)}"
         )
@@ -463,7 +458,9 @@ class Book:
             self._range("milestones", reached)
             missing = t["milestone"].isna().to_numpy()
             if missing.any():
-                raise InputError(f"{t.where('milestone', _first(missing))}: missing milestone")
+                raise InputError(
+                    f"{t.where('milestone', _frames.first_row(missing))}: missing milestone"
+                )
             self._core.set_milestones(
                 _ids(t, "account_id"), _labels(t, "milestone"), reached, t.names
             )
@@ -598,7 +595,7 @@ class Book:
         their account. Per-account results (snapshots, labels, scores) of the shards, put
         together, are the whole Book's; global KPIs merge by summing their partial sums
         (movements per period, NRR/GRR numerators and denominators)."""
-        n = _whole(n, "n")
+        n = _frames.whole(n, "n")
         if n < 1:
             raise InputError(f"n: must be a whole number >= 1, got {n}")
         hashed = pd.util.hash_array(np.asarray(self.ids.astype(str), dtype=object))
@@ -651,9 +648,10 @@ class Book:
         (None: every core) never changes the result.
         """
         days, _ = self._as_of(as_of)
-        lead = _whole(lead_days, "lead_days")
+        lead = _frames.whole(lead_days, "lead_days")
         win = [
-            _whole(w, "windows") for w in (windows if hasattr(windows, "__iter__") else [windows])
+            _frames.whole(w, "windows")
+            for w in (windows if hasattr(windows, "__iter__") else [windows])
         ]
         out = self._core.snapshots(days, lead, win, bool(active_only), _frames.threads(n_threads))
         for message in out["warnings"]:
@@ -713,10 +711,10 @@ class Book:
                 "labels: the Book has no churns table, so no row can be labelled; build it "
                 "with Book(..., churns=...)"
             )
-        horizon = _whole(horizon_days, "horizon_days")
+        horizon = _frames.whole(horizon_days, "horizon_days")
         codes = self.ids.get_indexer(snapshots[id_name])
         if (codes < 0).any():
-            row = _first(codes < 0)
+            row = _frames.first_row(codes < 0)
             raise InputError(
                 f"column {id_name!r}, row {row}: account "
                 f"{snapshots[id_name].iloc[row]!r} is not in the Book"
@@ -755,7 +753,9 @@ class Book:
         if index.tz is not None:
             index = index.tz_convert(self.tz).tz_localize(None)
         if index.hasnans:
-            raise InputError(f"as_of: missing date (NaT) at position {_first(index.isna())}")
+            raise InputError(
+                f"as_of: missing date (NaT) at position {_frames.first_row(index.isna())}"
+            )
         days = index.to_numpy().astype("datetime64[D]")
         return days.view(np.int64), pd.DatetimeIndex(days.astype("datetime64[ns]"))
 
@@ -766,7 +766,7 @@ class Book:
             raise InputError(f"column {name!r}: must hold datetimes, got {column.dtype}")
         if column.isna().any():
             raise InputError(
-                f"column {name!r}, row {_first(column.isna().to_numpy())}: missing date"
+                f"column {name!r}, row {_frames.first_row(column.isna().to_numpy())}: missing date"
             )
         return column.to_numpy().astype("datetime64[D]").view(np.int64)
 
@@ -864,11 +864,3 @@ def _nat_days(days: np.ndarray) -> pd.DatetimeIndex:
     values = np.where(missing, 0, days).astype("datetime64[D]").astype("datetime64[ns]")
     values[missing] = np.datetime64("NaT")
     return pd.DatetimeIndex(values)
-
-
-def _whole(value: Any, name: str) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer, float)):
-        raise InputError(f"{name}: must be a whole number, got {value!r}")
-    if isinstance(value, float) and value != int(value):
-        raise InputError(f"{name}: must be a whole number, got {value!r}")
-    return int(value)

@@ -160,12 +160,19 @@ def mrr_movements(
             tables, first, n = _group_tables(df, groups)
             results = [_core.kpi.mrr_movements(t, threads)[1] for t in tables]
             if not results:  # no group: the columns of the right types, without rows
-                results = [{k: v[:0] for k, v in
-                            _core.kpi.mrr_movements(df._core.mrr_table(), 1)[1].items()}]
+                results = [
+                    {
+                        k: v[:0]
+                        for k, v in _core.kpi.mrr_movements(df._core.mrr_table(), 1)[1].items()
+                    }
+                ]
             columns = {k: np.concatenate([r[k] for r in results]) for k in results[0]}
             periods = _BOOK_PERIODS.range(first, n)
-            index = _group_index(groups.index, np.full(len(groups.index), n),
-                                 periods[np.tile(np.arange(n), len(groups.index))])
+            index = _group_index(
+                groups.index,
+                np.full(len(groups.index), n),
+                periods[np.tile(np.arange(n), len(groups.index))],
+            )
             return pd.DataFrame(columns, index=index)
     else:
         _no_book_option("mrr_movements", by=by)
@@ -437,11 +444,9 @@ def cohort_retention(
         Cohorts x ages, values in [0, 1] for logo retention.
     """
     if cohort not in _COHORTS:
-        raise InputError(f"cohort: must be one of {', '.join(map(repr, _COHORTS))}, "
-                         f"got {cohort!r}")
+        raise InputError(f"cohort: must be one of {', '.join(map(repr, _COHORTS))}, got {cohort!r}")
     if kind not in _COHORT_KINDS:  # the core's words
-        raise InputError(f"kind: unknown cohort retention kind '{kind}' (expected logo or "
-                         "revenue)")
+        raise InputError(f"kind: unknown cohort retention kind '{kind}' (expected logo or revenue)")
     if isinstance(df, Book):
         _book_columns("cohort_retention", account=account, period=period, mrr=mrr)
         groups = None if by is None else _account_groups(df, by, dropna)
@@ -453,8 +458,10 @@ def cohort_retention(
             return _first_paid_cohorts_by(df, kind, groups)
     else:
         if cohort == "signed":
-            raise InputError("cohort='signed' needs the accounts' signing dates: pass a "
-                             "retain.Book (the MRR table alone has none)")
+            raise InputError(
+                "cohort='signed' needs the accounts' signing dates: pass a "
+                "retain.Book (the MRR table alone has none)"
+            )
         _no_book_option("cohort_retention", by=by)
         table = as_mrr_table(df, account, period, mrr)
     cohorts, _sizes, values = _core.kpi.cohort_retention(table._core, kind)
@@ -534,7 +541,9 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
     :class:`InputError`. ``wilson_interval(8, 10)`` is about (0.4902, 0.9433).
     """
     return _core.kpi.wilson_interval(
-        _whole(successes, "successes"), _whole(n, "n"), _level(confidence, "confidence")
+        _frames.whole(successes, "successes"),
+        _frames.whole(n, "n"),
+        _level(confidence, "confidence"),
     )
 
 
@@ -562,7 +571,9 @@ def csat(scores: Any, scale: int = 5, satisfied_min: int = 4) -> CsatResult:
     CsatResult(csat=0.7, satisfied=7, n=10, ci_lower=0.3968..., ci_upper=0.8922...)
     """
     values, name = _frames.vector(scores, "scores")
-    r = _core.kpi.csat(values, _whole(scale, "scale"), _whole(satisfied_min, "satisfied_min"), name)
+    r = _core.kpi.csat(
+        values, _frames.whole(scale, "scale"), _frames.whole(satisfied_min, "satisfied_min"), name
+    )
     return CsatResult(*r)
 
 
@@ -697,27 +708,34 @@ def csat_by(
 
     >>> rt.kpi.csat_by(book, by="plan", freq="Q")
     """
-    scale, satisfied_min = _whole(scale, "scale"), _whole(satisfied_min, "satisfied_min")
+    scale, satisfied_min = (
+        _frames.whole(scale, "scale"),
+        _frames.whole(satisfied_min, "satisfied_min"),
+    )
     _core.kpi.csat(np.empty(0), scale, satisfied_min, "score")  # checks the scale
     if isinstance(frame, Book):
         _book_columns("csat_by", score=score)
-        values, codes, index = _book_answers(frame, "csat", by, freq, dropna, "csat_by",
-                                             scale=scale)
+        values, codes, index = _book_answers(
+            frame, "csat", by, freq, dropna, "csat_by", scale=scale
+        )
         name = "score"
     else:
         frame, keys, values = _frame_answers(frame, by, score, freq)
         _core.kpi.csat(values, scale, satisfied_min, str(score))  # errors name the frame's row
         if len(frame) == 0:
-            return _empty_table(_empty_keys(frame, keys), _CSAT_COLUMNS,
-                                ("csat", "ci_lower", "ci_upper"))
+            return _empty_table(
+                _empty_keys(frame, keys), _CSAT_COLUMNS, ("csat", "ci_lower", "ci_upper")
+            )
         codes, index = _frames.group_codes(frame, keys)
         name = str(score)
     if len(values) == 0:
         return _empty_table(index, _CSAT_COLUMNS, ("csat", "ci_lower", "ci_upper"))
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(index) + 1))
-    rows = [_core.kpi.csat(values[order[lo:hi]], scale, satisfied_min, name)
-            for lo, hi in itertools.pairwise(bounds)]
+    rows = [
+        _core.kpi.csat(values[order[lo:hi]], scale, satisfied_min, name)
+        for lo, hi in itertools.pairwise(bounds)
+    ]
     out = pd.DataFrame(rows, columns=_CSAT_COLUMNS, index=index)
     return out.astype({"satisfied": np.int64, "n": np.int64})
 
@@ -838,7 +856,7 @@ def onboarding_completion(
         m_code,
         reached,
         n_required,
-        _whole(within_days, "within_days"),
+        _frames.whole(within_days, "within_days"),
         _frames.day_number(as_of, "as_of"),
         str(account),
         str(milestone),
@@ -950,12 +968,6 @@ def _level(value: Any, name: str) -> float:
     return float(value)
 
 
-def _whole(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise InputError(f"{name}: must be a whole number, got {value!r}")
-    return int(value)
-
-
 def _retention(which, df, account, period, mrr, months, by, dropna, parts):
     if isinstance(months, bool) or not isinstance(months, (int, np.integer)):
         raise InputError(f"months: must be a whole number of months, got {months!r}")
@@ -988,15 +1000,18 @@ def _retention(which, df, account, period, mrr, months, by, dropna, parts):
         table = as_mrr_table(df, account, period, mrr)
         if parts:
             if isinstance(df, MrrTable):
-                raise InputError(f"{which}(parts=True): give the long DataFrame or a Book; an "
-                                 "MrrTable keeps no per-account sums to give back")
+                raise InputError(
+                    f"{which}(parts=True): give the long DataFrame or a Book; an "
+                    "MrrTable keeps no per-account sums to give back"
+                )
             first, n = int(table._core.first_month), int(table._core.n_months)
             codes, _ = _frames.account_codes(df[account], account)
             month, kind = _frames.period_months(df[period], period)
             amount = _frames.amounts(df[mrr], mrr)
             span = max(n, 1)  # line items of one account and month summed
-            keys, inverse = np.unique(codes * span + (np.asarray(month) - first),
-                                      return_inverse=True)
+            keys, inverse = np.unique(
+                codes * span + (np.asarray(month) - first), return_inverse=True
+            )
             sums = np.bincount(inverse.ravel(), weights=amount, minlength=len(keys))
             entries = (keys // span, keys % span + first, sums, np.zeros(len(keys), np.int64))
             columns = _retention_parts(which, *entries, 1, first, n, months)
@@ -1107,16 +1122,19 @@ def _account_groups(book: Book, by: Any, dropna: Any) -> _Groups:
         if not known:
             hint = ""
             if key == "plan" and "mrr" in book.tables and "plan" in book.table("mrr").columns:
-                hint = ("; the MRR table's plan changes month to month and is not an account "
-                        "attribute: add the plan to the accounts table to group by it")
+                hint = (
+                    "; the MRR table's plan changes month to month and is not an account "
+                    "attribute: add the plan to the accounts table to group by it"
+                )
             raise ColumnError(
                 f"by: {key!r} is not an attribute of the Book's accounts (its attributes: "
                 f"{attributes}){hint}"
             )
     if len(set(keys)) != len(keys):
         raise InputError(f"by: an attribute is named twice in {keys!r}")
-    grouped = accounts.groupby(keys if len(keys) > 1 else keys[0], sort=True, observed=True,
-                               dropna=bool(dropna))
+    grouped = accounts.groupby(
+        keys if len(keys) > 1 else keys[0], sort=True, observed=True, dropna=bool(dropna)
+    )
     codes = grouped.ngroup().to_numpy(dtype=np.float64, na_value=np.nan)
     codes = np.where(np.isnan(codes), -1, codes).astype(np.int64)
     index = grouped.size().index
@@ -1150,13 +1168,17 @@ def _group_tables(book: Book, groups: _Groups) -> tuple[list, int, int]:
     tables = []
     for g in range(n_groups):
         rows = order[bounds[g] : bounds[g + 1]]
-        tables.append(_core.MrrTable(
-            np.concatenate([groups.local[account[rows]], np.zeros(len(span), np.int64)]),
-            int(groups.sizes[g]),
-            np.concatenate([month[rows], span]),
-            np.concatenate([amount[rows], np.zeros(len(span))]),
-            "account_id", "period", "mrr",
-        ))
+        tables.append(
+            _core.MrrTable(
+                np.concatenate([groups.local[account[rows]], np.zeros(len(span), np.int64)]),
+                int(groups.sizes[g]),
+                np.concatenate([month[rows], span]),
+                np.concatenate([amount[rows], np.zeros(len(span))]),
+                "account_id",
+                "period",
+                "mrr",
+            )
+        )
     return tables, first, n
 
 
@@ -1170,8 +1192,9 @@ def _group_index(groups: pd.Index, counts: np.ndarray, inner: pd.Index) -> pd.Mu
 def _group_rows(groups: pd.Index, periods: pd.Index) -> pd.MultiIndex:
     """(group, period) for every group and every one of ``periods``."""
     n = len(periods)
-    return _group_index(groups, np.full(len(groups), n), periods[np.tile(np.arange(n),
-                                                                         len(groups))])
+    return _group_index(
+        groups, np.full(len(groups), n), periods[np.tile(np.arange(n), len(groups))]
+    )
 
 
 def _first_paid_cohorts_by(book: Book, kind: str, groups: _Groups) -> pd.DataFrame:
@@ -1205,8 +1228,9 @@ def _signed_cohorts(book: Book, kind: str, groups: _Groups | None) -> pd.DataFra
     # Rows: distinct (group, signing month) of the members, sorted.
     lo = int(signed[member].min()) if member.any() else 0
     width = last - lo + 1 if member.any() else 0
-    keys, inverse = np.unique(group[member] * max(width, 1) + (signed[member] - lo),
-                              return_inverse=True)
+    keys, inverse = np.unique(
+        group[member] * max(width, 1) + (signed[member] - lo), return_inverse=True
+    )
     row = np.full(len(signed), -1, dtype=np.int64)
     row[member] = inverse.ravel()
     sizes = np.bincount(row[member], minlength=len(keys))
@@ -1241,19 +1265,23 @@ def _check_freq(freq: Any) -> str | None:
     if freq is None:
         return None
     if not isinstance(freq, str) or freq not in _FREQS:
-        raise InputError(f"freq: must be one of {', '.join(map(repr, _FREQS))} (calendar month, "
-                         f"quarter, year) or None, got {freq!r}")
+        raise InputError(
+            f"freq: must be one of {', '.join(map(repr, _FREQS))} (calendar month, "
+            f"quarter, year) or None, got {freq!r}"
+        )
     return freq
 
 
-def _book_answers(book: Book, kind: str, by: Any, freq: Any, dropna: bool, func: str,
-                  scale: int | None = None) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+def _book_answers(
+    book: Book, kind: str, by: Any, freq: Any, dropna: bool, func: str, scale: int | None = None
+) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     """The scores of a Book's answers of one kind, their group codes (by account attribute and
     period of the answer day in the Book's zone, numbered in sorted order) and the groups'
     index."""
     if by is None and freq is None:
-        raise InputError(f"{func}: give by= (account attributes) and/or freq= "
-                         f"({', '.join(map(repr, _FREQS))})")
+        raise InputError(
+            f"{func}: give by= (account attributes) and/or freq= ({', '.join(map(repr, _FREQS))})"
+        )
     freq = _check_freq(freq)
     groups = None if by is None else _account_groups(book, by, dropna)
     surveys = book.table("surveys")
@@ -1262,8 +1290,10 @@ def _book_answers(book: Book, kind: str, by: Any, freq: Any, dropna: bool, func:
     unknown = account < 0
     if int(unknown.sum()) != book.dropped.get("surveys", 0):
         row = _frames.first_row(unknown) if unknown.any() else 0
-        raise InputError(f"{t.where('account_id', row)}: the surveys' account ids do not match "
-                         "the accounts table's; give both tables ids of one type")
+        raise InputError(
+            f"{t.where('account_id', row)}: the surveys' account ids do not match "
+            "the accounts table's; give both tables ids of one type"
+        )
     keep = ~unknown
     if "kind" in surveys.columns:
         text = surveys["kind"].astype("string").str.strip().str.lower()
@@ -1275,8 +1305,10 @@ def _book_answers(book: Book, kind: str, by: Any, freq: Any, dropna: bool, func:
         bad = keep & ((values < 1) | (values > scale))
         if bad.any():
             row = _frames.first_row(bad)
-            raise InputError(f"{t.where('score', row)}: a CSAT answer must be a whole number "
-                             f"1-{scale}, got {values[row]:g}")
+            raise InputError(
+                f"{t.where('score', row)}: a CSAT answer must be a whole number "
+                f"1-{scale}, got {values[row]:g}"
+            )
     group = np.zeros(len(surveys), np.int64)
     if groups is not None:
         group = groups.codes[np.where(keep, account, 0)]
@@ -1304,8 +1336,10 @@ def _book_answers(book: Book, kind: str, by: Any, freq: Any, dropna: bool, func:
 def _frame_answers(frame: Any, by: Any, score: Any, freq: Any) -> tuple[pd.DataFrame, list, Any]:
     frame = _frames.require_frame(frame, "the survey table")
     if freq is not None:
-        raise InputError("freq: groups a retain.Book's answers by period of answered_at; with "
-                         "a DataFrame, add a period column and group by it")
+        raise InputError(
+            "freq: groups a retain.Book's answers by period of answered_at; with "
+            "a DataFrame, add a period column and group by it"
+        )
     if by is None:
         raise InputError("by: give the column(s) of the survey table to group by")
     keys = list(by) if isinstance(by, (list, tuple)) else [by]

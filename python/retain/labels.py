@@ -123,7 +123,7 @@ def _label(
         raise InputError(
             "the snapshots table already has a column 'label'; drop it (or rename it) first"
         )
-    horizon = _whole(horizon_days, "horizon_days")
+    horizon = _frames.whole(horizon_days, "horizon_days")
     if horizon < 1:
         raise InputError(f"horizon_days: must be a whole number of days >= 1, got {horizon}")
 
@@ -173,9 +173,3 @@ def _label(
     dropped = {"inactive": int(counts["inactive"]), "unresolved": int(counts["unresolved"])}
     counts = {k: int(v) for k, v in counts.items()}
     return ChurnLabels(frame, dropped, horizon, until_label, counts), keep
-
-
-def _whole(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise InputError(f"{name}: must be a whole number, got {value!r}")
-    return int(value)

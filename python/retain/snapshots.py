@@ -17,7 +17,6 @@ import pandas as pd
 from . import _core, _frames
 from . import engagement as _engagement
 from .errors import InputError
-from .labels import _whole
 
 __all__ = ["snapshots"]
 
@@ -103,7 +102,7 @@ def snapshots(
         _, first = np.unique(days, return_index=True)
         dup = sorted(set(range(len(days))) - set(first.tolist()))[0]
         raise InputError(f"as_of: the date {labels[dup].date()} is given twice (position {dup})")
-    lead = _whole(lead_days, "lead_days")
+    lead = _frames.whole(lead_days, "lead_days")
     if lead < 0:
         raise InputError(f"lead_days: must be a whole number of days >= 0, got {lead}")
     order = np.argsort(days, kind="stable")

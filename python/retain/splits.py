@@ -11,7 +11,6 @@ import pandas as pd
 
 from . import _frames
 from .errors import InputError
-from .labels import _whole
 
 __all__ = ["TimeSplits", "time_splits"]
 
@@ -126,10 +125,10 @@ def time_splits(
     snapshots = _frames.require_frame(snapshots, "the snapshots table")
     as_of = "as_of"
     _frames.require_columns(snapshots, [account, as_of], "the snapshots table")
-    k = _whole(n_splits, "n_splits")
+    k = _frames.whole(n_splits, "n_splits")
     if k < 2:
         raise InputError(f"n_splits: must be a whole number >= 2, got {k}")
-    gap = _whole(gap_days, "gap_days")
+    gap = _frames.whole(gap_days, "gap_days")
     if gap < 0:
         raise InputError(f"gap_days: must be a whole number of days >= 0, got {gap}")
     if accounts not in ("groups", "all"):
@@ -151,7 +150,7 @@ def time_splits(
             f"time_splits: {k} splits need at least {k + 1} distinct as-of dates, got {n_dates}"
         )
     return TimeSplits(
-        days, codes.astype(np.int64), k, gap, accounts, _whole(random_state, "random_state")
+        days, codes.astype(np.int64), k, gap, accounts, _frames.whole(random_state, "random_state")
     )
 
 

@@ -155,6 +155,8 @@ def test_snapshot_argument_errors():
         book.snapshots("2024-02-15", n_threads=0)
     with pytest.raises(rt.InputError, match="lead_days"):
         book.snapshots("2024-02-15", lead_days=-1)
+    with pytest.raises(rt.InputError, match="lead_days: must be a whole number"):
+        book.snapshots("2024-02-15", lead_days=float("inf"))
 
 
 def test_one_time_zone_moves_every_day_boundary():
