@@ -58,11 +58,7 @@ Month parse_month(std::string_view text, std::string_view column, std::size_t ro
                           parse_digits(text, 0, 4, year) && text[4] == '-' &&
                           parse_digits(text, 5, 2, month) &&
                           (text.size() == 7 || (text[7] == '-' && parse_digits(text, 8, 2, day)));
-    const bool date_ok =
-        shape_ok && std::chrono::year_month_day{std::chrono::year{year} /
-                                                std::chrono::month{static_cast<unsigned>(month)} /
-                                                std::chrono::day{static_cast<unsigned>(day)}}
-                        .ok();
+    const bool date_ok = shape_ok && valid_date(year, month, day);
     if (!date_ok)
         throw InputError::at(
             column, row,
@@ -81,10 +77,7 @@ bool parse_datetime(std::string_view text, ParsedTime& out) noexcept {
         if (!parse_digits(text, 8, 2, day)) return false;
         pos = 10;
     }
-    const std::chrono::year_month_day ymd{std::chrono::year{year} /
-                                          std::chrono::month{static_cast<unsigned>(month)} /
-                                          std::chrono::day{static_cast<unsigned>(day)}};
-    if (!ymd.ok()) return false;
+    if (!valid_date(year, month, day)) return false;
     if (pos < text.size() && (text[pos] == 'T' || text[pos] == ' ') && pos + 1 < text.size() &&
         text[pos + 1] >= '0' && text[pos + 1] <= '9') {
         if (!parse_digits(text, pos + 1, 2, hour) || pos + 3 >= text.size() ||
@@ -126,16 +119,52 @@ bool parse_datetime(std::string_view text, ParsedTime& out) noexcept {
             return false;
         }
     }
-    const auto days = std::chrono::sys_days{ymd}.time_since_epoch().count();
-    out.local = std::int64_t{days} * 86'400 + hour * 3600 + minute * 60 + second;
+    out.local =
+        std::int64_t{day_of(year, month, day)} * 86'400 + hour * 3600 + minute * 60 + second;
     return true;
 }
 
+namespace {
+// Zero-padded to `width` digits; a negative year keeps its sign in front.
+void append_number(std::string& out, long long value, int width) {
+    if (value < 0) {
+        out += '-';
+        value = -value;
+    }
+    const std::string digits = std::to_string(value);
+    if (static_cast<int>(digits.size()) < width) out.append(width - digits.size(), '0');
+    out += digits;
+}
+}  // namespace
+
 std::string format_month(Month m) {
-    const int y = year_of(m), mo = month_in_year(m);
-    std::ostringstream out;
-    out << y << '-' << (mo < 10 ? "0" : "") << mo;
-    return out.str();
+    std::string out;
+    append_number(out, year_of(m), 4);
+    out += '-';
+    append_number(out, month_in_year(m), 2);
+    return out;
+}
+
+Day parse_day(std::string_view text, std::string_view column, std::size_t row) {
+    int year = 0, month = 0, day = 0;
+    const bool ok = text.size() == 10 && parse_digits(text, 0, 4, year) && text[4] == '-' &&
+                    parse_digits(text, 5, 2, month) && text[7] == '-' &&
+                    parse_digits(text, 8, 2, day) && valid_date(year, month, day);
+    if (!ok)
+        throw InputError::at(column, row,
+                             "cannot parse date '" + std::string(text) + "' (expected YYYY-MM-DD)");
+    return day_of(year, month, day);
+}
+
+std::string format_day(std::int64_t day) {
+    const CivilDate c = civil_of(day);
+    std::string out;
+    append_number(out, c.year, 4);
+    out += '-';
+    append_number(out, c.month, 2);
+    out += '-';
+    append_number(out, c.day, 2);
+    return out;
 }
 
 }  // namespace retain

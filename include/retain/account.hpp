@@ -3,20 +3,15 @@
 // This header holds the MRR table; events, surveys, tickets, milestones and churns follow the same
 // pattern (dense account codes from IdIndex, dates as Day, periods as Month).
 
-#include <algorithm>
-#include <cmath>
 #include <cstdint>
-#include <limits>
-#include <numeric>
 #include <span>
-#include <sstream>
 #include <string>
-#include <utility>
+#include <string_view>
 #include <vector>
 
-#include "retain/detail/parallel.hpp"
 #include "retain/error.hpp"
 #include "retain/ids.hpp"
+#include "retain/threads.hpp"
 #include "retain/time.hpp"
 
 namespace retain {
@@ -42,9 +37,10 @@ class MrrTable {
     /// Builds the table from a long table's columns, one row per line item.
     /// `account` holds dense codes in [0, n_accounts) (see IdIndex), `month` month numbers, `mrr`
     /// amounts that are finite and >= 0. Throws InputError naming the column and row at fault.
+    /// Rows are checked and placed on `threads`; the table is the same for any.
     MrrTable(std::span<const std::int64_t> account, std::size_t n_accounts,
              std::span<const std::int64_t> month, std::span<const double> mrr,
-             const MrrColumns& columns = {});
+             const MrrColumns& columns = {}, Threads threads = {});
 
     std::size_t n_accounts() const noexcept { return offsets_.empty() ? 0 : offsets_.size() - 1; }
     /// Months from the first to the last month of the data (0 for an empty table).
@@ -53,12 +49,15 @@ class MrrTable {
     Month first_month() const noexcept { return first_month_; }
     Month last_month() const noexcept { return first_month_ + n_months_ - 1; }
 
-    /// The months in which `account` paid, increasing.
+    /// The months in which `account` paid, increasing. An account code not below n_accounts()
+    /// is an InputError naming both.
     std::span<const Month> months(std::size_t account) const {
+        check_account(account);
         return {months_.data() + offsets_[account], offsets_[account + 1] - offsets_[account]};
     }
-    /// The account's MRR in each of those months (all > 0).
+    /// The account's MRR in each of those months (all > 0); checked as months().
     std::span<const double> amounts(std::size_t account) const {
+        check_account(account);
         return {amounts_.data() + offsets_[account], offsets_[account + 1] - offsets_[account]};
     }
     /// Number of (account, paying month) entries.
@@ -68,18 +67,29 @@ class MrrTable {
     /// them into `index` (codes in order of first appearance). When each account's rows are
     /// together, as in a table sorted by account, ids are interned once per run of rows rather
     /// than once per row, and no per-row code is made. Errors as for the constructor.
+    /// `Id` is std::int64_t or std::string (compiled into the library for both).
     template <class Id>
     static MrrTable from_ids(IdIndex<Id>& index,
                              std::span<const typename IdIndex<Id>::key_type> ids,
                              std::span<const std::int64_t> month, std::span<const double> mrr,
-                             const MrrColumns& columns = {});
+                             const MrrColumns& columns = {}, Threads threads = {});
+
+    /// String ids as a program holds them (std::string); the same as the string_view overload.
+    static MrrTable from_ids(IdIndex<std::string>& index, std::span<const std::string> ids,
+                             std::span<const std::int64_t> month, std::span<const double> mrr,
+                             const MrrColumns& columns = {}, Threads threads = {});
 
   private:
+    void check_account(std::size_t account) const {
+        if (account >= n_accounts())
+            throw InputError::out_of_range("account", account, n_accounts());
+    }
     void set_span(std::int64_t lo, std::int64_t hi, std::span<const std::int64_t> month,
                   const MrrColumns& columns);
     void scatter_by_account(std::span<const std::int64_t> account,
-                            std::span<const std::int64_t> month, std::span<const double> mrr);
-    void sum_line_items();
+                            std::span<const std::int64_t> month, std::span<const double> mrr,
+                            Threads threads);
+    void sum_line_items(Threads threads);
 
     std::vector<std::size_t> offsets_;  // account a owns entries [offsets_[a], offsets_[a + 1])
     std::vector<Month> months_;
@@ -88,300 +98,15 @@ class MrrTable {
     std::int32_t n_months_ = 0;
 };
 
-namespace detail {
-
-// What one block of rows tells about the table: the first invalid row, the month range, whether
-// its account codes never decrease, and how many rows pay.
-struct RowScan {
-    std::size_t bad = std::numeric_limits<std::size_t>::max();
-    std::int64_t lo = std::numeric_limits<std::int64_t>::max();
-    std::int64_t hi = std::numeric_limits<std::int64_t>::min();
-    bool grouped = true;
-    std::int64_t first_code = 0, last_code = 0;
-    std::size_t paying = 0;  // rows with MRR > 0
-};
-
-// The whole table's scan, once every block is known to be valid.
-struct TableScan {
-    std::int64_t lo = std::numeric_limits<std::int64_t>::max();
-    std::int64_t hi = std::numeric_limits<std::int64_t>::min();
-    bool grouped = true;
-    std::size_t paying = 0;
-    std::vector<std::size_t> paying_before;  // paying rows before each block
-};
-
-inline constexpr std::size_t row_block = std::size_t{1} << 16;
-
-inline void check_lengths(std::size_t n, std::size_t n_month, std::size_t n_mrr,
-                          const MrrColumns& columns) {
-    if (n_month == n && n_mrr == n) return;
-    std::ostringstream msg;
-    msg << "columns differ in length: '" << columns.account << "' has " << n << " rows, '"
-        << columns.period << "' " << n_month << ", '" << columns.mrr << "' " << n_mrr;
-    throw InputError(msg.str());
-}
-
-// Validates every row over blocks in parallel and reports the lowest invalid row, whatever the
-// thread count. `account` holds codes to check, or is empty when the caller made the codes
-// itself (MrrTable::from_ids) and only the values need checking.
-inline TableScan scan_rows(std::span<const std::int64_t> account, std::size_t n_accounts,
-                           std::span<const std::int64_t> month, std::span<const double> mrr,
-                           const MrrColumns& columns) {
-    const std::size_t n = month.size();
-    const bool codes = !account.empty();
-    std::vector<RowScan> scans((n + row_block - 1) / row_block);
-    for_each_block(n, row_block, 0, [&](std::size_t b, std::size_t begin, std::size_t end) {
-        RowScan s;
-        std::int64_t previous = codes ? account[begin] : 0;
-        s.first_code = previous;
-        for (std::size_t i = begin; i < end; ++i) {
-            const double v = mrr[i];
-            const std::int64_t a = codes ? account[i] : 0;
-            const bool bad_code = codes && (a < 0 || static_cast<std::size_t>(a) >= n_accounts);
-            if (bad_code || !(v >= 0.0) || std::isinf(v)) {
-                s.bad = i;
-                break;
-            }
-            s.grouped = s.grouped && a >= previous;
-            previous = a;
-            s.paying += v > 0.0;
-            s.lo = std::min(s.lo, month[i]);
-            s.hi = std::max(s.hi, month[i]);
-        }
-        s.last_code = previous;
-        scans[b] = s;
-    });
-    TableScan t;
-    for (std::size_t b = 0; b < scans.size(); ++b) {
-        const RowScan& s = scans[b];
-        if (s.bad != std::numeric_limits<std::size_t>::max()) {
-            const std::size_t i = s.bad;
-            if (codes && account[i] < 0)
-                throw InputError::at(columns.account, i, "missing account id");
-            if (codes && static_cast<std::size_t>(account[i]) >= n_accounts)
-                throw InputError::at(columns.account, i,
-                                     "account code " + std::to_string(account[i]) +
-                                         " is not below " + std::to_string(n_accounts));
-            std::ostringstream what;
-            what << "MRR must be a finite number >= 0, got " << mrr[i];
-            throw InputError::at(columns.mrr, i, what.str());
-        }
-        t.lo = std::min(t.lo, s.lo);
-        t.hi = std::max(t.hi, s.hi);
-        t.grouped = t.grouped && s.grouped && (b == 0 || s.first_code >= scans[b - 1].last_code);
-        t.paying_before.push_back(t.paying);
-        t.paying += s.paying;
-    }
-    return t;
-}
-
-}  // namespace detail
-
-inline void MrrTable::set_span(std::int64_t lo, std::int64_t hi,
-                               std::span<const std::int64_t> month, const MrrColumns& columns) {
-    if (hi - lo >= max_span_months || lo < -max_span_months * 100 || hi > max_span_months * 100) {
-        std::ostringstream what;
-        what << "periods span month numbers " << lo << " to " << hi << "; at most "
-             << max_span_months << " months are supported (is a period mis-encoded?)";
-        const auto row = std::find(month.begin(), month.end(), hi) - month.begin();
-        throw InputError::at(columns.period, static_cast<std::size_t>(row), what.str());
-    }
-    first_month_ = static_cast<Month>(lo);
-    n_months_ = static_cast<std::int32_t>(hi - lo + 1);
-}
-
-inline MrrTable::MrrTable(std::span<const std::int64_t> account, std::size_t n_accounts,
-                          std::span<const std::int64_t> month, std::span<const double> mrr,
-                          const MrrColumns& columns) {
-    const std::size_t n = account.size();
-    detail::check_lengths(n, month.size(), mrr.size(), columns);
-    offsets_.assign(n_accounts + 1, 0);
-    if (n == 0) return;
-    // Pass 1: validate, and notice whether rows come grouped by account in code order (codes
-    // from IdIndex are, for a table sorted by account).
-    const detail::TableScan scan = detail::scan_rows(account, n_accounts, month, mrr, columns);
-    set_span(scan.lo, scan.hi, month, columns);
-    const bool grouped = scan.grouped;
-    const std::size_t paying = scan.paying;
-
-    // Pass 2: per-account runs of the paying rows. A row with MRR 0 adds no revenue: it widens
-    // the span (above) but is not stored, which saves memory and time on tables that list
-    // non-paying months explicitly.
-    months_.resize(paying);
-    amounts_.resize(paying);
-    if (grouped) {
-        // Rows are in place but for the zeros: each block copies its paying rows from the slot its
-        // predecessors end at, and a row that starts code c starts the runs of the codes since
-        // the previous row's (codes without paying rows get empty runs).
-        const std::vector<std::size_t>& start = scan.paying_before;
-        detail::for_each_block(n, detail::row_block, 0,
-                               [&](std::size_t b, std::size_t begin, std::size_t end) {
-                                   std::size_t write = start[b];
-                                   std::int64_t previous = begin == 0 ? -1 : account[begin - 1];
-                                   for (std::size_t i = begin; i < end; ++i) {
-                                       for (std::int64_t c = previous + 1; c <= account[i]; ++c)
-                                           offsets_[static_cast<std::size_t>(c)] = write;
-                                       previous = account[i];
-                                       if (mrr[i] > 0.0) {
-                                           months_[write] = static_cast<Month>(month[i]);
-                                           amounts_[write] = mrr[i];
-                                           ++write;
-                                       }
-                                   }
-                               });
-        for (auto c = static_cast<std::size_t>(account[n - 1] + 1); c <= n_accounts; ++c)
-            offsets_[c] = paying;
-    } else {
-        for (std::size_t i = 0; i < n; ++i)
-            offsets_[static_cast<std::size_t>(account[i]) + 1] += mrr[i] > 0.0;
-        std::partial_sum(offsets_.begin(), offsets_.end(), offsets_.begin());
-        scatter_by_account(account, month, mrr);
-    }
-    sum_line_items();
-}
-
-// Moves every paying row to its account's run, rows of one account keeping their input order. Each
-// thread owns a range of accounts (cut at equal paying-row counts) and scans all rows for its own:
-// the reads repeat, the scattered writes are shared out. Positions do not depend on the cut.
-inline void MrrTable::scatter_by_account(std::span<const std::int64_t> account,
-                                         std::span<const std::int64_t> month,
-                                         std::span<const double> mrr) {
-    const std::size_t n = account.size(), n_acc = n_accounts();
-    const unsigned parts = std::min<unsigned>(detail::resolve_threads(0), 8);
-    std::vector<std::size_t> cut(parts + 1, n_acc);
-    cut[0] = 0;
-    for (unsigned t = 1; t < parts; ++t) {
-        const auto target = offsets_.begin() + static_cast<std::ptrdiff_t>(1);
-        cut[t] = static_cast<std::size_t>(
-            std::lower_bound(target, offsets_.end(), offsets_.back() * t / parts) - target);
-    }
-    std::vector<std::size_t> cursor(offsets_.begin(), offsets_.end() - 1);
-    detail::for_each_block(parts, 1, static_cast<int>(parts),
-                           [&](std::size_t t, std::size_t, std::size_t) {
-                               const std::size_t a_lo = cut[t], a_hi = cut[t + 1];
-                               for (std::size_t i = 0; i < n; ++i) {
-                                   const auto a = static_cast<std::size_t>(account[i]);
-                                   if (a < a_lo || a >= a_hi || !(mrr[i] > 0.0)) continue;
-                                   const std::size_t pos = cursor[a]++;
-                                   months_[pos] = static_cast<Month>(month[i]);
-                                   amounts_[pos] = mrr[i];
-                               }
-                           });
-}
-
-template <class Id>
-MrrTable MrrTable::from_ids(IdIndex<Id>& index, std::span<const typename IdIndex<Id>::key_type> ids,
-                            std::span<const std::int64_t> month, std::span<const double> mrr,
-                            const MrrColumns& columns) {
-    const std::size_t n = ids.size();
-    detail::check_lengths(n, month.size(), mrr.size(), columns);
-    // Runs of equal ids, each interned once. Grouped means every run brings a code above the
-    // previous run's: each account's rows are together (and in index order, for a pre-filled
-    // index). Otherwise intern row by row and take the general path.
-    std::vector<std::size_t> run_start;
-    std::vector<std::int64_t> run_code;
-    for (std::size_t i = 0; i < n; ++i) {
-        if (i > 0 && ids[i] == ids[i - 1]) continue;
-        const std::int64_t code = index.intern(ids[i]);
-        if (!run_code.empty() && code <= run_code.back()) {
-            const auto codes = index.intern(ids);
-            return MrrTable(codes, index.size(), month, mrr, columns);
-        }
-        run_start.push_back(i);
-        run_code.push_back(code);
-    }
-    MrrTable t;
-    t.offsets_.assign(index.size() + 1, 0);
-    if (n == 0) return t;
-    const detail::TableScan scan = detail::scan_rows({}, index.size(), month, mrr, columns);
-    t.set_span(scan.lo, scan.hi, month, columns);
-    t.months_.resize(scan.paying);
-    t.amounts_.resize(scan.paying);
-    // Copy the paying rows run by run; an account's run starts where the previous ones end.
-    // A table sorted by account and month without line items has every run strictly increasing
-    // already: then there is nothing to sort or sum.
-    std::size_t write = 0, next_code = 0;
-    bool increasing = true;
-    for (std::size_t r = 0; r < run_start.size(); ++r) {
-        const auto code = static_cast<std::size_t>(run_code[r]);
-        for (; next_code <= code; ++next_code) t.offsets_[next_code] = write;
-        const std::size_t end = r + 1 < run_start.size() ? run_start[r + 1] : n;
-        const std::size_t run_begin = write;
-        for (std::size_t i = run_start[r]; i < end; ++i) {
-            if (!(mrr[i] > 0.0)) continue;
-            const auto m = static_cast<Month>(month[i]);
-            increasing = increasing && (write == run_begin || t.months_[write - 1] < m);
-            t.months_[write] = m;
-            t.amounts_[write] = mrr[i];
-            ++write;
-        }
-    }
-    for (; next_code < t.offsets_.size(); ++next_code) t.offsets_[next_code] = write;
-    if (!increasing) t.sum_line_items();
-    return t;
-}
-
-// Sorts each account's run by month (stable, so line items add up in input order) and sums entries
-// of the same month; every stored amount is > 0 (zero rows are never stored), so every sum is too.
-// Blocks of accounts are compacted in parallel,
-// each within its own range, then moved together; the result is the same for any thread count.
-inline void MrrTable::sum_line_items() {
-    const std::size_t n_acc = n_accounts();
-    const std::size_t block = detail::account_block(n_acc);
-    const std::size_t n_blocks = (n_acc + block - 1) / block;
-    std::vector<std::size_t> kept(n_blocks, 0);  // entries each block keeps
-    std::vector<std::size_t> run_end(offsets_.begin() + 1, offsets_.end());
-    detail::for_each_block(n_acc, block, 0, [&](std::size_t b, std::size_t begin, std::size_t end) {
-        std::vector<std::pair<Month, double>> scratch;
-        std::size_t write = offsets_[begin];
-        for (std::size_t a = begin; a < end; ++a) {
-            const std::size_t first = offsets_[a], last = run_end[a];
-            offsets_[a] = write;
-            const auto m_first = months_.begin() + static_cast<std::ptrdiff_t>(first);
-            const auto m_last = months_.begin() + static_cast<std::ptrdiff_t>(last);
-            if (!std::is_sorted(m_first, m_last)) {
-                scratch.clear();
-                for (std::size_t i = first; i < last; ++i)
-                    scratch.emplace_back(months_[i], amounts_[i]);
-                std::stable_sort(scratch.begin(), scratch.end(),
-                                 [](const auto& x, const auto& y) { return x.first < y.first; });
-                for (std::size_t i = first; i < last; ++i) {
-                    months_[i] = scratch[i - first].first;
-                    amounts_[i] = scratch[i - first].second;
-                }
-            }
-            for (std::size_t i = first; i < last;) {
-                const Month m = months_[i];
-                double total = amounts_[i++];
-                while (i < last && months_[i] == m) total += amounts_[i++];
-                months_[write] = m;
-                amounts_[write] = total;
-                ++write;
-            }
-        }
-        kept[b] = write - offsets_[begin];
-    });
-    // Close the gaps between blocks, front to back (each block only moves towards the front).
-    std::size_t write = 0;
-    for (std::size_t b = 0; b < n_blocks; ++b) {
-        const std::size_t begin = b * block, end = std::min(n_acc, begin + block);
-        const std::size_t from = offsets_[begin];
-        const std::ptrdiff_t shift = static_cast<std::ptrdiff_t>(from - write);
-        if (shift != 0) {
-            std::copy(months_.begin() + static_cast<std::ptrdiff_t>(from),
-                      months_.begin() + static_cast<std::ptrdiff_t>(from + kept[b]),
-                      months_.begin() + static_cast<std::ptrdiff_t>(write));
-            std::copy(amounts_.begin() + static_cast<std::ptrdiff_t>(from),
-                      amounts_.begin() + static_cast<std::ptrdiff_t>(from + kept[b]),
-                      amounts_.begin() + static_cast<std::ptrdiff_t>(write));
-            for (std::size_t a = begin; a < end; ++a)
-                offsets_[a] -= static_cast<std::size_t>(shift);
-        }
-        write += kept[b];
-    }
-    offsets_.back() = write;
-    months_.resize(write);
-    amounts_.resize(write);
-}
+extern template MrrTable MrrTable::from_ids<std::int64_t>(IdIndex<std::int64_t>&,
+                                                          std::span<const std::int64_t>,
+                                                          std::span<const std::int64_t>,
+                                                          std::span<const double>,
+                                                          const MrrColumns&, Threads);
+extern template MrrTable MrrTable::from_ids<std::string>(IdIndex<std::string>&,
+                                                         std::span<const std::string_view>,
+                                                         std::span<const std::int64_t>,
+                                                         std::span<const double>, const MrrColumns&,
+                                                         Threads);
 
 }  // namespace retain

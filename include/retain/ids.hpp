@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "retain/detail/hash.hpp"
+#include "retain/error.hpp"
 
 namespace retain {
 
@@ -23,8 +24,11 @@ class IdIndex {
 
     /// Number of distinct ids seen.
     std::size_t size() const noexcept { return ids_.size(); }
-    /// The id behind a code.
-    const Id& id(std::size_t code) const { return ids_.at(code); }
+    /// The id behind a code; a code not below size() is an InputError naming both.
+    const Id& id(std::size_t code) const {
+        if (code >= ids_.size()) throw InputError::out_of_range("id code", code, ids_.size());
+        return ids_[code];
+    }
     /// All ids, indexed by code.
     std::span<const Id> ids() const noexcept { return ids_; }
 
@@ -70,6 +74,15 @@ class IdIndex {
     std::vector<std::int64_t> intern(std::span<const key_type> keys) {
         std::vector<std::int64_t> codes(keys.size());
         intern(keys, codes);
+        return codes;
+    }
+
+    /// String ids as a program holds them (a vector of std::string), without building views.
+    std::vector<std::int64_t> intern(
+        std::span<const std::string> keys) requires std::is_same_v<Id, std::string> {
+        std::vector<std::int64_t> codes(keys.size());
+        for (std::size_t i = 0; i < keys.size(); ++i)
+            codes[i] = (i > 0 && keys[i] == keys[i - 1]) ? codes[i - 1] : intern(keys[i]);
         return codes;
     }
 

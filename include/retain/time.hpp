@@ -3,7 +3,6 @@
 // (1970-01 is 0, 2024-03 is 650), the same numbers pandas uses for Period[M] ordinals, so a
 // monthly column crosses from Python without conversion.
 
-#include <chrono>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -30,20 +29,59 @@ constexpr int month_in_year(Month m) noexcept {
     return m - (year_of(m) - 1970) * 12 + 1;
 }
 
-/// The day number of a calendar date.
+/// A civil (proleptic Gregorian) date.
+struct CivilDate {
+    int year;
+    int month;  ///< 1-12
+    int day;    ///< 1-31
+};
+
+/// The day number of a calendar date (no range check: see `valid_date`).
 constexpr Day day_of(int year, int month, int day) noexcept {
-    using namespace std::chrono;
-    const sys_days d{std::chrono::year{year} / std::chrono::month{static_cast<unsigned>(month)} /
-                     std::chrono::day{static_cast<unsigned>(day)}};
-    return static_cast<Day>(d.time_since_epoch().count());
+    // Counting years from March puts the leap day last, so each 400-year era has a fixed shape
+    // (146097 days) and the day of the year follows from the month by one linear formula.
+    const int y = year - (month <= 2 ? 1 : 0);
+    const int era = (y >= 0 ? y : y - 399) / 400;
+    const int year_of_era = y - era * 400;                                             // [0, 399]
+    const int day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;  // [0, 365]
+    const int day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    return static_cast<Day>(era * 146097 + day_of_era -
+                            719468);  // 719468: 0000-03-01 to 1970-01-01
+}
+
+/// The calendar date of a day number (the inverse of `day_of`).
+constexpr CivilDate civil_of(std::int64_t day) noexcept {
+    const std::int64_t z = day + 719468;
+    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const std::int64_t day_of_era = z - era * 146097;  // [0, 146096]
+    const std::int64_t year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+    const std::int64_t day_of_year =
+        day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    const std::int64_t mp = (5 * day_of_year + 2) / 153;  // month counted from March, [0, 11]
+    const int d = static_cast<int>(day_of_year - (153 * mp + 2) / 5 + 1);
+    const int m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+    const std::int64_t y = year_of_era + era * 400 + (m <= 2 ? 1 : 0);
+    return CivilDate{static_cast<int>(y), m, d};
+}
+
+/// True for a real calendar date (month 1-12, day within the month, leap years included).
+constexpr bool valid_date(int year, int month, int day) noexcept {
+    if (month < 1 || month > 12 || day < 1) return false;
+    constexpr int length[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return day <= length[month - 1] + (month == 2 && leap ? 1 : 0);
 }
 
 /// The month a day falls in.
 constexpr Month month_of_day(std::int64_t day) noexcept {
-    using namespace std::chrono;
-    const year_month_day ymd{sys_days{days{day}}};
-    return month_of(static_cast<int>(ymd.year()),
-                    static_cast<int>(static_cast<unsigned>(ymd.month())));
+    const CivilDate c = civil_of(day);
+    return month_of(c.year, c.month);
+}
+
+/// The first day of a month.
+constexpr Day first_day_of(Month m) noexcept {
+    return day_of(year_of(m), month_in_year(m), 1);
 }
 
 /// Resolution of an integer timestamp column (numpy's datetime64 units).
@@ -88,6 +126,12 @@ Month parse_month(std::string_view text, std::string_view column = "period", std
 
 /// "YYYY-MM".
 std::string format_month(Month m);
+
+/// Parses "YYYY-MM-DD" to a day number. Throws InputError naming `column` and `row` otherwise.
+Day parse_day(std::string_view text, std::string_view column = "date", std::size_t row = 0);
+
+/// "YYYY-MM-DD".
+std::string format_day(std::int64_t day);
 
 /// A parsed ISO 8601 date-time: the clock time as written (seconds since 1970-01-01 00:00 of that
 /// clock) and its UTC offset in seconds, when the text has one ('Z', '+09:00', '-0500', '+09').

@@ -21,14 +21,35 @@ PyObject* new_exception(py::module_& m, const char* name, const char* doc, PyObj
     return type;
 }
 
+// Raises `type` with the message and the error's site as attributes (None where empty), so Python
+// code can read e.column or e.row as C++ code reads e.column() or e.row().
+void raise(PyObject* type, const retain::Error& e) {
+    py::object error =
+        py::reinterpret_steal<py::object>(PyObject_CallFunction(type, "s", e.what()));
+    if (!error) return;  // the call set a Python error already
+    auto text = [](const std::string& s) -> py::object {
+        return s.empty() ? py::none() : py::object(py::str(s));
+    };
+    error.attr("table") = text(e.table());
+    error.attr("column") = text(e.column());
+    error.attr("row") = e.row() ? py::object(py::int_(*e.row())) : py::none();
+    error.attr("path") = text(e.path());
+    PyErr_SetObject(type, error.ptr());
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "retain's compiled core. Use the pure-Python package `retain` on top of it.";
     m.attr("__version__") = retain::version;
 
-    retain_error =
-        new_exception(m, "RetainError", "Base of every error retain raises.", PyExc_Exception);
+    retain_error = new_exception(m, "RetainError",
+                                 "Base of every error retain raises. `table`, `column`, `row` and "
+                                 "`path` name the culprit where they apply (else None).",
+                                 PyExc_Exception);
+    // Class-level defaults, so errors raised from Python code answer the same attributes.
+    for (const char* name : {"table", "column", "row", "path"})
+        py::handle(retain_error).attr(name) = py::none();
     const py::tuple value_bases =
         py::make_tuple(py::handle(retain_error), py::handle(PyExc_ValueError));
     const py::tuple key_bases =
@@ -47,13 +68,13 @@ PYBIND11_MODULE(_core, m) {
         try {
             if (p) std::rethrow_exception(p);
         } catch (const retain::InputError& e) {
-            PyErr_SetString(input_error, e.what());
+            raise(input_error, e);
         } catch (const retain::ColumnError& e) {
-            PyErr_SetString(column_error, e.what());
+            raise(column_error, e);
         } catch (const retain::ConfigError& e) {
-            PyErr_SetString(config_error, e.what());
+            raise(config_error, e);
         } catch (const retain::Error& e) {
-            PyErr_SetString(retain_error, e.what());
+            raise(retain_error, e);
         }
     });
 

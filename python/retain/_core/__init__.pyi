@@ -17,7 +17,12 @@ from . import survival as survival
 
 __version__: str
 
-class RetainError(Exception): ...
+class RetainError(Exception):
+    table: str | None
+    column: str | None
+    row: int | None
+    path: str | None
+
 class InputError(RetainError, ValueError): ...
 class ColumnError(RetainError, KeyError): ...
 class ConfigError(RetainError, ValueError): ...
