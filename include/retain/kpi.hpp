@@ -3,26 +3,19 @@
 // retention, unit economics (LTV, CAC) and NPS. Conventions are stated at each function; where
 // sources disagree, the choice made here is the one named in the docs.
 
-#include <Eigen/Core>
-#include <algorithm>
-#include <boost/accumulators/accumulators.hpp>
-#include <boost/accumulators/statistics/mean.hpp>
-#include <boost/accumulators/statistics/stats.hpp>
-#include <boost/accumulators/statistics/variance.hpp>
-#include <cmath>
+#include <cstddef>
 #include <cstdint>
+#include <iosfwd>
 #include <limits>
-#include <ostream>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "retain/account.hpp"
-#include "retain/detail/parallel.hpp"
-#include "retain/detail/sum.hpp"
 #include "retain/error.hpp"
 #include "retain/survival.hpp"
+#include "retain/threads.hpp"
 #include "retain/time.hpp"
 
 namespace retain::kpi {
@@ -55,7 +48,7 @@ struct MrrMovements {
 
 /// Revenue movements of every account, month by month. `n_threads` 0 uses every core; the result
 /// is the same for any thread count.
-MrrMovements mrr_movements(const MrrTable& table, int n_threads = 0);
+MrrMovements mrr_movements(const MrrTable& table, Threads n_threads = {});
 
 /// Which churn: lost accounts, lost revenue, or lost revenue net of expansion and reactivation.
 enum class ChurnKind { logo, gross_revenue, net_revenue };
@@ -93,11 +86,11 @@ struct PeriodSeries {
 /// Net revenue retention over `months` months: for the accounts paying at p - months, their MRR at
 /// p over their MRR at p - months. One value per month p of the table that has p - months in it;
 /// NaN where nobody paid at p - months. `months` must be >= 1.
-PeriodSeries nrr(const MrrTable& table, int months = 12);
+PeriodSeries nrr(const MrrTable& table, int months = 12, Threads n_threads = {});
 
 /// Gross revenue retention: as nrr, with each account's MRR at p capped at its MRR at p - months,
 /// so grr <= 1 and grr <= nrr.
-PeriodSeries grr(const MrrTable& table, int months = 12);
+PeriodSeries grr(const MrrTable& table, int months = 12, Threads n_threads = {});
 
 /// Retention of accounts (logo) or of revenue.
 enum class CohortKind { logo, revenue };
@@ -105,13 +98,27 @@ enum class CohortKind { logo, revenue };
 /// "logo" or "revenue"; anything else is an InputError naming `kind`.
 CohortKind parse_cohort_kind(std::string_view kind);
 
-/// Cohorts are accounts grouped by their first paying month. values(c, age) is, for cohort c at
-/// `age` months after its start: logo = share of the cohort's accounts paying then; revenue = the
-/// cohort's MRR then over its MRR at age 0 (so it can exceed 1). NaN beyond the table's last month.
+/// Cohorts are accounts grouped by their first paying month. The value at (c, age) is, for cohort
+/// c at `age` months after its start: logo = share of the cohort's accounts paying then; revenue =
+/// the cohort's MRR then over its MRR at age 0 (so it can exceed 1). NaN beyond the table's last
+/// month.
 struct CohortRetention {
     std::vector<Month> cohorts;       ///< cohort start months, increasing (non-empty cohorts)
     std::vector<std::int64_t> sizes;  ///< accounts in each cohort
-    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> values;
+    /// Row-major, rows() x cols(): the value at (c, age) is values[c * cols() + age]. A plain
+    /// vector, as every other result is, so a caller needs no matrix library to read it.
+    std::vector<double> values;
+    std::size_t n_ages = 0;  ///< ages 0 .. n_ages - 1: the first (oldest) cohort's whole span
+
+    std::size_t rows() const noexcept { return cohorts.size(); }
+    std::size_t cols() const noexcept { return n_ages; }
+    /// The value at (cohort, age), checked: an index past rows() or cols() is an InputError
+    /// naming it and the size (values[] is the unchecked way).
+    double at(std::size_t cohort, std::size_t age) const {
+        if (cohort >= rows()) throw InputError::out_of_range("cohort", cohort, rows());
+        if (age >= cols()) throw InputError::out_of_range("age", age, cols());
+        return values[cohort * n_ages + age];
+    }
 };
 
 CohortRetention cohort_retention(const MrrTable& table, CohortKind kind);
@@ -326,5 +333,3 @@ TimeToValue time_to_value(std::span<const std::int64_t> signed_day,
 double survival_quantile(const survival::KaplanMeier& km, double q);
 
 }  // namespace retain::kpi
-
-#include "retain/detail/kpi_impl.hpp"

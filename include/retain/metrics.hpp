@@ -4,8 +4,9 @@
 // honest a probability is (Brier score, log loss, calibration table).
 //
 // Every function takes
-//   y              the outcome of each row, 0 (stayed) or 1 (churned); anything else, NaN
-//                  included, is an InputError naming column 'y' and the row;
+//   y              the outcome of each row, 0 (stayed) or 1 (churned), as doubles, floats, bools
+//                  or integers of any width (see Labels); anything else, NaN included, is an
+//                  InputError naming column 'y' and the row;
 //   risk (or p)    one score per row, higher = more likely to churn: finite (risk) or a
 //                  probability in [0, 1] (p); anything else is an InputError naming the row;
 //   sample_weight  one finite weight >= 0 per row, or empty for weight 1 everywhere. A row of
@@ -28,28 +29,98 @@
 // time), then one pass over the distinct risks in decreasing order accumulates the weight of
 // each class; unweighted counts are summed as integers (exact), weights with compensated sums.
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "retain/error.hpp"
 
 namespace retain::metrics {
 
+/// A type a label can have: any arithmetic type but the character types ('1' is 49, not 1).
+template <class T>
+concept LabelElement =
+    std::is_arithmetic_v<T> && !std::is_same_v<T, char> && !std::is_same_v<T, wchar_t> &&
+    !std::is_same_v<T, char8_t> && !std::is_same_v<T, char16_t> && !std::is_same_v<T, char32_t>;
+
+/// The element type of a container or view R.
+template <class R>
+using data_element_t =
+    std::remove_cv_t<std::remove_pointer_t<decltype(std::data(std::declval<R&>()))>>;
+
+/// What Labels views: whatever a std::span<const T> views (a std::span, std::vector, std::array
+/// or built-in array) for a LabelElement T.
+template <class R>
+concept LabelRange = LabelElement<data_element_t<R>> &&
+    std::is_constructible_v<std::span<const data_element_t<R>>, R&>;
+
+/// The labels y of a metric, viewed as they are: a non-owning view, like std::span, of doubles,
+/// floats, bools or integers of any width, so that label_churn's int8 codes, an int64 column or
+/// a uint8 mask go in without a copy by the caller. It converts implicitly from any LabelRange,
+/// whose elements must outlive it. Each label is read as a double, so the checks and the
+/// messages are the same whatever the type (an int 2 is "must be 0 or 1, got 2").
+/// std::vector<bool> is bit-packed, not a range of bools: use std::vector<std::uint8_t>.
+class Labels {
+  public:
+    /// No labels.
+    Labels() noexcept = default;
+
+    template <LabelRange R>
+    Labels(R&& values) noexcept  // NOLINT(google-explicit-constructor): implicit on purpose
+        : data_(std::data(values)),
+          size_(std::size(values)),
+          doubles_(std::is_same_v<data_element_t<R>, double>),
+          read_(&read<data_element_t<R>>) {}
+
+    std::size_t size() const noexcept { return size_; }
+    bool empty() const noexcept { return size_ == 0; }
+
+    /// Label i as a double; unchecked (i < size()), see at().
+    double operator[](std::size_t i) const noexcept {
+        double x;
+        read_(data_, i, 1, &x);
+        return x;
+    }
+    /// Label i as a double; i >= size() is an InputError naming i and the size.
+    double at(std::size_t i) const {
+        if (i >= size_) throw InputError::out_of_range("label", i, size_);
+        return (*this)[i];
+    }
+
+    /// The labels as doubles: the caller's own elements when they are doubles, otherwise a
+    /// converted copy in `scratch` (resized to size()).
+    std::span<const double> as_doubles(std::vector<double>& scratch) const;
+
+  private:
+    using Reader = void (*)(const void* data, std::size_t begin, std::size_t count, double* out);
+
+    template <class T>
+    static void read(const void* data, std::size_t begin, std::size_t count, double* out) {
+        const T* values = static_cast<const T*>(data) + begin;
+        for (std::size_t i = 0; i < count; ++i) out[i] = static_cast<double>(values[i]);
+    }
+
+    const void* data_ = nullptr;
+    std::size_t size_ = 0;
+    bool doubles_ = true;
+    Reader read_ = &read<double>;
+};
+
 /// Area under the ROC curve: the probability that a random churner has a higher risk than a
 /// random non-churner, ties counting 1/2 (weights: each pair weighs w_churner * w_stayer):
 ///   AUC = sum over pairs (i churned, j stayed) of w_i w_j ([r_i > r_j] + [r_i == r_j] / 2)
 ///         / (P N),   P, N = total weight of churners, of non-churners.
 /// This is the trapezoidal area under the curve of roc_curve, scikit-learn's roc_auc_score.
-double roc_auc(std::span<const double> y, std::span<const double> risk,
-               std::span<const double> sample_weight = {});
+double roc_auc(Labels y, std::span<const double> risk, std::span<const double> sample_weight = {});
 
 /// Average precision (scikit-learn's average_precision_score): with the distinct risks
 /// t_1 > t_2 > ... and TP_k, FP_k the weight of churners and non-churners with risk >= t_k,
 ///   AP = sum_k (R_k - R_{k-1}) P_k,   R_k = TP_k / P (recall),  P_k = TP_k / (TP_k + FP_k),
 /// rows tied at t_k entering together. A step function, not the trapezoid (which is optimistic).
-double pr_auc(std::span<const double> y, std::span<const double> risk,
-              std::span<const double> sample_weight = {});
+double pr_auc(Labels y, std::span<const double> risk, std::span<const double> sample_weight = {});
 
 /// Points of the ROC curve, one per distinct risk t (flagging the rows with risk >= t), in
 /// decreasing t, after a first point (0, 0) at threshold +inf (nobody flagged).
@@ -62,7 +133,7 @@ struct RocCurve {
 /// The ROC curve as scikit-learn's roc_curve gives it. With `drop_intermediate` a point that
 /// lies on the straight line between its neighbours (the same step in FP and TP on both sides,
 /// e.g. the middle of a vertical run) is left out; the area is unchanged.
-RocCurve roc_curve(std::span<const double> y, std::span<const double> risk,
+RocCurve roc_curve(Labels y, std::span<const double> risk,
                    std::span<const double> sample_weight = {}, bool drop_intermediate = true);
 
 /// Points of the precision-recall curve in scikit-learn's order: increasing threshold t (one
@@ -76,8 +147,8 @@ struct PrCurve {
 
 /// The precision-recall curve as scikit-learn's precision_recall_curve gives it. With
 /// `drop_intermediate` a point whose recall equals both neighbours' is left out (as there).
-PrCurve pr_curve(std::span<const double> y, std::span<const double> risk,
-                 std::span<const double> sample_weight = {}, bool drop_intermediate = false);
+PrCurve pr_curve(Labels y, std::span<const double> risk, std::span<const double> sample_weight = {},
+                 bool drop_intermediate = false);
 
 /// The churners' weight captured by the top fraction `top` (in (0, 1]) of the total weight W,
 /// by risk. Rows are taken in decreasing risk until their weight reaches top * W. The group of
@@ -90,18 +161,17 @@ PrCurve pr_curve(std::span<const double> y, std::span<const double> risk,
 ///   precision_at = captured / (top * W)
 ///   recall_at    = captured / P
 ///   lift         = precision_at / (P / W) = recall_at / top
-double lift(std::span<const double> y, std::span<const double> risk, double top = 0.1,
+double lift(Labels y, std::span<const double> risk, double top = 0.1,
             std::span<const double> sample_weight = {});
 /// See lift: the churn rate among the top fraction `top` by risk.
-double precision_at(std::span<const double> y, std::span<const double> risk, double top = 0.1,
+double precision_at(Labels y, std::span<const double> risk, double top = 0.1,
                     std::span<const double> sample_weight = {});
 /// See lift: the share of all churners' weight in the top fraction `top` by risk.
-double recall_at(std::span<const double> y, std::span<const double> risk, double top = 0.1,
+double recall_at(Labels y, std::span<const double> risk, double top = 0.1,
                  std::span<const double> sample_weight = {});
 
 /// Brier score: sum w (p - y)^2 / sum w. p must be a probability in [0, 1].
-double brier(std::span<const double> y, std::span<const double> p,
-             std::span<const double> sample_weight = {});
+double brier(Labels y, std::span<const double> p, std::span<const double> sample_weight = {});
 
 /// Log loss (cross-entropy): -sum w (y log p + (1 - y) log(1 - p)) / sum w, in nats.
 /// p must be in [0, 1]: anything else is an error, never clipped into range. As scikit-learn
@@ -109,8 +179,7 @@ double brier(std::span<const double> y, std::span<const double> p,
 /// the outcome, p or 1 - p, is clipped to [eps, 1 - eps] with eps = 2^-52 (machine epsilon), so
 /// a churner given p = 0 costs -log(2^-52) = 36.04, not infinity. Defined with one class only
 /// (scikit-learn then asks for `labels`; here the labels are always 0 and 1).
-double log_loss(std::span<const double> y, std::span<const double> p,
-                std::span<const double> sample_weight = {});
+double log_loss(Labels y, std::span<const double> p, std::span<const double> sample_weight = {});
 
 /// A reliability table: p cut into `bins` equal bins of [0, 1]. Bin k is
 /// (k / bins, (k + 1) / bins], except that bin 0 also holds p = 0 (scikit-learn's
@@ -121,16 +190,14 @@ struct Calibration {
     std::vector<std::int64_t> count;     ///< rows in the bin (weight-0 rows included)
     std::vector<double> weight;          ///< their total weight
 };
-Calibration calibration(std::span<const double> y, std::span<const double> p, int bins = 10,
+Calibration calibration(Labels y, std::span<const double> p, int bins = 10,
                         std::span<const double> sample_weight = {});
 
 /// Kolmogorov-Smirnov statistic of risk between the classes: the largest gap between the
 /// (weighted) distribution functions of the churners' and the non-churners' risks,
 ///   KS = max over thresholds t of |TPR(t) - FPR(t)|   (the distinct risks of roc_curve),
 /// scipy's ks_2samp statistic when unweighted. In [0, 1]; 1 when a threshold separates them.
-double ks_statistic(std::span<const double> y, std::span<const double> risk,
+double ks_statistic(Labels y, std::span<const double> risk,
                     std::span<const double> sample_weight = {});
 
 }  // namespace retain::metrics
-
-#include "retain/detail/metrics_impl.hpp"

@@ -3,19 +3,16 @@
 // confidence intervals (the conventions of lifelines' KaplanMeierFitter, so results agree), its
 // median and restricted mean.
 
-#include <algorithm>
-#include <cmath>
+#include <cstddef>
 #include <cstdint>
-#include <limits>
-#include <numbers>
-#include <ostream>
+#include <iosfwd>
 #include <span>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "retain/error.hpp"
+#include "retain/threads.hpp"
 
 namespace retain::survival {
 
@@ -49,7 +46,7 @@ struct SurvivalColumns {
 /// increasing; the curve is then read at those times. 0 < alpha < 1.
 KaplanMeier kaplan_meier(std::span<const double> durations, std::span<const double> observed,
                          std::span<const double> timeline = {}, double alpha = 0.05,
-                         const SurvivalColumns& columns = {});
+                         const SurvivalColumns& columns = {}, Threads n_threads = {});
 
 /// One Kaplan-Meier curve per segment (plan, cohort, tier): `group[i]` is the dense code
 /// (0 <= code < n_groups) of duration i's segment; element g is kaplan_meier of segment g's
@@ -60,7 +57,8 @@ std::vector<KaplanMeier> retention_curves(std::span<const std::int64_t> group, s
                                           std::span<const double> observed,
                                           std::span<const double> timeline = {},
                                           double alpha = 0.05, const SurvivalColumns& columns = {},
-                                          std::string_view group_column = "group");
+                                          std::string_view group_column = "group",
+                                          Threads n_threads = {});
 
 /// The first time at which survival is at or below 0.5; +infinity if it never is (as lifelines);
 /// NaN for an empty table.
@@ -124,6 +122,3 @@ class ShiftedBetaGeometric {
 std::ostream& operator<<(std::ostream& out, const ShiftedBetaGeometric& m);
 
 }  // namespace retain::survival
-
-#include "retain/detail/sbg_impl.hpp"
-#include "retain/detail/survival_impl.hpp"

@@ -1,5 +1,6 @@
 #include "common.hpp"
 
+#include <algorithm>
 #include <sstream>
 #include <type_traits>
 
@@ -112,18 +113,19 @@ void register_kpi(py::module_& root) {
         py::arg("columns"));
 
     // NRR and GRR: one value per month that has a month `months` before it.
-    auto retention = [&m](const char* name, kpi::PeriodSeries (*fn)(const MrrTable&, int)) {
+    auto retention = [&m](const char* name,
+                          kpi::PeriodSeries (*fn)(const MrrTable&, int, Threads)) {
         m.def(
             name,
-            [fn](const MrrTable& table, int months) {
+            [fn](const MrrTable& table, int months, int n_threads) {
                 kpi::PeriodSeries s;
                 {
                     py::gil_scoped_release release;  // reads only the C++ table
-                    s = fn(table, months);
+                    s = fn(table, months, n_threads);
                 }
                 return py::make_tuple(s.first_month, to_numpy(std::move(s.values)));
             },
-            py::arg("table"), py::arg("months"));
+            py::arg("table"), py::arg("months"), py::arg("n_threads") = 0);
     };
     retention("nrr", &kpi::nrr);
     retention("grr", &kpi::grr);
@@ -137,8 +139,9 @@ void register_kpi(py::module_& root) {
                 py::gil_scoped_release release;  // reads only the C++ table
                 c = kpi::cohort_retention(table, k);
             }
-            py::array_t<double> values({c.values.rows(), c.values.cols()});
-            std::copy(c.values.data(), c.values.data() + c.values.size(), values.mutable_data());
+            py::array_t<double> values(
+                {static_cast<py::ssize_t>(c.rows()), static_cast<py::ssize_t>(c.cols())});
+            std::copy(c.values.begin(), c.values.end(), values.mutable_data());
             return py::make_tuple(
                 to_numpy(std::vector<std::int64_t>(c.cohorts.begin(), c.cohorts.end())),
                 to_numpy(std::move(c.sizes)), values);

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <retain/kpi.hpp>
 #include <vector>
 
@@ -143,10 +144,13 @@ TEST_CASE("cohort retention by logo and by revenue") {
     const auto logo = kpi::cohort_retention(t, kpi::CohortKind::logo);
     CHECK(logo.cohorts == std::vector<Month>{m0, m0 + 2});
     CHECK(logo.sizes == std::vector<std::int64_t>{2, 1});
-    REQUIRE(logo.values.rows() == 2);
-    REQUIRE(logo.values.cols() == 6);
-    const auto row = [](const auto& c, Eigen::Index r) {
-        return std::vector<double>(c.values.row(r).begin(), c.values.row(r).end());
+    REQUIRE(logo.rows() == 2);
+    REQUIRE(logo.cols() == 6);
+    REQUIRE(logo.values.size() == 12);
+    const auto row = [](const kpi::CohortRetention& c, std::size_t r) {
+        std::vector<double> out;
+        for (std::size_t age = 0; age < c.cols(); ++age) out.push_back(c.at(r, age));
+        return out;
     };
     check_rates(row(logo, 0), {1, 1, 0.5, 0, 0, 0.5});
     check_rates(row(logo, 1), {1, 1, 1, 1, nan, nan});
@@ -156,6 +160,26 @@ TEST_CASE("cohort retention by logo and by revenue") {
     CHECK_THROWS_AS(kpi::parse_cohort_kind("seats"), InputError);
 }
 
+TEST_CASE("cohort retention: values are row-major, at() is checked") {
+    const auto c = kpi::cohort_retention(example(), kpi::CohortKind::revenue);
+    REQUIRE(c.values.size() == c.rows() * c.cols());
+    for (std::size_t r = 0; r < c.rows(); ++r)
+        for (std::size_t age = 0; age < c.cols(); ++age) {
+            const double v = c.values[r * c.cols() + age];
+            CHECK((std::isnan(v) ? std::isnan(c.at(r, age)) : c.at(r, age) == v));
+        }
+    CHECK(c.at(0, 1) == Approx(1.2));  // cohort m0 at age 1: 180 of 150
+    CHECK_THROWS_WITH_AS(c.at(2, 0), "cohort 2 out of range: there are 2 cohorts", InputError);
+    CHECK_THROWS_WITH_AS(c.at(0, 6), "age 6 out of range: there are 6 ages", InputError);
+    try {
+        (void)c.at(5, 0);
+        FAIL("expected an InputError");
+    } catch (const InputError& e) {
+        CHECK(e.column() == "cohort");
+        CHECK(e.row() == std::optional<std::size_t>{5});
+    }
+}
+
 TEST_CASE("empty tables give empty results") {
     const MrrTable t;
     CHECK(kpi::mrr_movements(t).size() == 0);
@@ -163,6 +187,9 @@ TEST_CASE("empty tables give empty results") {
     const auto c = kpi::cohort_retention(t, kpi::CohortKind::logo);
     CHECK(c.cohorts.empty());
     CHECK(c.values.size() == 0);
+    CHECK(c.rows() == 0);
+    CHECK(c.cols() == 0);
+    CHECK_THROWS_AS(c.at(0, 0), InputError);
 }
 
 TEST_CASE("LTV: ARPA 50,000 at 75 % margin over a 12-month lifetime is 450,000") {

@@ -4,12 +4,17 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <retain/detail/radix_sort.hpp>
+#include <retain/labels.hpp>
 #include <retain/metrics.hpp>
+#include <span>
+#include <type_traits>
 #include <vector>
 
 #include "random.hpp"
@@ -419,4 +424,96 @@ TEST_CASE("radix_sort_by_key: a stable sort carrying a payload") {
         detail::radix_sort_by_key(alone, no_payload);
         CHECK(alone == keys);
     }
+}
+
+TEST_CASE("labels of any integer or floating type give the double labels' results") {
+    // label_churn's codes are int8: they go to the metrics as they are, no conversion by hand.
+    static_assert(
+        std::is_same_v<decltype(backtest::LabelResult{}.label), std::vector<std::int8_t>>);
+    // The hand-worked six rows at the top of this file: AUC 7/9, KS 1/3, lift at 1/2 = 4/3
+    // (the top half by weight holds rows 0, 1, 2: two of the three churners).
+    const std::vector<std::int8_t> y8 = {1, 0, 1, 0, 0, 1};
+    const std::vector<std::int64_t> y64 = {1, 0, 1, 0, 0, 1};
+    const std::vector<double> p = {0.9, 0.8, 0.8, 0.3, 0.1, 0.3};  // risks usable as probabilities
+    CHECK(metrics::roc_auc(y8, risk) == Approx(7.0 / 9.0).epsilon(1e-15));
+    CHECK(metrics::roc_auc(y64, risk) == Approx(7.0 / 9.0).epsilon(1e-15));
+    CHECK(metrics::ks_statistic(y8, risk) == Approx(third).epsilon(1e-15));
+    CHECK(metrics::lift(y64, risk, 0.5) == Approx(4.0 / 3.0).epsilon(1e-15));
+
+    // Exactly the double labels' results, for every metric and every element type.
+    const std::vector<double> w = {1, 2, 0.5, 1, 3, 1};
+    const auto same = [&](metrics::Labels labels) {
+        CHECK(metrics::roc_auc(labels, risk) == metrics::roc_auc(y, risk));
+        CHECK(metrics::roc_auc(labels, risk, w) == metrics::roc_auc(y, risk, w));
+        CHECK(metrics::pr_auc(labels, risk, w) == metrics::pr_auc(y, risk, w));
+        CHECK(metrics::ks_statistic(labels, risk) == metrics::ks_statistic(y, risk));
+        CHECK(metrics::lift(labels, risk, 0.5) == metrics::lift(y, risk, 0.5));
+        CHECK(metrics::precision_at(labels, risk, 0.3, w) ==
+              metrics::precision_at(y, risk, 0.3, w));
+        CHECK(metrics::recall_at(labels, risk, 0.3) == metrics::recall_at(y, risk, 0.3));
+        CHECK(metrics::brier(labels, p, w) == metrics::brier(y, p, w));
+        CHECK(metrics::log_loss(labels, p) == metrics::log_loss(y, p));
+        const auto roc = metrics::roc_curve(labels, risk), roc_d = metrics::roc_curve(y, risk);
+        CHECK(roc.fpr == roc_d.fpr);
+        CHECK(roc.tpr == roc_d.tpr);
+        CHECK(roc.threshold == roc_d.threshold);
+        const auto pr = metrics::pr_curve(labels, risk, w), pr_d = metrics::pr_curve(y, risk, w);
+        CHECK(pr.precision == pr_d.precision);
+        CHECK(pr.recall == pr_d.recall);
+        const auto cal = metrics::calibration(labels, p, 4), cal_d = metrics::calibration(y, p, 4);
+        CHECK(cal.count == cal_d.count);
+        CHECK(cal.weight == cal_d.weight);
+        for (std::size_t k = 0; k < cal.observed.size(); ++k)
+            CHECK((std::isnan(cal_d.observed[k]) ? std::isnan(cal.observed[k])
+                                                 : cal.observed[k] == cal_d.observed[k]));
+    };
+    same(y8);
+    same(y64);
+    same(std::span<const std::int8_t>(y8));  // spans as well as vectors
+    same(std::vector<std::int32_t>{1, 0, 1, 0, 0, 1});
+    same(std::vector<std::uint8_t>{1, 0, 1, 0, 0, 1});
+    same(std::vector<float>{1, 0, 1, 0, 0, 1});
+    const std::array<bool, 6> yb = {true, false, true, false, false, true};
+    same(yb);
+    same(std::span<const double>(y));  // the double span every caller passed before
+}
+
+TEST_CASE("labels of other types: same checks and messages, a checked accessor") {
+    // label_churn's "no label" codes are not labels: filter them out before a metric.
+    const std::vector<std::int8_t> coded = {1, 0, -1};
+    const std::vector<double> r3 = {0.9, 0.2, 0.5};
+    CHECK_THROWS_WITH_AS(metrics::roc_auc(coded, r3), "column 'y', row 2: must be 0 or 1, got -1",
+                         InputError);
+    const std::vector<std::int64_t> two = {0, 1, 2};
+    CHECK_THROWS_WITH_AS(metrics::brier(two, r3), "column 'y', row 2: must be 0 or 1, got 2",
+                         InputError);
+    const std::vector<std::int64_t> y2 = {0, 1};
+    CHECK_THROWS_WITH_AS(metrics::roc_auc(y2, r3), "roc_auc: risk has 3 rows but y has 2",
+                         InputError);
+
+    const metrics::Labels labels(two);
+    CHECK(labels.size() == 3);
+    CHECK(labels[2] == 2.0);
+    CHECK(labels.at(1) == 1.0);
+    CHECK_THROWS_WITH_AS(labels.at(3), "label 3 out of range: there are 3 labels", InputError);
+    try {
+        (void)labels.at(7);
+        FAIL("expected an InputError");
+    } catch (const InputError& e) {
+        CHECK(e.row() == std::optional<std::size_t>{7});
+    }
+    CHECK(metrics::Labels().empty());
+    // Doubles are read in place; other types are converted into the scratch vector.
+    std::vector<double> scratch;
+    const std::vector<double> yd = {0, 1};
+    CHECK(metrics::Labels(yd).as_doubles(scratch).data() == yd.data());
+    CHECK(scratch.empty());
+    const auto converted = metrics::Labels(two).as_doubles(scratch);
+    CHECK(converted.data() == scratch.data());
+    CHECK(scratch == std::vector<double>{0, 1, 2});
+    // Characters are not labels ('1' is 49), nor is the bit-packed std::vector<bool>.
+    static_assert(!std::is_convertible_v<const std::vector<char>&, metrics::Labels>);
+    static_assert(!std::is_convertible_v<const std::vector<bool>&, metrics::Labels>);
+    static_assert(std::is_convertible_v<const std::vector<std::int8_t>&, metrics::Labels>);
+    static_assert(std::is_convertible_v<std::span<const double>, metrics::Labels>);
 }

@@ -1,18 +1,32 @@
-#pragma once
-// Surveys: NPS, the Wilson interval, CSAT, CES, NPS by group. Definitions of functions declared in
-// retain/kpi.hpp (included from there through kpi_impl.hpp).
+// Survey KPIs declared in retain/kpi.hpp: NPS, the Wilson interval, CSAT, CES, NPS by group.
+// The quantiles and the streaming variance come from Boost, which only this file parses.
 
+#include "retain/kpi.hpp"
+
+#include <algorithm>
+#include <boost/accumulators/accumulators.hpp>
+#include <boost/accumulators/statistics/mean.hpp>
+#include <boost/accumulators/statistics/stats.hpp>
+#include <boost/accumulators/statistics/variance.hpp>
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/distributions/students_t.hpp>
-#include <numeric>
-#include <sstream>
-#include <tuple>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <ostream>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "detail/kpi_common.hpp"
 
 namespace retain::kpi {
 
 namespace detail {
+namespace {
 
-inline void count_nps(NpsResult& r, double s, std::string_view column, std::size_t row) {
+void count_nps(NpsResult& r, double s, std::string_view column, std::size_t row) {
     if (!(s >= 0 && s <= 10) || s != std::floor(s))
         throw InputError::at(column, row, "NPS score must be an integer from 0 to 10" + got(s));
     if (s >= 9)
@@ -23,7 +37,7 @@ inline void count_nps(NpsResult& r, double s, std::string_view column, std::size
         ++r.detractors;
 }
 
-inline void finish_nps(NpsResult& r) {
+void finish_nps(NpsResult& r) {
     r.n = r.promoters + r.passives + r.detractors;
     if (r.n == 0) return;
     const double n = static_cast<double>(r.n);
@@ -34,27 +48,23 @@ inline void finish_nps(NpsResult& r) {
     r.margin95 = 1.96 * r.stderr_;
 }
 
-inline void require_confidence(double confidence, std::string_view name) {
-    require(confidence > 0 && confidence < 1, name,
-            "confidence level must be strictly between 0 and 1 (0.95 for 95 %)" + got(confidence));
-}
-
+}  // namespace
 }  // namespace detail
 
-inline std::ostream& operator<<(std::ostream& out, const NpsResult& r) {
+std::ostream& operator<<(std::ostream& out, const NpsResult& r) {
     return out << "NpsResult(nps=" << r.nps << ", promoters=" << r.promoters
                << ", passives=" << r.passives << ", detractors=" << r.detractors << ", n=" << r.n
                << ", stderr=" << r.stderr_ << ", margin95=" << r.margin95 << ")";
 }
 
-inline NpsResult nps(std::span<const double> scores, std::string_view column) {
+NpsResult nps(std::span<const double> scores, std::string_view column) {
     NpsResult r;
     for (std::size_t i = 0; i < scores.size(); ++i) detail::count_nps(r, scores[i], column, i);
     detail::finish_nps(r);
     return r;
 }
 
-inline Interval wilson_interval(std::int64_t successes, std::int64_t n, double confidence) {
+Interval wilson_interval(std::int64_t successes, std::int64_t n, double confidence) {
     detail::require_confidence(confidence, "confidence");
     detail::require(n >= 0, "n", "must be >= 0, got " + std::to_string(n));
     detail::require(
@@ -72,13 +82,13 @@ inline Interval wilson_interval(std::int64_t successes, std::int64_t n, double c
             successes == n ? 1.0 : std::min(1.0, centre + half)};
 }
 
-inline std::ostream& operator<<(std::ostream& out, const CsatResult& r) {
+std::ostream& operator<<(std::ostream& out, const CsatResult& r) {
     return out << "CsatResult(csat=" << r.csat << ", satisfied=" << r.satisfied << ", n=" << r.n
                << ", ci_lower=" << r.ci_lower << ", ci_upper=" << r.ci_upper << ")";
 }
 
-inline CsatResult csat(std::span<const double> scores, int scale, int satisfied_min,
-                       std::string_view column) {
+CsatResult csat(std::span<const double> scores, int scale, int satisfied_min,
+                std::string_view column) {
     detail::require(scale >= 2, "scale", "must be an integer >= 2, got " + std::to_string(scale));
     detail::require(satisfied_min >= 1 && satisfied_min <= scale, "satisfied_min",
                     "must be between 1 and scale = " + std::to_string(scale) + ", got " +
@@ -101,12 +111,12 @@ inline CsatResult csat(std::span<const double> scores, int scale, int satisfied_
     return r;
 }
 
-inline std::ostream& operator<<(std::ostream& out, const CesResult& r) {
+std::ostream& operator<<(std::ostream& out, const CesResult& r) {
     return out << "CesResult(ces=" << r.ces << ", n=" << r.n << ", std=" << r.stddev
                << ", ci_lower=" << r.ci_lower << ", ci_upper=" << r.ci_upper << ")";
 }
 
-inline CesResult ces(std::span<const double> scores, std::string_view column) {
+CesResult ces(std::span<const double> scores, std::string_view column) {
     namespace acc = boost::accumulators;
     // Streaming mean and variance (Boost.Accumulators' recursive, Welford-style updates).
     acc::accumulator_set<double, acc::stats<acc::tag::mean, acc::tag::variance>> stats;
@@ -132,8 +142,8 @@ inline CesResult ces(std::span<const double> scores, std::string_view column) {
     return r;
 }
 
-inline std::vector<NpsResult> nps_by(std::span<const std::int64_t> group, std::size_t n_groups,
-                                     std::span<const double> scores, std::string_view column) {
+std::vector<NpsResult> nps_by(std::span<const std::int64_t> group, std::size_t n_groups,
+                              std::span<const double> scores, std::string_view column) {
     detail::require(group.size() == scores.size(), "group",
                     "has " + std::to_string(group.size()) + " rows but " + std::string(column) +
                         " has " + std::to_string(scores.size()));

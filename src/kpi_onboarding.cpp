@@ -1,18 +1,26 @@
-#pragma once
-// Onboarding: completion within a window, time to value. Definitions of functions declared in
-// retain/kpi.hpp (included from there through kpi_impl.hpp).
+// Onboarding KPIs declared in retain/kpi.hpp: completion within a window, time to value.
 
-#include <boost/math/distributions/normal.hpp>
-#include <boost/math/distributions/students_t.hpp>
-#include <numeric>
-#include <sstream>
-#include <tuple>
+#include "retain/kpi.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "detail/kpi_common.hpp"
+#include "retain/survival.hpp"
 
 namespace retain::kpi {
 
 namespace detail {
+namespace {
 
-inline void check_days(std::span<const std::int64_t> days, std::string_view column) {
+void check_days(std::span<const std::int64_t> days, std::string_view column) {
     for (std::size_t i = 0; i < days.size(); ++i)
         if (days[i] < -max_abs_day || days[i] > max_abs_day)
             throw InputError::at(column, i,
@@ -20,19 +28,19 @@ inline void check_days(std::span<const std::int64_t> days, std::string_view colu
                                      " is out of range (|day| <= 10^8); is the date mis-encoded?");
 }
 
-inline void check_onboarding(std::span<const std::int64_t> signed_day,
-                             std::span<const std::int64_t> reached_day, std::int64_t as_of,
-                             const OnboardingColumns& columns) {
+void check_onboarding(std::span<const std::int64_t> signed_day,
+                      std::span<const std::int64_t> reached_day, std::int64_t as_of,
+                      const OnboardingColumns& columns) {
     check_days(signed_day, columns.signed_at);
     check_days(reached_day, columns.reached_at);
     require(as_of >= -max_abs_day && as_of <= max_abs_day, "as_of",
             "day number " + std::to_string(as_of) + " is out of range (|day| <= 10^8)");
 }
 
-inline void check_milestone_rows(std::size_t n_accounts, std::span<const std::int64_t> account,
-                                 std::span<const std::int64_t> milestone,
-                                 std::span<const std::int64_t> reached, std::size_t n_required,
-                                 const OnboardingColumns& columns) {
+void check_milestone_rows(std::size_t n_accounts, std::span<const std::int64_t> account,
+                          std::span<const std::int64_t> milestone,
+                          std::span<const std::int64_t> reached, std::size_t n_required,
+                          const OnboardingColumns& columns) {
     if (milestone.size() != account.size() || reached.size() != account.size())
         throw InputError("the milestones table's columns differ in length: '" + columns.account +
                          "' " + std::to_string(account.size()) + ", '" + columns.milestone + "' " +
@@ -46,22 +54,22 @@ inline void check_milestone_rows(std::size_t n_accounts, std::span<const std::in
     }
 }
 
-inline void finish_row(OnboardingCompletion::Row& row) {
+void finish_row(OnboardingCompletion::Row& row) {
     row.rate = ratio(static_cast<double>(row.completed), static_cast<double>(row.eligible));
     const auto ci = wilson_interval(row.completed, row.eligible, 0.95);
     row.ci_lower = ci.lower;
     row.ci_upper = ci.upper;
 }
 
+}  // namespace
 }  // namespace detail
 
-inline OnboardingCompletion onboarding_completion(std::span<const std::int64_t> signed_day,
-                                                  std::span<const std::int64_t> milestone_account,
-                                                  std::span<const std::int64_t> milestone,
-                                                  std::span<const std::int64_t> reached_day,
-                                                  std::size_t n_required, std::int64_t within_days,
-                                                  std::int64_t as_of,
-                                                  const OnboardingColumns& columns) {
+OnboardingCompletion onboarding_completion(std::span<const std::int64_t> signed_day,
+                                           std::span<const std::int64_t> milestone_account,
+                                           std::span<const std::int64_t> milestone,
+                                           std::span<const std::int64_t> reached_day,
+                                           std::size_t n_required, std::int64_t within_days,
+                                           std::int64_t as_of, const OnboardingColumns& columns) {
     detail::require(n_required >= 1, "required", "give at least one required milestone");
     detail::require(
         within_days >= 0 && within_days <= max_abs_day, "within_days",
@@ -112,7 +120,7 @@ inline OnboardingCompletion onboarding_completion(std::span<const std::int64_t> 
     return out;
 }
 
-inline double survival_quantile(const survival::KaplanMeier& km, double q) {
+double survival_quantile(const survival::KaplanMeier& km, double q) {
     detail::require(q > 0 && q < 1, "q", "must be strictly between 0 and 1" + detail::got(q));
     if (km.size() == 0) return nan;
     for (std::size_t j = 0; j < km.size(); ++j)
@@ -120,11 +128,11 @@ inline double survival_quantile(const survival::KaplanMeier& km, double q) {
     return std::numeric_limits<double>::infinity();
 }
 
-inline TimeToValue time_to_value(std::span<const std::int64_t> signed_day,
-                                 std::span<const std::int64_t> milestone_account,
-                                 std::span<const std::int64_t> milestone,
-                                 std::span<const std::int64_t> reached_day, std::int64_t as_of,
-                                 const OnboardingColumns& columns) {
+TimeToValue time_to_value(std::span<const std::int64_t> signed_day,
+                          std::span<const std::int64_t> milestone_account,
+                          std::span<const std::int64_t> milestone,
+                          std::span<const std::int64_t> reached_day, std::int64_t as_of,
+                          const OnboardingColumns& columns) {
     const std::size_t n = signed_day.size();
     detail::check_milestone_rows(n, milestone_account, milestone, reached_day, 1, columns);
     detail::check_onboarding(signed_day, reached_day, as_of, columns);

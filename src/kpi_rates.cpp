@@ -1,16 +1,25 @@
-#pragma once
-// Rates with intervals and expansion: logo churn with its Wilson interval, upsell and cross-sell.
-// Definitions of functions declared in retain/kpi.hpp (included from there through kpi_impl.hpp).
+// Rates with intervals and expansion declared in retain/kpi.hpp: logo churn with its Wilson
+// interval, upsell and cross-sell.
 
-#include <boost/math/distributions/normal.hpp>
-#include <boost/math/distributions/students_t.hpp>
+#include "retain/kpi.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
 #include <numeric>
-#include <sstream>
+#include <span>
+#include <string>
+#include <string_view>
 #include <tuple>
+#include <vector>
+
+#include "detail/kpi_common.hpp"
 
 namespace retain::kpi {
 
-inline Proportions churn_rate_interval(const MrrMovements& mv, ChurnKind kind, double confidence) {
+Proportions churn_rate_interval(const MrrMovements& mv, ChurnKind kind, double confidence) {
     detail::require(kind == ChurnKind::logo, "ci",
                     "a Wilson interval applies to account counts only, so only to logo churn; "
                     "revenue churn is a ratio of amounts, not a share of accounts");
@@ -35,7 +44,7 @@ inline Proportions churn_rate_interval(const MrrMovements& mv, ChurnKind kind, d
     return out;
 }
 
-inline std::vector<double> upsell_rate(const MrrMovements& mv) {
+std::vector<double> upsell_rate(const MrrMovements& mv) {
     std::vector<double> out(mv.size());
     for (std::size_t k = 0; k < mv.size(); ++k)
         out[k] = detail::ratio(static_cast<double>(mv.expansion_accounts[k]),
@@ -43,11 +52,10 @@ inline std::vector<double> upsell_rate(const MrrMovements& mv) {
     return out;
 }
 
-inline PeriodSeries cross_sell_rate(std::span<const std::int64_t> account, std::size_t n_accounts,
-                                    std::span<const std::int64_t> product, std::size_t n_products,
-                                    std::span<const std::int64_t> month,
-                                    std::span<const double> mrr, const MrrColumns& columns,
-                                    std::string_view product_column) {
+PeriodSeries cross_sell_rate(std::span<const std::int64_t> account, std::size_t n_accounts,
+                             std::span<const std::int64_t> product, std::size_t n_products,
+                             std::span<const std::int64_t> month, std::span<const double> mrr,
+                             const MrrColumns& columns, std::string_view product_column) {
     const std::size_t rows = account.size();
     const auto same_length = [&](std::size_t size, std::string_view name) {
         if (size != rows)

@@ -1,13 +1,19 @@
-#pragma once
-// Definitions of the functions declared in retain/metrics.hpp (included from there).
+// Churn-model metrics declared in retain/metrics.hpp. Labels of any arithmetic type are read
+// once into doubles, so one validated, radix-sorted implementation serves them all.
+
+#include "retain/metrics.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
+#include <cstdint>
 #include <limits>
+#include <span>
 #include <sstream>
 #include <string>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "retain/detail/radix_sort.hpp"
 #include "retain/detail/sum.hpp"
@@ -15,14 +21,15 @@
 namespace retain::metrics {
 
 namespace detail {
+namespace {
 
 using retain::detail::CompensatedSum;
 
 __extension__ typedef unsigned __int128 uint128;  // exact sums of count products
 
-inline constexpr double inf = std::numeric_limits<double>::infinity();
-inline constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-inline constexpr double eps = std::numeric_limits<double>::epsilon();  // 2^-52
+constexpr double inf = std::numeric_limits<double>::infinity();
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+constexpr double eps = std::numeric_limits<double>::epsilon();  // 2^-52
 
 template <class T>
 std::string str(const T& value) {
@@ -42,8 +49,8 @@ struct Totals {
 
 /// Checks lengths and every value; returns the classes' totals. `score_name` names the second
 /// column: "risk" (any finite number) or "p" (a probability in [0, 1]).
-inline Totals check_inputs(const char* fn, std::span<const double> y, std::span<const double> score,
-                           std::span<const double> w, const char* score_name, bool probability) {
+Totals check_inputs(const char* fn, std::span<const double> y, std::span<const double> score,
+                    std::span<const double> w, const char* score_name, bool probability) {
     const std::size_t n = y.size();
     if (score.size() != n)
         throw InputError::argument(fn, std::string(score_name) + " has " + str(score.size()) +
@@ -80,7 +87,7 @@ inline Totals check_inputs(const char* fn, std::span<const double> y, std::span<
 }
 
 /// Throws the InputError that says why `what` (e.g. "ROC AUC") is undefined, if it is.
-inline void require(const char* fn, const char* what, Needs needs, const Totals& t) {
+void require(const char* fn, const char* what, Needs needs, const Totals& t) {
     const std::string prefix = fn;
     if (t.rows[0] + t.rows[1] == 0)
         throw InputError(prefix + ": no rows; " + what + " needs " +
@@ -114,9 +121,8 @@ struct Sorted {
 };
 
 /// Splits the rows by class and sorts each by risk.
-inline std::pair<Sorted, Sorted> sort_by_class(std::span<const double> y,
-                                               std::span<const double> risk,
-                                               std::span<const double> w, const Totals& t) {
+std::pair<Sorted, Sorted> sort_by_class(std::span<const double> y, std::span<const double> risk,
+                                        std::span<const double> w, const Totals& t) {
     Sorted cls[2];
     const bool weighted = !w.empty();
     for (int c = 0; c < 2; ++c) {
@@ -177,8 +183,8 @@ struct Ranked {
     }
 };
 
-inline Ranked rank(const char* fn, const char* what, Needs needs, std::span<const double> y,
-                   std::span<const double> risk, std::span<const double> w) {
+Ranked rank(const char* fn, const char* what, Needs needs, std::span<const double> y,
+            std::span<const double> risk, std::span<const double> w) {
     Ranked r;
     r.totals = check_inputs(fn, y, risk, w, "risk", false);
     require(fn, what, needs, r.totals);
@@ -193,7 +199,7 @@ struct Cumulative {
     std::vector<double> step_tp, step_fp;  ///< the weight at each threshold (exact steps)
 };
 
-inline Cumulative cumulative(const Ranked& r) {
+Cumulative cumulative(const Ranked& r) {
     Cumulative c;
     CompensatedSum tp, fp;
     r.each([&](double t, double p, double q) {
@@ -208,7 +214,7 @@ inline Cumulative cumulative(const Ranked& r) {
     return c;
 }
 
-inline void check_top(double top) {
+void check_top(double top) {
     if (!(top > 0.0 && top <= 1.0))
         throw InputError::argument("top", "must be in (0, 1], got " + str(top));
 }
@@ -220,8 +226,8 @@ struct Captured {
     double total;      ///< all weight, W
 };
 
-inline Captured captured(const char* fn, const char* what, Needs needs, std::span<const double> y,
-                         std::span<const double> risk, double top, std::span<const double> w) {
+Captured captured(const char* fn, const char* what, Needs needs, std::span<const double> y,
+                  std::span<const double> risk, double top, std::span<const double> w) {
     check_top(top);
     const Ranked r = rank(fn, what, needs, y, risk, w);
     const double total = r.totals.weight[0] + r.totals.weight[1];
@@ -245,10 +251,12 @@ inline Captured captured(const char* fn, const char* what, Needs needs, std::spa
     return {caught.value(), r.totals.weight[1], total};
 }
 
+}  // namespace
 }  // namespace detail
 
-inline double roc_auc(std::span<const double> y, std::span<const double> risk,
-                      std::span<const double> sample_weight) {
+double roc_auc(Labels labels, std::span<const double> risk, std::span<const double> sample_weight) {
+    std::vector<double> converted;  // stays empty when the labels are doubles already
+    const std::span<const double> y = labels.as_doubles(converted);
     const auto r =
         detail::rank("roc_auc", "ROC AUC", detail::Needs::both_classes, y, risk, sample_weight);
     if (!r.weighted) {
@@ -273,8 +281,9 @@ inline double roc_auc(std::span<const double> y, std::span<const double> risk,
     return area.value() / (above.value() * negatives.value());
 }
 
-inline double pr_auc(std::span<const double> y, std::span<const double> risk,
-                     std::span<const double> sample_weight) {
+double pr_auc(Labels labels, std::span<const double> risk, std::span<const double> sample_weight) {
+    std::vector<double> converted;  // stays empty when the labels are doubles already
+    const std::span<const double> y = labels.as_doubles(converted);
     const auto r =
         detail::rank("pr_auc", "PR AUC", detail::Needs::both_classes, y, risk, sample_weight);
     detail::CompensatedSum sum, tp, fp;
@@ -289,8 +298,10 @@ inline double pr_auc(std::span<const double> y, std::span<const double> risk,
     return sum.value() / tp.value();
 }
 
-inline RocCurve roc_curve(std::span<const double> y, std::span<const double> risk,
-                          std::span<const double> sample_weight, bool drop_intermediate) {
+RocCurve roc_curve(Labels labels, std::span<const double> risk,
+                   std::span<const double> sample_weight, bool drop_intermediate) {
+    std::vector<double> converted;  // stays empty when the labels are doubles already
+    const std::span<const double> y = labels.as_doubles(converted);
     const auto r = detail::rank("roc_curve", "a ROC curve", detail::Needs::both_classes, y, risk,
                                 sample_weight);
     const auto c = detail::cumulative(r);
@@ -318,8 +329,10 @@ inline RocCurve roc_curve(std::span<const double> y, std::span<const double> ris
     return out;
 }
 
-inline PrCurve pr_curve(std::span<const double> y, std::span<const double> risk,
-                        std::span<const double> sample_weight, bool drop_intermediate) {
+PrCurve pr_curve(Labels labels, std::span<const double> risk, std::span<const double> sample_weight,
+                 bool drop_intermediate) {
+    std::vector<double> converted;  // stays empty when the labels are doubles already
+    const std::span<const double> y = labels.as_doubles(converted);
     const auto r =
         detail::rank("pr_curve", "a PR curve", detail::Needs::both_classes, y, risk, sample_weight);
     const auto c = detail::cumulative(r);
@@ -344,29 +357,36 @@ inline PrCurve pr_curve(std::span<const double> y, std::span<const double> risk,
     return out;
 }
 
-inline double precision_at(std::span<const double> y, std::span<const double> risk, double top,
-                           std::span<const double> sample_weight) {
+double precision_at(Labels labels, std::span<const double> risk, double top,
+                    std::span<const double> sample_weight) {
+    std::vector<double> converted;  // stays empty when the labels are doubles already
+    const std::span<const double> y = labels.as_doubles(converted);
     const auto c = detail::captured("precision_at", "precision", detail::Needs::weight, y, risk,
                                     top, sample_weight);
     return c.caught / (top * c.total);
 }
 
-inline double recall_at(std::span<const double> y, std::span<const double> risk, double top,
-                        std::span<const double> sample_weight) {
+double recall_at(Labels labels, std::span<const double> risk, double top,
+                 std::span<const double> sample_weight) {
+    std::vector<double> converted;  // stays empty when the labels are doubles already
+    const std::span<const double> y = labels.as_doubles(converted);
     const auto c = detail::captured("recall_at", "recall", detail::Needs::churners, y, risk, top,
                                     sample_weight);
     return c.caught / c.positives;
 }
 
-inline double lift(std::span<const double> y, std::span<const double> risk, double top,
-                   std::span<const double> sample_weight) {
+double lift(Labels labels, std::span<const double> risk, double top,
+            std::span<const double> sample_weight) {
+    std::vector<double> converted;  // stays empty when the labels are doubles already
+    const std::span<const double> y = labels.as_doubles(converted);
     const auto c =
         detail::captured("lift", "lift", detail::Needs::churners, y, risk, top, sample_weight);
     return c.caught / (top * c.positives);
 }
 
-inline double brier(std::span<const double> y, std::span<const double> p,
-                    std::span<const double> sample_weight) {
+double brier(Labels labels, std::span<const double> p, std::span<const double> sample_weight) {
+    std::vector<double> converted;  // stays empty when the labels are doubles already
+    const std::span<const double> y = labels.as_doubles(converted);
     const auto t = detail::check_inputs("brier", y, p, sample_weight, "p", true);
     detail::require("brier", "the Brier score", detail::Needs::weight, t);
     detail::CompensatedSum sum;
@@ -377,8 +397,9 @@ inline double brier(std::span<const double> y, std::span<const double> p,
     return sum.value() / (t.weight[0] + t.weight[1]);
 }
 
-inline double log_loss(std::span<const double> y, std::span<const double> p,
-                       std::span<const double> sample_weight) {
+double log_loss(Labels labels, std::span<const double> p, std::span<const double> sample_weight) {
+    std::vector<double> converted;  // stays empty when the labels are doubles already
+    const std::span<const double> y = labels.as_doubles(converted);
     const auto t = detail::check_inputs("log_loss", y, p, sample_weight, "p", true);
     detail::require("log_loss", "log loss", detail::Needs::weight, t);
     detail::CompensatedSum sum;
@@ -398,8 +419,10 @@ inline double log_loss(std::span<const double> y, std::span<const double> p,
     return sum.value() / (t.weight[0] + t.weight[1]);
 }
 
-inline Calibration calibration(std::span<const double> y, std::span<const double> p, int bins,
-                               std::span<const double> sample_weight) {
+Calibration calibration(Labels labels, std::span<const double> p, int bins,
+                        std::span<const double> sample_weight) {
+    std::vector<double> converted;  // stays empty when the labels are doubles already
+    const std::span<const double> y = labels.as_doubles(converted);
     if (bins < 1)
         throw InputError::argument("bins", "must be at least 1, got " + detail::str(bins));
     const auto t = detail::check_inputs("calibration", y, p, sample_weight, "p", true);
@@ -435,8 +458,10 @@ inline Calibration calibration(std::span<const double> y, std::span<const double
     return out;
 }
 
-inline double ks_statistic(std::span<const double> y, std::span<const double> risk,
-                           std::span<const double> sample_weight) {
+double ks_statistic(Labels labels, std::span<const double> risk,
+                    std::span<const double> sample_weight) {
+    std::vector<double> converted;  // stays empty when the labels are doubles already
+    const std::span<const double> y = labels.as_doubles(converted);
     const auto r = detail::rank("ks_statistic", "the KS statistic", detail::Needs::both_classes, y,
                                 risk, sample_weight);
     if (!r.weighted) {
@@ -462,6 +487,13 @@ inline double ks_statistic(std::span<const double> y, std::span<const double> ri
         best = std::max(best, std::abs(tp.value() / P - fp.value() / N));
     });
     return best;
+}
+
+std::span<const double> Labels::as_doubles(std::vector<double>& scratch) const {
+    if (doubles_) return {static_cast<const double*>(data_), size_};
+    scratch.resize(size_);
+    read_(data_, 0, size_, scratch.data());
+    return scratch;
 }
 
 }  // namespace retain::metrics

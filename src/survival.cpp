@@ -1,15 +1,27 @@
-#pragma once
-// Definitions of retain/survival.hpp (included from there).
+// Survival curves and the shifted-beta-geometric model declared in retain/survival.hpp. The
+// Newton fit needs Eigen and Boost.Math's digamma and trigamma; keeping them here spares every
+// user of the header their parse.
 
+#include "retain/survival.hpp"
+
+#include <Eigen/Dense>
+#include <algorithm>
 #include <bit>
-
+#include <boost/math/special_functions/digamma.hpp>
+#include <boost/math/special_functions/trigamma.hpp>
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <ostream>
+#include <sstream>
 #include <utility>
+
 #include "retain/detail/parallel.hpp"
 #include "retain/detail/radix_sort.hpp"
 
 namespace retain::survival {
 
-inline double normal_quantile(double p) {
+double normal_quantile(double p) {
     if (!(p > 0.0 && p < 1.0)) throw InputError::argument("p", "must be strictly between 0 and 1");
     // Acklam's rational approximation (relative error 1e-9), then one Halley step on the exact
     // normal CDF (via erfc) brings it to full double precision.
@@ -45,6 +57,7 @@ inline double normal_quantile(double p) {
 }
 
 namespace detail {
+namespace {
 
 // Counts per distinct duration, ascending: how many durations end there and how many of them
 // are events.
@@ -53,8 +66,8 @@ struct DurationCounts {
     std::vector<std::int64_t> removed, events;
 };
 
-inline DurationCounts count_durations(std::span<const double> durations,
-                                      std::span<const double> observed) {
+DurationCounts count_durations(std::span<const double> durations,
+                               std::span<const double> observed) {
     const std::size_t n = durations.size();
     DurationCounts out;
     auto is_event = [&](std::size_t i) { return observed.empty() || observed[i] != 0.0; };
@@ -108,9 +121,8 @@ inline DurationCounts count_durations(std::span<const double> durations,
     return out;
 }
 
-inline void validate(std::span<const double> durations, std::span<const double> observed,
-                     std::span<const double> timeline, double alpha,
-                     const SurvivalColumns& columns) {
+void validate(std::span<const double> durations, std::span<const double> observed,
+              std::span<const double> timeline, double alpha, const SurvivalColumns& columns) {
     if (!observed.empty() && observed.size() != durations.size()) {
         std::ostringstream msg;
         msg << "columns differ in length: '" << columns.duration << "' has " << durations.size()
@@ -146,11 +158,12 @@ inline void validate(std::span<const double> durations, std::span<const double> 
         throw InputError::argument("alpha", "must be strictly between 0 and 1");
 }
 
+}  // namespace
 }  // namespace detail
 
-inline KaplanMeier kaplan_meier(std::span<const double> durations, std::span<const double> observed,
-                                std::span<const double> timeline, double alpha,
-                                const SurvivalColumns& columns) {
+KaplanMeier kaplan_meier(std::span<const double> durations, std::span<const double> observed,
+                         std::span<const double> timeline, double alpha,
+                         const SurvivalColumns& columns, Threads n_threads) {
     detail::validate(durations, observed, timeline, alpha, columns);
     KaplanMeier km;
     km.alpha = alpha;
@@ -206,7 +219,7 @@ inline KaplanMeier kaplan_meier(std::span<const double> durations, std::span<con
         km.ci_upper.resize(m);
         // Each row's interval depends only on its own sums: rows are filled in parallel blocks.
         retain::detail::for_each_block(
-            m, 1 << 14, 0, [&](std::size_t, std::size_t b, std::size_t e) {
+            m, 1 << 14, n_threads, [&](std::size_t, std::size_t b, std::size_t e) {
                 for (std::size_t j = b; j < e; ++j)
                     interval(j, km.survival[j], km.ci_lower[j], km.ci_upper[j]);
             });
@@ -245,10 +258,12 @@ inline KaplanMeier kaplan_meier(std::span<const double> durations, std::span<con
     return km;
 }
 
-inline std::vector<KaplanMeier> retention_curves(
-    std::span<const std::int64_t> group, std::size_t n_groups, std::span<const double> durations,
-    std::span<const double> observed, std::span<const double> timeline, double alpha,
-    const SurvivalColumns& columns, std::string_view group_column) {
+std::vector<KaplanMeier> retention_curves(std::span<const std::int64_t> group, std::size_t n_groups,
+                                          std::span<const double> durations,
+                                          std::span<const double> observed,
+                                          std::span<const double> timeline, double alpha,
+                                          const SurvivalColumns& columns,
+                                          std::string_view group_column, Threads n_threads) {
     detail::validate(durations, observed, timeline, alpha, columns);
     if (group.size() != durations.size())
         throw InputError("columns differ in length: '" + std::string(group_column) + "' has " +
@@ -272,24 +287,27 @@ inline std::vector<KaplanMeier> retention_curves(
         if (!observed.empty()) o[pos] = observed[i];
     }
     std::vector<KaplanMeier> curves(n_groups);
-    retain::detail::for_each_block(n_groups, 1, 0, [&](std::size_t g, std::size_t, std::size_t) {
-        const std::size_t b = start[g], n = start[g + 1] - b;
-        const std::span<const double> obs =
-            observed.empty() ? std::span<const double>{} : std::span<const double>(o).subspan(b, n);
-        curves[g] =
-            kaplan_meier(std::span<const double>(d).subspan(b, n), obs, timeline, alpha, columns);
-    });
+    // Segments are the parallel blocks; each curve is then built on its block's thread alone.
+    retain::detail::for_each_block(
+        n_groups, 1, n_threads, [&](std::size_t g, std::size_t, std::size_t) {
+            const std::size_t b = start[g], n = start[g + 1] - b;
+            const std::span<const double> obs = observed.empty()
+                                                    ? std::span<const double>{}
+                                                    : std::span<const double>(o).subspan(b, n);
+            curves[g] = kaplan_meier(std::span<const double>(d).subspan(b, n), obs, timeline, alpha,
+                                     columns, 1);
+        });
     return curves;
 }
 
-inline double median_survival(const KaplanMeier& km) {
+double median_survival(const KaplanMeier& km) {
     if (km.size() == 0) return std::numeric_limits<double>::quiet_NaN();
     for (std::size_t j = 0; j < km.size(); ++j)
         if (km.survival[j] <= 0.5) return km.time[j];
     return std::numeric_limits<double>::infinity();
 }
 
-inline double restricted_mean(const KaplanMeier& km, double horizon) {
+double restricted_mean(const KaplanMeier& km, double horizon) {
     if (!(horizon >= 0.0) || std::isinf(horizon))
         throw InputError::argument("horizon", "must be a finite number >= 0");
     if (km.size() == 0) return std::numeric_limits<double>::quiet_NaN();
@@ -302,6 +320,183 @@ inline double restricted_mean(const KaplanMeier& km, double horizon) {
         level = km.survival[j];
     }
     return area + level * (horizon - from);
+}
+
+namespace detail {
+namespace {
+
+double log_beta(double a, double b) {
+    return std::lgamma(a) + std::lgamma(b) - std::lgamma(a + b);
+}
+
+// Log-likelihood of survivor counts n_0 >= n_1 >= ... >= n_T and its gradient and Hessian in
+// (alpha, beta): sum_t (n_{t-1} - n_t) log P(T = t) + n_T log S(T), with
+// P(T = t) = B(alpha + 1, beta + t - 1) / B(alpha, beta) and S(T) = B(alpha, beta + T) / B(alpha,
+// beta).
+struct SbgLikelihood {
+    double value = 0;
+    Eigen::Vector2d gradient = Eigen::Vector2d::Zero();
+    Eigen::Matrix2d hessian = Eigen::Matrix2d::Zero();
+};
+
+SbgLikelihood sbg_likelihood(const std::vector<double>& n, double a, double b) {
+    using boost::math::digamma;
+    using boost::math::trigamma;
+    SbgLikelihood out;
+    // Far out (alpha or beta under- or overflowing) the likelihood is taken as -infinity, so the
+    // step that got there is halved instead of evaluated.
+    const double tiny = 1e-300;
+    if (!(a > tiny && b > tiny && a < 1e300 && b < 1e300)) {
+        out.value = -std::numeric_limits<double>::infinity();
+        return out;
+    }
+    // d log B(x, y) / dx = psi(x) - psi(x + y), and so on; each term adds c log B(x, y) - c log
+    // B(a, b).
+    auto add = [&](double c, double x, double y) {
+        if (c == 0) return;
+        const double pxy = digamma(x + y), txy = trigamma(x + y);
+        out.value += c * log_beta(x, y);
+        out.gradient(0) += c * (digamma(x) - pxy);
+        out.gradient(1) += c * (digamma(y) - pxy);
+        out.hessian(0, 0) += c * (trigamma(x) - txy);
+        out.hessian(1, 1) += c * (trigamma(y) - txy);
+        out.hessian(0, 1) -= c * txy;
+    };
+    const std::size_t T = n.size() - 1;
+    for (std::size_t t = 1; t <= T; ++t)
+        add(n[t - 1] - n[t], a + 1, b + static_cast<double>(t) - 1);
+    add(n[T], a, b + static_cast<double>(T));
+    add(-n[0], a, b);  // every customer's probability is over B(alpha, beta)
+    out.hessian(1, 0) = out.hessian(0, 1);
+    return out;
+}
+
+}  // namespace
+}  // namespace detail
+
+ShiftedBetaGeometric::ShiftedBetaGeometric(double alpha, double beta) : alpha_(alpha), beta_(beta) {
+    if (!(alpha > 0 && beta > 0) || std::isinf(alpha) || std::isinf(beta))
+        throw InputError::argument("alpha, beta", "must both be finite and > 0");
+}
+
+ShiftedBetaGeometric ShiftedBetaGeometric::fit(std::span<const double> survivors, int max_iter,
+                                               double tol) {
+    // One period only fixes alpha / (alpha + beta): two are needed to tell alpha from beta.
+    if (survivors.size() < 3)
+        throw InputError::argument("survivors",
+                                   "needs the cohort size and at least two periods of survivors");
+    for (std::size_t t = 0; t < survivors.size(); ++t) {
+        const double s = survivors[t];
+        std::ostringstream what;
+        if (!(s >= 0) || std::isinf(s) || s != std::floor(s))
+            what << "must be a whole number of customers >= 0, got " << s;
+        else if (t == 0 && s == 0)
+            what << "the cohort is empty";
+        else if (t > 0 && s > survivors[t - 1])
+            what << "survivors cannot increase: " << s << " after " << survivors[t - 1];
+        if (!what.str().empty())
+            throw InputError::argument("survivors[" + std::to_string(t) + "]", what.str());
+    }
+    if (survivors.back() == survivors.front())
+        throw InputError::argument("survivors",
+                                   "nobody churned: alpha and beta are not identified");
+    const std::vector<double> n(survivors.begin(), survivors.end());
+    // Newton's method on theta = (log alpha, log beta), which keeps both positive, with step
+    // halving so the likelihood never falls; a gradient step where the Hessian is not negative.
+    Eigen::Vector2d theta(0.0, 0.0);
+    auto at = [&](const Eigen::Vector2d& th) {
+        return detail::sbg_likelihood(n, std::exp(th(0)), std::exp(th(1)));
+    };
+    detail::SbgLikelihood cur = at(theta);
+    ShiftedBetaGeometric model(1.0, 1.0);
+    for (int iter = 0; iter < max_iter; ++iter) {
+        const Eigen::Vector2d p = theta.array().exp();
+        const Eigen::Vector2d g = cur.gradient.cwiseProduct(p);
+        Eigen::Matrix2d h = p.asDiagonal() * cur.hessian * p.asDiagonal();
+        h.diagonal() += g;
+        Eigen::Vector2d step;
+        const Eigen::LLT<Eigen::Matrix2d> negated(-h);
+        if (negated.info() == Eigen::Success)
+            step = negated.solve(g);
+        else
+            step = g / std::max(1.0, g.norm());
+        // At most a factor e^2 on either parameter per iteration: far from the optimum Newton's
+        // quadratic model can point absurdly far.
+        step *= std::min(1.0, 2.0 / std::max(step.cwiseAbs().maxCoeff(), 1e-300));
+        double scale = 1.0;
+        detail::SbgLikelihood next = at(theta + step);
+        while (!(next.value >= cur.value) && scale > 1e-10) {
+            scale /= 2;
+            next = at(theta + scale * step);
+        }
+        if (!(next.value >= cur.value)) break;
+        theta += scale * step;
+        model.converged_ = (scale * step).cwiseAbs().maxCoeff() < tol;
+        cur = next;
+        model.iterations_ = iter + 1;
+        if (model.converged_) break;
+    }
+    model.alpha_ = std::exp(theta(0));
+    model.beta_ = std::exp(theta(1));
+    model.log_likelihood_ = cur.value;
+    return model;
+}
+
+double ShiftedBetaGeometric::retention(double t) const {
+    if (!(t >= 1) || t != std::floor(t))
+        throw InputError::argument("t", "must be a whole period >= 1");
+    return (beta_ + t - 1) / (alpha_ + beta_ + t - 1);
+}
+
+double ShiftedBetaGeometric::survival(double t) const {
+    if (!(t >= 0) || t != std::floor(t))
+        throw InputError::argument("t", "must be a whole period >= 0");
+    return std::exp(detail::log_beta(alpha_, beta_ + t) - detail::log_beta(alpha_, beta_));
+}
+
+double ShiftedBetaGeometric::churn_probability(double t) const {
+    if (!(t >= 1) || t != std::floor(t))
+        throw InputError::argument("t", "must be a whole period >= 1");
+    return std::exp(detail::log_beta(alpha_ + 1, beta_ + t - 1) - detail::log_beta(alpha_, beta_));
+}
+
+namespace detail {
+namespace {
+
+// sum over k >= 0 of term_k, term_0 = first, term_k = term_{k-1} r(t0 + k) / (1 + d); the terms
+// fall at least geometrically, so the sum stops when they no longer change it.
+double discounted_sum(double alpha, double beta, double discount_rate, double first, double t0) {
+    if (!(discount_rate > 0) || std::isinf(discount_rate))
+        throw InputError::argument("discount_rate",
+                                   "must be > 0 (undiscounted lifetimes may be infinite)");
+    const double q = 1.0 / (1.0 + discount_rate);
+    double term = first, total = 0.0;
+    for (double t = t0 + 1; term >= 1e-17 * total; t += 1) {
+        total += term;
+        term *= q * (beta + t - 1) / (alpha + beta + t - 1);
+    }
+    return total;
+}
+
+}  // namespace
+}  // namespace detail
+
+double ShiftedBetaGeometric::discounted_expected_lifetime(double discount_rate) const {
+    // S(0) = 1, then S(t) = S(t - 1) r(t).
+    return detail::discounted_sum(alpha_, beta_, discount_rate, 1.0, 0.0);
+}
+
+double ShiftedBetaGeometric::discounted_residual_lifetime(double discount_rate,
+                                                          double renewals) const {
+    if (!(renewals >= 0) || std::isinf(renewals) || renewals != std::floor(renewals))
+        throw InputError::argument("renewals", "must be a whole number >= 0");
+    // The first term is S(n) / S(n - 1) = r(n), n = renewals + 1.
+    const double n = renewals + 1;
+    return detail::discounted_sum(alpha_, beta_, discount_rate, retention(n), n);
+}
+
+std::ostream& operator<<(std::ostream& out, const ShiftedBetaGeometric& m) {
+    return out << "ShiftedBetaGeometric(alpha=" << m.alpha() << ", beta=" << m.beta() << ")";
 }
 
 }  // namespace retain::survival

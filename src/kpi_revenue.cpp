@@ -1,18 +1,24 @@
-#pragma once
-// Revenue: movements, churn and retention, NRR/GRR, cohorts, unit economics. Definitions of
-// functions declared in retain/kpi.hpp (included from there through kpi_impl.hpp).
+// Revenue KPIs declared in retain/kpi.hpp: movements, churn and retention, NRR/GRR, cohorts,
+// unit economics.
 
-#include <boost/math/distributions/normal.hpp>
-#include <boost/math/distributions/students_t.hpp>
-#include <numeric>
-#include <sstream>
-#include <tuple>
+#include "retain/kpi.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "detail/kpi_common.hpp"
+#include "retain/detail/parallel.hpp"
 
 namespace retain::kpi {
 
 namespace detail {
-
-using retain::detail::CompensatedSum;
+namespace {
 
 // A block's share of one amount column and its account count, month by month.
 struct MovementColumn {
@@ -59,8 +65,8 @@ struct MovementPartial {
 };
 
 // Walks one account's paying months; index k is months since the table's first month.
-inline void add_account_movements(std::span<const Month> months, std::span<const double> mrr,
-                                  Month first, std::size_t n_months, MovementPartial& p) {
+void add_account_movements(std::span<const Month> months, std::span<const double> mrr, Month first,
+                           std::size_t n_months, MovementPartial& p) {
     if (months.empty()) return;
     const auto at = [first](Month m) { return static_cast<std::size_t>(m - first); };
     p.added.add(at(months[0]), mrr[0]);
@@ -102,57 +108,46 @@ struct RetentionSums {
     }
 };
 
-inline RetentionSums retention_sums(const MrrTable& table, int lag, std::string_view who) {
+RetentionSums retention_sums(const MrrTable& table, int lag, std::string_view who,
+                             Threads n_threads) {
     if (lag < 1) throw InputError::argument(who, "months must be >= 1, got " + std::to_string(lag));
     const std::size_t n =
         table.n_months() > lag ? static_cast<std::size_t>(table.n_months() - lag) : 0;
     const Month first_target = table.first_month() + lag, last = table.last_month();
     const std::size_t block = retain::detail::account_block(table.n_accounts());
     std::vector<RetentionSums> partials((table.n_accounts() + block - 1) / block);
-    retain::detail::for_each_block(
-        table.n_accounts(), block, 0, [&](std::size_t b, std::size_t begin, std::size_t end) {
-            RetentionSums& s = partials[b];
-            s.resize(n);
-            for (std::size_t a = begin; a < end; ++a) {
-                const auto months = table.months(a);
-                const auto mrr = table.amounts(a);
-                std::size_t j = 0;
-                for (std::size_t i = 0; i < months.size(); ++i) {
-                    const Month target = months[i] + lag;
-                    if (target > last) break;
-                    while (j < months.size() && months[j] < target) ++j;
-                    const auto k = static_cast<std::size_t>(target - first_target);
-                    s.base[k].add(mrr[i]);
-                    if (j < months.size() && months[j] == target) {
-                        s.kept[k].add(mrr[j]);
-                        s.capped[k].add(std::min(mrr[i], mrr[j]));
-                    }
-                }
-            }
-        });
+    retain::detail::for_each_block(table.n_accounts(), block, n_threads,
+                                   [&](std::size_t b, std::size_t begin, std::size_t end) {
+                                       RetentionSums& s = partials[b];
+                                       s.resize(n);
+                                       for (std::size_t a = begin; a < end; ++a) {
+                                           const auto months = table.months(a);
+                                           const auto mrr = table.amounts(a);
+                                           std::size_t j = 0;
+                                           for (std::size_t i = 0; i < months.size(); ++i) {
+                                               const Month target = months[i] + lag;
+                                               if (target > last) break;
+                                               while (j < months.size() && months[j] < target) ++j;
+                                               const auto k =
+                                                   static_cast<std::size_t>(target - first_target);
+                                               s.base[k].add(mrr[i]);
+                                               if (j < months.size() && months[j] == target) {
+                                                   s.kept[k].add(mrr[j]);
+                                                   s.capped[k].add(std::min(mrr[i], mrr[j]));
+                                               }
+                                           }
+                                       }
+                                   });
     RetentionSums total;
     total.resize(n);
     for (const auto& p : partials) total.add(p);
     return total;
 }
 
-inline double ratio(double num, double den) {
-    return den != 0.0 ? num / den : nan;
-}
-
-inline void require(bool ok, std::string_view name, const std::string& what) {
-    if (!ok) throw InputError::argument(name, what);
-}
-
-inline std::string got(double value) {
-    std::ostringstream out;
-    out << ", got " << value;
-    return out.str();
-}
-
+}  // namespace
 }  // namespace detail
 
-inline void MrrMovements::resize(std::size_t n) {
+void MrrMovements::resize(std::size_t n) {
     for (auto* c :
          {&starting_mrr, &new_mrr, &expansion, &contraction, &churned, &reactivation, &ending_mrr})
         c->assign(n, 0.0);
@@ -161,7 +156,7 @@ inline void MrrMovements::resize(std::size_t n) {
         c->assign(n, 0);
 }
 
-inline MrrMovements mrr_movements(const MrrTable& table, int n_threads) {
+MrrMovements mrr_movements(const MrrTable& table, Threads n_threads) {
     const auto n = static_cast<std::size_t>(table.n_months());
     const std::size_t block = retain::detail::account_block(table.n_accounts());
     std::vector<detail::MovementPartial> partials((table.n_accounts() + block - 1) / block);
@@ -195,7 +190,7 @@ inline MrrMovements mrr_movements(const MrrTable& table, int n_threads) {
     return mv;
 }
 
-inline ChurnKind parse_churn_kind(std::string_view kind) {
+ChurnKind parse_churn_kind(std::string_view kind) {
     if (kind == "logo") return ChurnKind::logo;
     if (kind == "gross_revenue") return ChurnKind::gross_revenue;
     if (kind == "net_revenue") return ChurnKind::net_revenue;
@@ -203,7 +198,7 @@ inline ChurnKind parse_churn_kind(std::string_view kind) {
                                            "' (expected logo, gross_revenue or net_revenue)");
 }
 
-inline std::vector<double> churn_rate(const MrrMovements& mv, ChurnKind kind) {
+std::vector<double> churn_rate(const MrrMovements& mv, ChurnKind kind) {
     std::vector<double> out(mv.size());
     for (std::size_t k = 0; k < mv.size(); ++k) {
         switch (kind) {
@@ -224,13 +219,13 @@ inline std::vector<double> churn_rate(const MrrMovements& mv, ChurnKind kind) {
     return out;
 }
 
-inline std::vector<double> retention_rate(const MrrMovements& mv, ChurnKind kind) {
+std::vector<double> retention_rate(const MrrMovements& mv, ChurnKind kind) {
     auto out = churn_rate(mv, kind);
     for (double& x : out) x = 1.0 - x;
     return out;
 }
 
-inline std::vector<double> quick_ratio(const MrrMovements& mv) {
+std::vector<double> quick_ratio(const MrrMovements& mv) {
     std::vector<double> out(mv.size());
     for (std::size_t k = 0; k < mv.size(); ++k)
         out[k] = detail::ratio(mv.new_mrr[k] + mv.expansion[k] + mv.reactivation[k],
@@ -238,37 +233,37 @@ inline std::vector<double> quick_ratio(const MrrMovements& mv) {
     return out;
 }
 
-inline std::vector<double> arpa(const MrrMovements& mv) {
+std::vector<double> arpa(const MrrMovements& mv) {
     std::vector<double> out(mv.size());
     for (std::size_t k = 0; k < mv.size(); ++k)
         out[k] = detail::ratio(mv.ending_mrr[k], static_cast<double>(mv.ending_accounts[k]));
     return out;
 }
 
-inline PeriodSeries nrr(const MrrTable& table, int months) {
-    const auto sums = detail::retention_sums(table, months, "nrr");
+PeriodSeries nrr(const MrrTable& table, int months, Threads n_threads) {
+    const auto sums = detail::retention_sums(table, months, "nrr", n_threads);
     PeriodSeries out{table.first_month() + months, std::vector<double>(sums.base.size())};
     for (std::size_t k = 0; k < out.values.size(); ++k)
         out.values[k] = detail::ratio(sums.kept[k].value(), sums.base[k].value());
     return out;
 }
 
-inline PeriodSeries grr(const MrrTable& table, int months) {
-    const auto sums = detail::retention_sums(table, months, "grr");
+PeriodSeries grr(const MrrTable& table, int months, Threads n_threads) {
+    const auto sums = detail::retention_sums(table, months, "grr", n_threads);
     PeriodSeries out{table.first_month() + months, std::vector<double>(sums.base.size())};
     for (std::size_t k = 0; k < out.values.size(); ++k)
         out.values[k] = detail::ratio(sums.capped[k].value(), sums.base[k].value());
     return out;
 }
 
-inline CohortKind parse_cohort_kind(std::string_view kind) {
+CohortKind parse_cohort_kind(std::string_view kind) {
     if (kind == "logo") return CohortKind::logo;
     if (kind == "revenue") return CohortKind::revenue;
     throw InputError::argument("kind", "unknown cohort retention kind '" + std::string(kind) +
                                            "' (expected logo or revenue)");
 }
 
-inline CohortRetention cohort_retention(const MrrTable& table, CohortKind kind) {
+CohortRetention cohort_retention(const MrrTable& table, CohortKind kind) {
     const auto n = static_cast<std::size_t>(table.n_months());
     const Month first = table.first_month();
     // Dense cohort-by-age tallies; index = months since the table's first month.
@@ -294,13 +289,12 @@ inline CohortRetention cohort_retention(const MrrTable& table, CohortKind kind) 
     }
     const std::size_t n_ages =
         out.cohorts.empty() ? 0 : static_cast<std::size_t>(table.last_month() - out.cohorts[0] + 1);
-    out.values.setConstant(static_cast<Eigen::Index>(out.cohorts.size()),
-                           static_cast<Eigen::Index>(n_ages), nan);
+    out.n_ages = n_ages;
+    out.values.assign(out.cohorts.size() * n_ages, nan);
     for (std::size_t r = 0; r < out.cohorts.size(); ++r) {
         const auto c = static_cast<std::size_t>(out.cohorts[r] - first);
         for (std::size_t age = 0; c + age < n; ++age) {
-            const auto row = static_cast<Eigen::Index>(r), col = static_cast<Eigen::Index>(age);
-            out.values(row, col) =
+            out.values[r * n_ages + age] =
                 kind == CohortKind::logo
                     ? static_cast<double>(paying[c * n + age]) / static_cast<double>(size[c])
                     : revenue[c * n + age].value() / revenue[c * n].value();
@@ -309,7 +303,7 @@ inline CohortRetention cohort_retention(const MrrTable& table, CohortKind kind) 
     return out;
 }
 
-inline double ltv(double arpa, double gross_margin, double churn_rate, double discount_rate) {
+double ltv(double arpa, double gross_margin, double churn_rate, double discount_rate) {
     using detail::got;
     using detail::require;
     require(std::isfinite(arpa) && arpa >= 0, "arpa", "must be a finite number >= 0" + got(arpa));
@@ -324,7 +318,7 @@ inline double ltv(double arpa, double gross_margin, double churn_rate, double di
     return arpa * gross_margin * (1.0 + discount_rate) / (discount_rate + churn_rate);
 }
 
-inline double cac(double spend, double new_customers) {
+double cac(double spend, double new_customers) {
     using detail::got;
     detail::require(std::isfinite(spend) && spend >= 0, "spend",
                     "must be a finite number >= 0" + got(spend));
@@ -333,14 +327,14 @@ inline double cac(double spend, double new_customers) {
     return spend / new_customers;
 }
 
-inline double ltv_to_cac(double ltv, double cac) {
+double ltv_to_cac(double ltv, double cac) {
     using detail::got;
     detail::require(std::isfinite(ltv), "ltv", "must be finite" + got(ltv));
     detail::require(std::isfinite(cac) && cac > 0, "cac", "must be > 0" + got(cac));
     return ltv / cac;
 }
 
-inline double cac_payback_months(double cac, double arpa, double gross_margin) {
+double cac_payback_months(double cac, double arpa, double gross_margin) {
     using detail::got;
     detail::require(std::isfinite(cac) && cac >= 0, "cac",
                     "must be a finite number >= 0" + got(cac));
