@@ -7,17 +7,16 @@
 // as-of day includes every event on that day and nothing after it. An active day is a day with at
 // least one event.
 
-#include <algorithm>
-#include <cmath>
+#include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <span>
-#include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "retain/detail/parallel.hpp"
+// InputError is what every function here throws; callers need the type to catch it.
 #include "retain/error.hpp"
+#include "retain/threads.hpp"
 #include "retain/time.hpp"
 
 namespace retain::engagement {
@@ -54,7 +53,7 @@ class EventLog {
              std::span<const std::int64_t> user, std::size_t n_users,
              std::span<const std::int64_t> timestamp, TimeUnit unit,
              std::span<const std::int64_t> feature = {}, std::size_t n_features = 0,
-             const EventColumns& columns = {});
+             const EventColumns& columns = {}, Threads n_threads = {});
 
     /// Number of account codes (accounts without events included).
     std::size_t n_accounts() const noexcept { return offsets_.empty() ? 0 : offsets_.size() - 1; }
@@ -72,12 +71,16 @@ class EventLog {
     Day first_day() const noexcept { return first_day_; }
     Day last_day() const noexcept { return last_day_; }
 
-    /// The events of `account`, by increasing day.
+    /// The events of `account`, by increasing day. Throws InputError naming the account and
+    /// the number of accounts when `account` >= n_accounts().
     std::span<const Event> events(std::size_t account) const {
+        if (account >= n_accounts()) account_out_of_range(account);
         return {events_.data() + offsets_[account], offsets_[account + 1] - offsets_[account]};
     }
-    /// The user codes of `account`'s users, increasing: Event::user indexes it.
+    /// The user codes of `account`'s users, increasing: Event::user indexes it. Throws
+    /// InputError naming the account and the number of accounts when `account` >= n_accounts().
     std::span<const std::int32_t> users(std::size_t account) const {
+        if (account >= n_accounts()) account_out_of_range(account);
         return {users_.data() + user_offsets_[account],
                 user_offsets_[account + 1] - user_offsets_[account]};
     }
@@ -85,6 +88,9 @@ class EventLog {
     std::size_t max_account_users() const noexcept { return max_account_users_; }
 
   private:
+    // Out of line: the message building stays out of every caller's inlined accessor.
+    [[noreturn]] void account_out_of_range(std::size_t account) const;
+
     std::vector<std::size_t> offsets_;
     std::vector<Event> events_;
     std::vector<std::size_t> user_offsets_;  // account a's users are [user_offsets_[a], [a + 1])
@@ -111,7 +117,7 @@ struct UsageFeatures {
 /// repeats allowed). Windows must be whole days in [1, 36500] and distinct. Only events on or
 /// before each as-of day, and at most 2 w days before it, are read.
 UsageFeatures usage_features(const EventLog& log, std::span<const std::int64_t> as_of,
-                             std::span<const std::int64_t> windows, int n_threads = 0);
+                             std::span<const std::int64_t> windows, Threads n_threads = {});
 
 /// How active users are grouped in time.
 enum class Freq { day, week, month };
@@ -169,8 +175,48 @@ FeatureAdoption feature_adoption(const EventLog& log, std::int64_t as_of, std::i
 
 /// Active (distinct) users per account in the window of `window_days` days ending on `as_of`.
 std::vector<std::int64_t> window_active_users(const EventLog& log, std::int64_t as_of,
-                                              std::int64_t window_days);
+                                              std::int64_t window_days, Threads n_threads = {});
+
+/// Stickiness per calendar month, every month from the log's first to its last (none for an
+/// empty log; `first` is the first month's number, see retain::month_of):
+/// - mean_dau: daily active users summed over the month's days, divided by the number of days in
+///   the calendar month (days without events count 0; a first or last month only partly covered
+///   by the log still counts all its days);
+/// - mau: distinct users with an event in the month;
+/// - stickiness = mean_dau / mau, in [0, 1]; NaN for a month without events.
+/// Users are counted once per day (month) however many accounts they appear in.
+struct Stickiness {
+    Month first = 0;
+    std::vector<double> mean_dau;
+    std::vector<std::int64_t> mau;
+    std::vector<double> stickiness;
+};
+Stickiness stickiness(const EventLog& log);
+
+/// Stickiness per account and calendar month, with the definitions of Stickiness over that
+/// account's users only, for the (account, month) pairs with at least one event (any other pair
+/// has no active user and no stickiness): parallel columns, by account code then month.
+struct StickinessByAccount {
+    std::vector<std::int64_t> account, month;
+    std::vector<double> mean_dau;
+    std::vector<std::int64_t> mau;
+    std::vector<double> stickiness;
+};
+StickinessByAccount stickiness_by_account(const EventLog& log);
+
+/// Seat utilization per account: active (distinct) users in the window of `window_days` days
+/// ending on `as_of` (as window_active_users), and utilization = active users / seats (above 1
+/// when more users are active than seats are licensed).
+struct SeatUtilization {
+    std::vector<std::int64_t> active_users;
+    std::vector<double> utilization;
+};
+/// `seats[a]` is account a's licensed seats, one per account code (seats.size() ==
+/// log.n_accounts()), each finite and > 0: a utilization over 0 seats has no meaning. Throws
+/// InputError naming `seats_column` and the row of a missing (NaN) or bad number of seats, or a
+/// seats column of the wrong length.
+SeatUtilization seat_utilization(const EventLog& log, std::span<const double> seats,
+                                 std::int64_t as_of, std::int64_t window_days,
+                                 std::string_view seats_column = "seats", Threads n_threads = {});
 
 }  // namespace retain::engagement
-
-#include "retain/detail/engagement_impl.hpp"

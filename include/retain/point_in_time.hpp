@@ -68,16 +68,19 @@ class Timeline {
     /// Number of rows kept.
     std::size_t size() const noexcept { return rows_.size(); }
 
-    /// How many rows of `key` have time <= through.
+    /// How many rows of `key` have time <= through. Throws InputError naming the key and the
+    /// number of keys when key >= n_keys().
     std::size_t count_through(std::size_t key, std::int64_t through) const {
-        return end_through(key, through) - offsets_.at(key);
+        const std::size_t end = end_through(key, through);  // checks the key first
+        return end - offsets_[key];
     }
 
     /// The input row of the latest row of `key` with time <= through (the largest (time, rank),
-    /// then the later row), or -1 when there is none.
+    /// then the later row), or -1 when there is none. Throws InputError naming the key and the
+    /// number of keys when key >= n_keys().
     std::int64_t latest(std::size_t key, std::int64_t through) const {
         const std::size_t end = end_through(key, through);
-        return end == offsets_.at(key) ? -1 : rows_[end - 1];
+        return end == offsets_[key] ? -1 : rows_[end - 1];
     }
 
     /// count_through for each query (key[i], through[i]); a negative key counts 0.
@@ -111,8 +114,7 @@ class Timeline {
     };
 
     std::size_t end_through(std::size_t key, std::int64_t through) const {
-        if (key + 1 >= offsets_.size())
-            throw InputError::argument("key", "code out of range: " + std::to_string(key));
+        if (key >= n_keys()) throw InputError::out_of_range("key", key, n_keys());
         const auto first = times_.begin() + static_cast<std::ptrdiff_t>(offsets_[key]);
         const auto last = times_.begin() + static_cast<std::ptrdiff_t>(offsets_[key + 1]);
         return static_cast<std::size_t>(std::upper_bound(first, last, through) - times_.begin());
@@ -124,8 +126,10 @@ class Timeline {
             throw InputError::argument("through", "must have one value per query key");
         for (std::size_t i = 0; i < key.size(); ++i)
             if (key[i] >= 0 && static_cast<std::size_t>(key[i]) >= n_keys())
-                throw InputError::argument("key",
-                                           "code out of range at query " + std::to_string(i));
+                throw InputError::at(
+                    "key", i,
+                    "key " + std::to_string(key[i]) + " out of range: there " +
+                        (n_keys() == 1 ? "is 1 key" : "are " + std::to_string(n_keys()) + " keys"));
     }
 
     std::vector<std::size_t> offsets_;

@@ -137,6 +137,7 @@ def active_users(
 
 def stickiness(
     events: pd.DataFrame,
+    by_account: bool = False,
     *,
     account: Any = "account_id",
     user: Any = "user_id",
@@ -144,23 +145,28 @@ def stickiness(
 ) -> pd.DataFrame:
     """Stickiness per calendar month: the month's mean DAU over its MAU.
 
-    Returns a DataFrame indexed by ``Period[M]``, every month from the log's first to its last,
-    with ``mean_dau`` (daily active users summed over the month's days, divided by the number of
-    days in the calendar month: days without events count 0, and a first or last month only
-    partly covered by the log still counts all its days), ``mau`` (distinct users in the month)
-    and ``stickiness`` = mean_dau / mau, between 0 and 1; NaN for a month without events.
+    Returns a DataFrame with ``mean_dau`` (daily active users summed over the month's days,
+    divided by the number of days in the calendar month: days without events count 0, and a first
+    or last month only partly covered by the log still counts all its days), ``mau`` (distinct
+    users in the month) and ``stickiness`` = mean_dau / mau, between 0 and 1; NaN for a month
+    without events. A user counts once per day (month) however many accounts they appear in.
+
+    Without ``by_account``: indexed by ``Period[M]``, every month from the log's first to its last
+    (empty for an empty log). With ``by_account``: the same over each account's own users,
+    indexed by (account, period) and holding only the pairs with at least one event (any other
+    pair has no active user), by account in order of first appearance, then month.
     """
     ev = _frames.event_log(events, account, user, timestamp, None)
-    first_day, dau = _core.engagement.active_users(ev.log, "D")
-    first_month, mau = _core.engagement.active_users(ev.log, "M")
-    days = np.arange(first_day, first_day + len(dau), dtype=np.int64).astype("datetime64[D]")
-    month_of_day = days.astype("datetime64[M]").view(np.int64) - first_month
-    dau_sum = np.bincount(month_of_day, weights=dau, minlength=len(mau))[: len(mau)]
-    months = np.arange(first_month, first_month + len(mau), dtype=np.int64)
-    index = pd.PeriodIndex.from_ordinals(months, freq="M", name="period")
-    mean_dau = dau_sum / index.days_in_month.to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.where(mau > 0, mean_dau / np.maximum(mau, 1), np.nan)
+    if by_account:
+        codes, months, mean_dau, mau, ratio = _core.engagement.stickiness_by_account(ev.log)
+        index = pd.MultiIndex.from_arrays(
+            [ev.accounts.take(codes), _period_labels(months, "M")],
+            names=[ev.accounts.name, "period"],
+        )
+    else:
+        first, mean_dau, mau, ratio = _core.engagement.stickiness(ev.log)
+        months = first + np.arange(len(mau), dtype=np.int64)
+        index = _period_labels(months, "M")
     return pd.DataFrame({"mean_dau": mean_dau, "mau": mau, "stickiness": ratio}, index=index)
 
 
@@ -237,23 +243,20 @@ def seat_utilization(
             label = "the seats index" if isinstance(seats, pd.Series) else f"column {account!r}"
             raise InputError(f"{label}, row {row}: {what} in the seats table")
     amount = _frames.amounts(pd.Series(values), name)
-    missing = np.isnan(amount)
-    if missing.any():
-        raise InputError(f"column {name!r}, row {_frames.first_row(missing)}: missing seats")
-    bad = ~np.isfinite(amount) | (amount <= 0)
-    if bad.any():
-        row = _frames.first_row(bad)
-        raise InputError(
-            f"column {name!r}, row {row}: seats must be a finite number > 0, got {amount[row]}"
-        )
     ev = _frames.event_log(events, account, user, timestamp, None, accounts=list(ids))
-    active = _core.engagement.window_active_users(ev.log, day, window)[: len(ev.accounts)]
+    # The core wants seats for every account code: the extra code of other accounts' events gets
+    # a placeholder, and its row is left out.
+    n = len(ev.accounts)
+    seats_per_code = np.append(amount, np.ones(ev.log.n_accounts - n))
+    active, share = _core.engagement.seat_utilization(
+        ev.log, seats_per_code, day, window, str(name)
+    )
     return pd.DataFrame(
         {
             ev.accounts.name: ev.accounts,
-            "active_users": active,
+            "active_users": active[:n],
             "seats": amount,
-            "utilization": active / amount,
+            "utilization": share[:n],
         }
     )
 

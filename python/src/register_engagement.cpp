@@ -134,6 +134,52 @@ void register_engagement(py::module_& root) {
         },
         py::arg("log"), py::arg("as_of"), py::arg("window_days"),
         "Active users per account code in the window ending on as_of.");
+
+    m.def(
+        "stickiness",
+        [](const engagement::EventLog& log) {
+            engagement::Stickiness r;
+            {
+                py::gil_scoped_release release;  // reads the log only
+                r = engagement::stickiness(log);
+            }
+            return py::make_tuple(static_cast<std::int64_t>(r.first),
+                                  to_numpy(std::move(r.mean_dau)), to_numpy(std::move(r.mau)),
+                                  to_numpy(std::move(r.stickiness)));
+        },
+        py::arg("log"), "(first month number, mean DAU, MAU, stickiness) per calendar month.");
+
+    m.def(
+        "stickiness_by_account",
+        [](const engagement::EventLog& log) {
+            engagement::StickinessByAccount r;
+            {
+                py::gil_scoped_release release;  // reads the log only
+                r = engagement::stickiness_by_account(log);
+            }
+            return py::make_tuple(to_numpy(std::move(r.account)), to_numpy(std::move(r.month)),
+                                  to_numpy(std::move(r.mean_dau)), to_numpy(std::move(r.mau)),
+                                  to_numpy(std::move(r.stickiness)));
+        },
+        py::arg("log"),
+        "(account codes, month numbers, mean DAU, MAU, stickiness) of active (account, month).");
+
+    m.def(
+        "seat_utilization",
+        [](const engagement::EventLog& log, const array_in<double>& seats, std::int64_t as_of,
+           std::int64_t window_days, const std::string& seats_col) {
+            const auto s = as_span(seats, "seats");
+            engagement::SeatUtilization r;
+            {
+                py::gil_scoped_release release;  // reads the log and the caller's buffer only
+                r = engagement::seat_utilization(log, s, as_of, window_days, seats_col);
+            }
+            return py::make_tuple(to_numpy(std::move(r.active_users)),
+                                  to_numpy(std::move(r.utilization)));
+        },
+        py::arg("log"), py::arg("seats"), py::arg("as_of"), py::arg("window_days"),
+        py::arg("seats_col") = "seats",
+        "(active users, utilization) per account code; seats has one value per account code.");
 }
 
 }  // namespace retain::python

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <retain/engagement.hpp>
 #include <vector>
 
@@ -191,4 +192,94 @@ TEST_CASE("long runs are counting-sorted by day, huge user codes take the sortin
     const std::vector<std::int64_t> at = {3}, wide = {7};
     CHECK(usage_features(big, at, wide).active_users[0][0] == 2);
     CHECK(active_users(big, Freq::month).count == std::vector<std::int64_t>{2});
+}
+
+TEST_CASE("events and users check the account index") {
+    const auto log = sample();
+    CHECK(log.events(1).size() == 1);
+    CHECK_THROWS_WITH_AS(log.events(2), "account 2 out of range: there are 2 accounts", InputError);
+    CHECK_THROWS_WITH_AS(log.users(12), "account 12 out of range: there are 2 accounts",
+                         InputError);
+    const EventLog none;
+    CHECK_THROWS_WITH_AS(none.events(0), "account 0 out of range: there are 0 accounts",
+                         InputError);
+}
+
+namespace {
+// Account 0: user 0 and user 1 on 2024-01-31, user 1 on 2024-02-01. Account 1: user 0 on
+// 2024-01-31 (the same user as account 0's, the same day), user 2 twice on 2024-04-10 and user 0
+// on 2024-04-11. Nothing in March.
+EventLog months_log() {
+    const std::vector<std::int64_t> a = {0, 1, 0, 0, 1, 1, 1};
+    const std::vector<std::int64_t> u = {0, 0, 1, 1, 2, 2, 0};
+    const std::vector<std::int64_t> d = {
+        day_of(2024, 1, 31), day_of(2024, 1, 31), day_of(2024, 1, 31), day_of(2024, 2, 1),
+        day_of(2024, 4, 10), day_of(2024, 4, 10), day_of(2024, 4, 11)};
+    return EventLog(a, 2, u, 3, d, TimeUnit::day);
+}
+}  // namespace
+
+TEST_CASE("stickiness by hand: mean DAU over the calendar month's days, over MAU") {
+    const auto s = stickiness(months_log());
+    CHECK(s.first == month_of(2024, 1));
+    // January: DAU 2 on the 31st (user 0 counts once across its two accounts), MAU 2.
+    // February (29 days): DAU 1 on the 1st, MAU 1. March: nobody. April (30 days): 1 + 1, MAU 2.
+    REQUIRE(s.mau == std::vector<std::int64_t>{2, 1, 0, 2});
+    CHECK(s.mean_dau[0] == Approx(2.0 / 31));
+    CHECK(s.mean_dau[1] == Approx(1.0 / 29));
+    CHECK(s.mean_dau[2] == 0.0);
+    CHECK(s.mean_dau[3] == Approx(2.0 / 30));
+    CHECK(s.stickiness[0] == Approx(1.0 / 31));
+    CHECK(s.stickiness[1] == Approx(1.0 / 29));
+    CHECK(std::isnan(s.stickiness[2]));
+    CHECK(s.stickiness[3] == Approx(1.0 / 30));
+
+    const std::vector<std::int64_t> none;
+    const EventLog empty(none, 1, none, 0, none, TimeUnit::day);
+    CHECK(stickiness(empty).mau.empty());
+}
+
+TEST_CASE("stickiness by account: only months with events, each over the account's users") {
+    const auto s = stickiness_by_account(months_log());
+    CHECK(s.account == std::vector<std::int64_t>{0, 0, 1, 1});
+    CHECK(s.month == std::vector<std::int64_t>{month_of(2024, 1), month_of(2024, 2),
+                                               month_of(2024, 1), month_of(2024, 4)});
+    CHECK(s.mau == std::vector<std::int64_t>{2, 1, 1, 2});
+    // Account 0 in January: users 0 and 1 on the 31st. Account 1 in April: user 2 on the 10th
+    // (twice, counted once) and user 0 on the 11th.
+    CHECK(s.mean_dau[0] == Approx(2.0 / 31));
+    CHECK(s.stickiness[0] == Approx(1.0 / 31));
+    CHECK(s.stickiness[1] == Approx(1.0 / 29));
+    CHECK(s.mean_dau[2] == Approx(1.0 / 31));
+    CHECK(s.mean_dau[3] == Approx(2.0 / 30));
+    CHECK(s.stickiness[3] == Approx(1.0 / 30));
+}
+
+TEST_CASE("seat utilization by hand, and seats that cannot be used") {
+    const auto log = sample();
+    // Window (7, 21]: account 0 has users 0, 1 and 2; account 1 nobody (its event is on day 5).
+    const std::vector<double> seats = {2.0, 4.0};
+    const auto s = seat_utilization(log, seats, 21, 14);
+    CHECK(s.active_users == std::vector<std::int64_t>{3, 0});
+    CHECK(s.utilization == std::vector<double>{1.5, 0.0});
+
+    const std::vector<double> one = {2.0};
+    CHECK_THROWS_WITH_AS(seat_utilization(log, one, 21, 14),
+                         "seats: give one number of seats per account: got 1 for 2 accounts",
+                         InputError);
+    const std::vector<double> missing = {2.0, std::nan("")};
+    CHECK_THROWS_WITH_AS(seat_utilization(log, missing, 21, 14, "licences"),
+                         "column 'licences', row 1: missing seats", InputError);
+    const std::vector<double> zero = {0.0, 4.0}, negative = {2.0, -2.5};
+    CHECK_THROWS_WITH_AS(seat_utilization(log, zero, 21, 14),
+                         "column 'seats', row 0: seats must be a finite number > 0, got 0",
+                         InputError);
+    CHECK_THROWS_WITH_AS(seat_utilization(log, negative, 21, 14),
+                         "column 'seats', row 1: seats must be a finite number > 0, got -2.5",
+                         InputError);
+    const std::vector<double> infinite = {2.0, std::numeric_limits<double>::infinity()};
+    CHECK_THROWS_WITH_AS(seat_utilization(log, infinite, 21, 14),
+                         "column 'seats', row 1: seats must be a finite number > 0, got inf",
+                         InputError);
+    CHECK_THROWS_AS(seat_utilization(log, seats, 21, 0), InputError);
 }

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <retain/labels.hpp>
+#include <retain/point_in_time.hpp>
 #include <string>
 #include <vector>
 
@@ -80,4 +81,45 @@ TEST_CASE("bad inputs name the column and the row") {
         "column 'as_of', row 2: the account already has a snapshot on 1970-01-21 "
         "(row 0); give one row per (account, as-of date)",
         InputError);
+}
+
+TEST_CASE("account codes out of range name the row, the code and the number of accounts") {
+    const std::vector<std::int64_t> acc = {0, 5}, day = {20, 20};
+    CHECK_THROWS_WITH_AS(label_churn(acc, day, churn_account, churn_day, returned_day, 3, 30, 200),
+                         "column 'account_id', row 1: account code 5 out of range: there are 3 "
+                         "accounts",
+                         InputError);
+    // -1 is the one "no such account" mark: any other code would lose its churn without a word.
+    const std::vector<std::int64_t> ok = {0, 1};
+    const std::vector<std::int64_t> too_big = {0, 2, 0, 3};
+    CHECK_THROWS_WITH_AS(label_churn(ok, day, too_big, churn_day, returned_day, 3, 30, 200),
+                         "column 'account_id', row 3: churn account code 3 out of range: there "
+                         "are 3 accounts (-1 marks an account without snapshots)",
+                         InputError);
+    const std::vector<std::int64_t> below = {0, -2, 0, -1}, only = {0, 0}, days = {20, 21};
+    const LabelColumns names{"customer", "as_of", "churned_at", "returned_at"};
+    CHECK_THROWS_WITH_AS(
+        label_churn(only, days, below, churn_day, returned_day, 1, 30, 200, names),
+        "column 'customer', row 1: churn account code -2 out of range: there is 1 account "
+        "(-1 marks an account without snapshots)",
+        InputError);
+}
+
+// The point-in-time timeline is the other half of a backtest's inputs; its index-taking lookups
+// are checked like the labels' codes.
+TEST_CASE("timeline lookups check the key") {
+    const std::vector<std::int64_t> key = {0, 1, 0}, time = {5, 6, 7};
+    const point_in_time::Timeline t(key, 2, time);
+    CHECK(t.count_through(0, 6) == 1);
+    CHECK(t.latest(0, 7) == 2);
+    CHECK_THROWS_WITH_AS(static_cast<void>(t.count_through(2, 6)),
+                         "key 2 out of range: there are 2 keys", InputError);
+    CHECK_THROWS_WITH_AS(static_cast<void>(t.latest(7, 6)), "key 7 out of range: there are 2 keys",
+                         InputError);
+    const std::vector<std::int64_t> q = {1, -1, 3}, through = {9, 9, 9};
+    CHECK_THROWS_WITH_AS(static_cast<void>(t.latest(q, through)),
+                         "column 'key', row 2: key 3 out of range: there are 2 keys", InputError);
+    const point_in_time::Timeline none;
+    CHECK_THROWS_WITH_AS(static_cast<void>(none.latest(0, 0)),
+                         "key 0 out of range: there are 0 keys", InputError);
 }

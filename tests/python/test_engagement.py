@@ -303,6 +303,58 @@ def test_stickiness_by_hand():
     assert got["stickiness"].tolist() == pytest.approx([3 / 29 / 2])
 
 
+def pandas_stickiness_by_account(log):
+    """Per (account, month): distinct (day, user) pairs over the month's days, over distinct
+    users; only pairs with events, sorted by account id then month."""
+    frame = log.assign(
+        day=log["timestamp"].dt.floor("D"), period=log["timestamp"].dt.to_period("M")
+    )
+    keys = ["account_id", "period"]
+    dau_sum = frame.groupby([*keys, "day"])["user_id"].nunique().groupby(level=keys).sum()
+    mau = frame.groupby(keys)["user_id"].nunique()
+    days = mau.index.get_level_values("period").days_in_month.to_numpy()
+    mean_dau = dau_sum / days
+    return pd.DataFrame({"mean_dau": mean_dau, "mau": mau, "stickiness": mean_dau / mau})
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_stickiness_by_account_equals_pandas(seed):
+    log = random_log(seed, n=600)
+    log = log[log["timestamp"].dt.month != 3]
+    got = rt.engagement.stickiness(log, by_account=True)
+    assert got.index.names == ["account_id", "period"]
+    # Accounts in order of first appearance, then months.
+    first_seen = {a: k for k, a in enumerate(pd.unique(log["account_id"]))}
+    order = [(first_seen[a], p) for a, p in got.index]
+    assert order == sorted(order)
+    expected = pandas_stickiness_by_account(log)
+    pd.testing.assert_frame_equal(got.sort_index(), expected, check_dtype=False)
+    assert ((got["stickiness"] > 0) & (got["stickiness"] <= 1)).all()
+
+
+def test_stickiness_counts_a_user_once_a_day_across_accounts_but_in_each_account():
+    # User 7 in accounts a and b on 2024-01-01: overall DAU 1 that day, 1 in each account.
+    log = pd.DataFrame(
+        {
+            "account_id": ["a", "b", "a", "a"],
+            "user_id": [7, 7, 8, 8],
+            "timestamp": pd.to_datetime(
+                ["2024-01-01 10:00", "2024-01-01 11:00", "2024-01-03 00:00", "2024-01-03 12:00"]
+            ),
+        }
+    )
+    overall = rt.engagement.stickiness(log)
+    assert overall["mean_dau"].tolist() == pytest.approx([2 / 31])
+    assert overall["mau"].tolist() == [2]
+    by = rt.engagement.stickiness(log, by_account=True)
+    assert by.index.tolist() == [("a", pd.Period("2024-01", "M")), ("b", pd.Period("2024-01", "M"))]
+    assert by["mean_dau"].tolist() == pytest.approx([2 / 31, 1 / 31])
+    assert by["mau"].tolist() == [2, 1]
+    assert by["stickiness"].tolist() == pytest.approx([1 / 31, 1 / 31])
+    assert len(rt.engagement.stickiness(log.iloc[:0])) == 0
+    assert len(rt.engagement.stickiness(log.iloc[:0], by_account=True)) == 0
+
+
 # ---------------------------------------------------------------------------------------------
 # feature adoption, seat utilization
 
@@ -367,6 +419,10 @@ def test_seat_utilization_equals_pandas_and_takes_a_series():
     series = seats.set_index("account_id")["seats"]
     same = rt.engagement.seat_utilization(log, series, as_of="2024-04-30", window_days=30)
     pd.testing.assert_frame_equal(same, got)
+    # Accounts left out of the seats table are left out of the result, whatever their events.
+    some = seats.iloc[[5, 3, 12]].reset_index(drop=True)
+    part = rt.engagement.seat_utilization(log, some, as_of="2024-04-30", window_days=30)
+    pd.testing.assert_frame_equal(part, got.iloc[[5, 3, 12]].reset_index(drop=True))
 
 
 @pytest.mark.parametrize(
@@ -391,11 +447,13 @@ def test_seat_utilization_rejects_missing_or_repeated_accounts():
 
 def test_iso_text_timestamps_read_like_every_other_date():
     # Offsets are instants (taken in UTC): 2024-03-31T23:30-02:00 is April 1 in UTC.
-    events = pd.DataFrame({
-        "account_id": ["a", "a", "b"],
-        "user_id": [1, 2, 3],
-        "timestamp": ["2024-03-30T10:00:00+09:00", "2024-03-31T23:30:00-02:00", "2024-03-31"],
-    })
+    events = pd.DataFrame(
+        {
+            "account_id": ["a", "a", "b"],
+            "user_id": [1, 2, 3],
+            "timestamp": ["2024-03-30T10:00:00+09:00", "2024-03-31T23:30:00-02:00", "2024-03-31"],
+        }
+    )
     as_text = rt.engagement.usage_features(events, "2024-03-31", windows=(1,))
     as_datetimes = rt.engagement.usage_features(
         events.assign(timestamp=pd.to_datetime(events["timestamp"], utc=True, format="ISO8601")),
@@ -403,5 +461,4 @@ def test_iso_text_timestamps_read_like_every_other_date():
         windows=(1,),
     )
     pd.testing.assert_frame_equal(as_text, as_datetimes)
-    assert as_text["events_1d"].tolist() == [0, 1]   # a's second event falls on April 1 (UTC)
-
+    assert as_text["events_1d"].tolist() == [0, 1]  # a's second event falls on April 1 (UTC)
