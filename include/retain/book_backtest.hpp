@@ -3,8 +3,10 @@
 // churn labels, scores and the per-date metrics. What rt.backtest(model, book, as_of=...) does,
 // for a C++ product that has no Python.
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "retain/backtest.hpp"

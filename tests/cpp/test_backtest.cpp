@@ -3,6 +3,10 @@
 #include <cmath>
 #include <cstdint>
 #include <retain/backtest.hpp>
+#include <retain/labels.hpp>
+#include <retain/logistic.hpp>
+#include <retain/matrix.hpp>
+#include <retain/metrics.hpp>
 #include <span>
 #include <string>
 #include <vector>
@@ -55,7 +59,7 @@ TEST_CASE("backtest: the walk-forward fits only on labels known at each date") {
     // at day 120 the walk-forward fits on days <= 60 only, so it cannot.
     const int accounts = 40, days = 6;
     const std::size_t n = static_cast<std::size_t>(accounts * days);
-    Eigen::MatrixXd x(static_cast<Eigen::Index>(n), 1);
+    std::vector<double> x(n);  // one feature column
     std::vector<double> y(n);
     std::vector<std::int64_t> day(n);
     for (int d = 0; d < days; ++d)
@@ -63,9 +67,10 @@ TEST_CASE("backtest: the walk-forward fits only on labels known at each date") {
             const std::size_t i = static_cast<std::size_t>(d * accounts + a);
             day[i] = 30 * d;
             y[i] = (a * 7 + d * 3) % 5 == 0 ? 1.0 : 0.0;
-            x(static_cast<Eigen::Index>(i), 0) = d >= 3 ? y[i] : ((a % 2 == 0) ? 1.0 : 0.0);
+            x[i] = d >= 3 ? y[i] : ((a % 2 == 0) ? 1.0 : 0.0);
         }
-    const auto walk = backtest::walk_forward_logistic(x, y, day, 60, 2);
+    const auto features = MatrixView::column_major(x.data(), n, 1);
+    const auto walk = backtest::walk_forward_logistic(features, y, day, 60, 2);
     // Day 60 has days 0 (one train day: skipped with min 2); days 90..150 are scored.
     CHECK(walk.dates_skipped == 3);  // days 0, 30, 60
     CHECK(walk.dates_scored == 3);
@@ -79,17 +84,16 @@ TEST_CASE("backtest: the walk-forward fits only on labels known at each date") {
     REQUIRE(y120.size() == 40);
     CHECK(metrics::roc_auc(y120, r120) < 0.9);
     // The look-ahead bug, a fit on every day before 120 (day 90 included), scores it perfectly.
-    std::vector<Eigen::Index> before, now;
-    std::vector<double> yb;
-    for (std::size_t i = 0; i < n; ++i) {
-        if (day[i] < 120) before.push_back(static_cast<Eigen::Index>(i)), yb.push_back(y[i]);
-        if (day[i] == 120) now.push_back(static_cast<Eigen::Index>(i));
-    }
-    const Eigen::MatrixXd xb = x(before, Eigen::all), xn = x(now, Eigen::all);
-    const auto cheat = fit_logistic(xb, yb, {}, LogisticOptions{});
-    const Eigen::VectorXd p = logistic_probability(xn, cheat);
-    CHECK(metrics::roc_auc(y120, std::vector<double>(p.data(), p.data() + p.size())) == 1.0);
-    CHECK_THROWS_AS(backtest::walk_forward_logistic(x, y, day, 0, 2), InputError);
+    // Rows are day-major: the days before 120 are the first 4 * 40 rows, day 120 the next 40.
+    const std::size_t before = 4 * accounts;
+    const std::vector<double> yb(y.begin(), y.begin() + static_cast<std::ptrdiff_t>(before));
+    const auto cheat = fit_logistic(features.middle_rows(0, before), yb, {}, LogisticOptions{});
+    const std::vector<double> p =
+        logistic_probability(features.middle_rows(before, accounts), cheat);
+    CHECK(metrics::roc_auc(y120, p) == 1.0);
+    CHECK_THROWS_AS(backtest::walk_forward_logistic(features, y, day, 0, 2), InputError);
+    CHECK_THROWS_AS(backtest::walk_forward_logistic(features.middle_rows(0, 10), y, day, 60, 2),
+                    InputError);
 }
 
 TEST_CASE("backtest: fitted weights follow the regression, the wrong way gets 0") {
@@ -115,4 +119,51 @@ TEST_CASE("backtest: fitted weights follow the regression, the wrong way gets 0"
     CHECK(fit.model.measures()[0].weight == doctest::Approx(-fit.coefficients[0]));
     CHECK(fit.model.measures()[1].weight == 0);
     CHECK(fit.model.groups()[0].weight == doctest::Approx(-fit.coefficients[0]));
+}
+
+TEST_CASE("from churn labels to a ROC AUC: int8 labels and std::vector scores, no conversions") {
+    // 3 as-of days x 50 accounts; account a churns 40 days after its first snapshot when its
+    // usage (the feature) is low. Days 0 and 30 are labelled with a 60-day horizon, day 60 is
+    // past observed_until and comes back unresolved; an account churned before an as-of day
+    // comes back inactive.
+    const int accounts = 50;
+    std::vector<std::int64_t> snap_account, snap_day, churn_account, churn_day;
+    std::vector<double> features;  // row by row: usage, tenure
+    for (int d = 0; d < 3; ++d)
+        for (int a = 0; a < accounts; ++a) {
+            snap_account.push_back(a);
+            snap_day.push_back(30 * d);
+            features.push_back(static_cast<double>((a * 37) % 100));  // usage
+            features.push_back(static_cast<double>(a % 7 + d));       // tenure, noise
+        }
+    for (int a = 0; a < accounts; ++a)
+        if ((a * 37) % 100 < 30 || a % 9 == 0) {
+            churn_account.push_back(a);
+            churn_day.push_back(a % 2 == 0 ? 20 : 40);
+        }
+    const backtest::LabelResult labels = backtest::label_churn(
+        snap_account, snap_day, churn_account, churn_day, {}, accounts, 60, 90);
+    CHECK(labels.unresolved > 0);
+    CHECK(labels.inactive > 0);
+
+    // The labelled rows, as the labels and features come: int8 labels, a row-major matrix.
+    std::vector<std::int8_t> y;
+    std::vector<double> x;
+    for (std::size_t r = 0; r < labels.label.size(); ++r)
+        if (labels.label[r] >= 0) {
+            y.push_back(labels.label[r]);
+            x.insert(x.end(), features.begin() + static_cast<std::ptrdiff_t>(2 * r),
+                     features.begin() + static_cast<std::ptrdiff_t>(2 * r + 2));
+        }
+    const auto rows = MatrixView::row_major(x.data(), y.size(), 2);
+
+    LogisticChurnModel model;
+    model.fit(rows, y);
+    const std::vector<double> risk = model.predict_proba(rows);
+    const double auc = metrics::roc_auc(y, risk);
+    CHECK(auc > 0.8);
+    CHECK(model.result().coef[0] < 0);  // more usage, less churn
+    // The same AUC as the labels converted to double by hand.
+    const std::vector<double> y_double(y.begin(), y.end());
+    CHECK(metrics::roc_auc(y_double, risk) == auc);
 }
