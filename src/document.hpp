@@ -16,7 +16,7 @@ namespace retain::detail {
 using json = nlohmann::json;
 
 [[noreturn]] inline void config_fail(const std::string& path, const std::string& what) {
-    throw ConfigError(path + ": " + what);
+    throw ConfigError::at(path, what);
 }
 
 /// What a JSON value is, for messages: "number", "string 'x'", "list", ...

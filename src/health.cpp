@@ -1,6 +1,7 @@
 #include "retain/health.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstddef>
 #include <limits>
@@ -8,11 +9,67 @@
 #include <unordered_map>
 #include <utility>
 
+#include "detail/percentile.hpp"
 #include "document.hpp"
 #include "retain/detail/parallel.hpp"
 #include "retain/detail/radix_sort.hpp"
+#include "retain/json.hpp"
 
 namespace retain {
+
+namespace detail {
+
+// What a model keeps beyond its public fields: the document as given (for to_json, equality
+// and calibrate) and the rank table of each percentile measure with a stored reference (empty
+// for the others), built once rather than on every score.
+struct HealthModelState {
+    std::atomic<std::size_t> refs{1};  // the HealthModel::State handles that point here
+    json document;
+    std::vector<PercentileTable> references;
+
+    // Validates `document` into a model (any fault a ConfigError naming its path).
+    static HealthModel build(json document) {
+        HealthModel::State state(new HealthModelState());
+        state.get()->document = std::move(document);
+        return HealthModel(std::move(state));
+    }
+
+    // A moved-from model has no state; its document is null, as a moved-from json's would be.
+    static const json& document_of(const HealthModel& model) {
+        static const json null;
+        const HealthModelState* state = model.state_.get();
+        return state ? state->document : null;
+    }
+
+    static const std::vector<PercentileTable>& references_of(const HealthModel& model) {
+        static const std::vector<PercentileTable> none;
+        const HealthModelState* state = model.state_.get();
+        return state ? state->references : none;
+    }
+};
+
+}  // namespace detail
+
+HealthModel::State::State(const State& other) noexcept : p_(other.p_) {
+    if (p_) p_->refs.fetch_add(1, std::memory_order_relaxed);
+}
+
+HealthModel::State& HealthModel::State::operator=(const State& other) noexcept {
+    State copy(other);
+    std::swap(p_, copy.p_);
+    return *this;
+}
+
+HealthModel::State& HealthModel::State::operator=(State&& other) noexcept {
+    State taken(std::move(other));
+    std::swap(p_, taken.p_);
+    return *this;
+}
+
+HealthModel::State::~State() {
+    // acq_rel: the last owner must see every other owner's reads finished before it deletes.
+    if (p_ && p_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete p_;
+}
 
 namespace {
 
@@ -140,7 +197,8 @@ std::size_t check_table(const std::vector<std::string>& names,
     for (std::size_t c = 0; c < columns.size(); ++c)
         if (columns[c].size() != n)
             throw InputError("column '" + names[c] + "' has " + std::to_string(columns[c].size()) +
-                             " values, column '" + names[0] + "' " + std::to_string(n));
+                                 " values, column '" + names[0] + "' " + std::to_string(n),
+                             ErrorSite{{}, names[c], {}, {}});
     return n;
 }
 
@@ -159,7 +217,7 @@ std::vector<double> sorted_values(std::span<const double> x, const std::string& 
 
 Inputs find_inputs(const HealthModel& model, const std::vector<std::string>& names,
                    const std::vector<std::span<const double>>& columns,
-                   const std::vector<detail::PercentileTable>& references, int n_threads) {
+                   const std::vector<detail::PercentileTable>& references, Threads n_threads) {
     Inputs in;
     in.rows = check_table(names, columns);
     const auto& measures = model.measures();
@@ -173,9 +231,10 @@ Inputs find_inputs(const HealthModel& model, const std::vector<std::string>& nam
         const auto it = std::find(names.begin(), names.end(), measure.column);
         if (it == names.end()) {
             if (model.missing() == MissingPolicy::error)
-                throw ColumnError("measures[" + std::to_string(m) + "].column: no column '" +
-                                  measure.column +
-                                  "' in the data (the model's missing policy is 'error')");
+                throw ColumnError(
+                    "measures[" + std::to_string(m) + "].column: no column '" + measure.column +
+                        "' in the data (the model's missing policy is 'error')",
+                    ErrorSite{{}, measure.column, {}, indexed("measures", m) + ".column"});
             continue;
         }
         in.data[m] = columns[static_cast<std::size_t>(it - names.begin())].data();
@@ -382,7 +441,8 @@ BlockFlags score_block(const HealthModel& model, const Inputs& in, std::size_t b
 
 constexpr std::size_t block_rows = 512;
 
-HealthScores run(const HealthModel& model, const Inputs& in, int n_threads, ExplainSink* explain) {
+HealthScores run(const HealthModel& model, const Inputs& in, Threads n_threads,
+                 ExplainSink* explain) {
     HealthScores out;
     out.score.resize(in.rows);
     out.coverage.resize(in.rows);
@@ -401,10 +461,10 @@ HealthScores run(const HealthModel& model, const Inputs& in, int n_threads, Expl
     return out;
 }
 
-void check_threads(int n_threads) {
-    if (n_threads < 0)
+void check_threads(Threads n_threads) {
+    if (n_threads.count() < 0)
         throw InputError::argument(
-            "n_threads", "must be >= 0 (0 = every core), got " + std::to_string(n_threads));
+            "n_threads", "must be >= 0 (0 = every core), got " + std::to_string(n_threads.count()));
 }
 
 }  // namespace
@@ -417,8 +477,10 @@ std::string_view to_string(MeasureTransform::Kind kind) noexcept {
     return kind_names[static_cast<std::size_t>(kind)];
 }
 
-HealthModel::HealthModel(const json& document) : document_(document) {
-    const json& d = document;
+HealthModel::HealthModel(State state) {
+    // Not shared yet: the rank tables are filled in here, and never changed after.
+    detail::HealthModelState& built = *state.get();
+    const json& d = built.document;
     if (!d.is_object())
         config_fail("model",
                     "expected an object with version, groups, measures; got " + json_kind(d));
@@ -490,9 +552,9 @@ HealthModel::HealthModel(const json& document) : document_(document) {
         out.group = it->second;
         out.weight = weight_at(measure, path);
         out.transform = parse_transform(measure["transform"], path + ".transform");
-        references_.push_back(out.transform.reference.empty()
-                                  ? detail::PercentileTable()
-                                  : detail::PercentileTable(out.transform.reference));
+        built.references.push_back(out.transform.reference.empty()
+                                       ? detail::PercentileTable()
+                                       : detail::PercentileTable(out.transform.reference));
         measures_.push_back(std::move(out));
     }
 
@@ -558,14 +620,29 @@ HealthModel::HealthModel(const json& document) : document_(document) {
             grades_.push_back(std::move(out));
         }
     }
+    state_ = std::move(state);
 }
 
 HealthModel HealthModel::from_json(std::string_view text) {
-    return HealthModel(detail::parse_document(text, "model"));
+    return detail::HealthModelState::build(detail::parse_document(text, "model"));
 }
 
 std::string HealthModel::to_json() const {
-    return document_.dump();
+    return detail::HealthModelState::document_of(*this).dump();
+}
+
+bool operator==(const HealthModel& a, const HealthModel& b) {
+    using detail::HealthModelState;
+    return a.state_.get() == b.state_.get() ||
+           HealthModelState::document_of(a) == HealthModelState::document_of(b);
+}
+
+HealthModel health_model_from_json(nlohmann::json document) {
+    return detail::HealthModelState::build(std::move(document));
+}
+
+nlohmann::json to_json_document(const HealthModel& model) {
+    return detail::HealthModelState::document_of(model);
 }
 
 std::vector<std::string> HealthModel::required_columns() const {
@@ -585,17 +662,20 @@ std::int32_t HealthModel::grade_of(double score) const noexcept {
 
 HealthScores HealthModel::score(const std::vector<std::string>& column_names,
                                 const std::vector<std::span<const double>>& columns,
-                                int n_threads) const {
+                                Threads n_threads) const {
     check_threads(n_threads);
-    return run(*this, find_inputs(*this, column_names, columns, references_, n_threads), n_threads,
-               nullptr);
+    return run(*this,
+               find_inputs(*this, column_names, columns,
+                           detail::HealthModelState::references_of(*this), n_threads),
+               n_threads, nullptr);
 }
 
 HealthExplanation HealthModel::explain(const std::vector<std::string>& column_names,
                                        const std::vector<std::span<const double>>& columns,
-                                       int n_threads) const {
+                                       Threads n_threads) const {
     check_threads(n_threads);
-    const Inputs in = find_inputs(*this, column_names, columns, references_, n_threads);
+    const Inputs in = find_inputs(*this, column_names, columns,
+                                  detail::HealthModelState::references_of(*this), n_threads);
     HealthExplanation out;
     out.contribution.assign(measures_.size(), std::vector<double>(in.rows));
     out.measure_score.assign(measures_.size(), std::vector<double>(in.rows));
@@ -612,7 +692,7 @@ HealthExplanation HealthModel::explain_change(const std::vector<std::string>& be
                                               const std::vector<std::span<const double>>& before,
                                               const std::vector<std::string>& after_names,
                                               const std::vector<std::span<const double>>& after,
-                                              int n_threads) const {
+                                              Threads n_threads) const {
     HealthExplanation b = explain(before_names, before, n_threads);
     HealthExplanation a = explain(after_names, after, n_threads);
     if (a.score.size() != b.score.size())
@@ -635,7 +715,7 @@ HealthExplanation HealthModel::explain_change(const std::vector<std::string>& be
 HealthModel HealthModel::calibrate(const std::vector<std::string>& column_names,
                                    const std::vector<std::span<const double>>& columns) const {
     check_table(column_names, columns);
-    json document = document_;
+    json document = detail::HealthModelState::document_of(*this);
     for (std::size_t m = 0; m < measures_.size(); ++m) {
         const auto& measure = measures_[m];
         if (measure.transform.kind != MeasureTransform::Kind::percentile) continue;
@@ -643,15 +723,18 @@ HealthModel HealthModel::calibrate(const std::vector<std::string>& column_names,
         const auto it = std::find(column_names.begin(), column_names.end(), measure.column);
         if (it == column_names.end())
             throw ColumnError(path + ".column: cannot calibrate percentile measure '" +
-                              measure.name + "': no column '" + measure.column + "' in the data");
+                                  measure.name + "': no column '" + measure.column +
+                                  "' in the data",
+                              ErrorSite{{}, measure.column, {}, path + ".column"});
         auto values = sorted_values(columns[static_cast<std::size_t>(it - column_names.begin())],
                                     measure.column);
         if (values.empty())
             throw InputError(path + ": cannot calibrate percentile measure '" + measure.name +
-                             "': column '" + measure.column + "' has no value");
+                                 "': column '" + measure.column + "' has no value",
+                             ErrorSite{{}, measure.column, {}, path});
         document["measures"][m]["transform"]["reference"] = std::move(values);
     }
-    return HealthModel(document);
+    return detail::HealthModelState::build(std::move(document));
 }
 
 }  // namespace retain

@@ -71,7 +71,7 @@ void ModelSet::throw_first_bad(std::span<const std::int32_t> model_of_row,
 HealthScores ModelSet::score(std::span<const std::int32_t> model_of_row,
                              const std::vector<std::string>& column_names,
                              const std::vector<std::span<const double>>& columns,
-                             int n_threads) const {
+                             Threads n_threads) const {
     const std::size_t n = model_of_row.size();
     for (std::size_t c = 0; c < columns.size(); ++c)
         if (columns[c].size() != n)

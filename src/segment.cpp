@@ -1,15 +1,62 @@
 #include "retain/segment.hpp"
 
-#include "document.hpp"
-
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstddef>
 #include <string>
 #include <unordered_map>
 #include <utility>
 
+#include "document.hpp"
+#include "retain/json.hpp"
+
 namespace retain {
+
+namespace detail {
+
+// The rules as given, for to_json and equality.
+struct SegmenterState {
+    std::atomic<std::size_t> refs{1};  // the Segmenter::State handles that point here
+    json rules;
+
+    // Validates `rules` into a segmenter (any fault a ConfigError naming its path).
+    static Segmenter build(json rules) {
+        Segmenter::State state(new SegmenterState());
+        state.get()->rules = std::move(rules);
+        return Segmenter(std::move(state));
+    }
+
+    // A moved-from segmenter has no state; its rules are null, as a moved-from json's would be.
+    static const json& rules_of(const Segmenter& segmenter) {
+        static const json null;
+        const SegmenterState* state = segmenter.state_.get();
+        return state ? state->rules : null;
+    }
+};
+
+}  // namespace detail
+
+Segmenter::State::State(const State& other) noexcept : p_(other.p_) {
+    if (p_) p_->refs.fetch_add(1, std::memory_order_relaxed);
+}
+
+Segmenter::State& Segmenter::State::operator=(const State& other) noexcept {
+    State copy(other);
+    std::swap(p_, copy.p_);
+    return *this;
+}
+
+Segmenter::State& Segmenter::State::operator=(State&& other) noexcept {
+    State taken(std::move(other));
+    std::swap(p_, taken.p_);
+    return *this;
+}
+
+Segmenter::State::~State() {
+    // acq_rel: the last owner must see every other owner's reads finished before it deletes.
+    if (p_ && p_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete p_;
+}
 
 namespace {
 
@@ -98,7 +145,8 @@ std::string_view to_string(Segmenter::Op op) noexcept {
     return op_names[static_cast<std::size_t>(op)];
 }
 
-Segmenter::Segmenter(const json& rules) : rules_(rules) {
+Segmenter::Segmenter(State state) : state_(std::move(state)) {
+    const json& rules = state_.get()->rules;
     if (!rules.is_object())
         config_fail("rules", "expected an object with key 'tiers', got " + json_kind(rules));
     only_keys(rules, "", {"tiers"});
@@ -134,11 +182,25 @@ Segmenter::Segmenter(const json& rules) : rules_(rules) {
 }
 
 Segmenter Segmenter::from_json(std::string_view text) {
-    return Segmenter(detail::parse_document(text, "rules"));
+    return detail::SegmenterState::build(detail::parse_document(text, "rules"));
 }
 
 std::string Segmenter::to_json() const {
-    return rules_.dump();
+    return detail::SegmenterState::rules_of(*this).dump();
+}
+
+bool operator==(const Segmenter& a, const Segmenter& b) {
+    using detail::SegmenterState;
+    return a.state_.get() == b.state_.get() ||
+           SegmenterState::rules_of(a) == SegmenterState::rules_of(b);
+}
+
+Segmenter segmenter_from_json(nlohmann::json rules) {
+    return detail::SegmenterState::build(std::move(rules));
+}
+
+nlohmann::json to_json_document(const Segmenter& segmenter) {
+    return detail::SegmenterState::rules_of(segmenter);
 }
 
 std::vector<std::string> Segmenter::tier_names() const {
@@ -165,15 +227,17 @@ std::vector<std::int32_t> Segmenter::assign(
     for (std::size_t c = 0; c < columns.size(); ++c)
         if (columns[c].size() != n)
             throw InputError("column '" + column_names[c] + "' has " +
-                             std::to_string(columns[c].size()) + " values, column '" +
-                             column_names[0] + "' " + std::to_string(n));
+                                 std::to_string(columns[c].size()) + " values, column '" +
+                                 column_names[0] + "' " + std::to_string(n),
+                             ErrorSite{{}, column_names[c], {}, {}});
     // Each condition's column, found once.
     std::vector<std::vector<std::span<const double>>> data(tiers_.size());
     for (std::size_t t = 0; t < tiers_.size(); ++t) {
         for (const auto& c : tiers_[t].when) {
             const auto it = std::find(column_names.begin(), column_names.end(), c.column);
             if (it == column_names.end())
-                throw ColumnError(c.path + ".column: no column '" + c.column + "' in the data");
+                throw ColumnError(c.path + ".column: no column '" + c.column + "' in the data",
+                                  ErrorSite{{}, c.column, {}, c.path + ".column"});
             data[t].push_back(columns[static_cast<std::size_t>(it - column_names.begin())]);
         }
     }

@@ -31,24 +31,32 @@
 // coverage is the sum of e_m over its present measures. A row with coverage 0 (nothing present)
 // scores NaN. Otherwise missing measures follow `missing`: "reweight" (left out), "neutral"
 // (scored 50), "zero" (scored 0) or "error" (any missing value, even in a row where nothing is
-// present, and any absent column, even of an empty table, is an error); a group's score is the weighted mean of its included
-// measures (NaN when their weights sum to 0), and the score the weighted mean of the groups that
-// have a score. The grade is the label of the highest `min` not above the score.
+// present, and any absent column, even of an empty table, is an error); a group's score is the
+// weighted mean of its included measures (NaN when their weights sum to 0), and the score the
+// weighted mean of the groups that have a score. The grade is the label of the highest `min` not
+// above the score.
 //
 // Every fault of a document is a ConfigError naming the key's path, e.g.
 // "measures[2].transform.edges: must be strictly increasing"; unknown keys are errors.
+//
+// Documents come and go as JSON text. Code that holds a parsed nlohmann::json uses
+// retain/json.hpp instead, which this header does not include: nlohmann/json.hpp alone costs
+// seconds of compile time in every file that includes retain.
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "retain/detail/percentile.hpp"
 #include "retain/error.hpp"
+#include "retain/threads.hpp"
 
 namespace retain {
+
+namespace detail {
+struct HealthModelState;  // defined in the library: the parsed document and its rank tables
+}
 
 /// How a measure's raw value becomes a measure score in [0, 100].
 struct MeasureTransform {
@@ -97,14 +105,12 @@ class HealthModel {
         std::string label;
     };
 
-    /// Validates a parsed document; any fault is a ConfigError naming the key's path.
-    explicit HealthModel(const nlohmann::json& document);
-    /// Parses and validates JSON text (a syntax error is a ConfigError too).
+    /// Parses and validates JSON text; any fault is a ConfigError naming the key's path (a
+    /// syntax error is a ConfigError too). From an nlohmann::json: retain/json.hpp.
     static HealthModel from_json(std::string_view text);
 
-    /// The document as given (compact JSON); from_json(to_json()) == *this.
+    /// The document as given (compact JSON, keys sorted); from_json(to_json()) == *this.
     std::string to_json() const;
-    const nlohmann::json& document() const noexcept { return document_; }
 
     const std::string& name() const noexcept { return name_; }
     const std::vector<Group>& groups() const noexcept { return groups_; }
@@ -127,12 +133,12 @@ class HealthModel {
     /// the result does not depend on the thread count.
     HealthScores score(const std::vector<std::string>& column_names,
                        const std::vector<std::span<const double>>& columns,
-                       int n_threads = 1) const;
+                       Threads n_threads = {}) const;
 
     /// Per-measure contributions and measure scores of the rows (see HealthExplanation).
     HealthExplanation explain(const std::vector<std::string>& column_names,
                               const std::vector<std::span<const double>>& columns,
-                              int n_threads = 1) const;
+                              Threads n_threads = {}) const;
 
     /// Why scores moved between two tables of the same accounts in the same row order:
     /// contribution[m][row] is the change of measure m's contribution, and these sum to
@@ -141,7 +147,7 @@ class HealthModel {
                                      const std::vector<std::span<const double>>& before,
                                      const std::vector<std::string>& after_names,
                                      const std::vector<std::span<const double>>& after,
-                                     int n_threads = 1) const;
+                                     Threads n_threads = {}) const;
 
     /// A model whose percentile measures carry `reference`: the sorted non-missing values of
     /// their column in this table, so that later scores are ranked against this population
@@ -150,20 +156,39 @@ class HealthModel {
     HealthModel calibrate(const std::vector<std::string>& column_names,
                           const std::vector<std::span<const double>>& columns) const;
 
-    /// Same document.
-    friend bool operator==(const HealthModel& a, const HealthModel& b) {
-        return a.document_ == b.document_;
-    }
+    /// Same document (as JSON values: 1 and 1.0 are the same number).
+    friend bool operator==(const HealthModel& a, const HealthModel& b);
 
   private:
-    nlohmann::json document_;
+    // A counted reference to what the library keeps of a model beyond the fields above. It is
+    // immutable once built, so copies share it; counted by hand because <memory> alone would
+    // cost this header about as much compile time as everything else in it.
+    class State {
+      public:
+        State() = default;
+        explicit State(detail::HealthModelState* state) noexcept : p_(state) {}
+        State(const State& other) noexcept;
+        State(State&& other) noexcept : p_(other.p_) { other.p_ = nullptr; }
+        State& operator=(const State& other) noexcept;
+        State& operator=(State&& other) noexcept;
+        ~State();
+        detail::HealthModelState* get() const noexcept { return p_; }
+
+      private:
+        detail::HealthModelState* p_ = nullptr;
+    };
+
+    // Only the library builds models, from a parsed document (HealthModelState::build).
+    friend struct detail::HealthModelState;
+    explicit HealthModel(State state);
+
+    State state_;
     std::string name_;
     std::vector<Group> groups_;
     std::vector<Measure> measures_;
     std::vector<Grade> grades_;
     MissingPolicy missing_ = MissingPolicy::reweight;
     std::vector<double> effective_;
-    std::vector<detail::PercentileTable> references_;  ///< per measure; empty without reference
 };
 
 namespace detail {

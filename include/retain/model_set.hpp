@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "retain/health.hpp"
+#include "retain/threads.hpp"
 
 namespace retain {
 
@@ -36,7 +37,7 @@ class ModelSet {
     HealthScores score(std::span<const std::int32_t> model_of_row,
                        const std::vector<std::string>& column_names,
                        const std::vector<std::span<const double>>& columns,
-                       int n_threads = 1) const;
+                       Threads n_threads = {}) const;
 
   private:
     // Throws the first bad feature value in row order of the whole table, if there is one.

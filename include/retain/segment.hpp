@@ -13,9 +13,11 @@
 // list of numbers), between (value [lo, hi], lo <= hi, inclusive at both ends). Conditions read
 // numeric columns; a NaN value makes any condition false (so NaN never matches, not even "!=").
 // An account matching no tier gets code -1 (no tier).
+//
+// Rules come and go as JSON text; code that holds a parsed nlohmann::json uses retain/json.hpp,
+// kept out of this header for its compile time.
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <string_view>
@@ -24,6 +26,10 @@
 #include "retain/error.hpp"
 
 namespace retain {
+
+namespace detail {
+struct SegmenterState;  // defined in the library: the parsed document
+}
 
 class Segmenter {
   public:
@@ -40,18 +46,14 @@ class Segmenter {
         std::vector<Condition> when;
     };
 
-    /// Validates a parsed document. Any fault is a ConfigError naming the key's path, e.g.
-    /// "tiers[1].when[0].op: unknown op '=>' (expected < <= > >= == != in between)". Unknown
-    /// keys are errors; tier names are non-empty and unique; there is at least one tier.
-    explicit Segmenter(const nlohmann::json& rules);
-
-    /// Parses and validates JSON text (a parse error is a ConfigError too).
+    /// Parses and validates JSON text. Any fault is a ConfigError naming the key's path, e.g.
+    /// "tiers[1].when[0].op: unknown op '=>' (expected < <= > >= == != in between)" (a parse
+    /// error is a ConfigError too). Unknown keys are errors; tier names are non-empty and
+    /// unique; there is at least one tier. From an nlohmann::json: retain/json.hpp.
     static Segmenter from_json(std::string_view text);
 
-    /// The document as given (compact JSON); from_json(to_json()) == *this.
+    /// The document as given (compact JSON, keys sorted); from_json(to_json()) == *this.
     std::string to_json() const;
-    /// The document as given.
-    const nlohmann::json& document() const noexcept { return rules_; }
 
     /// Tier names in document order: code k of assign() is tier_names()[k].
     std::vector<std::string> tier_names() const;
@@ -66,11 +68,32 @@ class Segmenter {
     std::vector<std::int32_t> assign(const std::vector<std::string>& column_names,
                                      const std::vector<std::span<const double>>& columns) const;
 
-    /// Same document (hence same tiers).
-    friend bool operator==(const Segmenter& a, const Segmenter& b) { return a.rules_ == b.rules_; }
+    /// Same document (hence same tiers), compared as JSON values.
+    friend bool operator==(const Segmenter& a, const Segmenter& b);
 
   private:
-    nlohmann::json rules_;
+    // A counted reference to the document as given: immutable, so copies share it; counted by
+    // hand to keep <memory> (about a second of compile time) out of this header.
+    class State {
+      public:
+        State() = default;
+        explicit State(detail::SegmenterState* state) noexcept : p_(state) {}
+        State(const State& other) noexcept;
+        State(State&& other) noexcept : p_(other.p_) { other.p_ = nullptr; }
+        State& operator=(const State& other) noexcept;
+        State& operator=(State&& other) noexcept;
+        ~State();
+        detail::SegmenterState* get() const noexcept { return p_; }
+
+      private:
+        detail::SegmenterState* p_ = nullptr;
+    };
+
+    // Only the library builds segmenters, from a parsed document (SegmenterState::build).
+    friend struct detail::SegmenterState;
+    explicit Segmenter(State state);
+
+    State state_;
     std::vector<Tier> tiers_;
 };
 

@@ -5,9 +5,11 @@
 #include <limits>
 #include <retain/detail/radix_sort.hpp>
 #include <retain/health.hpp>
+#include <retain/json.hpp>
 #include <retain/model_set.hpp>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace retain;
@@ -61,6 +63,13 @@ std::string with_transform(const std::string& transform) {
     return R"({"version": 1, "groups": [{"name": "g"}], "measures": [{"name": "x", "group": "g",
               "transform": )" +
            transform + "}]}";
+}
+
+// Equal element by element, NaN matching NaN (a row with nothing present scores NaN).
+bool same_scores(const std::vector<double>& a, const std::vector<double>& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](double x, double y) {
+        return x == y || (std::isnan(x) && std::isnan(y));
+    });
 }
 
 std::vector<double> scores_of(const std::string& transform, const std::vector<double>& x) {
@@ -124,6 +133,19 @@ TEST_CASE("health: missing policies") {
         "measures[0].column: no column 'active_users_30d' in the data (the model's missing "
         "policy is 'error')",
         ColumnError);
+    try {
+        (void)strict.score({"nps"}, {std::span<const double>(nps)});
+    } catch (const ColumnError& e) {  // the same facts, readable one by one
+        CHECK(e.column() == "active_users_30d");
+        CHECK(e.path() == "measures[0].column");
+        CHECK_FALSE(e.row().has_value());
+    }
+    try {
+        (void)strict.score(names, columns);
+    } catch (const InputError& e) {
+        CHECK(e.column() == "active_users_30d");
+        CHECK(e.row() == std::optional<std::size_t>(1));
+    }
     // An absent column under reweight is missing in every row.
     const auto partial = HealthModel::from_json(issue_model())
                              .score({"exec_sponsor"}, {std::span<const double>(sponsor)});
@@ -191,7 +213,8 @@ TEST_CASE("health: calibrate stores the population, later scores rank against it
     const std::vector<double> x = {3, missing, 1, 2};
     const auto calibrated = model.calibrate({"x"}, {std::span<const double>(x)});
     CHECK(calibrated.measures()[0].transform.reference == std::vector<double>{1, 2, 3});
-    CHECK(calibrated.document()["measures"][0]["transform"]["reference"].dump() == "[1.0,2.0,3.0]");
+    CHECK(to_json_document(calibrated)["measures"][0]["transform"]["reference"].dump() ==
+          "[1.0,2.0,3.0]");
     const std::vector<double> later = {2, 10};
     const auto s = calibrated.score({"x"}, {std::span<const double>(later)});
     CHECK(s.score[0] == doctest::Approx(50));  // (1 + 0.5) / 3
@@ -304,6 +327,55 @@ TEST_CASE("health: the document round-trips exactly") {
     CHECK(to_string(model.missing()) == "reweight");
 }
 
+TEST_CASE("health: a document as an nlohmann::json makes the model its text makes") {
+    const auto document = nlohmann::json::parse(issue_model());
+    const auto model = health_model_from_json(document);
+    const auto from_text = HealthModel::from_json(issue_model());
+    CHECK(model == from_text);
+    CHECK(model.to_json() == from_text.to_json());
+    CHECK(model.to_json() == document.dump());
+    CHECK(model.effective_weights() == from_text.effective_weights());
+    CHECK(same_scores(model.score(names, columns).score, from_text.score(names, columns).score));
+    CHECK(to_json_document(model) == document);
+    CHECK(health_model_from_json(to_json_document(model)) == model);
+
+    // Built in code: the same validation, naming the same paths.
+    nlohmann::json built = document;
+    built["measures"][1]["transform"]["edges"] = {9, 7};
+    CHECK_THROWS_WITH_AS(health_model_from_json(built),
+                         "measures[1].transform.edges: must be strictly increasing (edges[1] is "
+                         "not above edges[0])",
+                         ConfigError);
+    try {
+        health_model_from_json(built);
+    } catch (const ConfigError& e) {
+        CHECK(e.path() == "measures[1].transform.edges");
+    }
+    CHECK(error_of(built.dump()) ==
+          "measures[1].transform.edges: must be strictly increasing (edges[1] is not above "
+          "edges[0])");
+    CHECK_THROWS_WITH_AS(health_model_from_json(nlohmann::json::array()),
+                         "model: expected an object with version, groups, measures; got list",
+                         ConfigError);
+
+    // Equality is of JSON values (1 == 1.0), and a different weight is a different model.
+    built = document;
+    built["measures"][0]["weight"] = 2.0;
+    CHECK(health_model_from_json(built) == model);
+    built["measures"][0]["weight"] = 3;
+    CHECK_FALSE(health_model_from_json(built) == model);
+}
+
+TEST_CASE("health: copies share a model's document, a moved-from model reads as null") {
+    const auto model = HealthModel::from_json(issue_model());
+    auto copy = model;
+    CHECK(copy == model);
+    const auto moved = std::move(copy);
+    CHECK(moved == model);
+    CHECK(same_scores(moved.score(names, columns).score, model.score(names, columns).score));
+    CHECK(copy.to_json() == "null");
+}
+
 TEST_CASE("health: a model set scores each row with its model") {
     // onboarding: one group "setup" of seat_util linear 0..1, grades at_risk / on_track;
     // adoption: the issue's model.
@@ -343,6 +415,19 @@ TEST_CASE("health: a model set scores each row with its model") {
     CHECK_THROWS_AS(ModelSet({"a", "a"}, {onboarding, onboarding}), InputError);
 }
 
+namespace {
+
+// Percentile scores of `q` against a stored reference, through a one-measure model: its score is
+// the measure score itself, so this reads the library's rank table.
+std::vector<double> ranks_against(const std::vector<double>& sorted_reference,
+                                  const std::vector<double>& q) {
+    nlohmann::json document = nlohmann::json::parse(with_transform(R"({"kind": "percentile"})"));
+    document["measures"][0]["transform"]["reference"] = sorted_reference;
+    return health_model_from_json(document).score({"x"}, {std::span<const double>(q)}).score;
+}
+
+}  // namespace
+
 TEST_CASE("health: the radix sort and the percentile table agree with the definition") {
     // Values with ties, negatives, -0.0 and 0.0, and a wide range; ranks by counting.
     std::vector<double> x = {3.5, -2, 0.0, -0.0, 1e300, -1e-300, 3.5, 7, -2, 3.5, 1e-9, -7.25};
@@ -352,21 +437,23 @@ TEST_CASE("health: the radix sort and the percentile table agree with the defini
     auto expected = x;
     std::sort(expected.begin(), expected.end());
     CHECK(sorted == expected);
-    const detail::PercentileTable table(sorted);
-    for (double q : {-1e308, -13.0, -2.0, -1.0, 0.0, 3.5, 3.6, 12.0, 1e300, 1e308}) {
+    const std::vector<double> qs = {-1e308, -13.0, -2.0, -1.0, 0.0, 3.5, 3.6, 12.0, 1e300, 1e308};
+    const auto ranks = ranks_against(sorted, qs);
+    for (std::size_t k = 0; k < qs.size(); ++k) {
         double below = 0, equal = 0;
-        for (double v : x) below += v < q, equal += v == q;
-        CHECK(table(q) == doctest::Approx(100 * (below + equal / 2) / x.size()).epsilon(1e-12));
+        for (double v : x) below += v < qs[k], equal += v == qs[k];
+        CHECK(ranks[k] == doctest::Approx(100 * (below + equal / 2) / x.size()).epsilon(1e-12));
     }
     // A crowded population (many distinct values in one bucket) takes the binary-search path.
     std::vector<double> crowded = {0, 1e6};
     for (int i = 1; i <= 100; ++i) crowded.push_back(i * 1e-6);
     std::sort(crowded.begin(), crowded.end());
-    const detail::PercentileTable skewed(crowded);
-    for (double q : {0.0, 3e-5, 50 * 1e-6, 2.0}) {
+    const std::vector<double> cq = {0.0, 3e-5, 50 * 1e-6, 2.0};
+    const auto skewed = ranks_against(crowded, cq);
+    for (std::size_t k = 0; k < cq.size(); ++k) {
         double below = 0, equal = 0;
-        for (double v : crowded) below += v < q, equal += v == q;
-        CHECK(skewed(q) == doctest::Approx(100 * (below + equal / 2) / crowded.size()));
+        for (double v : crowded) below += v < cq[k], equal += v == cq[k];
+        CHECK(skewed[k] == doctest::Approx(100 * (below + equal / 2) / crowded.size()));
     }
 }
 

@@ -2,9 +2,11 @@
 
 #include <cmath>
 #include <limits>
+#include <retain/json.hpp>
 #include <retain/segment.hpp>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace retain;
@@ -77,13 +79,54 @@ TEST_CASE("segment: round trip through JSON, equality by document") {
     const auto back = Segmenter::from_json(s.to_json());
     CHECK(back == s);
     CHECK(back.to_json() == s.to_json());
-    CHECK(Segmenter(s.document()) == s);
     CHECK_FALSE(Segmenter::from_json(R"({"tiers": [{"name": "a"}]})") == s);
     // Integers stay integers and fractions stay exact.
     const auto f = Segmenter::from_json(
         R"({"tiers":[{"name":"a","when":[{"column":"x","op":"<","value":0.1}]}]})");
     CHECK(f.to_json() ==
           R"({"tiers":[{"name":"a","when":[{"column":"x","op":"<","value":0.1}]}]})");
+}
+
+TEST_CASE("segment: rules as an nlohmann::json make the segmenter their text makes") {
+    const auto rules = nlohmann::json::parse(issue_rules);
+    const auto s = segmenter_from_json(rules);
+    CHECK(s == Segmenter::from_json(issue_rules));
+    CHECK(s.to_json() == Segmenter::from_json(issue_rules).to_json());
+    CHECK(s.tier_names() == std::vector<std::string>{"high_touch", "low_touch", "tech_touch"});
+    CHECK(to_json_document(s) == rules);
+    CHECK(segmenter_from_json(to_json_document(s)) == s);
+    // Built in code rather than parsed: same validation, same paths.
+    nlohmann::json built = {
+        {"tiers", {{{"name", "a"}, {"when", {{{"column", "x"}, {"op", "=>"}, {"value", 1}}}}}}}};
+    CHECK_THROWS_WITH_AS(segmenter_from_json(built),
+                         "tiers[0].when[0].op: unknown op '=>' (expected < <= > >= == != in "
+                         "between)",
+                         ConfigError);
+    try {
+        segmenter_from_json(built);
+    } catch (const ConfigError& e) {
+        CHECK(e.path() == "tiers[0].when[0].op");
+    }
+    built["tiers"][0]["when"][0]["op"] = "<";
+    const std::vector<double> x = {0, 1, 2};
+    CHECK(segmenter_from_json(built).assign({"x"}, {std::span<const double>(x)}) ==
+          std::vector<std::int32_t>{0, -1, -1});
+    CHECK(segmenter_from_json(built).to_json() ==
+          R"({"tiers":[{"name":"a","when":[{"column":"x","op":"<","value":1}]}]})");
+    // Equality is of JSON values, as before the documents left the header: 1 == 1.0.
+    built["tiers"][0]["when"][0]["value"] = 1.0;
+    CHECK(segmenter_from_json(built) ==
+          Segmenter::from_json(
+              R"({"tiers":[{"name":"a","when":[{"column":"x","op":"<","value":1}]}]})"));
+}
+
+TEST_CASE("segment: a copy shares the rules, a moved-from segmenter reads as null") {
+    const auto s = Segmenter::from_json(issue_rules);
+    auto copy = s;
+    CHECK(copy == s);
+    const auto moved = std::move(copy);
+    CHECK(moved == s);
+    CHECK(copy.to_json() == "null");
 }
 
 TEST_CASE("segment: a column a rule reads but the data lacks names the column and the rule") {
