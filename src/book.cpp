@@ -12,10 +12,6 @@
 
 namespace retain {
 
-std::string format_day(std::int64_t day) {
-    return backtest::detail::format_day(day);
-}
-
 namespace {
 
 constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
@@ -66,7 +62,8 @@ void require_time(std::span<const Time> times, std::size_t row, std::string_view
 
 }  // namespace
 
-Book::Book(const AccountsInput& accounts, UnknownAccounts unknown) : unknown_(unknown) {
+Book::Book(const AccountsInput& accounts, UnknownAccounts unknown, Threads threads)
+    : unknown_(unknown), threads_(threads) {
     const std::size_t n = accounts.id.size();
     check_length(n, accounts.signed_at.size(), "accounts", accounts.signed_at_column);
     signed_.resize(n);
@@ -132,11 +129,12 @@ std::vector<std::int64_t> Book::codes(const IdColumn& ids, std::string_view tabl
                                        " but the accounts table's ids are " +
                                        (text_ids ? "text" : "integers"));
     // Lookups only read the index: blocks of rows in parallel, then the first unknown row.
-    detail::for_each_block(
-        ids.size(), std::size_t{1} << 16, 0, [&](std::size_t, std::size_t begin, std::size_t end) {
-            for (std::size_t i = begin; i < end; ++i)
-                out[i] = ids.is_text() ? code_of(ids.text_at(i)) : code_of(ids.int_at(i));
-        });
+    detail::for_each_block(ids.size(), std::size_t{1} << 16, threads_,
+                           [&](std::size_t, std::size_t begin, std::size_t end) {
+                               for (std::size_t i = begin; i < end; ++i)
+                                   out[i] = ids.is_text() ? code_of(ids.text_at(i))
+                                                          : code_of(ids.int_at(i));
+                           });
     std::size_t dropped = 0;
     for (std::size_t i = 0; i < ids.size(); ++i) {
         if (out[i] >= 0) continue;
@@ -152,14 +150,26 @@ std::vector<std::int64_t> Book::codes(const IdColumn& ids, std::string_view tabl
     return out;
 }
 
+namespace {
+// An account's rows in a CSR table: checked against the Book's accounts (an index past them is an
+// InputError naming both), and empty when the table was never added.
+template <class T>
+std::span<const T> account_rows(const std::vector<T>& rows, const std::vector<std::size_t>& off,
+                                std::size_t account, std::size_t n_accounts) {
+    if (account >= n_accounts) throw InputError::out_of_range("account", account, n_accounts);
+    if (off.size() <= account + 1) return {};
+    return {rows.data() + off[account], off[account + 1] - off[account]};
+}
+}  // namespace
+
 std::span<const Month> Book::mrr_months(std::size_t a) const {
-    return {mrr_month_.data() + mrr_off_.at(a), mrr_off_[a + 1] - mrr_off_[a]};
+    return account_rows(mrr_month_, mrr_off_, a, n_accounts());
 }
 std::span<const double> Book::mrr_amounts(std::size_t a) const {
-    return {mrr_amount_.data() + mrr_off_.at(a), mrr_off_[a + 1] - mrr_off_[a]};
+    return account_rows(mrr_amount_, mrr_off_, a, n_accounts());
 }
 std::span<const std::int32_t> Book::mrr_plans(std::size_t a) const {
-    return {mrr_plan_.data() + mrr_off_.at(a), mrr_off_[a + 1] - mrr_off_[a]};
+    return account_rows(mrr_plan_, mrr_off_, a, n_accounts());
 }
 
 void Book::set_mrr(const MrrInput& in) {
@@ -244,7 +254,7 @@ void Book::set_mrr(const MrrInput& in) {
         mrr_off_[a + 1] = agg_code.size();
     }
     MrrColumns names{in.account_column, in.period_column, in.mrr_column};
-    mrr_ = MrrTable(agg_code, n_accounts(), agg_month, agg_mrr, names);
+    mrr_ = MrrTable(agg_code, n_accounts(), agg_month, agg_mrr, names, threads_);
     mrr_month_.assign(agg_month.begin(), agg_month.end());
     mrr_amount_ = std::move(agg_mrr);
     plan_names_ = in.plan_names;
@@ -286,7 +296,7 @@ void Book::set_events(const EventsInput& in) {
         events_ = engagement::EventLog(
             code, n_accounts(), user, std::max<std::size_t>(n_users, 1), in.timestamp,
             TimeUnit::second, feature, n_features,
-            {in.account_column, in.user_column, in.timestamp_column, in.feature_column});
+            {in.account_column, in.user_column, in.timestamp_column, in.feature_column}, threads_);
         return;
     }
     std::vector<std::int64_t> kc, ku, kf;
@@ -300,7 +310,8 @@ void Book::set_events(const EventsInput& in) {
     }
     events_ = engagement::EventLog(
         kc, n_accounts(), ku, std::max<std::size_t>(n_users, 1), kt, TimeUnit::second, kf,
-        n_features, {in.account_column, in.user_column, in.timestamp_column, in.feature_column});
+        n_features, {in.account_column, in.user_column, in.timestamp_column, in.feature_column},
+        threads_);
 }
 
 void Book::set_surveys(const SurveysInput& in) {
@@ -349,8 +360,7 @@ void Book::set_surveys(const SurveysInput& in) {
 
 std::span<const Book::Answer> Book::answers(std::size_t account, SurveyKind kind) const {
     const auto k = static_cast<std::size_t>(kind);
-    return {answers_[k].data() + answer_off_[k].at(account),
-            answer_off_[k][account + 1] - answer_off_[k][account]};
+    return account_rows(answers_[k], answer_off_[k], account, n_accounts());
 }
 
 namespace {
@@ -396,10 +406,10 @@ void Book::set_tickets(const TicketsInput& in) {
 }
 
 std::span<const Day> Book::ticket_opens(std::size_t a) const {
-    return {opens_.data() + open_off_.at(a), open_off_[a + 1] - open_off_[a]};
+    return account_rows(opens_, open_off_, a, n_accounts());
 }
 std::span<const Day> Book::ticket_closes(std::size_t a) const {
-    return {closes_.data() + close_off_.at(a), close_off_[a + 1] - close_off_[a]};
+    return account_rows(closes_, close_off_, a, n_accounts());
 }
 
 void Book::set_milestones(const MilestonesInput& in) {
@@ -438,7 +448,7 @@ void Book::set_milestones(const MilestonesInput& in) {
 }
 
 std::span<const std::pair<std::int32_t, Day>> Book::milestones(std::size_t a) const {
-    return {milestones_.data() + milestone_off_.at(a), milestone_off_[a + 1] - milestone_off_[a]};
+    return account_rows(milestones_, milestone_off_, a, n_accounts());
 }
 
 bool Book::paying(std::size_t a, Month m) const {
@@ -548,7 +558,7 @@ void Book::set_activities(const ActivitiesInput& in) {
 }
 
 std::span<const Day> Book::touches(std::size_t a) const {
-    return {touches_.data() + touch_off_.at(a), touch_off_[a + 1] - touch_off_[a]};
+    return account_rows(touches_, touch_off_, a, n_accounts());
 }
 
 }  // namespace retain

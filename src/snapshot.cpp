@@ -293,7 +293,7 @@ Snapshots snapshots(const Book& book, std::span<const std::int64_t> as_of,
 
 backtest::LabelResult label_churn(const Book& book, std::span<const std::int64_t> account,
                                   std::span<const std::int64_t> as_of, std::int64_t horizon_days,
-                                  std::int64_t observed_until, int n_threads) {
+                                  std::int64_t observed_until, Threads n_threads) {
     const auto& churns = book.churns();
     std::vector<std::int64_t> code(churns.size()), day(churns.size()), returned(churns.size());
     for (std::size_t j = 0; j < churns.size(); ++j) {

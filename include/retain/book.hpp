@@ -20,6 +20,7 @@
 #include "retain/account.hpp"
 #include "retain/engagement.hpp"
 #include "retain/ids.hpp"
+#include "retain/threads.hpp"
 #include "retain/time.hpp"
 
 namespace retain {
@@ -168,7 +169,9 @@ struct ActivitiesInput {
 /// InputError naming the table, the column and the 0-based row of the caller's table.
 class Book {
   public:
-    explicit Book(const AccountsInput& accounts, UnknownAccounts unknown = UnknownAccounts::error);
+    /// `threads` builds every table of this Book (the tables are the same for any).
+    explicit Book(const AccountsInput& accounts, UnknownAccounts unknown = UnknownAccounts::error,
+                  Threads threads = {});
 
     void set_mrr(const MrrInput& mrr);
     void set_events(const EventsInput& events);
@@ -258,6 +261,7 @@ class Book {
 
     std::variant<IdIndex<std::int64_t>, IdIndex<std::string>> ids_;
     UnknownAccounts unknown_;
+    Threads threads_;
     std::vector<Day> signed_;
     std::map<std::string, std::size_t> dropped_;
     std::vector<std::string> tables_{"accounts"};

@@ -11,6 +11,7 @@
 
 #include "retain/book.hpp"
 #include "retain/labels.hpp"
+#include "retain/threads.hpp"
 
 namespace retain {
 
@@ -31,7 +32,7 @@ struct SnapshotOptions {
     std::int64_t lead_days = 0;                    ///< cutoff = as-of day - lead_days (>= 0)
     std::vector<std::int64_t> windows{7, 30, 90};  ///< usage windows, whole days
     bool active_only = true;                       ///< keep only rows whose `active` is true
-    int n_threads = 0;                             ///< 0: every core; never changes results
+    Threads n_threads = {};                        ///< 0: every core; never changes results
 };
 
 /// The snapshot table: rows by as-of date (ascending), then account code. `account` holds codes,
@@ -69,6 +70,6 @@ Snapshots snapshots(const Book& book, std::span<const std::int64_t> as_of,
 /// backtest::label_churn (inactive and unresolved rows coded negative).
 backtest::LabelResult label_churn(const Book& book, std::span<const std::int64_t> account,
                                   std::span<const std::int64_t> as_of, std::int64_t horizon_days,
-                                  std::int64_t observed_until, int n_threads = 0);
+                                  std::int64_t observed_until, Threads n_threads = {});
 
 }  // namespace retain
