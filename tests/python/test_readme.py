@@ -1,5 +1,5 @@
-"""The README's snippets are code: the Python quick start runs, and the C++ one is the consumer
-program that the C++ tests build against the installed package."""
+"""The README's snippets are code: the Python quick start runs, and the C++ quick start is the
+example service (examples/cpp) that the C++ tests build and run."""
 
 from __future__ import annotations
 
@@ -108,9 +108,14 @@ def test_customer_kpi_snippet_runs_and_gives_the_hand_worked_values():
     assert namespace["ttv"].summary["p75"] == float("inf")
 
 
-def test_cpp_quick_start_is_the_consumer_program():
-    (snippet,) = blocks("cpp")
-    assert snippet == (ROOT / "tests" / "consumer" / "main.cpp").read_text()
+def test_cpp_quick_start_is_the_example_service():
+    # Word for word, so that the README and the program the tests build cannot drift apart.
+    section = README.split("\n## C++ quick start\n", 1)[1].split("\n## ", 1)[0]
+    example = ROOT / "examples" / "cpp"
+    cmake = re.findall(r"```cmake\n(.*?)```", section, flags=re.S)
+    assert cmake == [(example / "CMakeLists.txt").read_text()]
+    cpp = re.findall(r"```cpp\n(.*?)```", section, flags=re.S)
+    assert cpp == [(example / "main.cpp").read_text()]
 
 
 def test_engagement_snippet_runs_and_gives_the_hand_worked_values():
