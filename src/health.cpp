@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "detail/percentile.hpp"
+#include "detail/shared_impl.hpp"
 #include "document.hpp"
 #include "retain/detail/parallel.hpp"
 #include "retain/detail/radix_sort.hpp"
@@ -23,7 +24,7 @@ namespace detail {
 // and calibrate) and the rank table of each percentile measure with a stored reference (empty
 // for the others), built once rather than on every score.
 struct HealthModelState {
-    std::atomic<std::size_t> refs{1};  // the HealthModel::State handles that point here
+    std::atomic<std::size_t> refs{1};  // the HealthModels (and copies) that share it
     json document;
     std::vector<PercentileTable> references;
 
@@ -50,26 +51,7 @@ struct HealthModelState {
 
 }  // namespace detail
 
-HealthModel::State::State(const State& other) noexcept : p_(other.p_) {
-    if (p_) p_->refs.fetch_add(1, std::memory_order_relaxed);
-}
-
-HealthModel::State& HealthModel::State::operator=(const State& other) noexcept {
-    State copy(other);
-    std::swap(p_, copy.p_);
-    return *this;
-}
-
-HealthModel::State& HealthModel::State::operator=(State&& other) noexcept {
-    State taken(std::move(other));
-    std::swap(p_, taken.p_);
-    return *this;
-}
-
-HealthModel::State::~State() {
-    // acq_rel: the last owner must see every other owner's reads finished before it deletes.
-    if (p_ && p_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete p_;
-}
+template class detail::Shared<detail::HealthModelState>;
 
 namespace {
 

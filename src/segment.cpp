@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "detail/shared_impl.hpp"
 #include "document.hpp"
 #include "retain/json.hpp"
 
@@ -17,7 +18,7 @@ namespace detail {
 
 // The rules as given, for to_json and equality.
 struct SegmenterState {
-    std::atomic<std::size_t> refs{1};  // the Segmenter::State handles that point here
+    std::atomic<std::size_t> refs{1};  // the Segmenters (and copies) that share it
     json rules;
 
     // Validates `rules` into a segmenter (any fault a ConfigError naming its path).
@@ -37,26 +38,7 @@ struct SegmenterState {
 
 }  // namespace detail
 
-Segmenter::State::State(const State& other) noexcept : p_(other.p_) {
-    if (p_) p_->refs.fetch_add(1, std::memory_order_relaxed);
-}
-
-Segmenter::State& Segmenter::State::operator=(const State& other) noexcept {
-    State copy(other);
-    std::swap(p_, copy.p_);
-    return *this;
-}
-
-Segmenter::State& Segmenter::State::operator=(State&& other) noexcept {
-    State taken(std::move(other));
-    std::swap(p_, taken.p_);
-    return *this;
-}
-
-Segmenter::State::~State() {
-    // acq_rel: the last owner must see every other owner's reads finished before it deletes.
-    if (p_ && p_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete p_;
-}
+template class detail::Shared<detail::SegmenterState>;
 
 namespace {
 

@@ -49,6 +49,7 @@
 #include <string_view>
 #include <vector>
 
+#include "retain/detail/shared.hpp"
 #include "retain/error.hpp"
 #include "retain/threads.hpp"
 
@@ -160,23 +161,9 @@ class HealthModel {
     friend bool operator==(const HealthModel& a, const HealthModel& b);
 
   private:
-    // A counted reference to what the library keeps of a model beyond the fields above. It is
-    // immutable once built, so copies share it; counted by hand because <memory> alone would
-    // cost this header about as much compile time as everything else in it.
-    class State {
-      public:
-        State() = default;
-        explicit State(detail::HealthModelState* state) noexcept : p_(state) {}
-        State(const State& other) noexcept;
-        State(State&& other) noexcept : p_(other.p_) { other.p_ = nullptr; }
-        State& operator=(const State& other) noexcept;
-        State& operator=(State&& other) noexcept;
-        ~State();
-        detail::HealthModelState* get() const noexcept { return p_; }
-
-      private:
-        detail::HealthModelState* p_ = nullptr;
-    };
+    // What the library keeps of a model beyond the fields above (the parsed document and its rank
+    // tables): immutable once built, so copies share it.
+    using State = detail::Shared<detail::HealthModelState>;
 
     // Only the library builds models, from a parsed document (HealthModelState::build).
     friend struct detail::HealthModelState;

@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "retain/detail/shared.hpp"
 #include "retain/error.hpp"
 
 namespace retain {
@@ -72,22 +73,8 @@ class Segmenter {
     friend bool operator==(const Segmenter& a, const Segmenter& b);
 
   private:
-    // A counted reference to the document as given: immutable, so copies share it; counted by
-    // hand to keep <memory> (about a second of compile time) out of this header.
-    class State {
-      public:
-        State() = default;
-        explicit State(detail::SegmenterState* state) noexcept : p_(state) {}
-        State(const State& other) noexcept;
-        State(State&& other) noexcept : p_(other.p_) { other.p_ = nullptr; }
-        State& operator=(const State& other) noexcept;
-        State& operator=(State&& other) noexcept;
-        ~State();
-        detail::SegmenterState* get() const noexcept { return p_; }
-
-      private:
-        detail::SegmenterState* p_ = nullptr;
-    };
+    // The rules document as given: immutable, so copies share it.
+    using State = detail::Shared<detail::SegmenterState>;
 
     // Only the library builds segmenters, from a parsed document (SegmenterState::build).
     friend struct detail::SegmenterState;
