@@ -36,9 +36,6 @@ constexpr Day day_of_time(Time t) noexcept {
     return static_cast<Day>(detail::floor_div(t, 86'400));
 }
 
-/// "YYYY-MM-DD" of a day number.
-std::string format_day(std::int64_t day);
-
 /// A column of ids, read in place: int64 values, views of strings, or text in Arrow's
 /// large_string layout (row i is chars[offsets[i], offsets[i + 1])), which a pyarrow column hands
 /// over without a Python object per row.
@@ -51,26 +48,34 @@ class IdColumn {
         : IdColumn(std::span<const std::int64_t>(ints)) {}
     IdColumn(const std::vector<std::string_view>& views)
         : IdColumn(std::span<const std::string_view>(views)) {}
+    IdColumn(std::span<const std::string> strings) : strings_(strings), size_(strings.size()) {}
+    IdColumn(const std::vector<std::string>& strings)
+        : IdColumn(std::span<const std::string>(strings)) {}
     IdColumn(std::span<const std::int64_t> offsets, std::span<const char> chars)
         : offsets_(offsets), chars_(chars), size_(offsets.empty() ? 0 : offsets.size() - 1) {}
 
     std::size_t size() const noexcept { return size_; }
     bool empty() const noexcept { return size_ == 0; }
     bool is_text() const noexcept { return ints_.data() == nullptr && size_ > 0; }
+    /// Row i's id; unchecked (i < size()), as the Book reads every row in its inner loops.
+    /// show(i) is the checked way to look at one row.
     std::int64_t int_at(std::size_t i) const { return ints_[i]; }
     std::string_view text_at(std::size_t i) const {
         if (!views_.empty()) return views_[i];
+        if (!strings_.empty()) return strings_[i];
         return {chars_.data() + offsets_[i],
                 static_cast<std::size_t>(offsets_[i + 1] - offsets_[i])};
     }
-    /// The id of row i as text, for messages.
+    /// The id of row i as text, for messages; a row not below size() is an InputError.
     std::string show(std::size_t i) const {
+        if (i >= size_) throw InputError::out_of_range("row", i, size_);
         return is_text() ? "'" + std::string(text_at(i)) + "'" : std::to_string(int_at(i));
     }
 
   private:
     std::span<const std::int64_t> ints_;
     std::span<const std::string_view> views_;
+    std::span<const std::string> strings_;
     std::span<const std::int64_t> offsets_;
     std::span<const char> chars_;
     std::size_t size_ = 0;

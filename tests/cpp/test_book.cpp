@@ -355,3 +355,34 @@ TEST_CASE("set_default_threads: n_threads = 0 follows the process-wide default, 
     CHECK(one.column("events_30d").ints == every.column("events_30d").ints);
     CHECK(one.column("tenure_days").ints == every.column("tenure_days").ints);
 }
+
+TEST_CASE("Book: ids held as std::string build the same Book, accessors are checked") {
+    const Example e;
+    const Book views = e.book();
+    const std::vector<std::string> names = {"a", "b", "c"};
+    const std::vector<std::string> mrr_names = {"a", "a", "a", "a", "b", "c"};
+    Book strings({names, e.signed_at}, UnknownAccounts::error, 2);
+    strings.set_mrr(MrrInput{mrr_names, e.mrr_month, e.mrr_amount, e.mrr_plan, {"pro", "basic"}});
+    REQUIRE(strings.n_accounts() == 3);
+    CHECK(strings.code_of(std::string_view("c")) == 2);
+    for (std::size_t a = 0; a < 3; ++a) {
+        const auto m1 = views.mrr_amounts(a), m2 = strings.mrr_amounts(a);
+        CHECK(std::vector<double>(m1.begin(), m1.end()) ==
+              std::vector<double>(m2.begin(), m2.end()));
+    }
+    // a: Jan 100, Feb 100 - 20 = 80, Mar 150.
+    CHECK(std::vector<double>(strings.mrr_amounts(0).begin(), strings.mrr_amounts(0).end()) ==
+          std::vector<double>{100, 80, 150});
+    // One past the last account used to read past the offsets; a table never added is empty.
+    CHECK_THROWS_WITH_AS(strings.mrr_months(3), "account 3 out of range: there are 3 accounts",
+                         InputError);
+    CHECK_THROWS_AS(views.answers(7, SurveyKind::nps), InputError);
+    CHECK_THROWS_AS(views.touches(3), InputError);
+    CHECK(strings.ticket_opens(0).empty());
+    try {
+        (void)strings.milestones(99);
+        FAIL("no error");
+    } catch (const InputError& err) {
+        CHECK(err.row() == std::optional<std::size_t>(99));
+    }
+}
