@@ -93,6 +93,17 @@ def test_errors_name_table_column_row_and_id():
     book = rt.Book(accounts(), mrr=bad, columns={"mrr": {"mrr": "amount"}}, unknown_accounts="drop")
     assert book.dropped == {"mrr": 1}
 
+
+def test_errors_carry_table_column_row_as_attributes():
+    # The same facts as the message, readable one by one (retain::Error's accessors in C++).
+    bad = mrr()
+    bad.loc[4, "account_id"] = "ACC-999"
+    with pytest.raises(rt.InputError) as caught:
+        rt.Book(accounts(), mrr=bad, columns={"mrr": {"mrr": "amount"}})
+    e = caught.value
+    assert (e.table, e.column, e.row, e.path) == ("mrr", "account_id", 4, None)
+    assert isinstance(e, ValueError) and isinstance(e, rt.RetainError)
+
     with pytest.raises(
         rt.ColumnError,
         match=r"table 'mrr' has no column 'mrr' .*map yours with "

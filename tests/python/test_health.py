@@ -135,6 +135,20 @@ def test_error_policy_names_column_and_row():
         m.score(FRAME)
     with pytest.raises(rt.ColumnError, match=r"measures\[4\].column: no column 'exec_sponsor'"):
         m.score(FRAME.drop(columns="exec_sponsor").fillna(1))
+    # The culprit as attributes too: the column, the row, the document's key.
+    with pytest.raises(rt.InputError) as missing:
+        m.score(FRAME)
+    assert (missing.value.column, missing.value.row, missing.value.table) == (
+        "active_users_30d",
+        1,
+        None,
+    )
+    with pytest.raises(rt.ColumnError) as absent:
+        m.score(FRAME.drop(columns="exec_sponsor").fillna(1))
+    assert (absent.value.column, absent.value.path) == ("exec_sponsor", "measures[4].column")
+    with pytest.raises(rt.ConfigError) as bad_doc:
+        rt.HealthModel(doc(grades=[{"name": "red", "min": 150}]))
+    assert bad_doc.value.path is not None and bad_doc.value.path.startswith("grades")
 
 
 def test_explain_contributions_sum_to_score():
