@@ -69,7 +69,12 @@ class IdColumn {
     /// The id of row i as text, for messages; a row not below size() is an InputError.
     std::string show(std::size_t i) const {
         if (i >= size_) throw InputError::out_of_range("row", i, size_);
-        return is_text() ? "'" + std::string(text_at(i)) + "'" : std::to_string(int_at(i));
+        if (!is_text()) return std::to_string(int_at(i));
+        // Appended, not "'" + ... + "'": GCC 12 warns (-Wrestrict) on that concatenation inlined.
+        std::string out(1, '\'');
+        out.append(text_at(i));
+        out.push_back('\'');
+        return out;
     }
 
   private:
