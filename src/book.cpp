@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <numeric>
 #include <sstream>
 
@@ -79,7 +80,12 @@ Book::Book(const AccountsInput& accounts, UnknownAccounts unknown, Threads threa
     };
     if (accounts.id.is_text()) {
         IdIndex<std::string> index;
-        intern_all(index, [&](std::size_t i) { return accounts.id.text_at(i); });
+        intern_all(index, [&](std::size_t i) {
+            // Blank text is a missing id, as a blank cell is missing in pandas.
+            if (accounts.id.text_at(i).empty())
+                throw InputError::in_table("accounts", accounts.id_column, i, "missing account id");
+            return accounts.id.text_at(i);
+        });
         ids_ = std::move(index);
     } else {
         IdIndex<std::int64_t> index;
@@ -113,12 +119,19 @@ bool Book::has(std::string_view table) const {
     return std::find(tables_.begin(), tables_.end(), table) != tables_.end();
 }
 
-void Book::add_table(std::string_view table) {
-    if (has(table))
-        throw InputError::argument(table, "the Book already has this table; give it once");
-    tables_.emplace_back(table);
+Book::Adding::Adding(Book& book, std::string_view table)
+    : book_(book), table_(table), exceptions_(std::uncaught_exceptions()) {
+    if (book.has(table))
+        throw InputError("table '" + table_ + "': the Book already has this table; give it once",
+                         ErrorSite{table_, {}, std::nullopt, {}});
 }
 
+Book::Adding::~Adding() {
+    if (std::uncaught_exceptions() > exceptions_)
+        book_.dropped_.erase(table_);  // rows counted before the table was rejected
+    else
+        book_.tables_.push_back(table_);
+}
 std::vector<std::int64_t> Book::codes(const IdColumn& ids, std::string_view table,
                                       std::string_view column) {
     std::vector<std::int64_t> out(ids.size());
@@ -138,6 +151,8 @@ std::vector<std::int64_t> Book::codes(const IdColumn& ids, std::string_view tabl
     std::size_t dropped = 0;
     for (std::size_t i = 0; i < ids.size(); ++i) {
         if (out[i] >= 0) continue;
+        if (ids.is_text() && ids.text_at(i).empty())
+            throw InputError::in_table(table, column, i, "missing account id");
         if (unknown_ == UnknownAccounts::error)
             throw InputError::in_table(table, column, i,
                                        "account " + ids.show(i) +
@@ -178,7 +193,7 @@ void Book::set_mrr(const MrrInput& in) {
     check_length(n, in.month.size(), table, in.period_column);
     check_length(n, in.mrr.size(), table, in.mrr_column);
     check_length(n, in.plan.size(), table, in.plan_column, true);
-    add_table(table);
+    const Adding adding(*this, table);
     const auto code = codes(in.account, table, in.account_column);
     std::int64_t lo = std::numeric_limits<std::int64_t>::max();
     std::int64_t real_hi = std::numeric_limits<std::int64_t>::min();
@@ -267,7 +282,7 @@ void Book::set_events(const EventsInput& in) {
     check_length(n, in.user.size(), table, in.user_column);
     check_length(n, in.timestamp.size(), table, in.timestamp_column);
     check_length(n, in.feature.size(), table, in.feature_column, true);
-    add_table(table);
+    const Adding adding(*this, table);
     auto code = codes(in.account, table, in.account_column);
     for (std::size_t i = 0; i < n; ++i)
         if (code[i] >= 0) require_time(in.timestamp, i, table, in.timestamp_column);
@@ -281,7 +296,11 @@ void Book::set_events(const EventsInput& in) {
     };
     if (in.user.is_text()) {
         IdIndex<std::string> index;
-        intern_users(index, [&](std::size_t i) { return in.user.text_at(i); });
+        intern_users(index, [&](std::size_t i) {
+            if (in.user.text_at(i).empty())
+                throw InputError::in_table(table, in.user_column, i, "missing user id");
+            return in.user.text_at(i);
+        });
     } else {
         IdIndex<std::int64_t> index;
         intern_users(index, [&](std::size_t i) { return in.user.int_at(i); });
@@ -320,7 +339,7 @@ void Book::set_surveys(const SurveysInput& in) {
     check_length(n, in.answered_at.size(), table, in.answered_at_column);
     check_length(n, in.score.size(), table, in.score_column);
     check_length(n, in.kind.size(), table, in.kind_column, true);
-    add_table(table);
+    const Adding adding(*this, table);
     const auto code = codes(in.account, table, in.account_column);
     std::vector<std::int64_t> key(n, -1);
     for (std::size_t i = 0; i < n; ++i) {
@@ -383,7 +402,7 @@ void Book::set_tickets(const TicketsInput& in) {
     const std::size_t n = in.account.size();
     check_length(n, in.opened_at.size(), table, in.opened_at_column);
     check_length(n, in.closed_at.size(), table, in.closed_at_column, true);
-    add_table(table);
+    const Adding adding(*this, table);
     const auto code = codes(in.account, table, in.account_column);
     std::vector<std::int64_t> closed_code(n, -1);
     std::vector<Day> open(n, 0), close(n, 0);
@@ -417,7 +436,7 @@ void Book::set_milestones(const MilestonesInput& in) {
     const std::size_t n = in.account.size();
     check_length(n, in.milestone.size(), table, in.milestone_column);
     check_length(n, in.reached_at.size(), table, in.reached_at_column);
-    add_table(table);
+    const Adding adding(*this, table);
     const auto code = codes(in.account, table, in.account_column);
     std::vector<std::string> names;
     const auto first_seen = intern_labels(in.milestone, names);
@@ -506,7 +525,7 @@ void Book::set_churns(const ChurnsInput& in) {
     check_length(n, in.returned_at.size(), table, in.returned_at_column, true);
     check_length(n, in.reason.size(), table, in.reason_column, true);
     check_length(n, in.voluntary.size(), table, in.kind_column, true);
-    add_table(table);
+    const Adding adding(*this, table);
     const auto code = codes(in.account, table, in.account_column);
     std::vector<std::int64_t> reason;
     if (!in.reason.empty()) reason = intern_labels(in.reason, reasons_);
@@ -546,7 +565,7 @@ void Book::set_activities(const ActivitiesInput& in) {
     constexpr std::string_view table = "activities";
     const std::size_t n = in.account.size();
     check_length(n, in.at.size(), table, in.at_column);
-    add_table(table);
+    const Adding adding(*this, table);
     const auto code = codes(in.account, table, in.account_column);
     std::vector<Day> day(n, 0);
     for (std::size_t i = 0; i < n; ++i) {

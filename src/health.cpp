@@ -446,7 +446,7 @@ HealthScores run(const HealthModel& model, const Inputs& in, Threads n_threads,
 void check_threads(Threads n_threads) {
     if (n_threads.count() < 0)
         throw InputError::argument(
-            "n_threads", "must be >= 0 (0 = every core), got " + std::to_string(n_threads.count()));
+            "n_threads", "must be >= 0 (0 = the process default), got " + std::to_string(n_threads.count()));
 }
 
 }  // namespace

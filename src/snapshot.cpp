@@ -13,7 +13,7 @@ namespace retain {
 const FeatureColumn& Snapshots::column(std::string_view name) const {
     for (const FeatureColumn& c : columns)
         if (c.name == name) return c;
-    throw ColumnError("the snapshots have no column '" + std::string(name) + "'");
+    throw ColumnError::missing("snapshots", name);
 }
 
 namespace {

@@ -94,8 +94,8 @@ enum class UnknownAccounts {
 
 /// The accounts table: one row per account. Its order is the Book's account order (codes 0..n-1).
 struct AccountsInput {
-    IdColumn id;
-    std::span<const Time> signed_at;
+    IdColumn id{};
+    std::span<const Time> signed_at{};
     std::string id_column = "account_id", signed_at_column = "signed_at";
 };
 
@@ -103,19 +103,19 @@ struct AccountsInput {
 /// `plan_names` (-1: none). Line items of an account-month are summed; a negative item (a credit
 /// note) is accepted when its account-month sums to >= 0.
 struct MrrInput {
-    IdColumn account;
-    std::span<const std::int64_t> month;  ///< month numbers (months since 1970-01)
-    std::span<const double> mrr;
-    std::span<const std::int64_t> plan;
-    std::vector<std::string> plan_names;
+    IdColumn account{};
+    std::span<const std::int64_t> month{};  ///< month numbers (months since 1970-01)
+    std::span<const double> mrr{};
+    std::span<const std::int64_t> plan{};
+    std::vector<std::string> plan_names{};
     std::string account_column = "account_id", period_column = "period", mrr_column = "mrr",
                 plan_column = "plan";
 };
 
 /// Product events, one row per event. `feature` is optional (empty column).
 struct EventsInput {
-    IdColumn account, user, feature;
-    std::span<const Time> timestamp;
+    IdColumn account{}, user{}, feature{};
+    std::span<const Time> timestamp{};
     std::string account_column = "account_id", user_column = "user_id",
                 timestamp_column = "timestamp", feature_column = "feature";
 };
@@ -126,26 +126,26 @@ enum class SurveyKind : std::int8_t { nps = 0, csat = 1 };
 /// Survey answers: NPS on 0-10, CSAT on 1-5, whole numbers. `kind` holds SurveyKind values, or is
 /// empty when every answer is NPS.
 struct SurveysInput {
-    IdColumn account;
-    std::span<const Time> answered_at;
-    std::span<const double> score;
-    std::span<const std::int8_t> kind;
+    IdColumn account{};
+    std::span<const Time> answered_at{};
+    std::span<const double> score{};
+    std::span<const std::int8_t> kind{};
     std::string account_column = "account_id", answered_at_column = "answered_at",
                 score_column = "score", kind_column = "kind";
 };
 
 /// Support tickets. `closed_at` is optional (empty: none closed); no_time means still open.
 struct TicketsInput {
-    IdColumn account;
-    std::span<const Time> opened_at, closed_at;
+    IdColumn account{};
+    std::span<const Time> opened_at{}, closed_at{};
     std::string account_column = "account_id", opened_at_column = "opened_at",
                 closed_at_column = "closed_at";
 };
 
 /// Onboarding milestones reached: one row per (account, milestone) reached.
 struct MilestonesInput {
-    IdColumn account, milestone;
-    std::span<const Time> reached_at;
+    IdColumn account{}, milestone{};
+    std::span<const Time> reached_at{};
     std::string account_column = "account_id", milestone_column = "milestone",
                 reached_at_column = "reached_at";
 };
@@ -159,17 +159,17 @@ struct MilestonesInput {
 /// infers the return: the first day of the first paying month after that churned month (none if
 /// the account never pays again, or if the record has no churned month in the bridge).
 struct ChurnsInput {
-    IdColumn account, reason;
-    std::span<const Time> churned_at, returned_at;
-    std::span<const std::int8_t> voluntary;
+    IdColumn account{}, reason{};
+    std::span<const Time> churned_at{}, returned_at{};
+    std::span<const std::int8_t> voluntary{};
     std::string account_column = "account_id", churned_at_column = "churned_at",
                 returned_at_column = "returned_at", reason_column = "reason", kind_column = "kind";
 };
 
 /// CSM touches: calls, meetings, emails. `type` and `owner` are optional.
 struct ActivitiesInput {
-    IdColumn account, type, owner;
-    std::span<const Time> at;
+    IdColumn account{}, type{}, owner{};
+    std::span<const Time> at{};
     std::string account_column = "account_id", at_column = "at", type_column = "type",
                 owner_column = "owner";
 };
@@ -267,7 +267,21 @@ class Book {
     // Account codes of a table's id column; rows of unknown accounts get -1 (drop) or raise.
     std::vector<std::int64_t> codes(const IdColumn& ids, std::string_view table,
                                     std::string_view column);
-    void add_table(std::string_view table);
+    // Held by each set_ call while it reads its table: the table counts as added (and its
+    // dropped rows as dropped) only if the call returns, so a rejected table leaves the Book as
+    // it was and can be given again, fixed.
+    class Adding {
+      public:
+        Adding(Book& book, std::string_view table);
+        ~Adding();
+        Adding(const Adding&) = delete;
+        Adding& operator=(const Adding&) = delete;
+
+      private:
+        Book& book_;
+        std::string table_;
+        int exceptions_;
+    };
 
     std::variant<IdIndex<std::int64_t>, IdIndex<std::string>> ids_;
     UnknownAccounts unknown_;

@@ -330,17 +330,7 @@ def day_numbers(column: pd.Series, name: Any) -> np.ndarray:
             raise InputError(
                 f"column {name!r}: give dates as datetime64 or 'YYYY-MM-DD' text, got dtype {dtype}"
             )
-        try:
-            column = pd.to_datetime(column, format="ISO8601", utc=True)
-        except (ValueError, TypeError) as exc:
-            for row, value in enumerate(column):
-                try:
-                    pd.Timestamp(value)
-                except (ValueError, TypeError):
-                    raise InputError(
-                        f"column {name!r}, row {row}: cannot read date {value!r}"
-                    ) from exc
-            raise InputError(f"column {name!r}: cannot read the dates ({exc})") from exc
+        column = iso_text_times(column, name)
     if isinstance(column.dtype, pd.DatetimeTZDtype):
         column = column.dt.tz_convert("UTC").dt.tz_localize(None)
     days = column.to_numpy().astype("datetime64[D]")  # numpy floors to the day
@@ -402,15 +392,27 @@ def _datetime_column(column: pd.Series, name: Any) -> pd.Series:
         raise InputError(
             f"column {name!r}: give dates as datetime64 or 'YYYY-MM-DD' text, got dtype {dtype}"
         )
+    return iso_text_times(column, name)
+
+
+def iso_text_times(column: pd.Series, name: Any) -> pd.Series:
+    """ISO 8601 text as tz-aware UTC timestamps, by the Book's rule, row by row: text with an
+    offset is that instant, text without one is UTC wall time (blank: NaT). Not
+    ``pd.to_datetime(utc=True)``: on a column that mixes the two, pandas 2.3 gives the rows without
+    an offset the first row's offset, so the result depends on row order. Parsed in the core; an
+    unreadable value is an InputError naming the column and row. Fractions of a second are
+    dropped, as the Book drops them."""
+    from .book import _text_buffers  # book imports this module
+
+    offsets, chars = _text_buffers(column)
+    local, offset, flag = _core.book.parse_times(offsets, chars, "", str(name))
+    seconds = pd.array(np.where(flag == 1, local - offset, local), dtype="Int64")
+    seconds[flag < 0] = pd.NA
     try:
-        return pd.to_datetime(column, format="ISO8601", utc=True)
-    except (ValueError, TypeError) as exc:
-        for row, value in enumerate(column):
-            try:
-                pd.Timestamp(value)
-            except (ValueError, TypeError):
-                raise InputError(f"column {name!r}, row {row}: cannot read date {value!r}") from exc
-        raise InputError(f"column {name!r}: cannot read the dates ({exc})") from exc
+        stamps = pd.to_datetime(seconds, unit="s", utc=True)
+    except (OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
+        raise InputError(f"column {name!r}: a date is out of range ({exc})") from exc
+    return pd.Series(stamps, index=column.index, name=column.name)
 
 
 def as_of_days(dates: Any, name: str) -> tuple[np.ndarray, pd.DatetimeIndex]:

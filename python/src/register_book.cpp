@@ -125,11 +125,12 @@ void register_book(py::module_& root) {
                     if (i == n) continue;
                     const std::string t(text + off[i],
                                         static_cast<std::size_t>(off[i + 1] - off[i]));
-                    throw InputError::in_table(
-                        table, column, i,
+                    const std::string what =
                         "cannot read '" + t +
-                            "' as a date (ISO 8601: 2024-03-01, 2024-03-01T08:00:00, "
-                            "optionally with an offset such as +09:00 or Z)");
+                        "' as a date (ISO 8601: 2024-03-01, 2024-03-01T08:00:00, "
+                        "optionally with an offset such as +09:00 or Z)";
+                    if (table.empty()) throw InputError::at(column, i, what);
+                    throw InputError::in_table(table, column, i, what);
                 }
             }
             return py::make_tuple(to_numpy(std::move(local)), to_numpy(std::move(offset)),

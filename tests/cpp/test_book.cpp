@@ -386,3 +386,48 @@ TEST_CASE("Book: ids held as std::string build the same Book, accessors are chec
         CHECK(err.row() == std::optional<std::size_t>(99));
     }
 }
+
+TEST_CASE("Book: a blank text id is a missing id, and a table given twice names the table") {
+    const Example e;
+    const std::vector<std::string_view> blank_account = ids({"a", ""});
+    const std::vector<Time> two{at(2024, 1, 1), at(2024, 1, 2)};
+    CHECK_THROWS_WITH_AS(Book({blank_account, two}),
+                         "table 'accounts', column 'account_id', row 1: missing account id",
+                         InputError);
+    Book b({e.account_ids, e.signed_at});
+    EventsInput ev;
+    ev.account = e.ev_acc;
+    const std::vector<std::string_view> users = ids({"u1", "", "u1"});
+    ev.user = users;
+    ev.timestamp = e.ev_time;
+    try {
+        b.set_events(ev);
+        FAIL("no error");
+    } catch (const InputError& err) {
+        CHECK(std::string(err.what()) ==
+              "table 'events', column 'user_id', row 1: missing user id");
+        CHECK(err.table() == "events");
+        CHECK(err.row() == std::optional<std::size_t>(1));
+    }
+    const std::vector<std::string_view> blank_event_account = ids({"a", "", "a"});
+    ev.account = blank_event_account;
+    ev.user = e.ev_user;
+    CHECK_THROWS_WITH_AS(b.set_events(ev),
+                         "table 'events', column 'account_id', row 1: missing account id",
+                         InputError);
+    // Rejected tables were not added: fixed, the events table goes in.
+    CHECK_FALSE(b.has("events"));
+    ev.account = e.ev_acc;
+    b.set_events(ev);
+    CHECK(b.has("events"));
+    CHECK(b.events().n_events() == 3);
+    Book twice({e.account_ids, e.signed_at});
+    twice.set_churns(ChurnsInput{.account = e.ch_acc, .churned_at = e.ch_time});
+    try {
+        twice.set_churns(ChurnsInput{.account = e.ch_acc, .churned_at = e.ch_time});
+        FAIL("no error");
+    } catch (const InputError& err) {
+        CHECK(err.table() == "churns");
+        CHECK(err.column().empty());
+    }
+}

@@ -175,7 +175,7 @@ def test_an_empty_log_gives_documented_results():
         (lambda d: d.assign(feature=d["feature"].mask(d.index == 3)), "'feature', row 3"),
         (
             lambda d: d.assign(timestamp=d["timestamp"].astype(str).mask(d.index == 2, "31/02/24")),
-            "column 'timestamp', row 2: cannot read date '31/02/24'",
+            "column 'timestamp', row 2: cannot read '31/02/24' as a date",
         ),
     ],
     ids=["NaT", "missing-user", "missing-account", "missing-feature", "unreadable-text"],
@@ -462,3 +462,23 @@ def test_iso_text_timestamps_read_like_every_other_date():
     )
     pd.testing.assert_frame_equal(as_text, as_datetimes)
     assert as_text["events_1d"].tolist() == [0, 1]  # a's second event falls on April 1 (UTC)
+
+
+def test_text_timestamps_mixing_offsets_and_none_are_read_row_by_row():
+    # pandas' to_datetime(utc=True) gives a row without an offset the first row's offset, so the
+    # answer changed with row order. By the Book's rule: -08:00 is an instant (Mar 2, 04:00 UTC);
+    # no offset is UTC wall time (Mar 31, 20:00).
+    ev = pd.DataFrame(
+        {
+            "account_id": ["a", "a"],
+            "user_id": ["u1", "u2"],
+            "timestamp": ["2024-03-01T20:00:00-08:00", "2024-03-31T20:00:00"],
+        }
+    )
+    for frame in (ev, ev.iloc[::-1]):
+        daily = rt.engagement.active_users(frame, freq="D")
+        assert daily.index[0] == pd.Timestamp("2024-03-02")
+        assert daily.index[-1] == pd.Timestamp("2024-03-31")
+        assert daily.sum() == 2 and daily.iloc[0] == 1 and daily.iloc[-1] == 1
+    with pytest.raises(rt.InputError, match=r"^column 'timestamp', row 1: cannot read 'junk'"):
+        rt.engagement.active_users(ev.assign(timestamp=["2024-03-01", "junk"]), freq="D")
