@@ -29,18 +29,29 @@ def compile_once(
 ) -> tuple[float, float]:
     source = workdir / "one.cpp"
     source.write_text(f"#include <{header}>\nint main() {{ return 0; }}\n")
+    errors = workdir / "errors.txt"
+    command = [
+        compiler,
+        "-std=c++20",
+        "-O0",
+        *flags,
+        "-c",
+        str(source),
+        "-o",
+        str(workdir / "one.o"),
+    ]
     start = time.perf_counter()
-    proc = subprocess.Popen(
-        [compiler, "-std=c++20", "-O0", *flags, "-c", str(source), "-o", str(workdir / "one.o")],
-        stderr=subprocess.PIPE,
-    )
-    # wait4 gives the child's own peak RSS (the compiler driver's children are counted by cc1plus
-    # itself: the driver waits for it, so its rusage includes them).
-    _, status, usage = os.wait4(proc.pid, 0)
+    # The compiler's messages go to a file, not a pipe: a header that fails can print more than a
+    # pipe holds, and the compiler would block on it while we wait for it to exit.
+    with errors.open("wb") as err_file:
+        proc = subprocess.Popen(command, stderr=err_file)
+        # wait4 reports the peak RSS of the child and of the children it waited for: the driver
+        # waits for cc1plus, so this is the compiler proper's peak.
+        _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{header} does not compile on its own:\n{err}")
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{header} does not compile on its own:\n{errors.read_text()}")
     return seconds, usage.ru_maxrss / 1024.0
 
 

@@ -240,20 +240,25 @@ std::vector<double> arpa(const MrrMovements& mv) {
     return out;
 }
 
-PeriodSeries nrr(const MrrTable& table, int months, Threads n_threads) {
-    const auto sums = detail::retention_sums(table, months, "nrr", n_threads);
+namespace {
+// NRR and GRR share their sums; they differ only in the numerator (kept or capped MRR).
+PeriodSeries retention_ratio(
+    const MrrTable& table, int months, Threads n_threads, std::string_view who,
+    std::vector<detail::CompensatedSum> detail::RetentionSums::*numerator) {
+    const auto sums = detail::retention_sums(table, months, who, n_threads);
     PeriodSeries out{table.first_month() + months, std::vector<double>(sums.base.size())};
     for (std::size_t k = 0; k < out.values.size(); ++k)
-        out.values[k] = detail::ratio(sums.kept[k].value(), sums.base[k].value());
+        out.values[k] = detail::ratio((sums.*numerator)[k].value(), sums.base[k].value());
     return out;
+}
+}  // namespace
+
+PeriodSeries nrr(const MrrTable& table, int months, Threads n_threads) {
+    return retention_ratio(table, months, n_threads, "nrr", &detail::RetentionSums::kept);
 }
 
 PeriodSeries grr(const MrrTable& table, int months, Threads n_threads) {
-    const auto sums = detail::retention_sums(table, months, "grr", n_threads);
-    PeriodSeries out{table.first_month() + months, std::vector<double>(sums.base.size())};
-    for (std::size_t k = 0; k < out.values.size(); ++k)
-        out.values[k] = detail::ratio(sums.capped[k].value(), sums.base[k].value());
-    return out;
+    return retention_ratio(table, months, n_threads, "grr", &detail::RetentionSums::capped);
 }
 
 CohortKind parse_cohort_kind(std::string_view kind) {
