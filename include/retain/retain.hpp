@@ -2,10 +2,13 @@
 // Everything retain offers: include this one header and link retain::retain.
 
 #include "retain/account.hpp"
+#include "retain/activity.hpp"
 #include "retain/alerts.hpp"
 #include "retain/backtest.hpp"
 #include "retain/book.hpp"
 #include "retain/book_backtest.hpp"
+#include "retain/calibration.hpp"
+#include "retain/churn_reasons.hpp"
 #include "retain/engagement.hpp"
 #include "retain/error.hpp"
 #include "retain/health.hpp"
@@ -20,5 +23,6 @@
 #include "retain/segment.hpp"
 #include "retain/snapshot.hpp"
 #include "retain/survival.hpp"
+#include "retain/tenure.hpp"
 #include "retain/time.hpp"
 #include "retain/version.hpp"

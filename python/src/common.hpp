@@ -48,5 +48,7 @@ void register_backtest(py::module_& m);
 void register_metrics(py::module_& m);
 void register_logistic(py::module_& m);
 void register_book(py::module_& m);
+void register_book_kpi(py::module_& m);
+void register_calibration(py::module_& m);
 
 }  // namespace retain::python

@@ -89,4 +89,6 @@ PYBIND11_MODULE(_core, m) {
     retain::python::register_metrics(m);
     retain::python::register_logistic(m);
     retain::python::register_book(m);
+    retain::python::register_book_kpi(m);
+    retain::python::register_calibration(m);
 }

@@ -1,0 +1,4 @@
+#pragma once
+// CSM activity (placeholder).
+
+namespace retain::kpi {}

@@ -1,0 +1,4 @@
+#pragma once
+// Churn probability from a score (placeholder until the calibration work lands).
+
+namespace retain::calibration {}

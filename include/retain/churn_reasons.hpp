@@ -1,0 +1,4 @@
+#pragma once
+// Churn by reason (placeholder).
+
+namespace retain::kpi {}

@@ -1,0 +1,4 @@
+#pragma once
+// Tenure from a Book (placeholder).
+
+namespace retain::survival {}

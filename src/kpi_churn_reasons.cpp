@@ -1,0 +1,1 @@
+#include "retain/churn_reasons.hpp"
