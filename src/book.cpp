@@ -45,7 +45,9 @@ Grouped group_by_code(std::span<const std::int64_t> code, std::size_t n) {
 }
 
 // Codes of the distinct values of a column (ints shown as text), in order of first appearance.
-std::vector<std::int64_t> intern_labels(const IdColumn& column, std::vector<std::string>& names) {
+// With `blank_is_none`, an empty label (a missing value, as the adapters pass it) is code -1.
+std::vector<std::int64_t> intern_labels(const IdColumn& column, std::vector<std::string>& names,
+                                        bool blank_is_none = false) {
     std::vector<std::int64_t> out(column.size());
     IdIndex<std::string> index;
     // Labels repeat: text is looked up in place, and only a new label is copied.
@@ -53,6 +55,35 @@ std::vector<std::int64_t> intern_labels(const IdColumn& column, std::vector<std:
         out[i] = column.is_text() ? index.intern(column.text_at(i))
                                   : index.intern(std::to_string(column.int_at(i)));
     names.assign(index.ids().begin(), index.ids().end());
+    if (blank_is_none) {
+        const auto blank = std::find(names.begin(), names.end(), std::string());
+        if (blank != names.end()) {
+            const auto b = static_cast<std::int64_t>(blank - names.begin());
+            names.erase(blank);
+            for (auto& c : out) c = c == b ? -1 : c > b ? c - 1 : c;
+        }
+    }
+    return out;
+}
+
+// intern_labels with the names sorted (codes follow), blanks none; int32 codes.
+std::vector<std::int32_t> sorted_labels(const IdColumn& column, std::vector<std::string>& names) {
+    names.clear();
+    if (column.empty()) return {};
+    std::vector<std::string> seen;
+    const auto first = intern_labels(column, seen, true);
+    std::vector<std::size_t> order(seen.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t x, std::size_t y) { return seen[x] < seen[y]; });
+    std::vector<std::int32_t> rank(seen.size());
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        rank[order[k]] = static_cast<std::int32_t>(k);
+        names.push_back(seen[order[k]]);
+    }
+    std::vector<std::int32_t> out(first.size());
+    for (std::size_t i = 0; i < first.size(); ++i)
+        out[i] = first[i] < 0 ? -1 : rank[static_cast<std::size_t>(first[i])];
     return out;
 }
 
@@ -528,7 +559,9 @@ void Book::set_churns(const ChurnsInput& in) {
     const Adding adding(*this, table);
     const auto code = codes(in.account, table, in.account_column);
     std::vector<std::int64_t> reason;
-    if (!in.reason.empty()) reason = intern_labels(in.reason, reasons_);
+    std::vector<std::string> reason_names;
+    if (!in.reason.empty()) reason = intern_labels(in.reason, reason_names, true);
+    reasons_ = std::move(reason_names);
     churns_.clear();
     returns_inferred_ = false;
     for (std::size_t i = 0; i < n; ++i) {
@@ -559,6 +592,34 @@ void Book::set_churns(const ChurnsInput& in) {
     std::stable_sort(churns_.begin(), churns_.end(), [](const Churn& x, const Churn& y) {
         return x.account != y.account ? x.account < y.account : x.day < y.day;
     });
+    churn_off_.assign(n_accounts() + 1, 0);
+    for (const Churn& c : churns_) ++churn_off_[static_cast<std::size_t>(c.account) + 1];
+    std::partial_sum(churn_off_.begin(), churn_off_.end(), churn_off_.begin());
+}
+
+std::span<const Book::Churn> Book::churns_of(std::size_t a) const {
+    if (churn_off_.empty()) {
+        if (a >= n_accounts()) throw InputError::out_of_range("account", a, n_accounts());
+        return {};
+    }
+    return account_rows(churns_, churn_off_, a, n_accounts());
+}
+
+bool Book::active_at(std::size_t a, Day t) const {
+    if (a >= n_accounts()) throw InputError::out_of_range("account", a, n_accounts());
+    if (signed_[a] > t) return false;
+    if (has("mrr")) {
+        const auto months = mrr_months(a);
+        const Month m = month_of_day(t);
+        const auto it = std::lower_bound(months.begin(), months.end(), m);
+        if (it == months.end() || *it != m) return false;
+        if (!(mrr_amounts(a)[static_cast<std::size_t>(it - months.begin())] > 0)) return false;
+    }
+    for (const Churn& c : churns_of(a)) {
+        if (c.day > t) break;
+        if (c.returned == backtest::missing_day || c.returned > t) return false;
+    }
+    return true;
 }
 
 void Book::set_activities(const ActivitiesInput& in) {
@@ -567,17 +628,64 @@ void Book::set_activities(const ActivitiesInput& in) {
     check_length(n, in.at.size(), table, in.at_column);
     const Adding adding(*this, table);
     const auto code = codes(in.account, table, in.account_column);
+    check_length(n, in.type.size(), table, in.type_column, true);
+    check_length(n, in.owner.size(), table, in.owner_column, true);
+    std::vector<std::string> types, owners;
+    const auto type = sorted_labels(in.type, types);
+    const auto owner = sorted_labels(in.owner, owners);
+    std::vector<std::uint8_t> internal(types.size(), 0);
+    for (const std::string& name : in.internal_types) {
+        const auto it = std::lower_bound(types.begin(), types.end(), name);
+        if (it == types.end() || *it != name) {
+            std::string known;
+            for (const std::string& t : types) known += (known.empty() ? "'" : ", '") + t + "'";
+            throw InputError("table 'activities', column '" + in.type_column +
+                                 "': internal type '" + name + "' does not occur in it" +
+                                 (types.empty() ? std::string(" (it has no types)")
+                                                : " (its types: " + known + ")"),
+                             ErrorSite{std::string(table), in.type_column, std::nullopt, {}});
+        }
+        internal[static_cast<std::size_t>(it - types.begin())] = 1;
+    }
+    std::vector<std::int64_t> touch_code(code);
     std::vector<Day> day(n, 0);
     for (std::size_t i = 0; i < n; ++i) {
         if (code[i] < 0) continue;
         require_time(in.at, i, table, in.at_column);
         day[i] = day_of_time(in.at[i]);
+        if (!type.empty() && type[i] >= 0 && internal[static_cast<std::size_t>(type[i])])
+            touch_code[i] = -1;
     }
-    days_by_account(code, n_accounts(), day, touch_off_, touches_);
+    // Each account's touches by day (type and owner along), ties in table order.
+    Grouped g = group_by_code(touch_code, n_accounts());
+    for (std::size_t a = 0; a < n_accounts(); ++a)
+        std::stable_sort(g.rows.begin() + static_cast<std::ptrdiff_t>(g.offsets[a]),
+                         g.rows.begin() + static_cast<std::ptrdiff_t>(g.offsets[a + 1]),
+                         [&](std::size_t x, std::size_t y) { return day[x] < day[y]; });
+    std::vector<Day> days(g.rows.size());
+    std::vector<std::int32_t> type_of(g.rows.size(), -1), owner_of(g.rows.size(), -1);
+    for (std::size_t j = 0; j < g.rows.size(); ++j) {
+        const std::size_t r = g.rows[j];
+        days[j] = day[r];
+        if (!type.empty()) type_of[j] = type[r];
+        if (!owner.empty()) owner_of[j] = owner[r];
+    }
+    touch_off_ = g.offsets;
+    touches_ = std::move(days);
+    touch_type_ = std::move(type_of);
+    touch_owner_ = std::move(owner_of);
+    activity_types_ = std::move(types);
+    activity_owners_ = std::move(owners);
 }
 
 std::span<const Day> Book::touches(std::size_t a) const {
     return account_rows(touches_, touch_off_, a, n_accounts());
+}
+std::span<const std::int32_t> Book::touch_types(std::size_t a) const {
+    return account_rows(touch_type_, touch_off_, a, n_accounts());
+}
+std::span<const std::int32_t> Book::touch_owners(std::size_t a) const {
+    return account_rows(touch_owner_, touch_off_, a, n_accounts());
 }
 
 }  // namespace retain

@@ -40,16 +40,6 @@ FeatureColumn make_column(std::string name, FeatureColumn::Kind kind, std::size_
     return c;
 }
 
-// Whether the account is gone at day t: a churn dated <= t has no return by t (the rule of
-// backtest::label_churn's inactive rows). The account's churns are sorted by day.
-bool churned_at(std::span<const Book::Churn> churns, std::int64_t t) {
-    for (const Book::Churn& c : churns) {
-        if (c.day > t) break;
-        if (c.returned == backtest::missing_day || c.returned > t) return true;
-    }
-    return false;
-}
-
 // The account's MRR (and plan code) in month m, or 0 (and -1).
 std::pair<double, std::int32_t> mrr_in(const Book& book, std::size_t a, Month m) {
     const auto months = book.mrr_months(a);
@@ -95,12 +85,7 @@ Snapshots snapshots(const Book& book, std::span<const std::int64_t> as_of,
         cut[q] = days[q] - options.lead_days;
         cut_month[q] = month_of_day(cut[q]);
     }
-    const bool has_mrr = book.has("mrr"), has_churns = book.has("churns");
-    const auto& churns = book.churns();
-    // Each account's churns: [churn_off[a], churn_off[a + 1]).
-    std::vector<std::size_t> churn_off(n_acc + 1, 0);
-    for (const auto& c : churns) ++churn_off[static_cast<std::size_t>(c.account) + 1];
-    std::partial_sum(churn_off.begin(), churn_off.end(), churn_off.begin());
+    const bool has_mrr = book.has("mrr");
 
     Snapshots out;
     // Warnings: a cutoff past the last data of a table that a feature reads as "nothing since".
@@ -129,11 +114,7 @@ Snapshots snapshots(const Book& book, std::span<const std::int64_t> as_of,
     for (std::size_t q = 0; q < n_q; ++q) {
         for (std::size_t a = 0; a < n_acc; ++a) {
             if (signed_days[a] > cut[q]) continue;
-            bool active = true;
-            if (has_mrr) active = mrr_in(book, a, cut_month[q]).first > 0;
-            if (active && has_churns)
-                active = !churned_at(
-                    {churns.data() + churn_off[a], churn_off[a + 1] - churn_off[a]}, cut[q]);
+            const bool active = book.active_at(a, cut[q]);
             if (options.active_only && !active) continue;
             out.account.push_back(static_cast<std::int64_t>(a));
             out.as_of.push_back(days[q]);

@@ -166,12 +166,16 @@ struct ChurnsInput {
                 returned_at_column = "returned_at", reason_column = "reason", kind_column = "kind";
 };
 
-/// CSM touches: calls, meetings, emails. `type` and `owner` are optional.
+/// CSM touches: calls, meetings, emails. `type` and `owner` are optional (a blank one is none).
+/// Rows whose type is one of `internal_types` (internal notes, say) are no touches: the Book
+/// leaves them out of every touch count; each named type must occur in the table (a typo would
+/// otherwise count notes as touches without a word).
 struct ActivitiesInput {
     IdColumn account{}, type{}, owner{};
     std::span<const Time> at{};
     std::string account_column = "account_id", at_column = "at", type_column = "type",
                 owner_column = "owner";
+    std::vector<std::string> internal_types{};
 };
 
 /// One business's tables, validated once, keyed by one account index. Build it from the accounts
@@ -226,7 +230,14 @@ class Book {
         std::int8_t voluntary;  ///< 1, 0, or -1 unknown
     };
     const std::vector<Churn>& churns() const noexcept { return churns_; }
+    /// The churn records of one account, by day.
+    std::span<const Churn> churns_of(std::size_t account) const;
+    /// Reason ids as given, in order of first appearance; a blank reason is none (-1).
     const std::vector<std::string>& churn_reasons() const noexcept { return reasons_; }
+    /// Whether an account is a customer on day t: signed by t; with MRR, paying (MRR > 0) in t's
+    /// month; with churns, no churn dated on or before t without a return on or before t. The
+    /// rule of the snapshots' `active` column and of the CSM coverage.
+    bool active_at(std::size_t account, Day t) const;
     /// Where the churns table and the MRR bridge disagree (see ChurnsInput): a record whose
     /// account kept paying through M + 1 (kind record_without_bridge_churn, month M), or a bridge
     /// churn in month g (paying in g - 1, not in g, g within the MRR table) with no record dated
@@ -257,8 +268,14 @@ class Book {
     std::span<const Day> ticket_closes(std::size_t account) const;
     /// (milestone code, reached day) of an account, by code then day.
     std::span<const std::pair<std::int32_t, Day>> milestones(std::size_t account) const;
-    /// CSM touch days of an account, sorted.
+    /// CSM touch days of an account, sorted (internal types left out).
     std::span<const Day> touches(std::size_t account) const;
+    /// The type and owner codes of those touches, in the same order (-1: none given).
+    std::span<const std::int32_t> touch_types(std::size_t account) const;
+    std::span<const std::int32_t> touch_owners(std::size_t account) const;
+    /// Activity types (internal ones included) and owners, sorted; codes index them.
+    const std::vector<std::string>& activity_types() const noexcept { return activity_types_; }
+    const std::vector<std::string>& activity_owners() const noexcept { return activity_owners_; }
 
     /// Last day (or month) of data in a table, for the "past the end" warnings.
     Day last_event_day() const noexcept { return events_.last_day(); }
@@ -302,9 +319,12 @@ class Book {
     std::vector<Answer> answers_[2];
     std::vector<std::size_t> open_off_, close_off_, milestone_off_, touch_off_;
     std::vector<Day> opens_, closes_, touches_;
+    std::vector<std::int32_t> touch_type_, touch_owner_;
+    std::vector<std::string> activity_types_, activity_owners_;
     std::vector<std::pair<std::int32_t, Day>> milestones_;
     std::vector<std::string> milestone_names_;
     std::vector<Churn> churns_;
+    std::vector<std::size_t> churn_off_;
     std::vector<std::string> reasons_;
     bool returns_inferred_ = false;
 

@@ -87,6 +87,23 @@ def _contract_names(columns: Any) -> dict[str, dict[str, str]]:
     return out
 
 
+def _internal_types(types: Any, activities: Any) -> list[str]:
+    """The activity types marked internal, as a list of text."""
+    if types is None:
+        return []
+    if isinstance(types, str):
+        types = [types]
+    try:
+        names = list(types)
+    except TypeError:
+        raise InputError(
+            f"internal_activity_types: give a list of activity types, got {types!r}"
+        ) from None
+    if names and activities is None:
+        raise InputError("internal_activity_types: the Book has no activities table")
+    return [str(n) for n in names]
+
+
 def _check_tz(tz: Any) -> str:
     try:
         return str(pd.Timestamp("2000-01-01", tz=tz).tz)
@@ -323,6 +340,9 @@ class Book:
     with ``unknown_accounts="drop"``, left out and counted in :attr:`dropped`. ``periods``
     ("yyyymm" or "months") settles how integer MRR periods are read (by default: yyyymm when
     every value is one, month numbers when every value is a plausible one, else an error).
+    ``internal_activity_types`` lists activity ``type`` values that are not CSM touches (internal
+    notes, say): those rows count nowhere as touches (snapshots, :func:`retain.kpi.touches`,
+    :func:`retain.kpi.coverage`); each must occur in the activities' type column.
 
     Everything is validated here, once; errors name the table, your column and the 0-based row
     of your frame. A Book pickles (it is rebuilt from its tables).
@@ -346,6 +366,7 @@ class Book:
         tz: str = "UTC",
         unknown_accounts: str = "error",
         periods: str | None = None,
+        internal_activity_types: Any = None,
     ) -> None:
         given = {
             "accounts": accounts,
@@ -364,12 +385,15 @@ class Book:
             )
         if periods not in (None, "yyyymm", "months"):
             raise InputError(f"periods: must be 'yyyymm', 'months' or None, got {periods!r}")
+        internal = _internal_types(internal_activity_types, activities)
         self._args = {
             "columns": columns,
             "tz": tz,
             "unknown_accounts": unknown_accounts,
             "periods": periods,
+            "internal_activity_types": internal_activity_types,
         }
+        self.internal_activity_types = internal
         self.tz = _check_tz(tz)
         self._tables = {
             name: _Table(name, frame, mapping.get(name, {}))
@@ -482,7 +506,14 @@ class Book:
             t = tables["activities"]
             at = _times(t, "at", tz)
             self._range("activities", at)
-            self._core.set_activities(_ids(t, "account_id"), at, t.names)
+            self._core.set_activities(
+                _ids(t, "account_id"),
+                at,
+                _labels(t, "type") if t.has("type") else None,
+                _labels(t, "owner") if t.has("owner") else None,
+                self.internal_activity_types,
+                t.names,
+            )
 
     def _range(self, table: str, seconds: np.ndarray) -> None:
         valid = seconds[seconds != _NO_TIME]
@@ -502,6 +533,7 @@ class Book:
         tz: str = "UTC",
         unknown_accounts: str = "error",
         periods: str | None = None,
+        internal_activity_types: Any = None,
     ) -> Book:
         """The Book of a folder of exports: ``accounts.csv`` (or ``.parquet``) and any of
         ``mrr``, ``events``, ``surveys``, ``tickets``, ``milestones``, ``churns``,
@@ -529,7 +561,12 @@ class Book:
         if "accounts" not in frames:
             raise InputError(f"{str(folder)!r} has no accounts.csv or accounts.parquet")
         return cls(
-            **frames, columns=columns, tz=tz, unknown_accounts=unknown_accounts, periods=periods
+            **frames,
+            columns=columns,
+            tz=tz,
+            unknown_accounts=unknown_accounts,
+            periods=periods,
+            internal_activity_types=internal_activity_types,
         )
 
     # -- what a Book holds

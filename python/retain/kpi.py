@@ -60,7 +60,9 @@ __all__ = [
     "cac_payback_months",
     "ces",
     "churn_rate",
+    "churn_reasons",
     "cohort_retention",
+    "coverage",
     "cross_sell_rate",
     "csat",
     "csat_by",
@@ -75,6 +77,7 @@ __all__ = [
     "quick_ratio",
     "retention_rate",
     "time_to_value",
+    "touches",
     "upsell_rate",
     "wilson_interval",
 ]
@@ -960,6 +963,300 @@ def _onboarding_inputs(accounts, milestones, required, account, signed_at, miles
     m_code = pd.Index(required).get_indexer(labels).astype(np.int64)
     reached = _frames.day_numbers(milestones[reached_at], reached_at)
     return signed, m_account, m_code, reached, len(required)
+
+
+_REASON_COLUMNS = (
+    "churned_accounts",
+    "mrr_lost",
+    "voluntary_accounts",
+    "involuntary_accounts",
+    "unknown_kind_accounts",
+    "voluntary_mrr",
+    "involuntary_mrr",
+    "unknown_kind_mrr",
+)
+
+
+def churn_reasons(
+    book: Book,
+    freq: str = "M",
+    by: Any = None,
+    *,
+    names: dict[str, str] | None = None,
+    dropna: bool = True,
+    n_threads: int | None = None,
+) -> pd.DataFrame:
+    """Churn by reason: per period (and group), per reason, the churned accounts, the MRR they
+    took, its share of the period's churned MRR, and the voluntary / involuntary split.
+
+    A churn is the MRR bridge's (:func:`mrr_movements`): an account that paid in month g - 1
+    and pays nothing in g churned in g, taking its MRR of g - 1. So ``mrr_lost`` summed over
+    the reasons of a month is the bridge's ``churned`` of that month, and ``churned_accounts``
+    its ``churned_accounts``. Each churn takes the reason and kind of the account's first churn
+    record dated in month g - 1 or g (a cancellation ends revenue from its own month or the
+    next); a bridge churn without such a record is filed under ``"unrecorded"`` and a record
+    without a reason under ``"unspecified"``. Records that no bridge churn matches (the account
+    kept paying) are not churn here; :meth:`retain.Book.reconcile` lists them.
+
+    Parameters
+    ----------
+    book : retain.Book
+        With an MRR table (and, for reasons, a churns table with ``reason`` and ``kind``).
+    freq : {"M", "Q", "Y"}
+        Calendar month, quarter or year of the churn month.
+    by : str or list of str, optional
+        Account attributes to group by, as for the other Book KPIs (outer index levels).
+    names : dict, optional
+        Display names of reason ids (``{"price": "Too expensive"}``), given in a
+        ``reason_name`` column; ids without one keep their id. A key that is no reason of the
+        Book (nor ``"unrecorded"`` / ``"unspecified"``) is an :class:`~retain.InputError`.
+    dropna : bool
+        As for :func:`mrr_movements` with ``by=``.
+    n_threads : int, optional
+        Threads (None: every core); the result does not depend on it.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by [by levels...,] ``period`` (``pd.Period``) and ``reason`` (the id as given),
+        one row per pair with a churn; columns ``churned_accounts``, ``mrr_lost``,
+        ``share_of_churned_mrr`` (within its period and group), ``voluntary_accounts``,
+        ``involuntary_accounts``, ``unknown_kind_accounts``, ``voluntary_mrr``,
+        ``involuntary_mrr``, ``unknown_kind_mrr`` [, ``reason_name``].
+
+    >>> rt.kpi.churn_reasons(book, freq="Q", names={"price": "Too expensive"})
+    """
+    _require_book(book, "churn_reasons")
+    freq = _check_freq(freq)
+    if freq is None:
+        raise InputError("freq: churn by reason is per period: give 'M', 'Q' or 'Y'")
+    groups = None if by is None else _account_groups(book, by, dropna)
+    codes = np.zeros(0, np.int64) if groups is None else groups.codes
+    n_groups = 1 if groups is None else len(groups.index)
+    raw = _core.book_kpi.churn_reasons(
+        book._core, codes, n_groups, _frames.threads(n_threads)
+    )
+    reasons = list(raw["reasons"])
+    mapping = _reason_names(names, reasons)
+    months = pd.PeriodIndex.from_ordinals(raw["month"], freq="M")
+    keys = {
+        "group": raw["group"],
+        "period": months.asfreq(freq) if freq != "M" else months,
+        "reason": np.asarray(reasons, dtype=object)[raw["reason"]]
+        if len(raw["reason"])
+        else np.empty(0, dtype=object),
+    }
+    frame = pd.DataFrame({**keys, **{c: raw[c] for c in _REASON_COLUMNS}})
+    table = frame.groupby(["group", "period", "reason"], sort=True).sum()
+    total = table["mrr_lost"].groupby(level=["group", "period"]).transform("sum")
+    table.insert(2, "share_of_churned_mrr", table["mrr_lost"] / total)
+    group_codes = table.index.get_level_values("group").to_numpy()
+    inner = table.index.droplevel("group")
+    if groups is None:
+        table.index = inner
+    else:
+        outer = groups.index.take(group_codes)
+        levels = [outer.get_level_values(i) for i in range(outer.nlevels)]
+        table.index = pd.MultiIndex.from_arrays(
+            [*levels, *(inner.get_level_values(i) for i in range(inner.nlevels))],
+            names=[*groups.index.names, "period", "reason"],
+        )
+    if len(table) == 0:
+        table.index = table.index.set_levels(
+            [pd.PeriodIndex([], freq=freq)], level="period", verify_integrity=False
+        ) if isinstance(table.index, pd.MultiIndex) else table.index
+    if mapping is not None:
+        table["reason_name"] = [
+            mapping.get(r, r) for r in table.index.get_level_values("reason")
+        ]
+    return table
+
+
+def _reason_names(names: Any, reasons: list[str]) -> dict[str, str] | None:
+    if names is None:
+        return None
+    if not isinstance(names, dict):
+        raise InputError(
+            f"names: give a dict of reason id -> display name, got {type(names).__name__}"
+        )
+    for key, value in names.items():
+        if key not in reasons:
+            raise InputError(
+                f"names: {key!r} is not a churn reason of the Book (its reasons: {reasons})"
+            )
+        if not isinstance(value, str) or not value.strip():
+            raise InputError(f"names: the display name of {key!r} must be text, got {value!r}")
+    return dict(names)
+
+
+def touches(
+    book: Book, freq: str = "M", by: str | None = "type", *, n_threads: int | None = None
+) -> pd.DataFrame:
+    """CSM touches per account and period, one column per activity type (or owner).
+
+    Touches are the Book's activities except its internal types (``Book(...,
+    internal_activity_types=[...])``), each in the period of its day in the Book's zone.
+
+    Parameters
+    ----------
+    book : retain.Book
+        With an activities table.
+    freq : {"M", "Q", "Y"}
+    by : {"type", "owner", None}
+        The activities' column whose values become the columns (a touch without one counts under
+        ``"(none)"``); None gives one column, ``touches``.
+    n_threads : int, optional
+        Threads (None: every core); the result does not depend on it.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by the account id and ``period``, only the pairs with a touch; int64 columns (in
+        sorted order) and, with ``by``, a ``total`` column.
+
+    >>> rt.kpi.touches(book, by="type").groupby(level="period").sum()   # touches per month
+    """
+    _require_book(book, "touches")
+    freq = _check_freq(freq)
+    if freq is None:
+        raise InputError("freq: touches are counted per period: give 'M', 'Q' or 'Y'")
+    if by is not None and by not in ("type", "owner"):
+        raise InputError(f"by: must be 'type', 'owner' or None, got {by!r}")
+    if by is not None and "activities" in book.tables and by not in book.table("activities"):
+        raise ColumnError(
+            f"by: the activities table has no {by!r} column (its columns: "
+            f"{list(book.table('activities').columns)})"
+        )
+    raw = _core.book_kpi.touches(book._core, by or "", _frames.threads(n_threads))
+    months = pd.PeriodIndex.from_ordinals(raw["month"], freq="M")
+    period = months.asfreq(freq) if freq != "M" else months
+    if by is None:
+        labels = np.full(len(raw["key"]), "touches", dtype=object)
+    else:
+        names = book._core.activity_types if by == "type" else book._core.activity_owners
+        labels = np.asarray([*names, "(none)"], dtype=object)[raw["key"]]
+    frame = pd.DataFrame(
+        {"account": raw["account"], "period": period, "key": labels, "n": raw["touches"]}
+    )
+    wide = frame.pivot_table(
+        index=["account", "period"], columns="key", values="n", aggfunc="sum", fill_value=0
+    )
+    wide.columns.name = None
+    if by is not None:
+        wide["total"] = wide.sum(axis=1)
+    account = wide.index.get_level_values("account").to_numpy()
+    wide.index = pd.MultiIndex.from_arrays(
+        [book.ids.take(account), wide.index.get_level_values("period")],
+        names=[book.ids.name, "period"],
+    )
+    if len(wide) == 0 and by is None:
+        wide["touches"] = np.zeros(0, np.int64)
+    return wide.astype(np.int64)
+
+
+def coverage(
+    book: Book,
+    as_of: Any,
+    max_gap_days: int = 30,
+    by: Any = "owner",
+    *,
+    accounts: Any = None,
+    dropna: bool = True,
+    n_threads: int | None = None,
+) -> pd.DataFrame:
+    """Each CSM's (or tier's) book on one day: accounts, ARR, recent touches, and the accounts
+    nobody has touched within ``max_gap_days``.
+
+    Counted are the accounts that are customers on ``as_of`` (signed by then; with MRR, paying
+    in its month; with churns, not churned without return by then: the rule of the snapshots'
+    ``active`` column). ``touches`` counts touches dated in ``(as_of - max_gap_days, as_of]``
+    (the window of the snapshots' ``touches_30d`` for 30); an account without one is
+    *untouched*. Touches dated after ``as_of`` are not read, as everywhere "as of" a date.
+
+    Parameters
+    ----------
+    book : retain.Book
+        With an activities table (and MRR for ARR).
+    as_of : date
+        The day, in the Book's zone (a tz-aware time is converted to it).
+    max_gap_days : int
+        Days without a touch after which an account counts as untouched (>= 1).
+    by : str, list of str or None
+        Account attributes of the accounts table to group by (``"owner"``, ``"tier"``...), as
+        for the other Book KPIs; None for one row over all accounts.
+    accounts : list-like of account ids, or boolean Series indexed by account id, optional
+        Only these accounts (the red ones, say).
+    dropna : bool
+        As for :func:`mrr_movements` with ``by=``.
+
+    Returns
+    -------
+    DataFrame
+        One row per group (groups in sorted order, those without accounts too): ``accounts``,
+        ``arr`` (12 x the MRR of ``as_of``'s month; NaN without an MRR table), ``touches``,
+        ``untouched``, ``untouched_arr``, ``untouched_accounts`` (list of ids, largest ARR
+        first).
+
+    >>> red = scored.index[scored["grade"] == "red"]
+    >>> rt.kpi.coverage(book, "2024-06-30", by="owner", accounts=red)
+    """
+    _require_book(book, "coverage")
+    days, _ = book._as_of(as_of)
+    if len(days) != 1:
+        raise InputError(f"as_of: give one date, got {len(days)}")
+    gap = _frames.whole(max_gap_days, "max_gap_days")
+    if by is None:
+        groups = None
+    else:
+        try:
+            groups = _account_groups(book, by, dropna)
+        except ColumnError as exc:
+            if by == "owner" and "activities" in book.tables:
+                raise ColumnError(
+                    f"{exc.args[0]}; an activity's owner is who made the touch, not whose "
+                    "account it is: add an owner column to the accounts table"
+                ) from None
+            raise
+    include = _account_mask(book, accounts)
+    raw = _core.book_kpi.coverage(
+        book._core,
+        int(days[0]),
+        gap,
+        np.zeros(0, np.int64) if groups is None else groups.codes,
+        1 if groups is None else len(groups.index),
+        include,
+        _frames.threads(n_threads),
+    )
+    out = pd.DataFrame(
+        {c: raw[c] for c in ("accounts", "arr", "touches", "untouched", "untouched_arr")},
+        index=pd.Index(["all"], name="group") if groups is None else groups.index,
+    )
+    out["untouched_accounts"] = [list(book.ids.take(codes)) for codes in raw["untouched_accounts"]]
+    return out
+
+
+def _account_mask(book: Book, accounts: Any) -> np.ndarray:
+    """uint8 flags by Book code for the ``accounts=`` argument (empty: every account)."""
+    if accounts is None:
+        return np.zeros(0, np.uint8)
+    if isinstance(accounts, pd.Series) and pd.api.types.is_bool_dtype(accounts.dtype):
+        accounts = accounts.index[accounts.to_numpy(dtype=bool)]
+    ids = pd.Index(accounts)
+    codes = book.ids.get_indexer(ids)
+    if (codes < 0).any():
+        row = _frames.first_row(codes < 0)
+        raise InputError(f"accounts: {ids[row]!r} (position {row}) is not an account of the Book")
+    mask = np.zeros(book.n_accounts, np.uint8)
+    mask[codes] = 1
+    return mask
+
+
+def _require_book(book: Any, func: str) -> None:
+    if not isinstance(book, Book):
+        raise TypeError(
+            f"{func}: reads a retain.Book (its MRR, churns and activities together), got "
+            f"{type(book).__name__}; build one with rt.Book(accounts, mrr=..., ...)"
+        )
 
 
 def _level(value: Any, name: str) -> float:

@@ -263,15 +263,25 @@ void register_book(py::module_& root) {
         .def(
             "set_activities",
             [](Book& b, const py::object& account, const array_in<std::int64_t>& at,
-               const Names& names) {
+               const py::object& type, const py::object& owner,
+               const std::vector<std::string>& internal_types, const Names& names) {
                 const Ids acc = ids_of(account, "account");
-                ActivitiesInput in{
-                    acc.column,          {}, {}, as_span(at, "at"), name_of(names, "account_id"),
-                    name_of(names, "at")};
+                const Ids types = ids_of(type, "type");
+                const Ids owners = ids_of(owner, "owner");
+                ActivitiesInput in{acc.column,
+                                   types.column,
+                                   owners.column,
+                                   as_span(at, "at"),
+                                   name_of(names, "account_id"),
+                                   name_of(names, "at"),
+                                   name_of(names, "type"),
+                                   name_of(names, "owner"),
+                                   internal_types};
                 py::gil_scoped_release release;
                 b.set_activities(in);
             },
-            py::arg("account"), py::arg("at"), py::arg("names"))
+            py::arg("account"), py::arg("at"), py::arg("type"), py::arg("owner"),
+            py::arg("internal_types"), py::arg("names"))
         .def(
             "snapshots",
             [](const Book& b, const array_in<std::int64_t>& as_of, std::int64_t lead_days,
@@ -386,6 +396,9 @@ void register_book(py::module_& root) {
         .def_property_readonly("n_accounts", &Book::n_accounts)
         .def_property_readonly("dropped", &Book::dropped)
         .def_property_readonly("milestone_names", &Book::milestone_names)
+        .def_property_readonly("churn_reasons", &Book::churn_reasons)
+        .def_property_readonly("activity_types", &Book::activity_types)
+        .def_property_readonly("activity_owners", &Book::activity_owners)
         .def_property_readonly("last_event_day", &Book::last_event_day)
         .def("has", &Book::has, py::arg("table"));
 }
