@@ -1039,32 +1039,30 @@ def churn_reasons(
     reasons = list(raw["reasons"])
     mapping = _reason_names(names, reasons)
     months = pd.PeriodIndex.from_ordinals(raw["month"], freq="M")
-    keys = {
-        "group": raw["group"],
-        "period": months.asfreq(freq) if freq != "M" else months,
-        "reason": np.asarray(reasons, dtype=object)[raw["reason"]]
-        if len(raw["reason"])
-        else np.empty(0, dtype=object),
-    }
-    frame = pd.DataFrame({**keys, **{c: raw[c] for c in _REASON_COLUMNS}})
+    reason_text = np.asarray(reasons, dtype=object)[raw["reason"]]
+    frame = pd.DataFrame(
+        {
+            "group": raw["group"],
+            "period": (months.asfreq(freq) if freq != "M" else months).asi8,
+            "reason": reason_text,
+            **{c: raw[c] for c in _REASON_COLUMNS},
+        }
+    )
     table = frame.groupby(["group", "period", "reason"], sort=True).sum()
     total = table["mrr_lost"].groupby(level=["group", "period"]).transform("sum")
     table.insert(2, "share_of_churned_mrr", table["mrr_lost"] / total)
-    group_codes = table.index.get_level_values("group").to_numpy()
-    inner = table.index.droplevel("group")
+    period = pd.PeriodIndex.from_ordinals(
+        table.index.get_level_values("period").to_numpy(np.int64), freq=freq
+    )
+    inner = [period, pd.Index(table.index.get_level_values("reason"), dtype=object)]
     if groups is None:
-        table.index = inner
+        table.index = pd.MultiIndex.from_arrays(inner, names=["period", "reason"])
     else:
-        outer = groups.index.take(group_codes)
+        outer = groups.index.take(table.index.get_level_values("group").to_numpy(np.int64))
         levels = [outer.get_level_values(i) for i in range(outer.nlevels)]
         table.index = pd.MultiIndex.from_arrays(
-            [*levels, *(inner.get_level_values(i) for i in range(inner.nlevels))],
-            names=[*groups.index.names, "period", "reason"],
+            [*levels, *inner], names=[*groups.index.names, "period", "reason"]
         )
-    if len(table) == 0:
-        table.index = table.index.set_levels(
-            [pd.PeriodIndex([], freq=freq)], level="period", verify_integrity=False
-        ) if isinstance(table.index, pd.MultiIndex) else table.index
     if mapping is not None:
         table["reason_name"] = [
             mapping.get(r, r) for r in table.index.get_level_values("reason")
