@@ -237,3 +237,12 @@ def test_logistic_snippet_runs_its_own_hand_worked_checks():
     exec(compile(blocks("python")[12], "README.md", "exec"), namespace)
     b = namespace["b"]
     assert b == pytest.approx(2 / (1 + np.exp(b)), abs=1e-12)  # the zero gradient
+
+
+def test_churn_reasons_and_coverage_snippet_gives_the_hand_worked_values():
+    namespace: dict = {}
+    exec(compile(blocks("python")[13], "README.md", "exec"), namespace)
+    reasons, cover = namespace["reasons"], namespace["cover"]
+    # One churn per month, so each reason holds the whole month's churned MRR.
+    assert list(reasons["share_of_churned_mrr"]) == [1.0, 1.0, 1.0]
+    assert cover.loc["bob", "touches"] == 2 and cover.loc["bob", "untouched_arr"] == 12 * 80
