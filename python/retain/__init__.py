@@ -19,6 +19,7 @@ from . import (
     account,
     backtest,
     book,
+    calibration,
     datasets,
     engagement,
     health,
@@ -35,6 +36,7 @@ from . import (
 from .account import MrrTable
 from .backtest import fit_weights, walk_forward
 from .book import Book
+from .calibration import RiskCalibration, calibrate_risk
 from .errors import (
     ColumnError,
     ConfigError,
@@ -62,6 +64,7 @@ __all__ = [
     "LogisticChurnModel",
     "ModelSet",
     "MrrTable",
+    "RiskCalibration",
     "NotFittedError",
     "RetainError",
     "RetainWarning",
@@ -70,6 +73,8 @@ __all__ = [
     "account",
     "backtest",
     "book",
+    "calibrate_risk",
+    "calibration",
     "datasets",
     "engagement",
     "fit_weights",

@@ -6,6 +6,8 @@ import numpy.typing as npt
 
 from . import backtest as backtest
 from . import book as book
+from . import book_kpi as book_kpi
+from . import calibration as calibration
 from . import engagement as engagement
 from . import health as health
 from . import kpi as kpi
