@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstddef>
+#include <cstdio>
 #include <limits>
 #include <string>
 #include <unordered_map>
@@ -304,10 +305,13 @@ bool any_missing(const double* x, std::size_t n) {
     return false;
 }
 
-// Optional per-measure outputs of explain().
+// Optional per-measure outputs of explain(); `weight` (the effective weight in the row) only
+// when non-empty, for reasons(): a measure scored 0 contributes 0 whatever its weight, so the
+// weight cannot be recovered from the contribution.
 struct ExplainSink {
     std::vector<double*> contribution;
     std::vector<double*> measure_score;
+    std::vector<double*> weight;
 };
 
 // Contributions of rows [begin, end) from the measure scores already in `sink`: effective
@@ -322,16 +326,21 @@ void explain_block(const HealthModel& model, const Inputs& in, std::size_t begin
         const double* gden = den.data() + measure.group * n;
         double* ms = sink.measure_score[m] + begin;
         double* c = sink.contribution[m] + begin;
+        double* weight = sink.weight.empty() ? nullptr : sink.weight[m] + begin;
         for (std::size_t i = 0; i < n; ++i) {
+            double w = 0.0;
             if (score[i] != score[i]) {
                 c[i] = nan;
+                w = nan;
                 const double* x = in.data[m];
                 if (x == nullptr || x[begin + i] != x[begin + i]) ms[i] = nan;
             } else if (ms[i] != ms[i] || gden[i] == 0.0) {
                 c[i] = 0.0;
             } else {
-                c[i] = W / total_weight[i] * (measure.weight / gden[i]) * ms[i];
+                w = W / total_weight[i] * (measure.weight / gden[i]);
+                c[i] = w * ms[i];
             }
+            if (weight) weight[i] = w;
         }
     }
 }
@@ -445,8 +454,92 @@ HealthScores run(const HealthModel& model, const Inputs& in, Threads n_threads,
 
 void check_threads(Threads n_threads) {
     if (n_threads.count() < 0)
-        throw InputError::argument(
-            "n_threads", "must be >= 0 (0 = the process default), got " + std::to_string(n_threads.count()));
+        throw InputError::argument("n_threads", "must be >= 0 (0 = the process default), got " +
+                                                    std::to_string(n_threads.count()));
+}
+
+void check_top(int top) {
+    if (top < 1) throw InputError::argument("top", "must be >= 1, got " + std::to_string(top));
+}
+
+// The data of `column` in a table, nullptr when the table lacks it.
+const double* column_data(const std::vector<std::string>& names,
+                          const std::vector<std::span<const double>>& columns,
+                          const std::string& column) {
+    const auto it = std::find(names.begin(), names.end(), column);
+    return it == names.end() ? nullptr
+                             : columns[static_cast<std::size_t>(it - names.begin())].data();
+}
+
+// Which measures each row lists: those with key(m, row) > 0 (a NaN key never), at most `top`,
+// largest key first and ties in model order. Rows go in fixed blocks, each ranked into its own
+// part, and the parts are joined in row order: the same entries on any number of threads.
+struct Ranked {
+    std::vector<std::int64_t> row;
+    std::vector<std::int32_t> rank, measure;
+};
+
+template <class Key>
+Ranked rank_measures(std::size_t rows, std::size_t n_measures, int top, Threads n_threads,
+                     const Key& key) {
+    const std::size_t n_blocks = (rows + block_rows - 1) / block_rows;
+    std::vector<Ranked> parts(n_blocks);
+    detail::for_each_block(
+        rows, block_rows, n_threads, [&](std::size_t b, std::size_t begin, std::size_t end) {
+            Ranked& part = parts[b];
+            std::vector<std::size_t> listed;
+            std::vector<double> k(n_measures);
+            for (std::size_t row = begin; row < end; ++row) {
+                listed.clear();
+                for (std::size_t m = 0; m < n_measures; ++m) {
+                    k[m] = key(m, row);
+                    if (k[m] > 0.0) listed.push_back(m);
+                }
+                const std::size_t shown = std::min(listed.size(), static_cast<std::size_t>(top));
+                std::partial_sort(listed.begin(), listed.begin() + shown, listed.end(),
+                                  [&](std::size_t a, std::size_t z) {
+                                      return k[a] > k[z] || (k[a] == k[z] && a < z);
+                                  });
+                for (std::size_t r = 0; r < shown; ++r) {
+                    part.row.push_back(static_cast<std::int64_t>(row));
+                    part.rank.push_back(static_cast<std::int32_t>(r + 1));
+                    part.measure.push_back(static_cast<std::int32_t>(listed[r]));
+                }
+            }
+        });
+    Ranked out;
+    for (const auto& part : parts) {
+        out.row.insert(out.row.end(), part.row.begin(), part.row.end());
+        out.rank.insert(out.rank.end(), part.rank.begin(), part.rank.end());
+        out.measure.insert(out.measure.end(), part.measure.begin(), part.measure.end());
+    }
+    return out;
+}
+
+// Numbers as a sentence shows them. A value: whole numbers in full ("1500000", not "1.5e+06"),
+// others as %g; "missing" for NaN.
+std::string value_text(double x) {
+    if (std::isnan(x)) return "missing";
+    char buffer[64];
+    if (x == std::trunc(x) && std::fabs(x) < 1e15)
+        std::snprintf(buffer, sizeof buffer, "%.0f", x == 0.0 ? 0.0 : x);  // no "-0"
+    else
+        std::snprintf(buffer, sizeof buffer, "%g", x);
+    return buffer;
+}
+
+// A measure score: a whole number when it rounds to one at one decimal, else one decimal.
+std::string measure_score_text(double s) {
+    const double tenths = std::round(s * 10.0) / 10.0;
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, tenths == std::trunc(tenths) ? "%.0f" : "%.1f", tenths);
+    return buffer;
+}
+
+std::string points_text(double points, bool signed_) {
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, signed_ ? "%+.1f" : "%.1f", points);
+    return buffer;
 }
 
 }  // namespace
@@ -513,7 +606,7 @@ HealthModel::HealthModel(State state) {
         if (!measure.is_object())
             config_fail(
                 path, "expected an object with name, group, transform; got " + json_kind(measure));
-        only_keys(measure, path, {"name", "column", "group", "weight", "transform"});
+        only_keys(measure, path, {"name", "column", "group", "weight", "transform", "label"});
         for (const char* key : {"name", "group", "transform"})
             if (!measure.contains(key)) config_fail(path + "." + key, "missing");
         Measure out;
@@ -533,6 +626,12 @@ HealthModel::HealthModel(State state) {
         }
         out.group = it->second;
         out.weight = weight_at(measure, path);
+        if (measure.contains("label")) {
+            out.label = json_name(measure["label"], path + ".label", "label");
+        } else {
+            out.label = out.name;
+            std::replace(out.label.begin(), out.label.end(), '_', ' ');
+        }
         out.transform = parse_transform(measure["transform"], path + ".transform");
         built.references.push_back(out.transform.reference.empty()
                                        ? detail::PercentileTable()
@@ -692,6 +791,103 @@ HealthExplanation HealthModel::explain_change(const std::vector<std::string>& be
         }
     }
     return a;
+}
+
+HealthReasons HealthModel::reasons(const std::vector<std::string>& column_names,
+                                   const std::vector<std::span<const double>>& columns, int top,
+                                   Threads n_threads) const {
+    check_threads(n_threads);
+    check_top(top);
+    const Inputs in = find_inputs(*this, column_names, columns,
+                                  detail::HealthModelState::references_of(*this), n_threads);
+    const std::size_t M = measures_.size();
+    std::vector<std::vector<double>> contribution(M, std::vector<double>(in.rows)),
+        measure_score(M, std::vector<double>(in.rows)), weight(M, std::vector<double>(in.rows));
+    ExplainSink sink;
+    for (std::size_t m = 0; m < M; ++m) {
+        sink.contribution.push_back(contribution[m].data());
+        sink.measure_score.push_back(measure_score[m].data());
+        sink.weight.push_back(weight[m].data());
+    }
+    run(*this, in, n_threads, &sink);
+    // A left-out measure has weight 0 and a NaN measure score, a row scoring NaN a NaN weight:
+    // both give a key that is not > 0, so neither is listed.
+    const auto points = [&](std::size_t m, std::size_t row) {
+        return weight[m][row] * (100.0 - measure_score[m][row]);
+    };
+    Ranked ranked = rank_measures(in.rows, M, top, n_threads, points);
+    HealthReasons out;
+    const std::size_t n = ranked.row.size();
+    out.value.resize(n);
+    out.measure_score.resize(n);
+    out.points.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto row = static_cast<std::size_t>(ranked.row[i]);
+        const auto m = static_cast<std::size_t>(ranked.measure[i]);
+        out.value[i] = in.data[m] ? in.data[m][row] : nan;
+        out.measure_score[i] = measure_score[m][row];
+        out.points[i] = points(m, row);
+    }
+    out.row = std::move(ranked.row);
+    out.rank = std::move(ranked.rank);
+    out.measure = std::move(ranked.measure);
+    return out;
+}
+
+HealthReasonChanges HealthModel::reasons_change(const std::vector<std::string>& before_names,
+                                                const std::vector<std::span<const double>>& before,
+                                                const std::vector<std::string>& after_names,
+                                                const std::vector<std::span<const double>>& after,
+                                                int top, Threads n_threads) const {
+    check_top(top);
+    const HealthExplanation change =
+        explain_change(before_names, before, after_names, after, n_threads);
+    const std::size_t M = measures_.size(), rows = change.score.size();
+    // Where either score is NaN the changes are NaN, whose magnitude is not > 0: not listed.
+    Ranked ranked = rank_measures(rows, M, top, n_threads, [&](std::size_t m, std::size_t row) {
+        return std::fabs(change.contribution[m][row]);
+    });
+    std::vector<const double*> was(M), now(M);
+    for (std::size_t m = 0; m < M; ++m) {
+        was[m] = column_data(before_names, before, measures_[m].column);
+        now[m] = column_data(after_names, after, measures_[m].column);
+    }
+    HealthReasonChanges out;
+    const std::size_t n = ranked.row.size();
+    out.value_before.resize(n);
+    out.value.resize(n);
+    out.points.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto row = static_cast<std::size_t>(ranked.row[i]);
+        const auto m = static_cast<std::size_t>(ranked.measure[i]);
+        out.value_before[i] = was[m] ? was[m][row] : nan;
+        out.value[i] = now[m] ? now[m][row] : nan;
+        out.points[i] = change.contribution[m][row];
+    }
+    out.row = std::move(ranked.row);
+    out.rank = std::move(ranked.rank);
+    out.measure = std::move(ranked.measure);
+    return out;
+}
+
+std::string HealthModel::reason_text(std::size_t measure, double value, double measure_score,
+                                     double points) const {
+    if (measure >= measures_.size())
+        throw InputError::out_of_range("measure", measure, measures_.size());
+    // U+2014 EM DASH, spelt as bytes so that the sentence is UTF-8 whatever the source charset.
+    const std::string dash = " \xE2\x80\x94 ";
+    return measures_[measure].label + ": " + value_text(value) + dash +
+           (std::isnan(value) ? "counted as " : "scores ") + measure_score_text(measure_score) +
+           " of 100, costs " + points_text(points, false) + " points";
+}
+
+std::string HealthModel::change_text(std::size_t measure, double value_before, double value,
+                                     double points) const {
+    if (measure >= measures_.size())
+        throw InputError::out_of_range("measure", measure, measures_.size());
+    const std::string arrow = " \xE2\x86\x92 ";  // U+2192 RIGHTWARDS ARROW, as UTF-8
+    return measures_[measure].label + ": " + value_text(value_before) + arrow + value_text(value) +
+           ", " + points_text(points, true) + " points";
 }
 
 HealthModel HealthModel::calibrate(const std::vector<std::string>& column_names,

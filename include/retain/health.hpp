@@ -8,6 +8,7 @@
 //    "groups": [{"name": "usage", "weight": 0.5}, {"name": "satisfaction", "weight": 0.3}],
 //    "measures": [
 //      {"name": "active_users_30d", "group": "usage", "weight": 2,
+//       "label": "active users in 30 days",
 //       "transform": {"kind": "linear", "lo": 0, "hi": 20}},
 //      {"name": "nps", "group": "satisfaction",
 //       "transform": {"kind": "bands", "edges": [7, 9], "scores": [0, 50, 100]}},
@@ -17,8 +18,9 @@
 //    "grades": [{"min": 0, "label": "red"}, {"min": 40, "label": "yellow"},
 //               {"min": 70, "label": "green"}]}
 //
-// A measure reads `column` (default: its name), has `weight` (default 1, >= 0) and a transform
-// to a measure score in [0, 100]:
+// A measure reads `column` (default: its name), has `weight` (default 1, >= 0), an optional
+// `label` that reasons show to people (a non-empty string; default: the name with each '_' read
+// as a space, "active users 30d") and a transform to a measure score in [0, 100]:
 //   linear      100 * clip((x - lo) / (hi - lo), 0, 1); lo > hi means lower is better.
 //   bands       scores[k], k = the number of edges <= x (edges strictly increasing).
 //   percentile  100 * (count(ref < x) + count(ref == x) / 2) / len(ref), ref = the stored
@@ -35,6 +37,12 @@
 // weighted mean of its included measures (NaN when their weights sum to 0), and the score the
 // weighted mean of the groups that have a score. The grade is the label of the highest `min` not
 // above the score.
+//
+// Ranked reasons: the points a measure costs a row are w x (100 - measure score), w being its
+// effective weight in that row's score (its contribution over its measure score: e_m renormalised
+// over what counts in the row, so a measure left out under "reweight" costs nothing, while under
+// "neutral" and "zero" a missing one counts as scored 50 or 0 and does cost points). Over all
+// measures of a row they sum to 100 - score.
 //
 // Every fault of a document is a ConfigError naming the key's path, e.g.
 // "measures[2].transform.edges: must be strictly increasing"; unknown keys are errors.
@@ -79,6 +87,31 @@ struct HealthScores {
     std::vector<double> coverage;             ///< share of the nominal weight present, in [0, 1]
 };
 
+/// Ranked reasons of a table's rows (HealthModel::reasons), one entry per (row, rank): rows
+/// ascending, ranks 1, 2, ... within a row. A row lists at most `top` measures, those that cost
+/// it points (points > 0), most points first and ties in model order; a row whose score is NaN
+/// lists none.
+struct HealthReasons {
+    std::vector<std::int64_t> row;      ///< 0-based row of the table
+    std::vector<std::int32_t> rank;     ///< 1 = the measure that cost the most
+    std::vector<std::int32_t> measure;  ///< index into HealthModel::measures()
+    std::vector<double> value;          ///< the raw feature value; NaN when missing
+    std::vector<double> measure_score;  ///< 0-100, as scored (50 or 0 for an imputed one)
+    std::vector<double> points;         ///< points lost: effective weight x (100 - score)
+};
+
+/// What moved rows' scores between two tables (HealthModel::reasons_change), one entry per
+/// (row, rank) as in HealthReasons: the measures whose contribution changed, largest |change|
+/// first, ties in model order; none for a row whose score is NaN in either table.
+struct HealthReasonChanges {
+    std::vector<std::int64_t> row;
+    std::vector<std::int32_t> rank;
+    std::vector<std::int32_t> measure;
+    std::vector<double> value_before;  ///< raw value in the earlier table; NaN when missing
+    std::vector<double> value;         ///< raw value in the later table; NaN when missing
+    std::vector<double> points;        ///< change of contribution (after - before), signed
+};
+
 /// Why rows scored what they did: contribution[m][row] = effective weight x measure score,
 /// summing over m to score[row] (contributions of left-out measures are 0; all NaN when the
 /// score is NaN), and the measure scores used (NaN for a left-out measure).
@@ -100,6 +133,7 @@ class HealthModel {
         std::size_t group = 0;  ///< index into groups()
         double weight = 1;
         MeasureTransform transform;
+        std::string label;  ///< for people: the document's label, else name with '_' as ' '
     };
     struct Grade {
         double min = 0;
@@ -149,6 +183,31 @@ class HealthModel {
                                      const std::vector<std::string>& after_names,
                                      const std::vector<std::span<const double>>& after,
                                      Threads n_threads = {}) const;
+
+    /// The `top` (>= 1) measures that cost each row the most points (see HealthReasons and the
+    /// header comment); the table is read, and the threads used, as score() does.
+    HealthReasons reasons(const std::vector<std::string>& column_names,
+                          const std::vector<std::span<const double>>& columns, int top = 3,
+                          Threads n_threads = {}) const;
+
+    /// The `top` (>= 1) measures whose contribution moved each row's score the most between
+    /// `before` and `after` (the same accounts in the same row order, as explain_change takes
+    /// them; see HealthReasonChanges).
+    HealthReasonChanges reasons_change(const std::vector<std::string>& before_names,
+                                       const std::vector<std::span<const double>>& before,
+                                       const std::vector<std::string>& after_names,
+                                       const std::vector<std::span<const double>>& after,
+                                       int top = 3, Threads n_threads = {}) const;
+
+    /// One reason as a sentence: "active users in 30 days: 4 — scores 20 of 100, costs
+    /// 24.0 points", or for a missing value "nps: missing — counted as 50 of 100, costs
+    /// 12.5 points" (measure: an index into measures()).
+    std::string reason_text(std::size_t measure, double value, double measure_score,
+                            double points) const;
+
+    /// One change as a sentence: "nps: 9 → 5, -12.0 points" ("missing" for a NaN value).
+    std::string change_text(std::size_t measure, double value_before, double value,
+                            double points) const;
 
     /// A model whose percentile measures carry `reference`: the sorted non-missing values of
     /// their column in this table, so that later scores are ranked against this population

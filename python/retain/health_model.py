@@ -10,6 +10,8 @@ is the share of the model's weight that was present, and a row with nothing pres
 A column the frame lacks altogether is missing in every row and, unless the policy is ``error``
 (which raises), gives a :class:`~retain.RetainWarning` naming the measure and the column, so that
 a misspelt column does not silently lower coverage.
+A measure may carry a ``label``, the words :meth:`HealthModel.reasons` shows to people
+(``"active users in 30 days"``; by default the measure's name with each ``_`` read as a space).
 README.md ("Health scores") shows a document; ``include/retain/health.hpp`` has the exact rules.
 """
 
@@ -246,12 +248,51 @@ def _with_previous(out: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _top(top: Any, n_measures: int) -> int:
+    """``top`` checked (a whole number >= 1), capped at the number of measures."""
+    top = _frames.whole(top, "top")
+    if top < 1:
+        raise InputError(f"top: must be >= 1, got {top}")
+    return min(top, n_measures)
+
+
+def _aligned_previous(frame: pd.DataFrame, previous: Any) -> pd.DataFrame:
+    """``previous`` in ``frame``'s row order; an account of ``frame`` it lacks is an error."""
+    previous = _frames.require_frame(previous, "previous")
+    _unique_index(frame, "the feature frame")
+    _unique_index(previous, "previous")
+    absent = ~frame.index.isin(previous.index)
+    if absent.any():
+        account = frame.index[_frames.first_row(absent)]
+        raise InputError(
+            f"previous: account {account!r} (row {_frames.first_row(absent)} of the feature "
+            f"frame) is not in previous, which must hold the same accounts at an earlier date"
+        )
+    return previous.loc[frame.index]
+
+
+def _reason_frame(
+    index: pd.Index, rows: np.ndarray, rank: np.ndarray, data: dict[str, np.ndarray]
+) -> pd.DataFrame:
+    """The long frame of reasons: ``index`` (the accounts') taken at ``rows``, plus ``rank``."""
+    taken = index.take(rows)
+    if isinstance(taken, pd.MultiIndex):
+        levels = [taken.get_level_values(k) for k in range(taken.nlevels)]
+        names = list(taken.names)
+    else:
+        levels, names = [taken], [taken.name]
+    long = pd.MultiIndex.from_arrays([*levels, rank], names=[*names, "rank"])
+    return pd.DataFrame(data, index=long)
+
+
 class HealthModel(_documents.Documented, _Scorer):
     """A health-score model of a version-1 document (see the module docstring).
 
     Build one with ``HealthModel(document)`` (a dict, as :meth:`from_dict`) or
     :meth:`from_json`; a bad document is a :class:`retain.ConfigError` naming the key's path,
-    e.g. ``measures[2].transform.edges: must be strictly increasing``. Two models are equal
+    e.g. ``measures[2].transform.edges: must be strictly increasing`` or
+    ``measures[1].label: expected a non-empty label, got number`` (a measure's optional
+    ``label`` is the non-empty text :meth:`reasons` shows for it). Two models are equal
     when their documents are; a model pickles as its document, so it travels to worker
     processes.
     """
@@ -278,6 +319,12 @@ class HealthModel(_documents.Documented, _Scorer):
     def grades(self) -> list[str]:
         """Grade labels, lowest first."""
         return list(self._core.grade_labels)
+
+    @property
+    def labels(self) -> list[str]:
+        """Measure labels in document order: each measure's ``label``, else its name with
+        ``_`` read as a space."""
+        return list(self._core.measure_labels)
 
     @property
     def missing(self) -> str:
@@ -399,6 +446,136 @@ class HealthModel(_documents.Documented, _Scorer):
         }
         data.update(zip(self.measures, change["contribution"], strict=True))
         return pd.DataFrame(data, index=accounts)
+
+    def reasons(
+        self,
+        frame: pd.DataFrame,
+        top: int = 3,
+        previous: pd.DataFrame | None = None,
+        n_threads: int | None = None,
+    ) -> pd.DataFrame:
+        """The measures that cost each account the most points, or that moved its score most.
+
+        A measure costs a row ``w * (100 - measure_score)`` points, ``w`` being its effective
+        weight in that row's score (its contribution over its measure score): the nominal
+        weight renormalised over what counts in the row under the missing policy. A measure
+        left out under ``reweight`` costs nothing; under ``neutral`` and ``zero`` a missing one
+        counts as scored 50 or 0 and does cost points. Over all measures of a row the points
+        lost sum to ``100 - score``.
+
+        Parameters
+        ----------
+        frame : DataFrame
+            Features of the accounts, one row each, read as :meth:`score` reads them.
+        top : int, default 3
+            The most reasons per row (a whole number >= 1).
+        previous : DataFrame, optional
+            Features of the same accounts at an earlier date (by index: every account of
+            ``frame`` must be in it; both indexes unique). Its rows of ``frame``'s accounts are
+            scored, as :meth:`explain_change` scores the accounts both frames hold (extra
+            accounts are ignored, and a percentile measure without a reference ranks among
+            these rows). Then the reasons are the measures whose contribution changed most,
+            largest ``|change|`` first.
+        n_threads : int, optional
+            Threads (None = every core); the result does not depend on it.
+
+        Returns
+        -------
+        DataFrame
+            One row per (account, rank), indexed by ``frame``'s index plus a ``rank`` level
+            (1, 2, ... within an account), accounts in ``frame``'s order. Measures that cost 0
+            points (or, with ``previous``, did not move) are not listed, ties go in document
+            order, and an account whose score is NaN (in either frame) has no rows. Columns:
+
+            - ``measure``, ``label``: the measure's name and label;
+            - ``value``: its raw value (NaN when missing), ``measure_score`` (0-100, 50 or 0
+              for a missing one under ``neutral``/``zero``), ``points_lost``, and ``reason``,
+              e.g. ``"active users in 30 days: 4 — scores 20 of 100, costs 24.0 points"``;
+            - with ``previous``: ``measure``, ``label``, ``value_before``, ``value``,
+              ``points`` (the signed change of contribution, summing with the measures not
+              listed to the score's change) and ``reason``, e.g. ``"nps: 9 → 5, -12.0 points"``.
+
+        Raises
+        ------
+        InputError
+            ``top`` not a whole number >= 1, an infinite value (naming column and row), a
+            missing value under the ``error`` policy, an account of ``frame`` absent from
+            ``previous``, or a repeated account when ``previous`` is given.
+        ColumnError
+            A column the model reads is absent under the ``error`` policy (under the others it
+            is missing in every row, with a RetainWarning naming the measure).
+
+        Examples
+        --------
+        >>> model = rt.HealthModel({
+        ...     "version": 1,
+        ...     "groups": [{"name": "usage", "weight": 0.6},
+        ...                {"name": "satisfaction", "weight": 0.4}],
+        ...     "measures": [
+        ...         {"name": "active_users_30d", "group": "usage",
+        ...          "label": "active users in 30 days",
+        ...          "transform": {"kind": "linear", "lo": 0, "hi": 20}},
+        ...         {"name": "nps", "group": "satisfaction",
+        ...          "transform": {"kind": "bands", "edges": [7, 9], "scores": [0, 50, 100]}}],
+        ...     "missing": "neutral"})
+        >>> features = pd.DataFrame({"active_users_30d": [4.0, 20.0], "nps": [np.nan, 10.0]},
+        ...                         index=pd.Index(["acme", "bolt"], name="account"))
+        >>> model.reasons(features)["points_lost"]
+        account  rank
+        acme     1       48.0
+                 2       20.0
+        Name: points_lost, dtype: float64
+        >>> for reason in model.reasons(features)["reason"]:
+        ...     print(reason)
+        active users in 30 days: 4 — scores 20 of 100, costs 48.0 points
+        nps: missing — counted as 50 of 100, costs 20.0 points
+        """
+        frame = _frames.require_frame(frame, "the feature frame")
+        top = _top(top, len(self.measures))
+        if previous is not None:
+            previous = _aligned_previous(frame, previous)
+        rows, rank, data = self._reason_data(frame, top, previous, n_threads, warn=True)
+        return _reason_frame(frame.index, rows, rank, data)
+
+    def _reason_data(
+        self,
+        frame: pd.DataFrame,
+        top: int,
+        previous: pd.DataFrame | None,
+        n_threads: int | None,
+        warn: bool,
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """(row positions in ``frame``, ranks, output columns) of :meth:`reasons`; ``previous``
+        already in ``frame``'s row order."""
+        names, columns = self._inputs(frame, "the feature frame", warn)
+        t = _frames.threads(n_threads)
+        measures = np.array(self.measures, dtype=object)
+        labels = np.array(self.labels, dtype=object)
+        if previous is None:
+            r = self._core.reasons(names, columns, top, t)
+            codes = r["measure"]
+            texts = self._core.reason_texts(codes, r["value"], r["measure_score"], r["points"])
+            data = {
+                "measure": measures[codes],
+                "label": labels[codes],
+                "value": r["value"],
+                "measure_score": r["measure_score"],
+                "points_lost": r["points"],
+            }
+        else:
+            b_names, b_columns = self._inputs(previous, "previous", warn)
+            r = self._core.reasons_change(b_names, b_columns, names, columns, top, t)
+            codes = r["measure"]
+            texts = self._core.change_texts(codes, r["value_before"], r["value"], r["points"])
+            data = {
+                "measure": measures[codes],
+                "label": labels[codes],
+                "value_before": r["value_before"],
+                "value": r["value"],
+                "points": r["points"],
+            }
+        data["reason"] = np.array(texts, dtype=object)
+        return r["row"].astype(np.int64), r["rank"].astype(np.int64), data
 
     def calibrate(self, frame: pd.DataFrame) -> HealthModel:
         """A copy of the model whose percentile measures rank against ``frame``'s values.
@@ -522,6 +699,61 @@ class ModelSet(_Scorer):
         model_codes = scored["model"].cat.codes.to_numpy().astype(np.int32)
         codes = self._core.grade_codes(model_codes, scored["score"].to_numpy(dtype=float))
         return pd.Categorical.from_codes(codes, categories=self.grades)
+
+    def reasons(
+        self,
+        frame: pd.DataFrame,
+        top: int = 3,
+        previous: pd.DataFrame | None = None,
+        n_threads: int | None = None,
+    ) -> pd.DataFrame:
+        """The measures that cost each account the most points (or, with ``previous``, moved
+        its score most), each row explained by its own model.
+
+        Takes the arguments of :meth:`HealthModel.reasons` and returns the same long frame
+        (index: ``frame``'s plus ``rank``; accounts in ``frame``'s order). Each row is
+        explained with the model its ``by`` value names, on the rows of that model only, as
+        :meth:`score` scores them (a percentile measure without a reference ranks within its
+        model's rows), so ``measure`` and ``label`` name that model's measures. Errors name
+        rows of ``frame``; a row whose stage has no model is an InputError.
+        """
+        frame = _frames.require_frame(frame, "the feature frame")
+        top = _top(top, max(len(m.measures) for m in self._models.values()))
+        if previous is not None:
+            previous = _aligned_previous(frame, previous)
+        codes, _, _ = self._inputs(frame)
+        parts = []
+        for k, model in enumerate(self._models.values()):
+            rows = np.flatnonzero(codes == k)
+            if not len(rows):
+                continue
+            before = None if previous is None else previous.iloc[rows]
+            try:
+                r, rank, data = model._reason_data(
+                    frame.iloc[rows], min(top, len(model.measures)), before, n_threads, False
+                )
+            except RetainError as exc:
+                new = renumbered(exc, rows)
+                if new is None:
+                    raise
+                raise new.with_traceback(exc.__traceback__) from None
+            parts.append((rows[r], rank, data))
+        if previous is None:
+            keys = ["measure", "label", "value", "measure_score", "points_lost", "reason"]
+        else:
+            keys = ["measure", "label", "value_before", "value", "points", "reason"]
+        if not parts:
+            empty = np.array([], dtype=np.int64)
+            data = {
+                key: np.array([], dtype=object if key in ("measure", "label", "reason") else float)
+                for key in keys
+            }
+            return _reason_frame(frame.index, empty, empty, data)
+        rows = np.concatenate([p[0] for p in parts])
+        rank = np.concatenate([p[1] for p in parts])
+        order = np.lexsort((rank, rows))
+        data = {key: np.concatenate([p[2][key] for p in parts])[order] for key in keys}
+        return _reason_frame(frame.index, rows[order], rank[order], data)
 
     def calibrate(self, frame: pd.DataFrame) -> ModelSet:
         """Each model calibrated (see :meth:`HealthModel.calibrate`) on its own rows of ``frame``;

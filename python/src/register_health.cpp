@@ -49,6 +49,53 @@ py::dict explanation_dict(HealthExplanation&& e) {
     return out;
 }
 
+py::dict reasons_dict(HealthReasons&& r) {
+    py::dict out;
+    out["row"] = to_numpy(std::move(r.row));
+    out["rank"] = to_numpy(std::move(r.rank));
+    out["measure"] = to_numpy(std::move(r.measure));
+    out["value"] = to_numpy(std::move(r.value));
+    out["measure_score"] = to_numpy(std::move(r.measure_score));
+    out["points"] = to_numpy(std::move(r.points));
+    return out;
+}
+
+py::dict changes_dict(HealthReasonChanges&& r) {
+    py::dict out;
+    out["row"] = to_numpy(std::move(r.row));
+    out["rank"] = to_numpy(std::move(r.rank));
+    out["measure"] = to_numpy(std::move(r.measure));
+    out["value_before"] = to_numpy(std::move(r.value_before));
+    out["value"] = to_numpy(std::move(r.value));
+    out["points"] = to_numpy(std::move(r.points));
+    return out;
+}
+
+// The sentences of many reasons at once: one call from Python, not one per reason.
+template <class Text>
+std::vector<std::string> texts(const array_in<std::int32_t>& measure, const array_in<double>& a,
+                               const array_in<double>& b, const array_in<double>& points,
+                               const char* a_name, const char* b_name, Text text) {
+    const auto m = as_span(measure, "measure");
+    const auto x = as_span(a, a_name);
+    const auto y = as_span(b, b_name);
+    const auto p = as_span(points, "points");
+    for (auto [size, name] :
+         {std::pair{x.size(), a_name}, std::pair{y.size(), b_name}, std::pair{p.size(), "points"}})
+        if (size != m.size())
+            throw InputError::argument(name, std::to_string(size) + " values for " +
+                                                 std::to_string(m.size()) + " measures");
+    std::vector<std::string> out;
+    out.reserve(m.size());
+    for (std::size_t i = 0; i < m.size(); ++i) {
+        if (m[i] < 0)
+            throw InputError::argument("measure", "entry " + std::to_string(i) + " is " +
+                                                      std::to_string(m[i]) + ", not a measure");
+        out.push_back(text(static_cast<std::size_t>(m[i]), x[i], y[i], p[i]));
+    }
+    return out;
+}
+
 }  // namespace
 
 void register_health(py::module_& root) {
@@ -71,6 +118,12 @@ void register_health(py::module_& root) {
                                [](const HealthModel& h) {
                                    Names out;
                                    for (const auto& x : h.measures()) out.push_back(x.name);
+                                   return out;
+                               })
+        .def_property_readonly("measure_labels",
+                               [](const HealthModel& h) {
+                                   Names out;
+                                   for (const auto& x : h.measures()) out.push_back(x.label);
                                    return out;
                                })
         .def_property_readonly("measure_groups",
@@ -129,6 +182,60 @@ void register_health(py::module_& root) {
             py::arg("before_names"), py::arg("before"), py::arg("after_names"), py::arg("after"),
             py::arg("n_threads") = 1,
             "Changes of score and of each measure's contribution between aligned rows.")
+        .def(
+            "reasons",
+            [](const HealthModel& h, const Names& names, const Arrays& arrays, int top,
+               int n_threads) {
+                const auto columns = spans(names, arrays);
+                HealthReasons r;
+                {
+                    py::gil_scoped_release release;  // reads only the caller's buffers
+                    r = h.reasons(names, columns, top, n_threads);
+                }
+                return reasons_dict(std::move(r));
+            },
+            py::arg("names"), py::arg("columns"), py::arg("top") = 3, py::arg("n_threads") = 1,
+            "row, rank, measure (codes), value, measure_score and points lost of the top reasons.")
+        .def(
+            "reasons_change",
+            [](const HealthModel& h, const Names& before_names, const Arrays& before,
+               const Names& after_names, const Arrays& after, int top, int n_threads) {
+                const auto b = spans(before_names, before);
+                const auto a = spans(after_names, after);
+                HealthReasonChanges r;
+                {
+                    py::gil_scoped_release release;
+                    r = h.reasons_change(before_names, b, after_names, a, top, n_threads);
+                }
+                return changes_dict(std::move(r));
+            },
+            py::arg("before_names"), py::arg("before"), py::arg("after_names"), py::arg("after"),
+            py::arg("top") = 3, py::arg("n_threads") = 1,
+            "row, rank, measure (codes), value_before, value and signed points of the top moves.")
+        .def(
+            "reason_texts",
+            [](const HealthModel& h, const array_in<std::int32_t>& measure,
+               const array_in<double>& value, const array_in<double>& measure_score,
+               const array_in<double>& points) {
+                return texts(measure, value, measure_score, points, "value", "measure_score",
+                             [&](std::size_t m, double x, double s, double p) {
+                                 return h.reason_text(m, x, s, p);
+                             });
+            },
+            py::arg("measure"), py::arg("value"), py::arg("measure_score"), py::arg("points"),
+            "The sentence of each reason (HealthModel::reason_text).")
+        .def(
+            "change_texts",
+            [](const HealthModel& h, const array_in<std::int32_t>& measure,
+               const array_in<double>& value_before, const array_in<double>& value,
+               const array_in<double>& points) {
+                return texts(measure, value_before, value, points, "value_before", "value",
+                             [&](std::size_t m, double b, double a, double p) {
+                                 return h.change_text(m, b, a, p);
+                             });
+            },
+            py::arg("measure"), py::arg("value_before"), py::arg("value"), py::arg("points"),
+            "The sentence of each change (HealthModel::change_text).")
         .def(
             "calibrate",
             [](const HealthModel& h, const Names& names, const Arrays& arrays) {

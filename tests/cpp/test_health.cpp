@@ -466,3 +466,207 @@ TEST_CASE("health: an infinite value meets the table's padding safely and is rep
                          "column 'x', row 1: infinite value (features are finite, NaN if missing)",
                          InputError);
 }
+
+namespace {
+
+// The issue's document with a label on active users (the other measures keep the default).
+HealthModel labelled_model(const std::string& missing_policy = "reweight") {
+    std::string text = issue_model(missing_policy);
+    const std::string anchor = R"("name": "active_users_30d",)";
+    text.insert(text.find(anchor) + anchor.size(), R"( "label": "active users in 30 days",)");
+    return HealthModel::from_json(text);
+}
+
+// The points lost of one row, by measure (0 for a measure the row does not list).
+std::vector<double> points_of_row(const HealthReasons& r, std::int64_t row, std::size_t M) {
+    std::vector<double> out(M, 0.0);
+    for (std::size_t i = 0; i < r.row.size(); ++i)
+        if (r.row[i] == row) out[static_cast<std::size_t>(r.measure[i])] = r.points[i];
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("health: measure labels default to the name with spaces, round-trip, are checked") {
+    const auto model = labelled_model();
+    CHECK(model.measures()[0].label == "active users in 30 days");
+    CHECK(model.measures()[3].label == "seat utilization");
+    CHECK(model.measures()[1].label == "nps");
+    CHECK(HealthModel::from_json(model.to_json()) == model);
+    CHECK(to_json_document(model)["measures"][0]["label"] == "active users in 30 days");
+    CHECK_FALSE(to_json_document(model)["measures"][1].contains("label"));  // as given
+    const std::string two = R"({"version": 1, "groups": [{"name": "g"}], "measures": [
+        {"name": "x", "group": "g", "transform": {"kind": "boolean"}},
+        {"name": "y", "group": "g", "label": LABEL, "transform": {"kind": "boolean"}}]})";
+    const auto with_label = [&](const std::string& label) {
+        std::string text = two;
+        return error_of(text.replace(text.find("LABEL"), 5, label));
+    };
+    CHECK(with_label(R"("")") == "measures[1].label: expected a non-empty label, got string ''");
+    CHECK(with_label("3") == "measures[1].label: expected a non-empty label, got number");
+    CHECK(with_label("null") == "measures[1].label: expected a non-empty label, got null");
+    CHECK(error_of(R"({"version": 1, "groups": [{"name": "g"}], "measures": [{"name": "x",
+        "group": "g", "lable": "X", "transform": {"kind": "boolean"}}]})")
+              .starts_with("measures[0].lable: unknown key"));
+}
+
+TEST_CASE("health: reasons, worked by hand") {
+    // Effective weights with everything present: active 0.5*2/3 = 1/3, nps 0.3*1/1.5 = 0.2,
+    // tickets 0.3*0.5/1.5 = 0.1, seat 0.5*1/3 = 1/6, sponsor 0.2 (sum 1).
+    // A: measure scores active 50, nps 50, tickets 80, seat 50, sponsor 100. Points lost
+    // w x (100 - s): active 1/3*50 = 16.67, nps 0.2*50 = 10, tickets 0.1*20 = 2,
+    // seat 1/6*50 = 8.33, sponsor 0.2*0 = 0. Sum 37 = 100 - 63 (A's score).
+    // B (reweight): active left out, so usage is seat alone: seat w = 0.5, scored 100 -> 0;
+    // nps 100 -> 0; tickets 12 -> 0 -> 0.1*100 = 10; sponsor 0 -> 0.2*100 = 20. Sum 30 = 100 - 70.
+    // C: nothing present, score NaN: no reasons.
+    const auto model = labelled_model();
+    const auto r = model.reasons(names, columns, 3);
+    REQUIRE(r.row.size() == 5);
+    CHECK(r.row == std::vector<std::int64_t>{0, 0, 0, 1, 1});
+    CHECK(r.rank == std::vector<std::int32_t>{1, 2, 3, 1, 2});
+    CHECK(r.measure == std::vector<std::int32_t>{0, 1, 3, 4, 2});  // A: active, nps, seat
+    CHECK(r.points[0] == doctest::Approx(50.0 / 3));
+    CHECK(r.points[1] == doctest::Approx(10));
+    CHECK(r.points[2] == doctest::Approx(25.0 / 3));
+    CHECK(r.points[3] == doctest::Approx(20));
+    CHECK(r.points[4] == doctest::Approx(10));
+    CHECK(r.value == std::vector<double>{10, 8, 0.5, 0, 12});
+    CHECK(r.measure_score == std::vector<double>{50, 50, 50, 0, 0});
+
+    // All five measures of A: the fourth is tickets (2), sponsor (0 points) is not listed; the
+    // points of every measure sum to 100 - score.
+    const auto all = model.reasons(names, columns, 10);
+    const auto a = points_of_row(all, 0, 5);
+    CHECK(a[2] == doctest::Approx(2));
+    CHECK(a[4] == 0);
+    CHECK(a[0] + a[1] + a[2] + a[3] + a[4] == doctest::Approx(100 - 63));
+    const auto b = points_of_row(all, 1, 5);
+    CHECK(b[0] + b[1] + b[2] + b[3] + b[4] == doctest::Approx(100 - 70));
+    CHECK(std::count(all.row.begin(), all.row.end(), 0) == 4);
+    CHECK(std::count(all.row.begin(), all.row.end(), 2) == 0);
+
+    // neutral: B's missing active users count as 50 at their full weight 1/3 (usage
+    // (2*50 + 100)/3): 1/3*50 = 16.67; seat 1/6*0; tickets 10, sponsor 20. Sum 46.67 = 100 -
+    // (0.5*200/3 + 20) = 100 - 53.33. Ranked: sponsor 20, active 16.67, tickets 10.
+    const auto neutral = labelled_model("neutral").reasons(names, columns, 3);
+    REQUIRE(neutral.row.size() == 6);
+    CHECK(neutral.measure == std::vector<std::int32_t>{0, 1, 3, 4, 0, 2});
+    CHECK(neutral.points[4] == doctest::Approx(50.0 / 3));
+    CHECK(neutral.measure_score[4] == 50);
+    CHECK(std::isnan(neutral.value[4]));
+    const auto nb = points_of_row(labelled_model("neutral").reasons(names, columns, 5), 1, 5);
+    CHECK(nb[0] + nb[1] + nb[2] + nb[3] + nb[4] == doctest::Approx(100 - (100.0 / 3 + 20)));
+    // zero: the missing active users count as 0: 1/3*100 = 33.33, now the first reason.
+    const auto zero = labelled_model("zero").reasons(names, columns, 1);
+    CHECK(zero.row == std::vector<std::int64_t>{0, 1});
+    CHECK(zero.measure == std::vector<std::int32_t>{0, 0});
+    CHECK(zero.points[1] == doctest::Approx(100.0 / 3));
+    CHECK(zero.measure_score[1] == 0);
+}
+
+TEST_CASE("health: reason sentences") {
+    const auto model = labelled_model("neutral");
+    // Active users 4 -> (4 - 0)/20 = 20 of 100, weight 0.3 -> 0.3*80 = 24 points.
+    CHECK(model.reason_text(0, 4, 20, 24) ==
+          "active users in 30 days: 4 \xE2\x80\x94 scores 20 of 100, costs 24.0 points");
+    CHECK(model.reason_text(1, missing, 50, 12.5) ==
+          "nps: missing \xE2\x80\x94 counted as 50 of 100, costs 12.5 points");
+    // Values as %g but whole numbers in full; measure scores to one decimal, ".0" dropped.
+    CHECK(model.reason_text(3, 0.125, 100.0 / 3, 1.0 / 3) ==
+          "seat utilization: 0.125 \xE2\x80\x94 scores 33.3 of 100, costs 0.3 points");
+    CHECK(model.reason_text(3, 1500000, 99.96, 0.04) ==
+          "seat utilization: 1500000 \xE2\x80\x94 scores 100 of 100, costs 0.0 points");
+    CHECK(model.change_text(1, 9, 5, -12) == "nps: 9 \xE2\x86\x92 5, -12.0 points");
+    CHECK(model.change_text(0, missing, 20, 100.0 / 3) ==
+          "active users in 30 days: missing \xE2\x86\x92 20, +33.3 points");
+    CHECK_THROWS_AS((void)model.reason_text(5, 1, 1, 1), InputError);
+    CHECK_THROWS_AS((void)model.change_text(9, 1, 1, 1), InputError);
+}
+
+TEST_CASE("health: reasons of a change, worked by hand") {
+    const auto model = labelled_model();
+    // Row 0, A -> A with nps 10 (100) and tickets 5 (50): nps +0.2*(100 - 50) = +10,
+    // tickets +0.1*(50 - 80) = -3; score 63 -> 70.
+    // Row 1, A -> nothing present: the later score is NaN, no reasons.
+    // Row 2 (reweight), active missing -> 20 (100), seat 0.5 (50), nps 10, tickets 12, no
+    // sponsor: before usage is seat alone, w 0.5, contribution 25; after active 1/3*100 =
+    // 33.33 and seat 1/6*50 = 8.33. Changes: active +33.33, seat -16.67 (score 45 -> 61.67).
+    const std::vector<double> b_active = {10, 10, missing}, b_nps = {8, 8, 10},
+                              b_tickets = {2, 2, 12}, b_seat = {0.5, 0.5, 0.5},
+                              b_sponsor = {1, 1, 0};
+    const std::vector<double> a_active = {10, missing, 20}, a_nps = {10, missing, 10},
+                              a_tickets = {5, missing, 12}, a_seat = {0.5, missing, 0.5},
+                              a_sponsor = {1, missing, 0};
+    const auto r = model.reasons_change(names, {b_active, b_nps, b_tickets, b_seat, b_sponsor},
+                                        names, {a_active, a_nps, a_tickets, a_seat, a_sponsor}, 3);
+    CHECK(r.row == std::vector<std::int64_t>{0, 0, 2, 2});
+    CHECK(r.rank == std::vector<std::int32_t>{1, 2, 1, 2});
+    CHECK(r.measure == std::vector<std::int32_t>{1, 2, 0, 3});
+    CHECK(r.points[0] == doctest::Approx(10));
+    CHECK(r.points[1] == doctest::Approx(-3));
+    CHECK(r.points[2] == doctest::Approx(100.0 / 3));
+    CHECK(r.points[3] == doctest::Approx(-50.0 / 3));
+    CHECK(r.points[2] + r.points[3] == doctest::Approx(50.0 / 3));  // 61.67 - 45
+    CHECK(r.value_before[0] == 8);
+    CHECK(r.value_before[1] == 2);
+    CHECK(std::isnan(r.value_before[2]));
+    CHECK(r.value_before[3] == 0.5);
+    CHECK(r.value == std::vector<double>{10, 5, 20, 0.5});
+    CHECK(model.change_text(static_cast<std::size_t>(r.measure[1]), r.value_before[1], r.value[1],
+                            r.points[1]) == "open tickets: 2 \xE2\x86\x92 5, -3.0 points");
+    // top 1 keeps the largest move of each row.
+    const auto one =
+        model.reasons_change(names, {b_active, b_nps, b_tickets, b_seat, b_sponsor}, names,
+                             {a_active, a_nps, a_tickets, a_seat, a_sponsor}, 1);
+    CHECK(one.measure == std::vector<std::int32_t>{1, 0});
+}
+
+TEST_CASE("health: reasons check their arguments and do not depend on threads") {
+    const auto model = labelled_model();
+    CHECK_THROWS_WITH_AS(model.reasons(names, columns, 0), "top: must be >= 1, got 0", InputError);
+    CHECK_THROWS_WITH_AS(model.reasons_change(names, columns, names, columns, -1),
+                         "top: must be >= 1, got -1", InputError);
+    const std::vector<double> short_nps = {8};
+    CHECK_THROWS_AS(model.reasons_change(names, columns, {"nps"}, {short_nps}), InputError);
+    const std::vector<double> bad = {1, INFINITY, 3};
+    CHECK_THROWS_WITH_AS(model.reasons({"nps"}, {std::span<const double>(bad)}),
+                         "column 'nps', row 1: infinite value (features are finite, NaN if "
+                         "missing)",
+                         InputError);
+    CHECK_THROWS_AS(labelled_model("error").reasons({"nps"}, {std::span<const double>(nps)}),
+                    ColumnError);
+
+    std::vector<std::vector<double>> data(5, std::vector<double>(5'000));
+    for (std::size_t i = 0; i < 5'000; ++i) {
+        data[0][i] = i % 7 == 0 ? missing : static_cast<double>(i % 23);
+        data[1][i] = static_cast<double>(i % 11);
+        data[2][i] = i % 5 == 0 ? missing : static_cast<double>(i % 13);
+        data[3][i] = static_cast<double>(i % 101) / 100;
+        data[4][i] = static_cast<double>(i % 2);
+    }
+    const std::vector<std::span<const double>> cols(data.begin(), data.end());
+    for (const char* policy : {"reweight", "neutral", "zero"}) {
+        const auto m = labelled_model(policy);
+        const auto one = m.reasons(names, cols, 2, 1);
+        const auto three = m.reasons(names, cols, 2, 3);
+        CHECK(one.row == three.row);
+        CHECK(one.measure == three.measure);
+        CHECK(one.points == three.points);
+    }
+}
+
+TEST_CASE("health: reasons that cost the same points go in model order") {
+    // Two groups of weight 1, one boolean measure each: each weighs 1/2 * 1/1 = 0.5 exactly, and
+    // a 0 costs 0.5 * 100 = 50 points. Row 0: both 0 (a tie, so document order); row 1: only
+    // the second is 0.
+    const auto model = HealthModel::from_json(R"({"version": 1,
+        "groups": [{"name": "a"}, {"name": "b"}],
+        "measures": [{"name": "y_first", "group": "b", "transform": {"kind": "boolean"}},
+                     {"name": "x_second", "group": "a", "transform": {"kind": "boolean"}}]})");
+    const std::vector<double> x = {0, 1}, y = {0, 0};
+    const auto r = model.reasons({"x_second", "y_first"}, {x, y}, 3);
+    CHECK(r.row == std::vector<std::int64_t>{0, 0, 1});
+    CHECK(r.measure == std::vector<std::int32_t>{0, 1, 0});
+    CHECK(r.points == std::vector<double>{50, 50, 50});
+    CHECK(model.measures()[1].label == "x second");
+}

@@ -9,6 +9,8 @@ the tests use it on frames of a few hundred rows.
 
     oracle_score(doc, frame)   -> DataFrame(score, grade, <one column per group>, coverage)
     oracle_explain(doc, frame) -> (contributions DataFrame, measure scores DataFrame)
+    oracle_weights(doc, frame) -> each measure's effective weight in each row's score
+    oracle_points_lost(doc, frame) -> weight x (100 - measure score), the ranked reasons' points
 
 Both return frames on ``frame.index``; ``grade`` holds labels (str) or None, and is all None when
 the document has no grades. The ``error`` missing policy raises ``OracleColumnMissing`` (a
@@ -137,7 +139,9 @@ def grade_of(doc: dict, score: float) -> str | None:
 
 
 def _rows(doc: dict, frame: pd.DataFrame):
-    """Per row: (score, {group: G_g}, coverage, {measure: c_m}, {measure: s_m})."""
+    """Per row: (score, {group: G_g}, coverage, {measure: c_m}, {measure: s_m}, {measure: w_m}),
+    w_m being the measure's effective weight in the row (0 when it does not take part, NaN when
+    the score is NaN)."""
     measures = measures_of(doc)
     W = group_weights(doc)
     e = effective_weights(doc)
@@ -192,7 +196,16 @@ def _rows(doc: dict, frame: pd.DataFrame):
         if coverage == 0:
             nan = float("nan")
             scores = {m.name: raw.get(m.name, nan) for m in measures}
-            out.append((nan, dict.fromkeys(W, nan), 0.0, dict.fromkeys(scores, nan), scores))
+            out.append(
+                (
+                    nan,
+                    dict.fromkeys(W, nan),
+                    0.0,
+                    dict.fromkeys(scores, nan),
+                    scores,
+                    dict.fromkeys(scores, nan),
+                )
+            )
             continue
 
         # Which measures take part, with which score.
@@ -227,15 +240,18 @@ def _rows(doc: dict, frame: pd.DataFrame):
         score = num / den
 
         contributions = {}
+        weights = {}
         for m in measures:
             g = m.group
             if m.name in used and not math.isnan(group_score[g]):
                 share = W[g] / den * m.weight / group_weight_in[g]
                 contributions[m.name] = share * used[m.name]
+                weights[m.name] = share
             else:
                 contributions[m.name] = 0.0
+                weights[m.name] = 0.0
         scores = {m.name: used.get(m.name, float("nan")) for m in measures}
-        out.append((score, group_score, coverage, contributions, scores))
+        out.append((score, group_score, coverage, contributions, scores, weights))
     return out
 
 
@@ -268,3 +284,29 @@ def oracle_explain(doc: dict, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Dat
         {n: [r[4][n] for r in rows] for n in names}, index=frame.index, dtype=np.float64
     )
     return contributions, scores
+
+
+def oracle_weights(doc: dict, frame: pd.DataFrame) -> pd.DataFrame:
+    """Each measure's effective weight in each row's score (one float64 column per measure):
+    W_g / (sum of W over the groups with a score) * w_m / (sum of w over the measures of g that
+    take part), 0 for a measure that does not take part, NaN in a row whose score is NaN."""
+    rows = _rows(doc, frame)
+    names = [m["name"] for m in doc["measures"]]
+    return pd.DataFrame(
+        {n: [r[5][n] for r in rows] for n in names}, index=frame.index, dtype=np.float64
+    )
+
+
+def oracle_points_lost(doc: dict, frame: pd.DataFrame) -> pd.DataFrame:
+    """Points each measure costs each row: weight * (100 - measure score); 0 for a measure that
+    does not take part, NaN in a row whose score is NaN."""
+    rows = _rows(doc, frame)
+    names = [m["name"] for m in doc["measures"]]
+    data = {}
+    for n in names:
+        column = []
+        for r in rows:
+            w = r[5][n]
+            column.append(0.0 if w == 0.0 else w * (100.0 - r[4][n]))
+        data[n] = column
+    return pd.DataFrame(data, index=frame.index, dtype=np.float64)

@@ -18,6 +18,8 @@ class HealthModel:
     @property
     def measure_names(self) -> list[str]: ...
     @property
+    def measure_labels(self) -> list[str]: ...
+    @property
     def measure_groups(self) -> list[int]: ...
     @property
     def grade_labels(self) -> list[str]: ...
@@ -39,6 +41,36 @@ class HealthModel:
         after: list[npt.ArrayLike],
         n_threads: int = ...,
     ) -> dict[str, npt.NDArray[np.float64] | _Columns]: ...
+    def reasons(
+        self,
+        names: list[str],
+        columns: list[npt.ArrayLike],
+        top: int = ...,
+        n_threads: int = ...,
+    ) -> dict[str, npt.NDArray[np.float64] | npt.NDArray[np.int32] | npt.NDArray[np.int64]]: ...
+    def reasons_change(
+        self,
+        before_names: list[str],
+        before: list[npt.ArrayLike],
+        after_names: list[str],
+        after: list[npt.ArrayLike],
+        top: int = ...,
+        n_threads: int = ...,
+    ) -> dict[str, npt.NDArray[np.float64] | npt.NDArray[np.int32] | npt.NDArray[np.int64]]: ...
+    def reason_texts(
+        self,
+        measure: npt.ArrayLike,
+        value: npt.ArrayLike,
+        measure_score: npt.ArrayLike,
+        points: npt.ArrayLike,
+    ) -> list[str]: ...
+    def change_texts(
+        self,
+        measure: npt.ArrayLike,
+        value_before: npt.ArrayLike,
+        value: npt.ArrayLike,
+        points: npt.ArrayLike,
+    ) -> list[str]: ...
     def calibrate(self, names: list[str], columns: list[npt.ArrayLike]) -> HealthModel: ...
     def grade_codes(self, scores: npt.ArrayLike) -> npt.NDArray[np.int32]: ...
 
