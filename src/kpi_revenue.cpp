@@ -323,6 +323,17 @@ double ltv(double arpa, double gross_margin, double churn_rate, double discount_
     return arpa * gross_margin * (1.0 + discount_rate) / (discount_rate + churn_rate);
 }
 
+double ltv_of_lifetime(double arpa, double gross_margin, double lifetime) {
+    using detail::got;
+    using detail::require;
+    require(std::isfinite(arpa) && arpa >= 0, "arpa", "must be a finite number >= 0" + got(arpa));
+    require(gross_margin >= 0 && gross_margin <= 1, "gross_margin",
+            "must be a share between 0 and 1 (0.75 for 75 %)" + got(gross_margin));
+    require(std::isfinite(lifetime) && lifetime >= 0, "lifetime",
+            "must be a finite number of payments >= 0" + got(lifetime));
+    return arpa * gross_margin * lifetime;
+}
+
 double cac(double spend, double new_customers) {
     using detail::got;
     detail::require(std::isfinite(spend) && spend >= 0, "spend",

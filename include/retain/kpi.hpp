@@ -134,6 +134,12 @@ CohortRetention cohort_retention(const MrrTable& table, CohortKind kind);
 /// 0.
 double ltv(double arpa, double gross_margin, double churn_rate, double discount_rate = 0.0);
 
+/// LTV from an expected (discounted) lifetime in payments: arpa x gross_margin x lifetime. The
+/// lifetime comes from a model of how long accounts stay: survival::discounted_lifetime of a
+/// Kaplan-Meier curve (restricted to a horizon), or an sBG model's
+/// discounted_residual_lifetime. arpa >= 0, 0 <= gross_margin <= 1, lifetime finite >= 0.
+double ltv_of_lifetime(double arpa, double gross_margin, double lifetime);
+
 /// Customer acquisition cost = sales and marketing spend / new customers (new_customers > 0).
 double cac(double spend, double new_customers);
 

@@ -47,6 +47,7 @@ import pandas as pd
 from . import _core, _frames
 from .account import MrrTable, as_mrr_table
 from .book import Book
+from .calibration import mrr_at_risk
 from .errors import ColumnError, InputError
 
 __all__ = [
@@ -69,6 +70,7 @@ __all__ = [
     "grr",
     "ltv",
     "ltv_to_cac",
+    "mrr_at_risk",
     "mrr_movements",
     "nps",
     "nps_by",
@@ -475,16 +477,67 @@ def cohort_retention(
     )
 
 
-def ltv(arpa: float, gross_margin: float, churn_rate: float, discount_rate: float = 0.0) -> float:
-    """Customer lifetime value = arpa x gross_margin x (1 + d) / (d + churn_rate).
+def ltv(
+    arpa: float,
+    gross_margin: float,
+    churn_rate: float | None = None,
+    discount_rate: float = 0.0,
+    *,
+    method: str = "formula",
+    curve: pd.DataFrame | None = None,
+    horizon: float | None = None,
+    period: float = 1.0,
+    model: Any = None,
+    renewals: int = 0,
+) -> float:
+    """Customer lifetime value: ARPA x gross margin x the expected (discounted) lifetime in
+    payments, the lifetime taken from a constant churn rate, a survival curve or an sBG model.
 
-    ``arpa`` per month, ``gross_margin`` a share (0.75 for 75 %), ``churn_rate`` the monthly logo
-    churn, ``discount_rate`` d a monthly rate. With d = 0 this is ARPA x margin x lifetime, the
-    lifetime being 1 / churn_rate months: ``ltv(50_000, 0.75, 1/12) == 450_000``. With d > 0 it
-    is the present value of the margin of payments received at the start of each month while the
-    account stays.
+    ``arpa`` per period (month), ``gross_margin`` a share (0.75 for 75 %), ``discount_rate`` d a
+    rate per period. Payments come at the start of each period while the account stays.
+
+    - ``method="formula"`` (the default): ``churn_rate`` c is the monthly logo churn and
+      LTV = arpa x margin x (1 + d) / (d + c). With d = 0 this is ARPA x margin x lifetime, the
+      lifetime being 1 / c months: ``ltv(50_000, 0.75, 1/12) == 450_000``.
+    - ``method="survival"``: ``curve`` is a :func:`retain.survival.kaplan_meier` table (of
+      ``book.tenure(...)``, say) and the lifetime its restricted, discounted mean:
+      sum over t = 0, 1, ... with t x ``period`` < ``horizon`` of S(t x period) / (1 + d)^t
+      (:func:`retain.survival.discounted_lifetime`; ``period`` is one billing period in the
+      curve's time unit, 30.4375 for a curve in days). Needs ``horizon``: beyond its last time a
+      curve says nothing, so the mean is restricted to what the data show.
+    - ``method="sbg"``: ``model`` is a fitted :class:`retain.survival.ShiftedBetaGeometric` and
+      the lifetime its discounted expected residual lifetime after ``renewals`` renewals
+      (d > 0; ``renewals=0`` for a customer about to make its first renewal).
+
+    >>> rt.kpi.ltv(50_000, 0.75, 1 / 12)
+    450000.0
+    >>> km = rt.survival.kaplan_meier(tenure["duration"] / 30.4375, tenure["churned"])
+    >>> rt.kpi.ltv(500, 0.8, discount_rate=0.01, method="survival", curve=km, horizon=36)
     """
-    return _core.kpi.ltv(arpa, gross_margin, churn_rate, discount_rate)
+    given = {"curve": curve, "horizon": horizon, "model": model}
+    allowed = {"formula": (), "survival": ("curve", "horizon"), "sbg": ("model",)}
+    if method not in allowed:
+        raise InputError(f"method: must be one of {list(allowed)}, got {method!r}")
+    extra = [k for k, v in given.items() if v is not None and k not in allowed[method]]
+    if extra:
+        raise InputError(f"{', '.join(extra)}: not used by method={method!r}")
+    if method == "formula":
+        if churn_rate is None:
+            raise InputError("churn_rate: give the monthly churn rate (method='formula')")
+        return _core.kpi.ltv(arpa, gross_margin, churn_rate, discount_rate)
+    if churn_rate is not None:
+        raise InputError(f"churn_rate: not used by method={method!r}")
+    from . import survival
+
+    if method == "survival":
+        if curve is None or horizon is None:
+            raise InputError("method='survival' needs curve= (a kaplan_meier table) and horizon=")
+        lifetime = survival.discounted_lifetime(curve, horizon, discount_rate, period)
+    else:
+        if model is None:
+            raise InputError("method='sbg' needs model= (a fitted ShiftedBetaGeometric)")
+        lifetime = model.discounted_residual_lifetime(discount_rate, renewals)
+    return _core.kpi.ltv_of_lifetime(arpa, gross_margin, lifetime)
 
 
 def cac(spend: float, new_customers: float) -> float:

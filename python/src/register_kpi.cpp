@@ -150,6 +150,8 @@ void register_kpi(py::module_& root) {
 
     m.def("ltv", &kpi::ltv, py::arg("arpa"), py::arg("gross_margin"), py::arg("churn_rate"),
           py::arg("discount_rate") = 0.0);
+    m.def("ltv_of_lifetime", &kpi::ltv_of_lifetime, py::arg("arpa"), py::arg("gross_margin"),
+          py::arg("lifetime"));
     m.def("cac", &kpi::cac, py::arg("spend"), py::arg("new_customers"));
     m.def("ltv_to_cac", &kpi::ltv_to_cac, py::arg("ltv"), py::arg("cac"));
     m.def("cac_payback_months", &kpi::cac_payback_months, py::arg("cac"), py::arg("arpa"),
