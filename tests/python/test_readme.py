@@ -246,3 +246,11 @@ def test_churn_reasons_and_coverage_snippet_gives_the_hand_worked_values():
     # One churn per month, so each reason holds the whole month's churned MRR.
     assert list(reasons["share_of_churned_mrr"]) == [1.0, 1.0, 1.0]
     assert cover.loc["bob", "touches"] == 2 and cover.loc["bob", "untouched_arr"] == 12 * 80
+
+
+def test_reasons_snippet_gives_the_hand_worked_points():
+    namespace: dict = {}
+    exec(compile(blocks("python")[14], "README.md", "exec"), namespace)
+    why = namespace["why"]
+    assert list(why["points_lost"]) == pytest.approx([48.0, 0.4 / 1.5 * 100, 0.4 * 0.5 / 1.5 * 60])
+    assert list(why["measure_score"]) == pytest.approx([20.0, 0.0, 40.0])
