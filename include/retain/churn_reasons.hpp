@@ -39,8 +39,9 @@ struct ChurnReasons {
 /// and lost its MRR of g - 1, so mrr_lost summed over the reasons of a month equals the bridge's
 /// `churned` of that month, and the accounts its churned_accounts. The reason and kind are those of
 /// the account's first churn record dated in month g - 1 or g (a record ends revenue from its own
-/// month or the next, see ChurnsInput); without one the reason is "unrecorded". Records that no
-/// bridge churn matches (the account kept paying) are not churn here: Book::reconcile lists them.
+/// month or the next, see ChurnsInput; records of one day in table order); without one the reason
+/// is "unrecorded". Records that no bridge churn matches (the account kept paying) are not churn
+/// here: Book::reconcile lists them.
 ///
 /// `group[a]` is account a's group code (< n_groups, -1: left out), empty for one group. A Book
 /// without an MRR table, or a bad group code, is an InputError.

@@ -87,3 +87,10 @@ def test_bench_book_agrees_with_the_plain_way_and_prints_the_target():
     assert "check: the plain way equals retain on all" in out
     assert "| retain `Book.read` + `snapshots`, n_threads=1 |" in out
     assert "Target: >= 10x faster than pandas, peak memory < 2x the loaded tables (issue 9)" in out
+
+
+def test_bench_reasons_agrees_with_the_plain_way_and_prints_the_target():
+    out = run_benchmark("bench_reasons.py", "--quick")
+    assert "check: the plain way equals retain (1 thread and every core)" in out
+    assert "| retain, n_threads=1 |" in out and "| pandas + numpy (the plain way) |" in out
+    assert "Target: faster than the plain way (ratio retain / plain < 1" in out
