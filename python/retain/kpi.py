@@ -1047,9 +1047,10 @@ def churn_reasons(
     the reasons of a month is the bridge's ``churned`` of that month, and ``churned_accounts``
     its ``churned_accounts``. Each churn takes the reason and kind of the account's first churn
     record dated in month g - 1 or g (a cancellation ends revenue from its own month or the
-    next; a Book keeps churn days, so records of one day come in table order); a bridge churn without such a record is filed under ``"unrecorded"`` and a record
-    without a reason under ``"unspecified"``. Records that no bridge churn matches (the account
-    kept paying) are not churn here; :meth:`retain.Book.reconcile` lists them.
+    next; a Book keeps churn days, so records of one day come in table order); a bridge churn
+    without such a record is filed under ``"unrecorded"`` and a record without a reason under
+    ``"unspecified"``. Records that no bridge churn matches (the account kept paying) are not
+    churn here; :meth:`retain.Book.reconcile` lists them.
 
     Parameters
     ----------
