@@ -158,62 +158,128 @@ void validate(std::span<const double> durations, std::span<const double> observe
         throw InputError::argument("alpha", "must be strictly between 0 and 1");
 }
 
+void validate_entry(std::span<const double> durations, std::span<const double> entry,
+                    const SurvivalColumns& columns) {
+    if (entry.empty()) return;
+    if (entry.size() != durations.size()) {
+        std::ostringstream msg;
+        msg << "columns differ in length: '" << columns.duration << "' has " << durations.size()
+            << " rows, '" << columns.entry << "' " << entry.size();
+        throw InputError(msg.str(), ErrorSite{{}, columns.entry, std::nullopt, {}});
+    }
+    // Durations are finite here, so entry <= duration also rules out +infinity; NaN fails both.
+    bool bad = false;
+    for (std::size_t i = 0; i < entry.size(); ++i)
+        bad |= !((entry[i] >= 0.0) & (entry[i] <= durations[i]));
+    for (std::size_t i = 0; bad && i < entry.size(); ++i) {
+        const double e = entry[i];
+        std::ostringstream what;
+        if (!(e >= 0.0) || std::isinf(e))
+            what << "entry must be a finite number >= 0, got " << e;
+        else if (e > durations[i])
+            what << "entry " << e << " is after the duration " << durations[i]
+                 << " (an account comes under observation before it leaves)";
+        else
+            continue;
+        throw InputError::at(columns.entry, i, what.str());
+    }
+}
+
+// The table at its own times (every distinct entry and duration), with the running sums of the
+// product-limit estimate and of Greenwood's variance at each.
+struct OwnTable {
+    std::vector<double> time, log_s, greenwood;
+    std::vector<std::int64_t> at_risk, events, censored, entered, removed;
+};
+
+OwnTable own_table(std::span<const double> durations, std::span<const double> observed,
+                   std::span<const double> entry) {
+    const DurationCounts out = count_durations(durations, observed);
+    // Without entries every account is there from time 0: one entry time holding them all.
+    DurationCounts in;
+    if (entry.empty()) {
+        in.time = {0.0};
+        in.removed = {static_cast<std::int64_t>(durations.size())};
+    } else {
+        in = count_durations(entry, {});
+    }
+    OwnTable t;
+    const std::size_t reserve = out.time.size() + in.time.size();
+    for (auto* v : {&t.time, &t.log_s, &t.greenwood}) v->reserve(reserve);
+    double log_total = 0.0, var_total = 0.0;
+    std::int64_t entered_total = 0, removed_before = 0;
+    std::size_t i = 0, k = 0;
+    while (i < out.time.size() || k < in.time.size()) {
+        const double u = i == out.time.size()  ? in.time[k]
+                         : k == in.time.size() ? out.time[i]
+                                               : std::min(out.time[i], in.time[k]);
+        std::int64_t entered_at = 0, removed_at = 0, events_at = 0;
+        if (k < in.time.size() && in.time[k] == u) entered_at = in.removed[k++];
+        if (i < out.time.size() && out.time[i] == u) {
+            removed_at = out.removed[i];
+            events_at = out.events[i];
+            ++i;
+        }
+        entered_total += entered_at;
+        const std::int64_t at_risk = entered_total - removed_before;
+        // Accounts entering at u join after u's events (left truncation), except at the first
+        // time, where nobody was there before them (lifelines' convention).
+        const std::int64_t n = t.time.empty() ? at_risk : at_risk - entered_at;
+        if (events_at > 0) {
+            const auto d = static_cast<double>(events_at), r = static_cast<double>(n);
+            // log(1 - d/n), as lifelines' log(n - d) - log(n); -infinity where n == d. Where
+            // d > n (accounts entering and leaving at u) lifelines' log is undefined and skipped.
+            if (events_at <= n) log_total += std::log1p(-d / r);
+            // No variance term where n == d (lifelines sets its infinity to 0); where d > n
+            // lifelines keeps the (negative, or -infinity at n = 0) term: so does retain.
+            if (events_at != n) var_total += d / (r * (r - d));
+        }
+        t.time.push_back(u);
+        t.at_risk.push_back(at_risk);
+        t.events.push_back(events_at);
+        t.censored.push_back(removed_at - events_at);
+        t.entered.push_back(entered_at);
+        t.removed.push_back(removed_at);
+        t.log_s.push_back(log_total);
+        t.greenwood.push_back(var_total);
+        removed_before += removed_at;
+    }
+    return t;
+}
+
 }  // namespace
 }  // namespace detail
 
 KaplanMeier kaplan_meier(std::span<const double> durations, std::span<const double> observed,
                          std::span<const double> timeline, double alpha,
-                         const SurvivalColumns& columns, Threads n_threads) {
+                         const SurvivalColumns& columns, Threads n_threads,
+                         std::span<const double> entry) {
     detail::validate(durations, observed, timeline, alpha, columns);
+    detail::validate_entry(durations, entry, columns);
     KaplanMeier km;
     km.alpha = alpha;
     if (durations.empty()) return km;
-    const detail::DurationCounts c = detail::count_durations(durations, observed);
-
-    // The curve at its own times: 0, then every distinct duration (as lifelines' event table).
-    const bool starts_at_zero = c.time.front() == 0.0;
-    const std::size_t m = c.time.size() + (starts_at_zero ? 0 : 1);
-    std::vector<double> t(m), log_s(m), greenwood(m);
-    std::vector<std::int64_t> at_risk(m), events(m), censored(m);
-    std::int64_t n = static_cast<std::int64_t>(durations.size());
-    double log_total = 0.0, var_total = 0.0;
-    std::size_t row = 0;
-    if (!starts_at_zero) {
-        t[0] = 0.0;
-        at_risk[0] = n;
-        row = 1;
-    }
-    for (std::size_t k = 0; k < c.time.size(); ++k, ++row) {
-        const auto d = static_cast<double>(c.events[k]), r = static_cast<double>(n);
-        // log(1 - d/n), as lifelines' log(n - d) - log(n); no variance term where n == d.
-        if (c.events[k] > 0) log_total += std::log1p(-d / r);
-        if (c.events[k] < n) var_total += d / (r * (r - d));
-        t[row] = c.time[k];
-        at_risk[row] = n;
-        events[row] = c.events[k];
-        censored[row] = c.removed[k] - c.events[k];
-        log_s[row] = log_total;
-        greenwood[row] = var_total;
-        n -= c.removed[k];
-    }
+    detail::OwnTable own = detail::own_table(durations, observed, entry);
+    const std::size_t m = own.time.size();
     const double z = normal_quantile(1.0 - alpha / 2.0);
     // Survival and its interval at row j of the table's own times.
     auto interval = [&](std::size_t j, double& surv, double& lower, double& upper) {
-        const double v = log_s[j];
+        const double v = own.log_s[j];
         surv = std::exp(v);
         // log(-log) interval exp(-exp(log(-v) -/+ spread)) = exp(v e^-/+spread), v = log S.
-        // Where v is 0 (S = 1) it is undefined (NaN) and, as lifelines, 1.
-        const double e = std::exp(z * std::sqrt(greenwood[j]) / v);
+        // Where v is 0 (S = 1), or the variance is negative (see KaplanMeier), it is undefined
+        // (NaN) and, as lifelines, 1.
+        const double e = std::exp(z * std::sqrt(own.greenwood[j]) / v);
         lower = std::exp(v / e);
         upper = std::exp(v * e);
         if (std::isnan(lower)) lower = 1.0;
         if (std::isnan(upper)) upper = 1.0;
     };
     if (timeline.empty()) {
-        km.time = t;
-        km.at_risk = at_risk;
-        km.events = events;
-        km.censored = censored;
+        km.time = std::move(own.time);
+        km.at_risk = std::move(own.at_risk);
+        km.events = std::move(own.events);
+        km.censored = std::move(own.censored);
         km.survival.resize(m);
         km.ci_lower.resize(m);
         km.ci_upper.resize(m);
@@ -226,19 +292,22 @@ KaplanMeier kaplan_meier(std::span<const double> durations, std::span<const doub
         return km;
     }
     // Read the step function at the given times, counting what happened since the previous one.
-    std::vector<double> sorted(durations.begin(), durations.end());
-    std::sort(sorted.begin(), sorted.end());
+    const auto n = static_cast<std::int64_t>(durations.size());
     std::size_t j = 0;  // rows of the own table with time <= the current timeline time
     std::int64_t events_before = 0, removed_before = 0, events_upto = 0, removed_upto = 0;
+    std::int64_t entered_upto = 0;
     for (const double x : timeline) {
-        while (j < m && t[j] <= x) {
-            events_upto += events[j];
-            removed_upto += events[j] + censored[j];
+        while (j < m && own.time[j] <= x) {
+            events_upto += own.events[j];
+            removed_upto += own.removed[j];
+            entered_upto += own.entered[j];
             ++j;
         }
         km.time.push_back(x);
-        const auto risk = sorted.end() - std::lower_bound(sorted.begin(), sorted.end(), x);
-        km.at_risk.push_back(static_cast<std::int64_t>(risk));
+        // At risk at x: entered by x (everyone, without entries) and not gone before x.
+        const std::int64_t gone_before =
+            removed_upto - (j > 0 && own.time[j - 1] == x ? own.removed[j - 1] : 0);
+        km.at_risk.push_back((entry.empty() ? n : entered_upto) - gone_before);
         km.events.push_back(events_upto - events_before);
         km.censored.push_back((removed_upto - events_upto) - (removed_before - events_before));
         events_before = events_upto;
@@ -263,8 +332,10 @@ std::vector<KaplanMeier> retention_curves(std::span<const std::int64_t> group, s
                                           std::span<const double> observed,
                                           std::span<const double> timeline, double alpha,
                                           const SurvivalColumns& columns,
-                                          std::string_view group_column, Threads n_threads) {
+                                          std::string_view group_column, Threads n_threads,
+                                          std::span<const double> entry) {
     detail::validate(durations, observed, timeline, alpha, columns);
+    detail::validate_entry(durations, entry, columns);
     if (group.size() != durations.size())
         throw InputError("columns differ in length: '" + std::string(group_column) + "' has " +
                          std::to_string(group.size()) + " rows, '" + columns.duration + "' " +
@@ -279,23 +350,24 @@ std::vector<KaplanMeier> retention_curves(std::span<const std::int64_t> group, s
         ++start[static_cast<std::size_t>(group[i]) + 1];
     }
     for (std::size_t g = 0; g < n_groups; ++g) start[g + 1] += start[g];
-    std::vector<double> d(durations.size()), o(observed.size());
+    std::vector<double> d(durations.size()), o(observed.size()), e(entry.size());
     std::vector<std::size_t> cursor(start.begin(), start.end() - 1);
     for (std::size_t i = 0; i < group.size(); ++i) {
         const std::size_t pos = cursor[static_cast<std::size_t>(group[i])]++;
         d[pos] = durations[i];
         if (!observed.empty()) o[pos] = observed[i];
+        if (!entry.empty()) e[pos] = entry[i];
     }
     std::vector<KaplanMeier> curves(n_groups);
     // Segments are the parallel blocks; each curve is then built on its block's thread alone.
+    auto part = [](const std::vector<double>& v, std::size_t b, std::size_t n) {
+        return v.empty() ? std::span<const double>{} : std::span<const double>(v).subspan(b, n);
+    };
     retain::detail::for_each_block(
         n_groups, 1, n_threads, [&](std::size_t g, std::size_t, std::size_t) {
             const std::size_t b = start[g], n = start[g + 1] - b;
-            const std::span<const double> obs = observed.empty()
-                                                    ? std::span<const double>{}
-                                                    : std::span<const double>(o).subspan(b, n);
-            curves[g] = kaplan_meier(std::span<const double>(d).subspan(b, n), obs, timeline, alpha,
-                                     columns, 1);
+            curves[g] = kaplan_meier(part(d, b, n), part(o, b, n), timeline, alpha, columns, 1,
+                                     part(e, b, n));
         });
     return curves;
 }
@@ -322,6 +394,63 @@ double restricted_mean(const KaplanMeier& km, double horizon) {
     return area + level * (horizon - from);
 }
 
+double discounted_lifetime(const KaplanMeier& km, double horizon, double discount_rate,
+                           double period) {
+    if (!(horizon >= 0.0))
+        throw InputError::argument("horizon", "must be a number >= 0 (+infinity allowed)");
+    if (!(discount_rate >= 0.0) || std::isinf(discount_rate))
+        throw InputError::argument("discount_rate", "must be a finite number >= 0");
+    if (!(period > 0.0) || std::isinf(period))
+        throw InputError::argument("period", "must be a finite number > 0");
+    if (km.size() == 0) throw InputError::argument("km", "the survival table is empty");
+    if (km.survival.size() != km.size())
+        throw InputError::argument("km", "time and survival differ in length");
+    for (std::size_t j = 0; j < km.size(); ++j) {
+        if (!std::isfinite(km.time[j]) || (j > 0 && !(km.time[j] > km.time[j - 1])))
+            throw InputError::at("time", j, "times must be finite and strictly increasing");
+        if (!(km.survival[j] >= 0.0 && km.survival[j] <= 1.0))
+            throw InputError::at("survival", j, "survival must be a number in [0, 1]");
+    }
+    // The first whole t with t x period >= x: payments t before it fall before x. Checked on the
+    // product itself, so that a time such as 0.3 with period 0.1 lands where S(t x period) does.
+    constexpr double exact = 4503599627370496.0;  // 2^52: whole doubles step by 1 below it
+    auto first_at = [&](double x) {
+        if (x <= 0.0) return 0.0;
+        if (std::isinf(x)) return x;
+        double t = std::ceil(x / period);
+        if (t < exact) {
+            while (t > 0 && (t - 1) * period >= x) t -= 1;
+            while (t * period < x) t += 1;
+        }
+        return t;
+    };
+    // Sum over whole t in [a, b) of (1 + d)^-t, in closed form; log1p and expm1 keep it exact for
+    // small rates, and b may be +infinity when d > 0.
+    const double log_rate = std::log1p(discount_rate);
+    auto discounted_count = [&](double a, double b) {
+        if (!(b > a)) return 0.0;
+        if (log_rate == 0.0) return b - a;
+        const double head = std::exp(-a * log_rate), per = -std::expm1(-log_rate);
+        return std::isinf(b) ? head / per : head * -std::expm1(-(b - a) * log_rate) / per;
+    };
+    const double end = first_at(horizon);
+    // Survival 1 before the first time, then each row's level until the next row (the last until
+    // the horizon); a level of 0 adds nothing even over an infinite stretch.
+    double total = discounted_count(0.0, std::min(first_at(km.time[0]), end));
+    for (std::size_t j = 0; j < km.size(); ++j) {
+        const double level = km.survival[j];
+        if (level == 0.0) continue;
+        const double from = first_at(km.time[j]);
+        const double to = j + 1 < km.size() ? std::min(first_at(km.time[j + 1]), end) : end;
+        if (std::isinf(to) && log_rate == 0.0)
+            throw InputError::argument(
+                "horizon", "is infinite while discount_rate is 0 and survival stays at " +
+                               std::to_string(level) + ": the lifetime has no finite sum");
+        total += level * discounted_count(from, to);
+    }
+    return total;
+}
+
 namespace detail {
 namespace {
 
@@ -329,17 +458,17 @@ double log_beta(double a, double b) {
     return std::lgamma(a) + std::lgamma(b) - std::lgamma(a + b);
 }
 
-// Log-likelihood of survivor counts n_0 >= n_1 >= ... >= n_T and its gradient and Hessian in
-// (alpha, beta): sum_t (n_{t-1} - n_t) log P(T = t) + n_T log S(T), with
-// P(T = t) = B(alpha + 1, beta + t - 1) / B(alpha, beta) and S(T) = B(alpha, beta + T) / B(alpha,
-// beta).
+// Log-likelihood of cohorts' survivor counts n_0 >= n_1 >= ... >= n_T (T per cohort) and its
+// gradient and Hessian in (alpha, beta): summed over cohorts, sum_t (n_{t-1} - n_t) log P(T = t)
+// + n_T log S(T), with P(T = t) = B(alpha + 1, beta + t - 1) / B(alpha, beta) and S(T) = B(alpha,
+// beta + T) / B(alpha, beta).
 struct SbgLikelihood {
     double value = 0;
     Eigen::Vector2d gradient = Eigen::Vector2d::Zero();
     Eigen::Matrix2d hessian = Eigen::Matrix2d::Zero();
 };
 
-SbgLikelihood sbg_likelihood(const std::vector<double>& n, double a, double b) {
+SbgLikelihood sbg_likelihood(const std::vector<std::vector<double>>& cohorts, double a, double b) {
     using boost::math::digamma;
     using boost::math::trigamma;
     SbgLikelihood out;
@@ -362,11 +491,14 @@ SbgLikelihood sbg_likelihood(const std::vector<double>& n, double a, double b) {
         out.hessian(1, 1) += c * (trigamma(y) - txy);
         out.hessian(0, 1) -= c * txy;
     };
-    const std::size_t T = n.size() - 1;
-    for (std::size_t t = 1; t <= T; ++t)
-        add(n[t - 1] - n[t], a + 1, b + static_cast<double>(t) - 1);
-    add(n[T], a, b + static_cast<double>(T));
-    add(-n[0], a, b);  // every customer's probability is over B(alpha, beta)
+    for (const std::vector<double>& n : cohorts) {
+        if (n.size() < 2) continue;  // a cohort without a period: S(0) = 1 adds nothing
+        const std::size_t T = n.size() - 1;
+        for (std::size_t t = 1; t <= T; ++t)
+            add(n[t - 1] - n[t], a + 1, b + static_cast<double>(t) - 1);
+        add(n[T], a, b + static_cast<double>(T));
+        add(-n[0], a, b);  // every customer's probability is over B(alpha, beta)
+    }
     out.hessian(1, 0) = out.hessian(0, 1);
     return out;
 }
@@ -379,28 +511,99 @@ ShiftedBetaGeometric::ShiftedBetaGeometric(double alpha, double beta) : alpha_(a
         throw InputError::argument("alpha, beta", "must both be finite and > 0");
 }
 
+namespace detail {
+namespace {
+
+// What is wrong with count t of a cohort's survivors (empty when nothing is).
+std::string survivor_count_problem(const std::vector<double>& n, std::size_t t) {
+    const double c = n[t];
+    std::ostringstream what;
+    if (!(c >= 0) || std::isinf(c) || c != std::floor(c))
+        what << "must be a whole number of customers >= 0, got " << c;
+    else if (t == 0 && c == 0)
+        what << "the cohort is empty";
+    else if (t > 0 && c > n[t - 1])
+        what << "survivors cannot increase: " << c << " after " << n[t - 1]
+             << " (returning accounts? count each account as lost at its first churn, as "
+                "fit_cohorts on a Book's cohort survivors does)";
+    return what.str();
+}
+
+}  // namespace
+}  // namespace detail
+
 ShiftedBetaGeometric ShiftedBetaGeometric::fit(std::span<const double> survivors, int max_iter,
                                                double tol) {
     // One period only fixes alpha / (alpha + beta): two are needed to tell alpha from beta.
     if (survivors.size() < 3)
         throw InputError::argument("survivors",
                                    "needs the cohort size and at least two periods of survivors");
+    const std::vector<std::vector<double>> cohort{{survivors.begin(), survivors.end()}};
     for (std::size_t t = 0; t < survivors.size(); ++t) {
-        const double s = survivors[t];
-        std::ostringstream what;
-        if (!(s >= 0) || std::isinf(s) || s != std::floor(s))
-            what << "must be a whole number of customers >= 0, got " << s;
-        else if (t == 0 && s == 0)
-            what << "the cohort is empty";
-        else if (t > 0 && s > survivors[t - 1])
-            what << "survivors cannot increase: " << s << " after " << survivors[t - 1];
-        if (!what.str().empty())
-            throw InputError::argument("survivors[" + std::to_string(t) + "]", what.str());
+        const std::string what = detail::survivor_count_problem(cohort[0], t);
+        if (!what.empty()) throw InputError::argument("survivors[" + std::to_string(t) + "]", what);
     }
     if (survivors.back() == survivors.front())
         throw InputError::argument("survivors",
                                    "nobody churned: alpha and beta are not identified");
-    const std::vector<double> n(survivors.begin(), survivors.end());
+    return fit_joint(cohort, max_iter, tol);
+}
+
+ShiftedBetaGeometric ShiftedBetaGeometric::fit_cohorts(
+    const std::vector<std::vector<double>>& survivors, int max_iter, double tol,
+    std::span<const std::string> cohort_names) {
+    if (!cohort_names.empty() && cohort_names.size() != survivors.size())
+        throw InputError::argument(
+            "cohort_names", "give one name per cohort (" + std::to_string(survivors.size()) +
+                                " cohorts, " + std::to_string(cohort_names.size()) + " names)");
+    auto name = [&](std::size_t k) {
+        return cohort_names.empty() ? "survivors[" + std::to_string(k) + "]"
+                                    : "cohort " + cohort_names[k];
+    };
+    double periods = 0, churned = 0;
+    std::size_t longest = 0;
+    for (std::size_t k = 0; k < survivors.size(); ++k) {
+        const std::vector<double>& n = survivors[k];
+        const std::string where = "survivors[" + std::to_string(k) + "]";
+        if (n.empty())
+            throw InputError::argument(where, name(k) + " has no size (give at least " + where +
+                                                  "[0], its customers at the start)");
+        for (std::size_t t = 0; t < n.size(); ++t) {
+            const std::string what = detail::survivor_count_problem(n, t);
+            if (!what.empty())
+                throw InputError::argument(where + "[" + std::to_string(t) + "]",
+                                           cohort_names.empty() ? what : name(k) + ": " + what);
+        }
+        periods += static_cast<double>(n.size() - 1);
+        churned += n.front() - n.back();
+        longest = std::max(longest, n.size() - 1);
+    }
+    std::string why;
+    if (survivors.empty())
+        why = "no cohort was given";
+    else if (periods == 0)
+        why = "no cohort has a completed period";
+    else if (churned == 0)
+        why = "nobody churned, so alpha and beta are not identified";
+    else if (longest < 2)
+        why = "no cohort has two completed periods (one period fixes only alpha / (alpha + beta))";
+    if (!why.empty()) {
+        std::ostringstream msg;
+        msg << "the cohorts are too small to fit the sBG model: " << why;
+        constexpr std::size_t shown = 12;
+        for (std::size_t k = 0; k < survivors.size() && k < shown; ++k) {
+            msg << (k == 0 ? "; survivors: " : "; ") << name(k) << ":";
+            for (std::size_t t = 0; t < survivors[k].size(); ++t)
+                msg << (t == 0 ? " " : ", ") << survivors[k][t];
+        }
+        if (survivors.size() > shown) msg << "; and " << survivors.size() - shown << " more";
+        throw InputError(msg.str(), ErrorSite{{}, "survivors", std::nullopt, {}});
+    }
+    return fit_joint(survivors, max_iter, tol);
+}
+
+ShiftedBetaGeometric ShiftedBetaGeometric::fit_joint(const std::vector<std::vector<double>>& n,
+                                                     int max_iter, double tol) {
     // Newton's method on theta = (log alpha, log beta), which keeps both positive, with step
     // halving so the likelihood never falls; a gradient step where the Hessian is not negative.
     Eigen::Vector2d theta(0.0, 0.0);

@@ -1,1 +1,186 @@
+// Tenure and cohort survivors read from a Book (retain/tenure.hpp): one pass over the accounts
+// finds each one's first churn, from the churns table or, without it, from the MRR bridge.
+
 #include "retain/tenure.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <numeric>
+#include <string>
+
+#include "retain/book.hpp"
+#include "retain/error.hpp"
+
+namespace retain::survival {
+
+namespace {
+
+constexpr Day not_churned = std::numeric_limits<Day>::max();
+
+// The message an account's error starts with: the Book names accounts by code, which is their row
+// in the accounts table (the Python layer puts the id in its place).
+InputError account_error(std::size_t code, const std::string& what) {
+    return InputError("account in row " + std::to_string(code) + " of the accounts table: " + what,
+                      ErrorSite{"accounts", {}, code, {}});
+}
+
+// Each account's first churn on or before as_of (not_churned: none), by the rules of Tenure.
+std::vector<Day> first_churns(const Book& book, Day as_of) {
+    const std::size_t n = book.n_accounts();
+    std::vector<Day> churn(n, not_churned);
+    const auto signed_days = book.signed_days();
+    std::vector<bool> from_record(n, false);
+    if (book.has("churns")) {
+        // Sorted by account, then day: an account's first record is its first churn.
+        for (const Book::Churn& c : book.churns()) {
+            const auto a = static_cast<std::size_t>(c.account);
+            if (from_record[a]) continue;
+            from_record[a] = true;
+            if (c.day <= as_of) churn[a] = c.day;
+        }
+    } else if (book.has("mrr")) {
+        if (book.mrr().empty()) return churn;
+        const Month last = book.mrr().last_month();
+        for (std::size_t a = 0; a < n; ++a) {
+            const auto months = book.mrr_months(a);
+            const auto amounts = book.mrr_amounts(a);
+            for (std::size_t i = 0; i < months.size(); ++i) {
+                if (!(amounts[i] > 0)) continue;
+                const Month g = months[i] + 1;
+                const bool pays_next =
+                    i + 1 < months.size() && months[i + 1] == g && amounts[i + 1] > 0;
+                if (pays_next || g > last) continue;
+                if (first_day_of(g) <= as_of) churn[a] = first_day_of(g);
+                break;  // the first stop; a later one would be a returning account's
+            }
+        }
+    } else {
+        throw InputError(
+            "the Book has neither a churns nor an MRR table, so no churn can be seen; build it "
+            "with churns= (or mrr=, whose bridge shows when accounts stop paying)",
+            ErrorSite{"churns", {}, std::nullopt, {}});
+    }
+    for (std::size_t a = 0; a < n; ++a)
+        if (churn[a] != not_churned && signed_days[a] <= as_of && churn[a] < signed_days[a])
+            throw account_error(
+                a,
+                "its first churn (" + format_day(churn[a]) +
+                    (book.has("churns") ? ", from the churns table" : ", when it stopped paying") +
+                    ") is before it signed (" + format_day(signed_days[a]) + ")");
+    return churn;
+}
+
+// The start used: given, or the Book's default; after as_of it is an InputError.
+Day start_for(const Book& book, Day as_of, std::optional<Day> start) {
+    if (start) {
+        if (*start > as_of)
+            throw InputError::argument(
+                "start", "is after as_of (" + format_day(*start) + " > " + format_day(as_of) + ")");
+        return *start;
+    }
+    const std::optional<Day> from = observation_start(book);
+    if (!from) return as_of;
+    if (*from > as_of)
+        throw InputError::argument(
+            "as_of", "is before the Book's observation start (" + format_day(as_of) + " < " +
+                         format_day(*from) +
+                         ", the first day of its first MRR month): nothing is observed by then; "
+                         "give a later as_of, or an earlier start");
+    return *from;
+}
+
+}  // namespace
+
+std::optional<Day> observation_start(const Book& book) {
+    if (book.has("mrr") && !book.mrr().empty()) return first_day_of(book.mrr().first_month());
+    const auto signed_days = book.signed_days();
+    if (signed_days.empty()) return std::nullopt;
+    return *std::min_element(signed_days.begin(), signed_days.end());
+}
+
+Tenure tenure(const Book& book, Day as_of, std::optional<Day> start) {
+    Tenure out;
+    out.as_of = as_of;
+    out.start = start_for(book, as_of, start);
+    const std::vector<Day> churn = first_churns(book, as_of);
+    const auto signed_days = book.signed_days();
+    for (std::size_t a = 0; a < book.n_accounts(); ++a) {
+        const Day s = signed_days[a];
+        if (s > as_of) continue;
+        const bool churned = churn[a] != not_churned;
+        if (churned && churn[a] < out.start) {
+            ++out.left_out;
+            continue;
+        }
+        out.account.push_back(static_cast<std::int64_t>(a));
+        out.signed_day.push_back(s);
+        out.duration.push_back(static_cast<std::int64_t>(churned ? churn[a] : as_of) - s);
+        out.churned.push_back(churned ? 1 : 0);
+        out.entry.push_back(std::max<std::int64_t>(0, static_cast<std::int64_t>(out.start) - s));
+    }
+    return out;
+}
+
+Day month_anniversary(Day day, std::int64_t months) {
+    const CivilDate c = civil_of(day);
+    const auto m = static_cast<Month>(month_of(c.year, c.month) + months);
+    const Day first = first_day_of(m);
+    const Day length = first_day_of(m + 1) - first;
+    return first + std::min<Day>(c.day, length) - 1;
+}
+
+CohortSurvivors cohort_survivors(const Book& book, Day as_of, std::optional<Day> start) {
+    CohortSurvivors out;
+    out.as_of = as_of;
+    out.start = start_for(book, as_of, start);
+    const std::vector<Day> churn = first_churns(book, as_of);
+    const auto signed_days = book.signed_days();
+    std::vector<std::size_t> accounts;
+    for (std::size_t a = 0; a < book.n_accounts(); ++a)
+        if (signed_days[a] <= as_of) accounts.push_back(a);
+    std::stable_sort(accounts.begin(), accounts.end(),
+                     [&](std::size_t x, std::size_t y) { return signed_days[x] < signed_days[y]; });
+    for (std::size_t b = 0; b < accounts.size();) {
+        // One cohort: the accounts signed in one month, b..e in signing order.
+        const Month cohort = month_of_day(signed_days[accounts[b]]);
+        std::size_t e = b;
+        while (e < accounts.size() && month_of_day(signed_days[accounts[e]]) == cohort) ++e;
+        const Day earliest = signed_days[accounts[b]], latest = signed_days[accounts[e - 1]];
+        if (earliest < out.start) {
+            out.before_start.push_back(cohort);
+            b = e;
+            continue;
+        }
+        // Periods every account of the cohort has completed by as_of: its latest signer's.
+        std::int64_t periods = month_of_day(as_of) - cohort;
+        if (month_anniversary(latest, periods) > as_of) --periods;
+        if (periods < 1) {
+            out.unobserved.push_back(cohort);
+            b = e;
+            continue;
+        }
+        // lost[t]: accounts lost in period t (t <= periods); the rest survive every period seen.
+        std::vector<double> lost(static_cast<std::size_t>(periods) + 1, 0.0);
+        for (std::size_t i = b; i < e; ++i) {
+            const std::size_t a = accounts[i];
+            if (churn[a] == not_churned) continue;
+            const Day s = signed_days[a];
+            // The anniversary of period t is in month cohort + t, so the churn's month leaves two
+            // candidates: that many periods, or one more.
+            const std::int64_t months_in =
+                std::max<std::int64_t>(1, month_of_day(churn[a]) - cohort);
+            const std::int64_t period =
+                churn[a] <= month_anniversary(s, months_in) ? months_in : months_in + 1;
+            if (period <= periods) lost[static_cast<std::size_t>(period)] += 1;
+        }
+        std::vector<double> survivors(lost.size());
+        survivors[0] = static_cast<double>(e - b);
+        for (std::size_t t = 1; t < lost.size(); ++t) survivors[t] = survivors[t - 1] - lost[t];
+        out.cohort.push_back(cohort);
+        out.survivors.push_back(std::move(survivors));
+        b = e;
+    }
+    return out;
+}
+
+}  // namespace retain::survival

@@ -773,6 +773,17 @@ class Book:
             frame, dropped, horizon, until_label, {k: int(v) for k, v in counts.items()}
         )
 
+    def tenure(self, as_of: Any, start: Any = None) -> pd.DataFrame:
+        """Each account's tenure as of a date, for survival curves: a DataFrame indexed by
+        account id with ``signed_at``, ``duration`` (days), ``churned`` (bool) and ``entry``
+        (days of late entry, from ``start``: by default the first day of the first MRR month).
+        The churn is the first one on or before ``as_of`` (churns table, else the MRR bridge);
+        accounts that churned before ``start`` are left out, counted in
+        ``.attrs["left_out"]``. The full rules: :func:`retain.survival.tenure`."""
+        from .survival import tenure
+
+        return tenure(self, as_of, start)
+
     def _as_of(self, dates: Any) -> tuple[np.ndarray, pd.DatetimeIndex]:
         """Day numbers of as-of dates in the Book's zone (tz-aware values converted to it)."""
         scalar = isinstance(dates, (str, pd.Timestamp, np.datetime64)) or not hasattr(

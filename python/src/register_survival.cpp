@@ -1,6 +1,10 @@
 #include "common.hpp"
 
+#include <optional>
+
+#include "retain/book.hpp"
 #include "retain/survival.hpp"
+#include "retain/tenure.hpp"
 
 namespace retain::python {
 
@@ -29,6 +33,17 @@ py::dict table_to_dict(survival::KaplanMeier&& km) {
     return out;
 }
 
+std::span<const double> optional_span(const std::optional<array_in<double>>& a, const char* name) {
+    return a ? as_span(*a, name) : std::span<const double>{};
+}
+
+template <class T>
+py::list months_list(const std::vector<T>& months) {
+    py::list out;
+    for (const T m : months) out.append(static_cast<std::int64_t>(m));
+    return out;
+}
+
 }  // namespace
 
 void register_survival(py::module_& root) {
@@ -38,35 +53,43 @@ void register_survival(py::module_& root) {
         "kaplan_meier",
         [](const array_in<double>& durations, const array_in<double>& observed,
            const array_in<double>& timeline, double alpha, const std::string& duration_col,
-           const std::string& observed_col) {
+           const std::string& observed_col, const std::optional<array_in<double>>& entry,
+           const std::string& entry_col) {
             const auto d = as_span(durations, "durations");
             const auto o = as_span(observed, "observed");
             const auto t = as_span(timeline, "timeline");
+            const auto e = optional_span(entry, "entry");
             survival::KaplanMeier km;
             {
                 py::gil_scoped_release release;  // reads only the caller's buffers
-                km = survival::kaplan_meier(d, o, t, alpha, {duration_col, observed_col});
+                km = survival::kaplan_meier(d, o, t, alpha, {duration_col, observed_col, entry_col},
+                                            {}, e);
             }
             return table_to_dict(std::move(km));
         },
         py::arg("durations"), py::arg("observed"), py::arg("timeline"), py::arg("alpha"),
         py::arg("duration_col") = "duration", py::arg("observed_col") = "observed",
-        "Kaplan-Meier table as a dict of columns; empty observed means all events.");
+        py::arg("entry") = py::none(), py::arg("entry_col") = "entry",
+        "Kaplan-Meier table as a dict of columns; empty observed means all events, no entry no "
+        "late entry.");
     m.def(
         "retention_curves",
         [](const array_in<std::int64_t>& group, std::size_t n_groups,
            const array_in<double>& durations, const array_in<double>& observed,
            const array_in<double>& timeline, double alpha, const std::string& duration_col,
-           const std::string& observed_col, const std::string& group_col) {
+           const std::string& observed_col, const std::string& group_col,
+           const std::optional<array_in<double>>& entry, const std::string& entry_col) {
             const auto g = as_span(group, "group");
             const auto d = as_span(durations, "durations");
             const auto o = as_span(observed, "observed");
             const auto t = as_span(timeline, "timeline");
+            const auto e = optional_span(entry, "entry");
             std::vector<survival::KaplanMeier> curves;
             {
                 py::gil_scoped_release release;  // reads only the caller's buffers
                 curves = survival::retention_curves(g, n_groups, d, o, t, alpha,
-                                                    {duration_col, observed_col}, group_col);
+                                                    {duration_col, observed_col, entry_col},
+                                                    group_col, {}, e);
             }
             py::list out;
             for (auto& km : curves) out.append(table_to_dict(std::move(km)));
@@ -75,6 +98,7 @@ void register_survival(py::module_& root) {
         py::arg("group"), py::arg("n_groups"), py::arg("durations"), py::arg("observed"),
         py::arg("timeline"), py::arg("alpha"), py::arg("duration_col") = "duration",
         py::arg("observed_col") = "observed", py::arg("group_col") = "group",
+        py::arg("entry") = py::none(), py::arg("entry_col") = "entry",
         "One Kaplan-Meier table (dict of columns) per segment code.");
     m.def(
         "median_survival",
@@ -88,7 +112,63 @@ void register_survival(py::module_& root) {
             return survival::restricted_mean(curve(time, surv), horizon);
         },
         py::arg("time"), py::arg("survival"), py::arg("horizon"));
+    m.def(
+        "discounted_lifetime",
+        [](const array_in<double>& time, const array_in<double>& surv, double horizon,
+           double discount_rate, double period) {
+            return survival::discounted_lifetime(curve(time, surv), horizon, discount_rate, period);
+        },
+        py::arg("time"), py::arg("survival"), py::arg("horizon"), py::arg("discount_rate"),
+        py::arg("period"));
     m.def("normal_quantile", &survival::normal_quantile, py::arg("p"));
+    m.def("observation_start", &survival::observation_start, py::arg("book"),
+          "The Book's default start (day number), None without accounts.");
+    m.def(
+        "tenure",
+        [](const Book& book, std::int64_t as_of, std::optional<std::int64_t> start) {
+            survival::Tenure t;
+            {
+                py::gil_scoped_release release;  // reads the Book only; Python holds it
+                t = survival::tenure(
+                    book, static_cast<Day>(as_of),
+                    start ? std::optional<Day>(static_cast<Day>(*start)) : std::nullopt);
+            }
+            py::dict out;
+            out["account"] = to_numpy(std::move(t.account));
+            out["signed_day"] = to_numpy(std::move(t.signed_day));
+            out["duration"] = to_numpy(std::move(t.duration));
+            out["churned"] = to_numpy(std::move(t.churned));
+            out["entry"] = to_numpy(std::move(t.entry));
+            out["left_out"] = t.left_out;
+            out["as_of"] = t.as_of;
+            out["start"] = t.start;
+            return out;
+        },
+        py::arg("book"), py::arg("as_of"), py::arg("start") = py::none(),
+        "Tenure per account as a dict of columns (account codes, day numbers).");
+    m.def(
+        "cohort_survivors",
+        [](const Book& book, std::int64_t as_of, std::optional<std::int64_t> start) {
+            survival::CohortSurvivors c;
+            {
+                py::gil_scoped_release release;  // reads the Book only; Python holds it
+                c = survival::cohort_survivors(
+                    book, static_cast<Day>(as_of),
+                    start ? std::optional<Day>(static_cast<Day>(*start)) : std::nullopt);
+            }
+            py::dict out;
+            py::list survivors;
+            for (auto& counts : c.survivors) survivors.append(to_numpy(std::move(counts)));
+            out["cohort"] = months_list(c.cohort);
+            out["survivors"] = survivors;
+            out["before_start"] = months_list(c.before_start);
+            out["unobserved"] = months_list(c.unobserved);
+            out["as_of"] = c.as_of;
+            out["start"] = c.start;
+            return out;
+        },
+        py::arg("book"), py::arg("as_of"), py::arg("start") = py::none(),
+        "Survivor counts per signing-month cohort (month numbers, a count array per cohort).");
 
     using survival::ShiftedBetaGeometric;
     py::class_<ShiftedBetaGeometric>(m, "ShiftedBetaGeometric")
@@ -99,6 +179,15 @@ void register_survival(py::module_& root) {
                 return ShiftedBetaGeometric::fit(as_span(survivors, "survivors"), max_iter, tol);
             },
             py::arg("survivors"), py::arg("max_iter") = 100, py::arg("tol") = 1e-10)
+        .def_static(
+            "fit_cohorts",
+            [](const std::vector<std::vector<double>>& survivors, int max_iter, double tol,
+               const std::vector<std::string>& cohort_names) {
+                py::gil_scoped_release release;  // works on its own copies
+                return ShiftedBetaGeometric::fit_cohorts(survivors, max_iter, tol, cohort_names);
+            },
+            py::arg("survivors"), py::arg("max_iter") = 100, py::arg("tol") = 1e-10,
+            py::arg("cohort_names") = std::vector<std::string>{})
         .def_property_readonly("alpha", &ShiftedBetaGeometric::alpha)
         .def_property_readonly("beta", &ShiftedBetaGeometric::beta)
         .def_property_readonly("log_likelihood", &ShiftedBetaGeometric::log_likelihood)

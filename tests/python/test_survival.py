@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import retain as rt
 
 lifelines = pytest.importorskip("lifelines")
+from lifelines.exceptions import StatError  # noqa: E402
 from lifelines.utils import restricted_mean_survival_time  # noqa: E402
 
 
@@ -173,3 +174,176 @@ def test_retention_curves_by_two_keys_and_a_missing_key():
     frame.loc[2, "plan"] = None
     with pytest.raises(rt.InputError, match=r"column 'plan', row 2: missing group key"):
         rt.survival.retention_curves(frame, by="plan")
+
+
+# ----------------------------------------------------------------------------- late entry
+
+
+def late_entry_sample(rng, n, whole=True):
+    """Durations with ties, entries in [0, duration], a fifth of them equal to the duration."""
+    durations = (
+        rng.integers(0, 25, n).astype(float) if whole else np.round(rng.exponential(9, n), 2)
+    )
+    entry = np.minimum(np.floor(rng.random(n) * (durations + 1)), durations)
+    same = rng.random(n) < 0.2
+    entry[same] = durations[same]
+    observed = rng.random(n) < 0.7
+    return durations, observed, entry
+
+
+def lifelines_with_entry(durations, observed, entry, timeline=None, alpha=0.05):
+    fitter = lifelines.KaplanMeierFitter(alpha=alpha)
+    return fitter.fit(durations, observed, entry=entry, timeline=timeline)
+
+
+@pytest.mark.parametrize("whole", [True, False], ids=["ties", "fractional"])
+@pytest.mark.parametrize("seed", range(40))
+def test_late_entry_equals_lifelines(seed, whole):
+    rng = np.random.default_rng(seed)
+    while True:  # lifelines refuses a risk set that empties early (retain does not): redraw
+        durations, observed, entry = late_entry_sample(rng, int(rng.integers(5, 300)), whole)
+        try:
+            fitter = lifelines_with_entry(durations, observed, entry)
+            break
+        except StatError:
+            continue
+    km = rt.survival.kaplan_meier(durations, observed, entry=entry)
+    assert_matches_lifelines(km, fitter)
+    table = fitter.event_table
+    np.testing.assert_array_equal(km["at_risk"], table["at_risk"])
+    np.testing.assert_array_equal(km["events"], table["observed"])
+    np.testing.assert_array_equal(km["censored"], table["censored"])
+    assert (entry == durations).any()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 12), st.integers(0, 12), st.booleans()), min_size=1, max_size=30
+    )
+)
+def test_small_samples_with_entries_equal_lifelines(rows):
+    # Entries equal to durations, and risk sets outnumbered by entrants' events, included.
+    durations = np.array([max(a, b) for a, b, _ in rows], dtype=float)
+    entry = np.array([min(a, b) for a, b, _ in rows], dtype=float)
+    observed = np.array([o for _, _, o in rows])
+    try:
+        fitter = lifelines_with_entry(durations, observed, entry)
+    except StatError:
+        return
+    assert_matches_lifelines(rt.survival.kaplan_meier(durations, observed, entry=entry), fitter)
+
+
+def test_late_entry_on_a_timeline_equals_lifelines():
+    rng = np.random.default_rng(3)
+    durations, observed, entry = late_entry_sample(rng, 400)
+    timeline = np.arange(entry.min(), 30, 0.5)
+    fitter = lifelines_with_entry(durations, observed, entry, timeline=timeline)
+    km = rt.survival.kaplan_meier(durations, observed, timeline=timeline, entry=entry)
+    assert_matches_lifelines(km, fitter)
+    assert km["at_risk"].tolist() == [((entry <= t) & (t <= durations)).sum() for t in timeline]
+
+
+def test_entries_of_zero_are_the_curve_without_entries():
+    rng = np.random.default_rng(5)
+    durations, observed, _ = late_entry_sample(rng, 200)
+    plain = rt.survival.kaplan_meier(durations, observed)
+    pd.testing.assert_frame_equal(
+        rt.survival.kaplan_meier(durations, observed, entry=np.zeros(200)), plain
+    )
+
+
+def test_retention_curves_with_entry_equal_lifelines_per_segment():
+    rng = np.random.default_rng(8)
+    durations, observed, entry = late_entry_sample(rng, 600)
+    frame = pd.DataFrame(
+        {
+            "plan": rng.choice(["pro", "starter"], 600),
+            "duration": durations,
+            "observed": observed,
+            "entry": entry,
+        }
+    )
+    curves = rt.survival.retention_curves(frame, by="plan", entry="entry")
+    for plan, group in frame.groupby("plan"):
+        own = curves[curves["plan"] == plan].drop(columns="plan").reset_index(drop=True)
+        fitter = lifelines_with_entry(group["duration"], group["observed"], group["entry"])
+        assert_matches_lifelines(own, fitter)
+    with pytest.raises(rt.ColumnError, match="no column 'joined'"):
+        rt.survival.retention_curves(frame, by="plan", entry="joined")
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ([0.0, 6.0, 1.0], r"column 'entry', row 1: entry 6 is after the duration 5"),
+        (pd.Series([0.0, 1.0, -1.0], name="joined"), r"column 'joined', row 2: entry must be"),
+        ([0.0, np.nan, 1.0], r"column 'entry', row 1: entry must be a finite number"),
+        ([0.0, np.inf, 1.0], r"column 'entry', row 1"),
+        ([0.0, 1.0], r"columns differ in length: 'durations' has 3 rows, 'entry' 2"),
+        (["0", "1", "2"], r"column 'entry' must be numeric"),
+    ],
+)
+def test_bad_entries_name_the_column_and_row(entry, message):
+    with pytest.raises(rt.InputError, match=message):
+        rt.survival.kaplan_meier([3.0, 5.0, 4.0], entry=entry)
+
+
+# -------------------------------------------------------------------- discounted lifetime
+
+
+def by_definition(times, surv, horizon, d, period):
+    """sum over t * period < horizon of S(t * period) / (1 + d)^t, S a right-continuous step."""
+    total, t = 0.0, 0
+    while t * period < horizon:
+        x = t * period
+        passed = [s for u, s in zip(times, surv, strict=True) if u <= x]
+        total += (passed[-1] if passed else 1.0) / (1 + d) ** t
+        t += 1
+    return total
+
+
+@pytest.mark.parametrize(
+    ("horizon", "rate", "period"), [(12, 0.0, 1.0), (12, 0.02, 1.0), (30.5, 0.01, 2.5), (0, 0.1, 1)]
+)
+def test_discounted_lifetime_by_definition(horizon, rate, period):
+    rng = np.random.default_rng(11)
+    km = rt.survival.kaplan_meier(rng.integers(0, 20, 100).astype(float), rng.random(100) < 0.6)
+    expected = by_definition(km["time"], km["survival"], horizon, rate, period)
+    assert rt.survival.discounted_lifetime(km, horizon, rate, period) == pytest.approx(
+        expected, rel=1e-12, abs=1e-12
+    )
+
+
+def test_discounted_lifetime_by_hand_and_the_ltv_identity():
+    km = pd.DataFrame({"time": [0.0, 2.0, 5.0], "survival": [1.0, 0.5, 0.2]})
+    # Months 0..5 of a 6-month horizon: 1, 1, .5, .5, .5, .2.
+    assert rt.survival.discounted_lifetime(km, 6) == pytest.approx(3.7)
+    c, d = 0.04, 0.01
+    t = np.arange(0, 2000, dtype=float)
+    geometric = pd.DataFrame({"time": t, "survival": (1 - c) ** t})
+    # LTV's discounted lifetime: sum over t >= 0 of (1 - c)^t / (1 + d)^t = (1 + d) / (d + c).
+    assert rt.survival.discounted_lifetime(geometric, 2000, d) == pytest.approx(
+        (1 + d) / (d + c), rel=1e-12
+    )
+    assert rt.survival.discounted_lifetime(geometric, np.inf, d) == pytest.approx(
+        (1 + d) / (d + c), rel=1e-12
+    )
+
+
+def test_discounted_lifetime_bad_arguments():
+    km = rt.survival.kaplan_meier([1.0, 2.0, 3.0], [1, 0, 1])
+    with pytest.raises(rt.InputError, match="horizon: must be a number >= 0"):
+        rt.survival.discounted_lifetime(km, -1)
+    with pytest.raises(rt.InputError, match="discount_rate: must be a finite number >= 0"):
+        rt.survival.discounted_lifetime(km, 5, -0.1)
+    with pytest.raises(rt.InputError, match="period: must be a finite number > 0"):
+        rt.survival.discounted_lifetime(km, 5, 0.1, 0)
+    with pytest.raises(rt.InputError, match="horizon: is infinite while discount_rate is 0"):
+        rt.survival.discounted_lifetime(rt.survival.kaplan_meier([1.0, 2.0], [1, 0]), np.inf)
+    with pytest.raises(rt.InputError, match="km: the survival table is empty"):
+        rt.survival.discounted_lifetime(rt.survival.kaplan_meier([]), 5)
+    with pytest.raises(rt.InputError, match="horizon: must be a number"):
+        rt.survival.discounted_lifetime(km, "5")
+    with pytest.raises(rt.ColumnError, match="no column 'survival'"):
+        rt.survival.discounted_lifetime(km.drop(columns="survival"), 5)
