@@ -59,7 +59,7 @@ def test_sbg_ltv_is_the_discounted_expected_residual_lifetime():
 
     for renewals in (0, 3):
         n = renewals + 1
-        t = np.arange(n, n + 20_000)
+        t = np.arange(n, n + 2_000)  # (1.1)^-2000 is far below rounding
         derl = float(np.sum(survival(t) / survival(n - 1) / (1 + d) ** (t - n)))
         got = rt.kpi.ltv(200, 0.7, discount_rate=d, method="sbg", model=model, renewals=renewals)
         assert got == pytest.approx(200 * 0.7 * derl, rel=1e-9)
