@@ -254,3 +254,20 @@ def test_reasons_snippet_gives_the_hand_worked_points():
     why = namespace["why"]
     assert list(why["points_lost"]) == pytest.approx([48.0, 0.4 / 1.5 * 100, 0.4 * 0.5 / 1.5 * 60])
     assert list(why["measure_score"]) == pytest.approx([20.0, 0.0, 40.0])
+
+
+def test_calibration_snippet_runs_its_checks_and_beats_the_base_rate():
+    namespace: dict = {}
+    exec(compile(blocks("python")[15], "README.md", "exec"), namespace)
+    risk, p = namespace["risk"], namespace["p"]
+    assert risk.method == "isotonic" and risk.horizon_days == 60
+    assert ((p >= 0) & (p <= 1)).all() and p.index.name == "account_id"
+
+
+def test_survival_snippet_gives_the_hand_worked_tenure_and_ltv():
+    namespace: dict = {}
+    exec(compile(blocks("python")[16], "README.md", "exec"), namespace)
+    km = namespace["km"]
+    # Times: every entry and duration (and 0): 0, 30, 60, 121, 200, 381.
+    assert list(km["time"]) == [0, 30, 60, 121, 200, 381]
+    assert list(km["at_risk"]) == [3, 3, 2, 1, 1, 1]
