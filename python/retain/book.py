@@ -157,28 +157,44 @@ class _Table:
 # ------------------------------------------------------------------------- columns to the core
 
 
-def _text_buffers(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _text_array(column: pd.Series) -> Any:
+    """A text column as one pyarrow large_string array (nulls kept), or None when it holds
+    values other than text (ints beside strings, say). A column pyarrow already holds is taken
+    as it is; an object column is converted in one pass, which also finds its nulls."""
+    import pyarrow as pa
+
+    array = getattr(column.array, "_pa_array", None)
+    if array is None:
+        try:
+            values = column.to_numpy(dtype=object)
+            array = pa.array(values, type=pa.large_string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return None
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
+    if not pa.types.is_large_string(array.type):
+        try:
+            array = array.cast(pa.large_string())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+    return array
+
+
+def _text_buffers(column: pd.Series, array: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """Arrow large_string buffers (offsets, chars) of a text column, nulls as empty text."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    array = getattr(column.array, "_pa_array", None)
     if array is None:
-        values = column.to_numpy(dtype=object)
-        try:
-            array = pa.array(values, type=pa.large_string(), from_pandas=True)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            array = pa.array(
-                [
-                    None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
-                    for v in values
-                ],
-                type=pa.large_string(),
-            )
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
-    if not pa.types.is_large_string(array.type):
-        array = array.cast(pa.large_string())
+        array = _text_array(column)
+    if array is None:
+        array = pa.array(
+            [
+                None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
+                for v in column.to_numpy(dtype=object)
+            ],
+            type=pa.large_string(),
+        )
     if array.null_count:
         array = pc.fill_null(array, "")
     _, offsets, chars = array.buffers()
@@ -192,12 +208,22 @@ def _ids(t: _Table, name: str, what: str = "account id") -> Any:
     column = t[name]
     if len(column) == 0:
         return np.empty(0, dtype=np.int64)
-    missing = column.isna().to_numpy()
-    if missing.any():
-        raise InputError(f"{t.where(name, _frames.first_row(missing))}: missing {what}")
     dtype = column.dtype
     if pd.api.types.is_bool_dtype(dtype):
         raise InputError(f"{t.where(name, 0)}: booleans are not ids")
+    numeric = pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)
+    text = None if numeric else _text_array(column)
+    if text is not None:
+        # One pass through Arrow finds the nulls too: no separate isna over Python objects.
+        if text.null_count:
+            import pyarrow.compute as pc
+
+            missing = pc.is_null(text).to_numpy(zero_copy_only=False)
+            raise InputError(f"{t.where(name, _frames.first_row(missing))}: missing {what}")
+        return _text_buffers(column, text)
+    missing = column.isna().to_numpy()
+    if missing.any():
+        raise InputError(f"{t.where(name, _frames.first_row(missing))}: missing {what}")
     if pd.api.types.is_integer_dtype(dtype):
         return column.to_numpy(dtype=np.int64)
     if pd.api.types.is_float_dtype(dtype):
@@ -207,12 +233,8 @@ def _ids(t: _Table, name: str, what: str = "account id") -> Any:
             row = _frames.first_row(frac)
             raise InputError(f"{t.where(name, row)}: id {values[row]} is not a whole number")
         return values.astype(np.int64)
-    mixed = pd.api.types.is_object_dtype(dtype) and not _all_text(column)
-    return _text_buffers(column.astype(str) if mixed else column)
-
-
-def _all_text(column: pd.Series) -> bool:
-    return bool(column.map(type).eq(str).all())
+    # Ids of mixed kinds (ints beside strings): compared as their text.
+    return _text_buffers(column.astype(str))
 
 
 def _times(t: _Table, name: str, tz: str, required: bool = True) -> np.ndarray:
@@ -299,13 +321,11 @@ def _labels(t: _Table, name: str) -> Any:
     column = t[name]
     if pd.api.types.is_integer_dtype(column.dtype) and not column.hasnans:
         return column.to_numpy(dtype=np.int64)
-    return _text_buffers(column.astype("string") if not _is_text(column) else column)
-
-
-def _is_text(column: pd.Series) -> bool:
-    return pd.api.types.is_string_dtype(column.dtype) and (
-        column.dtype != object or _all_text(column.dropna())
-    )
+    numeric = pd.api.types.is_numeric_dtype(column.dtype)
+    text = None if numeric else _text_array(column)
+    if text is not None:
+        return _text_buffers(column, text)
+    return _text_buffers(column.astype("string"))
 
 
 def _choice(t: _Table, name: str, choices: dict[str, int], missing: int | None) -> np.ndarray:
