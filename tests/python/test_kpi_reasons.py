@@ -1223,3 +1223,23 @@ def test_internal_activity_types_must_name_types_of_the_table():
     # one type as text is a list of one
     book = rt.Book(t["accounts"], activities=t["activities"], internal_activity_types="note")
     assert rt.kpi.touches(book, by=None)["touches"].sum() == 12
+
+
+def test_an_activity_of_an_unknown_account_is_named_or_dropped():
+    accounts = pd.DataFrame({"account_id": ["a", "b"], "signed_at": ["2024-01-01"] * 2,
+                             "owner": ["ann", "ann"]})
+    activities = pd.DataFrame({"account_id": ["a", "zz", "b"],
+                               "at": ["2024-03-01", "2024-03-02", "2024-03-03"],
+                               "type": ["call", "call", "email"]})
+    with pytest.raises(rt.InputError, match=r"table 'activities', column 'account_id', row 1: "
+                       r"account 'zz' is not in the accounts table"):
+        rt.Book(accounts, activities=activities)
+    book = rt.Book(accounts, activities=activities, unknown_accounts="drop")
+    assert book.dropped == {"activities": 1}
+    # The dropped touch counts nowhere: a and b have one each in March.
+    touched = rt.kpi.touches(book, by=None)
+    assert touched["touches"].tolist() == [1, 1]
+    # In the 30 days to Mar 15 both touches count; to Mar 31 a's (Mar 1) is on the edge, out.
+    cover = rt.kpi.coverage(book, "2024-03-15", by="owner")
+    assert cover.loc["ann", "touches"] == 2 and cover.loc["ann", "untouched"] == 0
+    assert rt.kpi.coverage(book, "2024-03-31").loc["all", "untouched_accounts"] == ["a"]
