@@ -328,6 +328,27 @@ def _labels(t: _Table, name: str) -> Any:
     return _text_buffers(column.astype("string"))
 
 
+def _numbers(t: _Table, name: str) -> pd.Series:
+    """A numeric column as it is; any other is an error naming its first cell that is no number
+    (text such as "1,185.78" from a CSV, say), or its dtype."""
+    values = t[name]
+    if len(values) == 0:  # an empty CSV column has no type
+        return values.astype(np.float64)
+    dtype = values.dtype
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        return values
+    if not pd.api.types.is_bool_dtype(dtype):
+        coerced = pd.to_numeric(values.astype(object), errors="coerce")
+        bad = (coerced.isna() & values.notna()).to_numpy(dtype=bool)
+        if bad.any():
+            row = _frames.first_row(bad)
+            raise InputError(
+                f"{t.where(name, row)}: {values.iloc[row]!r} is not a number (a plain number "
+                "is, with a point for decimals and no thousands separator)"
+            )
+    raise InputError(f"{t.where(name, 0)}: must be numeric, got dtype {dtype}")
+
+
 def _choice(t: _Table, name: str, choices: dict[str, int], missing: int | None) -> np.ndarray:
     """int8 codes of a small vocabulary column (case and blanks ignored)."""
     column = t[name]
@@ -438,13 +459,7 @@ class Book:
         if "mrr" in tables:
             t = tables["mrr"]
             months = _months(t, "period", tz, periods)
-            values = t["mrr"]
-            if len(values) == 0:  # an empty CSV column has no type
-                values = values.astype(np.float64)
-            if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(
-                values.dtype
-            ):
-                raise InputError(f"{t.where('mrr', 0)}: must be numeric, got dtype {values.dtype}")
+            values = _numbers(t, "mrr")
             plan, plan_names = None, []
             if t.has("plan"):
                 codes, uniques = pd.factorize(t["plan"])
@@ -477,11 +492,7 @@ class Book:
             t = tables["surveys"]
             when = _times(t, "answered_at", tz)
             self._range("surveys", when)
-            score = t["score"]
-            if len(score) == 0:
-                score = score.astype(np.float64)
-            if not pd.api.types.is_numeric_dtype(score.dtype):
-                raise InputError(f"{t.where('score', 0)}: must be numeric, got {score.dtype}")
+            score = _numbers(t, "score")
             kind = _choice(t, "kind", {"nps": 0, "csat": 1}, None) if t.has("kind") else None
             self._core.set_surveys(
                 _ids(t, "account_id"),

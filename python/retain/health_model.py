@@ -261,7 +261,14 @@ def _aligned_previous(frame: pd.DataFrame, previous: Any) -> pd.DataFrame:
     previous = _frames.require_frame(previous, "previous")
     _unique_index(frame, "the feature frame")
     _unique_index(previous, "previous")
-    absent = ~frame.index.isin(previous.index)
+    mine, theirs = frame.index, previous.index
+    if _index_kind(mine) != _index_kind(theirs):
+        raise InputError(
+            f"previous: its index holds {_index_kind(theirs)} ({theirs.dtype}) and the feature "
+            f"frame's {_index_kind(mine)} ({mine.dtype}); index both by account id "
+            "(previous.set_index('account_id'), say)"
+        )
+    absent = ~mine.isin(theirs.astype(object) if _index_kind(mine) == "text" else theirs)
     if absent.any():
         account = frame.index[_frames.first_row(absent)]
         raise InputError(
@@ -269,6 +276,17 @@ def _aligned_previous(frame: pd.DataFrame, previous: Any) -> pd.DataFrame:
             f"frame) is not in previous, which must hold the same accounts at an earlier date"
         )
     return previous.loc[frame.index]
+
+
+def _index_kind(index: pd.Index) -> str:
+    """What an index holds, as far as matching ids goes: "numbers", "text" or "other"."""
+    if isinstance(index, pd.MultiIndex):
+        return "other"
+    if pd.api.types.is_numeric_dtype(index.dtype):
+        return "numbers"
+    if pd.api.types.is_string_dtype(index.dtype) or pd.api.types.infer_dtype(index) == "string":
+        return "text"
+    return "other"
 
 
 def _reason_frame(

@@ -410,3 +410,13 @@ def test_a_book_backtest_says_where_the_dates_go():
                                                     "churned_at": ["2024-03-01"]}))
     with pytest.raises(rt.InputError, match=r"leave out churns .* give the as-of dates as as_of="):
         rt.backtest("tenure_days", book, ["2024-02-01"])
+
+
+def test_a_cell_that_is_no_number_is_named_by_its_row_and_value():
+    # A CSV with a thousands separator in one cell reads as text: the error names that cell.
+    bad = mrr().astype({"amount": object})
+    bad.loc[4, "amount"] = "1,185.78"
+    with pytest.raises(
+        rt.InputError, match=r"table 'mrr', column 'amount', row 4: '1,185.78' is not a number"
+    ):
+        rt.Book(accounts(), mrr=bad, columns={"mrr": {"mrr": "amount"}})

@@ -434,3 +434,19 @@ def test_model_set_explains_each_row_with_its_model():
     bad.iloc[7, 0] = np.inf
     with pytest.raises(rt.InputError, match="column 'active_users_30d', row 7: infinite"):
         rt.ModelSet(models, by="stage").reasons(bad)
+
+
+def test_previous_indexed_otherwise_than_the_frame_says_so():
+    # Snapshots' ids come as Arrow text; a previous frame left with its RangeIndex used to crash
+    # inside pandas' isin.
+    model = rt.HealthModel({"version": 1, "groups": [{"name": "u"}], "measures": [
+        {"name": "x", "group": "u", "transform": {"kind": "linear", "lo": 0, "hi": 10}}]})
+    ids = pd.Index(["a", "b"], dtype="string[pyarrow]", name="account_id")
+    now = pd.DataFrame({"x": [1.0, 9.0]}, index=ids)
+    before = pd.DataFrame({"account_id": ["a", "b"], "x": [5.0, 9.0]})
+    with pytest.raises(rt.InputError, match=r"previous: its index holds numbers .* index both "
+                       r"by account id"):
+        model.reasons(now, previous=before)
+    # Indexed by id (object text against Arrow text), it works: x fell 5 -> 1, 40 points.
+    moved = model.reasons(now, previous=before.set_index("account_id"))
+    assert moved["points"].tolist() == [pytest.approx(-40.0)]
