@@ -511,7 +511,9 @@ bool Book::paying(std::size_t a, Month m) const {
 std::int64_t Book::inferred_return(std::size_t a, Day churned) const {
     const Month m = month_of_day(churned);
     const Month gap = !paying(a, m) ? m : !paying(a, m + 1) ? m + 1 : m - 1;
-    if (gap < m) return backtest::missing_day;  // kept paying: no churned month to return from
+    // Kept paying through M + 1: the bill says the account is still there, so it is back on the
+    // first day of M + 1 (a paying customer must not stay churned on the strength of a record).
+    if (gap < m) return day_of(year_of(m + 1), month_in_year(m + 1), 1);
     for (const Month r : mrr_months(a))
         if (r > gap && paying(a, r)) return day_of(year_of(r), month_in_year(r), 1);
     return backtest::missing_day;

@@ -157,7 +157,8 @@ struct MilestonesInput {
 /// revenue from month M (cancelled at its start) or M + 1 (the month was paid), so the bridge's
 /// churned month is M or M + 1. Without a returned_at column, a Book that already has its MRR
 /// infers the return: the first day of the first paying month after that churned month (none if
-/// the account never pays again, or if the record has no churned month in the bridge).
+/// the account never pays again). A record whose account kept paying through M + 1 has no
+/// churned month: the bill wins, and the account is back on the first day of M + 1.
 struct ChurnsInput {
     IdColumn account{}, reason{};
     std::span<const Time> churned_at{}, returned_at{};

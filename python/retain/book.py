@@ -643,7 +643,8 @@ class Book:
 
         Empty without an MRR or a churns table. A churn without a return (no ``returned_at``
         column, or a blank) gets it from MRR: the first day of the first paying month after the
-        record's churned month in the bridge (none when the account never pays again); a given
+        record's churned month in the bridge (none when the account never pays again; the first
+        day of M + 1 for a record whose account paid in both M and M + 1: the bill wins); a given
         ``returned_at`` is kept.
         """
         account, kind, month, day = self._core.reconcile()

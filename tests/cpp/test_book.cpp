@@ -320,7 +320,8 @@ TEST_CASE("Book: returns inferred from MRR, and reconcile() lists the disagreeme
     CHECK(book.returns_inferred());
     // a's churned month in the bridge is March; it pays again from April: back on 2024-04-01.
     CHECK(book.churns()[0].returned == day_of(2024, 4, 1));
-    CHECK(book.churns()[1].returned == backtest::missing_day);  // b never stopped paying
+    // b never stopped paying: the bill wins over its record, back on the first day of June.
+    CHECK(book.churns()[1].returned == day_of(2024, 6, 1));
 
     const auto d = book.reconcile();
     REQUIRE(d.size() == 2);
@@ -338,6 +339,9 @@ TEST_CASE("Book: returns inferred from MRR, and reconcile() lists the disagreeme
     const std::vector<std::int64_t> as_of{day_of(2024, 3, 15), day_of(2024, 4, 15)};
     const Snapshots s = snapshots(book, as_of, opt);
     CHECK(s.column("active").flags == std::vector<std::uint8_t>{0, 1, 1, 1});
+    // b is gone from its record (May 10) to the end of May, and a customer again in June.
+    CHECK_FALSE(book.active_at(1, day_of(2024, 5, 15)));
+    CHECK(book.active_at(1, day_of(2024, 6, 1)));
 }
 
 TEST_CASE("set_default_threads: n_threads = 0 follows the process-wide default, results do not") {

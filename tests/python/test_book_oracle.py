@@ -114,7 +114,8 @@ def inferred_returns(ch_account, ch_day, ch_return, mrr_account, mrr_month, mrr_
         d = dt.date.fromordinal(int(day))
         m = d.year * 12 + d.month - 1
         gap = m if not paying(a, m) else m + 1 if not paying(a, m + 1) else None
-        if gap is None:
+        if gap is None:  # paid in M and M + 1: the bill wins, back on the first of M + 1
+            out[j] = dt.date((m + 1) // 12, (m + 1) % 12 + 1, 1).toordinal()
             continue
         later = sorted(k for (acc, k) in totals if acc == a and k > gap and paying(a, k))
         if later:

@@ -119,13 +119,13 @@ class Prepared:
     def returned(self, a: int, r: Record) -> int | None:
         """A given return, else (with MRR) the first day of the first paying month after the
         record's churned month in the bridge (M if not paid in M, else M + 1 if not paid then;
-        none when the account paid in both, or never pays again)."""
+        none when it never pays again); paid in both, the first day of M + 1."""
         if r.returned is not None or not self.has_mrr:
             return r.returned
         m = month_of_day(r.day)
         gap = m if not self.paying(a, m) else m + 1 if not self.paying(a, m + 1) else None
         if gap is None:
-            return None
+            return first_day_of_month(m + 1)
         later = sorted(k for (b, k) in self.mrr if b == a and k > gap and self.paying(a, k))
         return first_day_of_month(later[0]) if later else None
 
@@ -1043,8 +1043,9 @@ def test_hand_worked_touches():
 
 # Coverage on 2024-05-31 (Tokyo), 30 days: the window is (May 1, May 31], days May 2 .. May 31.
 # Customers that day (signed by it, paying in May, no churn record without a return):
-#   d5: pays 80 in May, but its record of March 5 has no churned month (it paid in March and April)
-#       and so no return: not a customer (the documented rule of Book.active_at);
+#   d5: its record of March 5 has no churned month (it paid in March and April): the bill wins,
+#       back on April 1, a customer (bob, no tier), ARR 12 x 80 = 960, touches May 20 and May 31
+#       23:59 in the window: 2;
 #   007, c4: pay nothing in May; b3: a row of 0 in May;
 #   a2: its record of Jan 15 churned it in February; back on March 1 (first paying month after):
 #       a customer, ARR 12 x 70 = 840, no touch in the window (March only);
@@ -1059,10 +1060,10 @@ def test_hand_worked_coverage_by_owner():
     expected = pd.DataFrame(
         {
             # ann: a2, e6, f7 -> 840 + 1440 + 1440 = 3720, all untouched;
-            # bob: g8 alone, 120, 2 touches
-            "accounts": [3, 1],
-            "arr": [3720.0, 120.0],
-            "touches": [0, 2],
+            # bob: g8 (120, 2 touches) and d5 (960, 2 touches)
+            "accounts": [3, 2],
+            "arr": [3720.0, 1080.0],
+            "touches": [0, 4],
             "untouched": [3, 0],
             "untouched_arr": [3720.0, 0.0],
             # ARR largest first; e6 and f7 tie at 1440: the Book's order (e6 first)
@@ -1073,12 +1074,12 @@ def test_hand_worked_coverage_by_owner():
     pd.testing.assert_frame_equal(got, expected)
     # 31 days: (Apr 30, May 31] holds f7's May 1 touch: ann 1 touch, untouched e6, a2 (2280)
     wider = rt.kpi.coverage(hand_book(), "2024-05-31", max_gap_days=31)
-    assert wider["touches"].tolist() == [1, 2]
+    assert wider["touches"].tolist() == [1, 4]
     assert wider["untouched_accounts"].tolist() == [["e6", "a2"], []]
     assert wider["untouched_arr"].tolist() == [2280.0, 0.0]
-    # 1 day: only May 31 counts; g8's 23:00 touch is on it
+    # 1 day: only May 31 counts; g8's 23:00 and d5's 23:59 touches are on it
     one = rt.kpi.coverage(hand_book(), "2024-05-31", max_gap_days=1)
-    assert one["touches"].tolist() == [0, 1]
+    assert one["touches"].tolist() == [0, 2]
     # the same day given as an instant: 2024-05-30T16:00Z is May 31 01:00 in Tokyo
     pd.testing.assert_frame_equal(
         rt.kpi.coverage(hand_book(), pd.Timestamp("2024-05-30T16:00:00", tz="UTC")), got)
@@ -1089,35 +1090,37 @@ def test_hand_worked_coverage_by_tier_none_and_subsets():
     tiers = rt.kpi.coverage(book, "2024-05-31", by="tier", dropna=False)
     # high: e6 (1440, untouched), g8 (120, 2 touches); 007 and c4 are gone
     # low: a2 (840) and f7 (1440), both untouched; b3 is gone
-    # no tier: d5, not a customer (see above): a row of zeros
-    assert tiers["accounts"].tolist() == [2, 2, 0]
-    assert tiers["arr"].tolist() == [1560.0, 2280.0, 0.0]
-    assert tiers["touches"].tolist() == [2, 0, 0]
+    # no tier: d5 (960, 2 touches, see above)
+    assert tiers["accounts"].tolist() == [2, 2, 1]
+    assert tiers["arr"].tolist() == [1560.0, 2280.0, 960.0]
+    assert tiers["touches"].tolist() == [2, 0, 2]
     assert tiers["untouched"].tolist() == [1, 2, 0]
     assert tiers["untouched_arr"].tolist() == [1440.0, 2280.0, 0.0]
     assert tiers["untouched_accounts"].tolist() == [["e6"], ["f7", "a2"], []]
     assert tiers.index[:2].tolist() == ["high", "low"] and pd.isna(tiers.index[2])
 
     whole = rt.kpi.coverage(book, "2024-05-31", by=None)
-    # 4 customers: 840 + 1440 + 1440 + 120 = 3840, untouched 3720
+    # 5 customers: 840 + 1440 + 1440 + 120 + 960 = 4800, untouched 3720
     assert whole.index.tolist() == ["all"] and whole.index.name == "group"
-    assert whole.iloc[0].tolist() == [4, 3840.0, 2, 3, 3720.0, ["e6", "f7", "a2"]]
+    assert whole.iloc[0].tolist() == [5, 4800.0, 4, 3, 3720.0, ["e6", "f7", "a2"]]
 
     subset = rt.kpi.coverage(book, "2024-05-31", accounts=["g8", "a2"])
     assert subset["accounts"].tolist() == [1, 1]
     assert subset["untouched_accounts"].tolist() == [["a2"], []]
-    mask = pd.Series([True, False, True], index=["a2", "e6", "d5"])  # d5: not a customer
+    mask = pd.Series([True, False, True], index=["a2", "e6", "d5"])
     masked = rt.kpi.coverage(book, "2024-05-31", accounts=mask, by=None)
-    assert masked.iloc[0].tolist() == [1, 840.0, 0, 1, 840.0, ["a2"]]
+    assert masked.iloc[0].tolist() == [2, 1800.0, 2, 1, 840.0, ["a2"]]
     # a day before g8 signed (May 30): g8 is not counted, its May 2 touch does not matter
-    # and the window (Apr 30, May 30] holds f7's May 1 touch: untouched e6, a2 (1440 + 840)
+    # and the window (Apr 30, May 30] holds f7's May 1 touch and d5's May 20 one: untouched e6,
+    # a2 (1440 + 840)
     before = rt.kpi.coverage(book, "2024-05-30", by=None)
-    assert before.iloc[0].tolist() == [3, 3720.0, 1, 2, 2280.0, ["e6", "a2"]]
+    assert before.iloc[0].tolist() == [4, 4680.0, 2, 2, 2280.0, ["e6", "a2"]]
 
 
 def test_hand_worked_coverage_with_a_given_return():
-    """With a returned_at column, d5's stray record returns when it says (April 1): d5 is then
-    a customer on May 31 (ARR 960, touches May 20 and May 31 23:59 in the window)."""
+    """With a returned_at column, d5's stray record returns when it says (April 1, here the day
+    the bill gives too): d5 is a customer on May 31 (ARR 960, touches May 20 and May 31 23:59 in
+    the window)."""
     tables = hand_tables()
     tables["churns"]["returned_at"] = [None, None, None, None, "2024-04-01", None]
     got = rt.kpi.coverage(build(tables, HAND_TZ, internal_activity_types=["note"]),
