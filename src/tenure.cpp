@@ -38,8 +38,12 @@ std::vector<Day> first_churns(const Book& book, Day as_of) {
             from_record[a] = true;
             if (c.day <= as_of) churn[a] = c.day;
         }
-    } else if (book.has("mrr")) {
-        if (book.mrr().empty()) return churn;
+    }
+    if (book.has("mrr") && !book.mrr().empty()) {
+        // The bridge's churns (paid in g - 1, nothing in g): without a churns table each is a
+        // churn; with one, those no record is dated near (g - 1 or g) are churns too, as
+        // kpi::churn_reasons files them under "unrecorded".
+        const bool records = book.has("churns");
         const Month last = book.mrr().last_month();
         for (std::size_t a = 0; a < n; ++a) {
             const auto months = book.mrr_months(a);
@@ -50,11 +54,21 @@ std::vector<Day> first_churns(const Book& book, Day as_of) {
                 const bool pays_next =
                     i + 1 < months.size() && months[i + 1] == g && amounts[i + 1] > 0;
                 if (pays_next || g > last) continue;
-                if (first_day_of(g) <= as_of) churn[a] = first_day_of(g);
+                if (first_day_of(g) > as_of || first_day_of(g) >= churn[a]) break;
+                if (records) {
+                    const auto near = book.churns_of(a);
+                    const bool recorded = std::any_of(near.begin(), near.end(), [&](auto& c) {
+                        const Month m = month_of_day(c.day);
+                        return m == g || m == g - 1;
+                    });
+                    if (recorded) continue;
+                }
+                churn[a] = first_day_of(g);
                 break;  // the first stop; a later one would be a returning account's
             }
         }
-    } else {
+    }
+    if (!book.has("churns") && !book.has("mrr")) {
         throw InputError(
             "the Book has neither a churns nor an MRR table, so no churn can be seen; build it "
             "with churns= (or mrr=, whose bridge shows when accounts stop paying)",

@@ -20,12 +20,12 @@ namespace retain::survival {
 ///
 /// The rules (days are the Book's days, in its time zone):
 /// - the accounts are those signed on or before as_of, in the Book's account order;
-/// - an account's churn is its first churn record dated on or before as_of when the Book has a
-///   churns table (a returning account counts as lost at its first churn; later records and
-///   returns are not read). Without one, it is the first month g of the MRR bridge in which the
-///   account stops paying (MRR > 0 in g - 1, not in g, g not past the MRR table's last month),
-///   dated the first day of g, when that day is on or before as_of. A Book with neither table is
-///   an InputError;
+/// - an account's churn is its first churn on or before as_of (a returning account counts as
+///   lost at its first churn; later churns and returns are not read), of: its churn records (a
+///   churns table), and the months g of the MRR bridge in which it stops paying (MRR > 0 in
+///   g - 1, not in g, g not past the MRR table's last month), dated the first day of g — with a
+///   churns table, only those no record is dated near (in g - 1 or g): the churns that
+///   kpi::churn_reasons files as "unrecorded". A Book with neither table is an InputError;
 /// - duration = churn day - signing day when churned, else as_of - signing day (censored). A
 ///   churn dated before the signing day is an InputError naming the account (by its row in the
 ///   accounts table: row() is the account's code);

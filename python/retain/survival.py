@@ -200,11 +200,12 @@ def tenure(book: Any, as_of: Any, start: Any = None) -> pd.DataFrame:
     The rules (days and dates in the Book's time zone):
 
     - the accounts are those signed on or before ``as_of``, in the accounts table's order;
-    - an account's churn is its first churn record dated on or before ``as_of`` when the Book
-      has a churns table (a returning account counts as lost at its first churn). Without one it
-      is the first month g in which the MRR bridge shows it stop paying (MRR > 0 in g - 1, none
-      in g, g not past the MRR table's last month), dated the first day of g, if on or before
-      ``as_of``. A Book with neither table is an error;
+    - an account's churn is its first churn on or before ``as_of`` (a returning account counts
+      as lost at its first churn) of: its churn records, and the months g in which the MRR
+      bridge shows it stop paying (MRR > 0 in g - 1, none in g, g not past the MRR table's last
+      month), dated the first day of g — with a churns table, only those no record is dated
+      near (in g - 1 or g), the churns :func:`retain.kpi.churn_reasons` files as
+      ``"unrecorded"``. A Book with neither table is an error;
     - ``duration`` = churn day - signing day when churned, else ``as_of`` - signing day
       (censored); a churn dated before the signing day is an error naming the account;
     - ``start`` is when observation began (left truncation): by default the first day of the

@@ -505,6 +505,22 @@ TEST_CASE("tenure without a churns table: the first month the MRR bridge stops p
     CHECK(early.churned == std::vector<std::uint8_t>{0, 0, 0, 1});
 }
 
+TEST_CASE("tenure with a churns table also counts the bridge's unrecorded churns") {
+    SmallBook data;
+    // Account 6's record goes: it paid in January only, so the bridge churns it in February with
+    // no record near (January or February): lost on 2024-02-01, 43 days after signing on
+    // 2023-12-20. Account 2's bridge churns (March, June) have records: its first record counts.
+    data.churn_ids = {2, 2, 3, 5};
+    data.churned_at.pop_back();
+    data.returned_at.pop_back();
+    const Book book = data.make(true);
+    const auto t = survival::tenure(book, day_of(2024, 6, 30));
+    CHECK(t.account == std::vector<std::int64_t>{0, 1, 4, 5});
+    CHECK(t.churned == std::vector<std::uint8_t>{0, 1, 0, 1});
+    CHECK(t.duration[1] == 55);
+    CHECK(t.duration[3] == 43);
+}
+
 TEST_CASE("tenure errors: a churn before signing names the account, start after as_of") {
     const std::vector<std::int64_t> ids = {7, 8};
     const std::vector<Time> signed_at = {at(2024, 1, 1), at(2024, 3, 1)};

@@ -14,21 +14,33 @@ import retain as rt
 
 
 def first_churns(accounts, as_of, churns=None, mrr=None):
-    """Each account's first churn on or before as_of (the churns table, else the MRR bridge)."""
+    """Each account's first churn on or before as_of: its first record, or the first month the
+    MRR bridge shows it stop paying when no record is dated in that month or the one before."""
     as_of = pd.Timestamp(as_of)
+    candidates = []
     if churns is not None:
-        first = churns.groupby("account_id")["churned_at"].min().dt.normalize()
-    else:
+        candidates.append(churns.groupby("account_id")["churned_at"].min().dt.normalize())
+    if mrr is not None:
         monthly = mrr.groupby(["account_id", "period"])["mrr"].sum()
         paying = monthly[monthly > 0].reset_index()
         last = mrr["period"].max()
+        record_months = {}
+        if churns is not None:
+            for account, day in zip(churns["account_id"], churns["churned_at"], strict=True):
+                record_months.setdefault(account, set()).add(pd.Timestamp(day).to_period("M"))
         stops = {}
         for account, group in paying.groupby("account_id"):
             months = set(group["period"])
-            gaps = sorted(m + 1 for m in months if m + 1 not in months and m + 1 <= last)
+            near = record_months.get(account, set())
+            gaps = sorted(
+                m + 1
+                for m in months
+                if m + 1 not in months and m + 1 <= last and not ({m, m + 1} & near)
+            )
             if gaps:
                 stops[account] = gaps[0].to_timestamp()
-        first = pd.Series(stops, dtype="datetime64[ns]")
+        candidates.append(pd.Series(stops, dtype="datetime64[ns]"))
+    first = pd.concat(candidates).groupby(level=0).min()
     return first[first <= as_of]
 
 
@@ -334,3 +346,24 @@ def test_cohort_survivors_errors():
         rt.survival.cohort_survivors(book, as_of="soon")
     with pytest.raises(TypeError, match=r"book must be a retain\.Book"):
         rt.survival.cohort_survivors(COHORT_ACCOUNTS)
+
+
+def test_a_bridge_churn_without_a_record_ends_tenure_too():
+    # x pays Jan-Mar 2024 and stops (no record): lost on Apr 1, 91 days after signing on Jan 1.
+    # y's record (Feb 10) is its churn; its bridge churn in March is that record's.
+    accounts = pd.DataFrame({"account_id": ["x", "y"], "signed_at": ["2024-01-01"] * 2})
+    mrr = pd.DataFrame({"account_id": ["x"] * 3 + ["y"] * 2 + ["z"] * 6,
+                        "period": pd.PeriodIndex(["2024-01", "2024-02", "2024-03",
+                                                  "2024-01", "2024-02", *[f"2024-0{m}" for
+                                                                          m in range(1, 7)]],
+                                                 freq="M"),
+                        "mrr": 10.0})
+    churns = pd.DataFrame({"account_id": ["y"], "churned_at": pd.to_datetime(["2024-02-10"])})
+    accounts.loc[2] = ["z", "2024-01-01"]
+    accounts["signed_at"] = pd.to_datetime(accounts["signed_at"])
+    book = rt.Book(accounts, mrr=mrr, churns=churns)
+    got = book.tenure("2024-06-30")
+    assert got["churned"].tolist() == [True, True, False]
+    assert got["duration"].tolist() == [91, 40, 181]
+    expected, _ = oracle_tenure(accounts, "2024-06-30", churns=churns, mrr=mrr)
+    assert got["duration"].tolist() == expected["duration"].tolist()
