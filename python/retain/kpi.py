@@ -486,7 +486,7 @@ def ltv(
     method: str = "formula",
     curve: pd.DataFrame | None = None,
     horizon: float | None = None,
-    period: float = 1.0,
+    period: float | None = None,
     model: Any = None,
     renewals: int = 0,
 ) -> float:
@@ -502,9 +502,10 @@ def ltv(
     - ``method="survival"``: ``curve`` is a :func:`retain.survival.kaplan_meier` table (of
       ``book.tenure(...)``, say) and the lifetime its restricted, discounted mean:
       sum over t = 0, 1, ... with t x ``period`` < ``horizon`` of S(t x period) / (1 + d)^t
-      (:func:`retain.survival.discounted_lifetime`; ``period`` is one billing period in the
-      curve's time unit, 30.4375 for a curve in days). Needs ``horizon``: beyond its last time a
-      curve says nothing, so the mean is restricted to what the data show.
+      (:func:`retain.survival.discounted_lifetime`). Needs ``horizon`` (beyond its last time a
+      curve says nothing, so the mean is restricted to what the data show) and ``period``, one
+      billing period in the curve's time unit: 1 for a curve in months, 30.4375 for one in days
+      (as ``book.tenure`` gives them) — no default, as a wrong one is off by a factor of 30.
     - ``method="sbg"``: ``model`` is a fitted :class:`retain.survival.ShiftedBetaGeometric` and
       the lifetime its discounted expected residual lifetime after ``renewals`` renewals
       (d > 0; ``renewals=0`` for a customer about to make its first renewal).
@@ -512,10 +513,11 @@ def ltv(
     >>> rt.kpi.ltv(50_000, 0.75, 1 / 12)
     450000.0
     >>> km = rt.survival.kaplan_meier(tenure["duration"] / 30.4375, tenure["churned"])
-    >>> rt.kpi.ltv(500, 0.8, discount_rate=0.01, method="survival", curve=km, horizon=36)
+    >>> rt.kpi.ltv(500, 0.8, discount_rate=0.01, method="survival", curve=km, horizon=36,
+    ...            period=1)
     """
-    given = {"curve": curve, "horizon": horizon, "model": model}
-    allowed = {"formula": (), "survival": ("curve", "horizon"), "sbg": ("model",)}
+    given = {"curve": curve, "horizon": horizon, "period": period, "model": model}
+    allowed = {"formula": (), "survival": ("curve", "horizon", "period"), "sbg": ("model",)}
     if method not in allowed:
         raise InputError(f"method: must be one of {list(allowed)}, got {method!r}")
     extra = [k for k, v in given.items() if v is not None and k not in allowed[method]]
@@ -532,6 +534,11 @@ def ltv(
     if method == "survival":
         if curve is None or horizon is None:
             raise InputError("method='survival' needs curve= (a kaplan_meier table) and horizon=")
+        if period is None:
+            raise InputError(
+                "period: give one billing period in the curve's time unit (1 for a curve in "
+                "months, 30.4375 for a curve in days, as book.tenure gives them)"
+            )
         lifetime = survival.discounted_lifetime(curve, horizon, discount_rate, period)
     else:
         if model is None:

@@ -15,10 +15,12 @@ def test_survival_ltv_is_the_discounted_sum_of_the_curve_at_each_payment():
     # Undiscounted: 1 + 0.75 + 0.25 = 2 payments; 100 x 0.5 x 2 = 100.
     durations, observed = [1, 2, 2, 3], [1, 1, 1, 1]
     km = rt.survival.kaplan_meier(durations, observed)
-    assert rt.kpi.ltv(100, 0.5, method="survival", curve=km, horizon=12) == pytest.approx(100.0)
+    assert rt.kpi.ltv(
+        100, 0.5, method="survival", curve=km, horizon=12, period=1
+    ) == pytest.approx(100.0)
     # Discounted at 10 % a month: 1 + 0.75 / 1.1 + 0.25 / 1.21.
     expected = 100 * 0.5 * (1 + 0.75 / 1.1 + 0.25 / 1.21)
-    got = rt.kpi.ltv(100, 0.5, None, 0.1, method="survival", curve=km, horizon=12)
+    got = rt.kpi.ltv(100, 0.5, None, 0.1, method="survival", curve=km, horizon=12, period=1)
     assert got == pytest.approx(expected, rel=1e-12)
 
 
@@ -44,7 +46,7 @@ def test_a_geometric_curve_gives_the_formula():
     t = np.arange(0, 3000)
     curve = pd.DataFrame({"time": t.astype(float), "survival": (1 - c) ** t})
     via_curve = rt.kpi.ltv(
-        50_000, 0.75, discount_rate=d, method="survival", curve=curve, horizon=np.inf
+        50_000, 0.75, discount_rate=d, method="survival", curve=curve, horizon=np.inf, period=1
     )
     assert via_curve == pytest.approx(rt.kpi.ltv(50_000, 0.75, c, d), rel=1e-9)
 
@@ -70,6 +72,7 @@ def test_sbg_ltv_is_the_discounted_expected_residual_lifetime():
     [
         ({"method": "cohort"}, "method: must be one of"),
         ({"method": "survival", "horizon": 12}, "needs curve="),
+        ({"method": "survival", "horizon": 12, "curve": "km"}, "period: give one billing period"),
         ({"method": "sbg"}, "needs model="),
         ({"churn_rate": 0.1, "method": "sbg", "model": object()}, "churn_rate: not used"),
         ({"churn_rate": 0.1, "horizon": 12}, "horizon: not used by method='formula'"),
@@ -84,4 +87,4 @@ def test_bad_ltv_arguments_name_the_argument(kwargs, match):
 def test_bad_margin_with_a_curve_is_named():
     km = rt.survival.kaplan_meier([1, 2], [1, 1])
     with pytest.raises(rt.InputError, match="gross_margin"):
-        rt.kpi.ltv(100, 1.5, method="survival", curve=km, horizon=6)
+        rt.kpi.ltv(100, 1.5, method="survival", curve=km, horizon=6, period=1)
