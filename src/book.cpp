@@ -635,19 +635,17 @@ void Book::set_activities(const ActivitiesInput& in) {
     std::vector<std::string> types, owners;
     const auto type = sorted_labels(in.type, types);
     const auto owner = sorted_labels(in.owner, owners);
+    if (!in.internal_types.empty() && in.type.empty() && n > 0)
+        throw InputError("table 'activities': internal types are named ('" +
+                             in.internal_types.front() + "', ...) but the table has no column '" +
+                             in.type_column + "' to find them in",
+                         ErrorSite{std::string(table), in.type_column, std::nullopt, {}});
+    // A named type the table lacks is no error: a month's export without notes is still fine.
     std::vector<std::uint8_t> internal(types.size(), 0);
     for (const std::string& name : in.internal_types) {
         const auto it = std::lower_bound(types.begin(), types.end(), name);
-        if (it == types.end() || *it != name) {
-            std::string known;
-            for (const std::string& t : types) known += (known.empty() ? "'" : ", '") + t + "'";
-            throw InputError("table 'activities', column '" + in.type_column +
-                                 "': internal type '" + name + "' does not occur in it" +
-                                 (types.empty() ? std::string(" (it has no types)")
-                                                : " (its types: " + known + ")"),
-                             ErrorSite{std::string(table), in.type_column, std::nullopt, {}});
-        }
-        internal[static_cast<std::size_t>(it - types.begin())] = 1;
+        if (it != types.end() && *it == name)
+            internal[static_cast<std::size_t>(it - types.begin())] = 1;
     }
     std::vector<std::int64_t> touch_code(code);
     std::vector<Day> day(n, 0);

@@ -169,8 +169,8 @@ struct ChurnsInput {
 
 /// CSM touches: calls, meetings, emails. `type` and `owner` are optional (a blank one is none).
 /// Rows whose type is one of `internal_types` (internal notes, say) are no touches: the Book
-/// leaves them out of every touch count; each named type must occur in the table (a typo would
-/// otherwise count notes as touches without a word).
+/// leaves them out of every touch count. A named type the table lacks is fine (a month without
+/// notes); naming types for a table without a type column is an InputError.
 struct ActivitiesInput {
     IdColumn account{}, type{}, owner{};
     std::span<const Time> at{};

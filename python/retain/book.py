@@ -147,6 +147,22 @@ class _Table:
     def has(self, name: str) -> bool:
         return self.names[name] in self.frame.columns
 
+    def near_misses(self) -> list[tuple[str, str]]:
+        """(column, optional contract name) pairs where a column the table has is not read but
+        looks like an optional column it lacks: "reasons" for "reason", "Type" for "type"."""
+        _, optional = CONTRACT[self.table]
+        read = set(self.names.values())
+        absent = [self.names[name] for name in optional if not self.has(name)]
+        out = []
+        for column in self.frame.columns:
+            if column in read or not isinstance(column, str):
+                continue
+            lower = {a.lower(): a for a in absent}
+            close = difflib.get_close_matches(column.lower(), list(lower), n=1, cutoff=0.8)
+            if close:
+                out.append((column, lower[close[0]]))
+        return out
+
     def __getitem__(self, name: str) -> pd.Series:
         return self.frame[self.names[name]]
 
@@ -444,6 +460,33 @@ class Book:
         for name, t in self._tables.items():
             if len(t.frame) == 0:
                 warnings.warn(f"the {name} table has no rows", RetainWarning, stacklevel=2)
+            for column, meant in t.near_misses():
+                contract = next(k for k, v in t.names.items() if v == meant)
+                warnings.warn(
+                    f"table {name!r}: column {column!r} is not read; did you mean {meant!r}? "
+                    f"(rename it, or map it with columns={{{name!r}: {{{contract!r}: "
+                    f"{column!r}}}}})",
+                    RetainWarning,
+                    stacklevel=2,
+                )
+        if internal and "activities" in self._tables:
+            t = self._tables["activities"]
+            if not t.has("type"):
+                raise InputError(
+                    f"internal_activity_types: the activities table has no column "
+                    f"{t.names['type']!r} to find {internal[0]!r} in"
+                )
+            seen = set(t["type"].dropna().astype(str).unique())
+            for name in internal:
+                if name not in seen:
+                    close = difflib.get_close_matches(name, sorted(seen), n=1)
+                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    warnings.warn(
+                        f"internal_activity_types: {name!r} does not occur in the activities' "
+                        f"types{hint} (its types: {sorted(seen)})",
+                        RetainWarning,
+                        stacklevel=2,
+                    )
         self._ranges: dict[str, tuple[Any, Any]] = {}
         self._build(periods, unknown_accounts == "drop")
 

@@ -1214,18 +1214,36 @@ def test_coverage_bad_arguments():
         rt.kpi.coverage(book, "last tuesday")
 
 
-def test_internal_activity_types_must_name_types_of_the_table():
+def test_internal_activity_types_that_do_not_occur_warn_with_a_close_match():
     t = hand_tables()
-    with pytest.raises(InputError, match=r"table 'activities', column 'type': internal type "
-                                         r"'notes' does not occur in it \(its types: 'call', "
-                                         r"'email', 'meeting', 'note'\)"):
-        rt.Book(t["accounts"], activities=t["activities"], internal_activity_types=["notes"])
+    # A typo warns (a month's export without notes must not stop the job) and marks nothing.
+    with pytest.warns(rt.RetainWarning, match=r"internal_activity_types: 'notes' does not occur "
+                      r"in the activities' types; did you mean 'note'\? \(its types: \['call', "
+                      r"'email', 'meeting', 'note'\]\)"):
+        typo = rt.Book(t["accounts"], activities=t["activities"], internal_activity_types=["notes"])
+    assert rt.kpi.touches(typo, by=None)["touches"].sum() == 15
     with pytest.raises(InputError, match="internal_activity_types: the Book has no activities "
                                          "table"):
         rt.Book(t["accounts"], mrr=t["mrr"], internal_activity_types=["note"])
+    no_type = t["activities"].drop(columns="type")
+    with pytest.raises(InputError, match=r"the activities table has no column 'type' to find "
+                                         r"'note' in"):
+        rt.Book(t["accounts"], activities=no_type, internal_activity_types=["note"])
     # one type as text is a list of one
     book = rt.Book(t["accounts"], activities=t["activities"], internal_activity_types="note")
     assert rt.kpi.touches(book, by=None)["touches"].sum() == 12
+
+
+def test_a_misspelt_optional_column_warns_instead_of_being_dropped():
+    t = hand_tables()
+    churns = t["churns"].rename(columns={"reason": "reasons"})
+    with pytest.warns(rt.RetainWarning, match=r"table 'churns': column 'reasons' is not read; "
+                      r"did you mean 'reason'\? \(rename it, or map it with "
+                      r"columns=\{'churns': \{'reason': 'reasons'\}\}\)"):
+        rt.Book(t["accounts"], churns=churns)
+    activities = t["activities"].rename(columns={"type": "Type"})
+    with pytest.warns(rt.RetainWarning, match=r"column 'Type' is not read; did you mean 'type'"):
+        rt.Book(t["accounts"], activities=activities)
 
 
 def test_an_activity_of_an_unknown_account_is_named_or_dropped():
