@@ -872,6 +872,13 @@ class Book:
                 )
             )
         except (ValueError, TypeError) as exc:
+            values = [dates] if scalar else list(dates)
+            zones = {getattr(v, "tzinfo", None) is not None for v in values}
+            if len(zones) > 1:
+                raise InputError(
+                    "as_of: mixes dates with a time zone and dates without; give them all one "
+                    f"way (dates without a zone are read in the Book's, {self.tz})"
+                ) from exc
             raise InputError(f"as_of: cannot read the dates {dates!r}") from exc
         if index.tz is not None:
             index = index.tz_convert(self.tz).tz_localize(None)

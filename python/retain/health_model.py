@@ -66,7 +66,9 @@ def _warn_absent(frame: pd.DataFrame, model: HealthModel, prefix: str = "") -> N
     for measure in model.to_dict()["measures"]:
         column = measure.get("column", measure["name"])
         if column in absent:
-            close = difflib.get_close_matches(str(column), columns, n=1)
+            close = difflib.get_close_matches(str(column), columns, n=1) or [
+                c for c in columns if c.startswith(f"{column}_") or c.endswith(f"_{column}")
+            ][:1]  # "nps" beside the snapshots' "nps_score"
             hint = f", did you mean {close[0]!r}?" if close else ""
             named.append(f"measure {measure['name']!r} (column {column!r}{hint})")
     warnings.warn(

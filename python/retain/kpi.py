@@ -37,7 +37,9 @@ last month of the whole data.
 
 from __future__ import annotations
 
+import difflib
 import itertools
+import warnings
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -48,7 +50,7 @@ from . import _core, _frames
 from .account import MrrTable, as_mrr_table
 from .book import Book
 from .calibration import mrr_at_risk
-from .errors import ColumnError, InputError
+from .errors import ColumnError, InputError, RetainWarning
 
 __all__ = [
     "CesResult",
@@ -1262,9 +1264,10 @@ def coverage(
     >>> rt.kpi.coverage(book, "2024-06-30", by="owner", accounts=red)
     """
     _require_book(book, "coverage")
-    days, _ = book._as_of(as_of)
+    days, stamps = book._as_of(as_of)
     if len(days) != 1:
         raise InputError(f"as_of: give one date, got {len(days)}")
+    _warn_past_the_end(book, stamps[0])
     gap = _frames.whole(max_gap_days, "max_gap_days")
     if by is None:
         groups = None
@@ -1294,6 +1297,19 @@ def coverage(
     )
     out["untouched_accounts"] = [list(book.ids.take(codes)) for codes in raw["untouched_accounts"]]
     return out
+
+
+def _warn_past_the_end(book: Book, day: pd.Timestamp) -> None:
+    """A RetainWarning when ``day`` is past the MRR table's last month: nobody pays then, so no
+    customer is counted, and a job run on "today" with a lagging billing export hears of it."""
+    mrr = book._ranges.get("mrr")
+    if mrr is not None and day.to_period("M") > mrr[1]:
+        warnings.warn(
+            f"the MRR table ends in {mrr[1]}; as_of {day.date()} reads past it (nobody pays "
+            "then, so no customer is counted)",
+            RetainWarning,
+            stacklevel=3,
+        )
 
 
 def _account_mask(book: Book, accounts: Any) -> np.ndarray:
@@ -1478,7 +1494,8 @@ def _account_groups(book: Book, by: Any, dropna: Any) -> _Groups:
         except (TypeError, ValueError):  # an array or other unhashable value
             known = False
         if not known:
-            hint = ""
+            close = difflib.get_close_matches(str(key), [str(a) for a in attributes], n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
             if key == "plan" and "mrr" in book.tables and "plan" in book.table("mrr").columns:
                 hint = (
                     "; the MRR table's plan changes month to month and is not an account "

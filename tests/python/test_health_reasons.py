@@ -450,3 +450,13 @@ def test_previous_indexed_otherwise_than_the_frame_says_so():
     # Indexed by id (object text against Arrow text), it works: x fell 5 -> 1, 40 points.
     moved = model.reasons(now, previous=before.set_index("account_id"))
     assert moved["points"].tolist() == [pytest.approx(-40.0)]
+
+
+def test_an_absent_column_is_matched_to_the_snapshots_name():
+    # The README's models read "nps"; snapshots call it "nps_score": the warning says so.
+    model = rt.HealthModel({"version": 1, "groups": [{"name": "s"}], "measures": [
+        {"name": "nps", "group": "s",
+         "transform": {"kind": "bands", "edges": [7, 9], "scores": [0, 50, 100]}}]})
+    frame = pd.DataFrame({"nps_score": [9.0], "x": [1.0]})
+    with pytest.warns(rt.RetainWarning, match=r"column 'nps', did you mean 'nps_score'\?"):
+        model.score(frame)

@@ -1264,3 +1264,16 @@ def test_an_activity_of_an_unknown_account_is_named_or_dropped():
     cover = rt.kpi.coverage(book, "2024-03-15", by="owner")
     assert cover.loc["ann", "touches"] == 2 and cover.loc["ann", "untouched"] == 0
     assert rt.kpi.coverage(book, "2024-03-31", by=None).loc["all", "untouched_accounts"] == ["a"]
+
+
+def test_newcomer_hints_past_the_mrr_mixed_zones_and_near_names():
+    book = hand_book()
+    # After the MRR's last month nobody pays: coverage says so rather than returning zeros.
+    with pytest.warns(rt.RetainWarning, match=r"the MRR table ends in 2024-05; as_of 2024-06-15 "
+                      r"reads past it"):
+        late = rt.kpi.coverage(book, "2024-06-15", by=None)
+    assert late["accounts"].tolist() == [0]
+    with pytest.raises(InputError, match="as_of: mixes dates with a time zone and dates without"):
+        book.snapshots([pd.Timestamp("2024-03-31"), pd.Timestamp("2024-04-30", tz="UTC")])
+    with pytest.raises(ColumnError, match=r"'ownr' is not an attribute .*; did you mean 'owner'\?"):
+        rt.kpi.coverage(book, "2024-05-31", by="ownr")
