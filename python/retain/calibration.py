@@ -415,10 +415,19 @@ def _by_account(values: Any, name: str) -> pd.Series:
     duplicated = values.index.duplicated()
     if duplicated.any():
         raise InputError(
-            f"{name}: account {values.index[_frames.first_row(duplicated)]!r} appears more than "
-            "once in the index"
+            f"{name}: account {_show(values.index[_frames.first_row(duplicated)])} appears more "
+            "than once in the index"
         )
     return values
+
+
+def _show(account: Any) -> str:
+    """An id as a user wrote it: numpy scalars as plain numbers ('7', not 'np.int64(7)')."""
+    return repr(account.item() if isinstance(account, np.generic) else account)
+
+
+def _accounts(n: int) -> str:
+    return "1 account" if n == 1 else f"{n:,} accounts"
 
 
 def _aligned(values: Any, name: str, accounts: pd.Index) -> pd.Series:
@@ -428,13 +437,14 @@ def _aligned(values: Any, name: str, accounts: pd.Index) -> pd.Series:
     extra = values.index.difference(accounts, sort=False)
     if len(extra):
         raise InputError(
-            f"{name}: account {extra[0]!r} is not in probabilities ({len(extra)} such accounts)"
+            f"{name}: account {_show(extra[0])} is not in probabilities "
+            f"({_accounts(len(extra))} like it)"
         )
     missing = accounts.difference(values.index, sort=False)
     if len(missing):
         raise InputError(
-            f"{name}: has no value for account {missing[0]!r}, which is in probabilities "
-            f"({len(missing)} such accounts)"
+            f"{name}: has no value for account {_show(missing[0])}, which is in probabilities "
+            f"({_accounts(len(missing))} like it)"
         )
     return values.reindex(accounts)
 
@@ -521,7 +531,7 @@ def mrr_at_risk(
             missing = table[n].isna().to_numpy()
             if missing.any():
                 raise InputError(
-                    f"by ({n}): account {accounts[_frames.first_row(missing)]!r} has no group "
+                    f"by ({n}): account {_show(accounts[_frames.first_row(missing)])} has no group "
                     "(missing value)"
                 )
         codes, groups = _frames.group_codes(table.reset_index(drop=True), names)
@@ -536,7 +546,7 @@ def mrr_at_risk(
             raise
         column, row, what = match.groups()
         name = "probabilities" if column == "probability" else column
-        raise InputError(f"{name}: account {accounts[int(row)]!r}: {what}") from None
+        raise InputError(f"{name}: account {_show(accounts[int(row)])}: {what}") from None
 
     begin = out["top_begin"]
     top = out["top_accounts"]
