@@ -448,9 +448,18 @@ class ShiftedBetaGeometric:
 
     def _learn(self, model: Any, n_periods: int, method: str) -> ShiftedBetaGeometric:
         if not model.converged:
+            churn = model.alpha / (model.alpha + model.beta)
+            drift = (
+                f" alpha and beta ({model.alpha:.3g}, {model.beta:.3g}) are running off together, "
+                f"which is the limit where every customer churns at the same rate ({churn:.2%} a "
+                "period): the counts show no spread in churn rates, a geometric model fits as "
+                "well"
+                if model.alpha + model.beta > 1e4
+                else " the counts may not identify alpha and beta"
+            )
             warnings.warn(
-                f"ShiftedBetaGeometric.{method} did not converge in {model.iterations} "
-                "iterations; the counts may not identify alpha and beta",
+                f"ShiftedBetaGeometric.{method} stopped after {model.iterations} iterations "
+                f"without converging (max_iter={self.max_iter});{drift}",
                 RuntimeWarning,
                 stacklevel=3,
             )
