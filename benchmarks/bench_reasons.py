@@ -317,8 +317,8 @@ def plain_coverage(p, matrix, paying, first, n_months, as_of) -> pd.DataFrame:
     in_span = 0 <= now < n_months
     pays_now = paying[:, now] if in_span else np.zeros(n, bool)
     # churned without a return by t: records on or before t; a return is the first paying month
-    # after the record's churned month (its own if unpaid, else the next if unpaid; none if both
-    # were paid)
+    # after the record's churned month (its own if unpaid, else the next if unpaid; if both were
+    # paid, the bill wins: back on the first day of the next month)
     before = p["c_day"] <= t
     acc, m = p["c_acc"][before], month_of(p["c_day"][before]) - first
 
@@ -326,7 +326,7 @@ def plain_coverage(p, matrix, paying, first, n_months, as_of) -> pd.DataFrame:
         inside = (k >= 0) & (k < n_months)
         return inside & paying[a, np.clip(k, 0, n_months - 1)]
 
-    kept_paying = pays(acc, m) & pays(acc, m + 1)  # no churned month: no return
+    kept_paying = pays(acc, m) & pays(acc, m + 1)  # no churned month: back in m + 1
     gap = np.where(~pays(acc, m), m, m + 1)
     months = np.where(paying, np.arange(n_months), n_months)
     next_paying = np.minimum.accumulate(months[:, ::-1], axis=1)[:, ::-1]
@@ -334,9 +334,10 @@ def plain_coverage(p, matrix, paying, first, n_months, as_of) -> pd.DataFrame:
     back = np.where(after <= 0, next_paying[acc, 0],
                     np.where(after >= n_months, n_months,
                              next_paying[acc, np.clip(after, 0, n_months - 1)]))
+    back = np.where(kept_paying, m + 1, back)
     back_day = (pd.PeriodIndex.from_ordinals(first + np.minimum(back, n_months - 1), freq="M")
                 .start_time.to_numpy().astype("datetime64[D]").astype(np.int64))
-    gone_rows = kept_paying | (back >= n_months) | (back_day > t)
+    gone_rows = (back >= n_months) | (back_day > t)
     gone = np.zeros(n, bool)
     gone[acc[gone_rows]] = True
     group = p["owner"]
