@@ -1486,6 +1486,22 @@ def _account_groups(book: Book, by: Any, dropna: Any) -> _Groups:
         raise InputError("by: give an account attribute (or a list of them) to group by")
     if not isinstance(dropna, (bool, np.bool_)):
         raise InputError(f"dropna: must be True or False, got {dropna!r}")
+    # A Book never changes, so its groupings are kept: a report asks for the same by= often.
+    try:
+        cache_key = (tuple(keys), bool(dropna))
+        hash(cache_key)
+    except TypeError:
+        cache_key = None
+    cache = book.__dict__.setdefault("_groups_cache", {})
+    if cache_key is not None and cache_key in cache:
+        return cache[cache_key]
+    groups = _account_groups_of(book, keys, dropna)
+    if cache_key is not None:
+        cache[cache_key] = groups
+    return groups
+
+
+def _account_groups_of(book: Book, keys: list, dropna: Any) -> _Groups:
     accounts = book.accounts
     attributes = [c for c in accounts.columns if c not in ("account_id", "signed_at")]
     for key in keys:
@@ -1517,6 +1533,8 @@ def _account_groups(book: Book, by: Any, dropna: Any) -> _Groups:
     local = np.zeros(len(codes), dtype=np.int64)
     local[inside] = pd.Series(codes[inside]).groupby(codes[inside]).cumcount().to_numpy()
     sizes = np.bincount(codes[inside], minlength=len(index))
+    for shared in (codes, local, sizes):  # kept in the Book's cache: nobody may write to them
+        shared.flags.writeable = False
     return _Groups(codes, index, local, sizes)
 
 

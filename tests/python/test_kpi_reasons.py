@@ -15,6 +15,7 @@ text with UTC offsets (or naive wall text) near midnight in a non-UTC Book zone.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -755,7 +756,10 @@ def test_coverage_as_of_a_tz_aware_time_is_its_day_in_the_books_zone(seed):
     # 23:30 UTC on the last day of March: in New York still March 31, in Tokyo April 1
     instant = pd.Timestamp("2024-03-31T23:30:00", tz="UTC")
     local_day = (instant.tz_convert(tz).tz_localize(None).normalize() - EPOCH).days
-    got = rt.kpi.coverage(book, instant, 30, by="owner")
+    with warnings.catch_warnings():
+        # April 1 may be past the MRR's last month: the warning has its own test.
+        warnings.simplefilter("ignore", rt.RetainWarning)
+        got = rt.kpi.coverage(book, instant, 30, by="owner")
     assert_coverage_equal(got, oracle_coverage(tables, tz, INTERNAL, local_day, 30, "owner"))
 
 
