@@ -8,22 +8,19 @@ import sys
 import pandas as pd
 
 from . import datasets, kpi
-from .account import MrrTable
 
 
 def demo(accounts: int, months: int, seed: int) -> str:
-    data = datasets.synthetic_saas(accounts=accounts, months=months, random_state=seed)
-    # One validated table for every KPI below.
-    table = MrrTable(data.mrr, account="account_id", period="month", mrr="mrr")
-    mv = kpi.mrr_movements(table)
+    book = datasets.synthetic_saas(accounts=accounts, months=months, random_state=seed)
+    mv = kpi.mrr_movements(book)
     amounts = ["starting_mrr", "new", "expansion", "contraction", "churned", "reactivation"]
     report = mv[[*amounts, "ending_mrr", "ending_accounts"]].copy()
     report["logo_churn"] = kpi.churn_rate(mv, "logo")
     report["net_rev_churn"] = kpi.churn_rate(mv, "net_revenue")
     report["quick_ratio"] = kpi.quick_ratio(mv)
     report["arpa"] = kpi.arpa(mv)
-    report["nrr_12m"] = kpi.nrr(table, months=12)
-    report["grr_12m"] = kpi.grr(table, months=12)
+    report["nrr_12m"] = kpi.nrr(book, months=12)
+    report["grr_12m"] = kpi.grr(book, months=12)
 
     def fmt(pattern: str):
         return lambda x: "" if pd.isna(x) else pattern.format(x)

@@ -251,14 +251,15 @@ def test_nps_of_no_answers_is_nan_with_n_zero():
 
 
 def test_concurrent_calls_from_threads_agree():
-    data = rt.datasets.synthetic_saas(accounts=3_000, months=24, random_state=3).mrr
-    expected = rt.kpi.mrr_movements(data, period="month")
+    data = rt.datasets.synthetic_saas(accounts=3_000, months=24, random_state=3).table("mrr")
+    data = data[data["product"] != "credit"]  # a DataFrame's line items must be >= 0
+    expected = rt.kpi.mrr_movements(data)
     results: list[pd.DataFrame] = []
     errors: list[BaseException] = []
 
     def work():
         try:
-            results.append(rt.kpi.mrr_movements(data, period="month"))
+            results.append(rt.kpi.mrr_movements(data))
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -276,12 +277,13 @@ def test_concurrent_calls_from_threads_agree():
 def test_synthetic_data_is_deterministic_and_sums_line_items():
     a = rt.datasets.synthetic_saas(accounts=500, months=12, random_state=11)
     b = rt.datasets.synthetic_saas(accounts=500, months=12, random_state=11)
-    pd.testing.assert_frame_equal(a.mrr, b.mrr)
-    pd.testing.assert_frame_equal(a.accounts, b.accounts)
-    # Some accounts have two products in a month: the movements see their sum.
-    assert a.mrr.duplicated(["account_id", "month"]).any()
-    per_month = a.mrr.groupby("month")["mrr"].sum()
-    mv = rt.kpi.mrr_movements(a.mrr, period="month")
+    a_mrr = a.table("mrr")
+    pd.testing.assert_frame_equal(a_mrr, b.table("mrr"))
+    pd.testing.assert_frame_equal(a.table("accounts"), b.table("accounts"))
+    # Some accounts have two products (or a credit note) in a month: the movements see their sum.
+    assert a_mrr.duplicated(["account_id", "period"]).any()
+    per_month = a_mrr.groupby("period")["mrr"].sum()
+    mv = rt.kpi.mrr_movements(a)
     np.testing.assert_allclose(mv["ending_mrr"].to_numpy(), per_month.to_numpy(), rtol=1e-12)
 
 
@@ -297,8 +299,9 @@ def test_versions_agree():
 
 
 def test_prepared_table_gives_the_same_results_as_the_dataframe():
-    data = rt.datasets.synthetic_saas(accounts=800, months=18, random_state=5).mrr
-    cols = {"account": "account_id", "period": "month", "mrr": "mrr"}
+    data = rt.datasets.synthetic_saas(accounts=800, months=18, random_state=5).table("mrr")
+    data = data[data["product"] != "credit"]  # a DataFrame's line items must be >= 0
+    cols = {"account": "account_id", "period": "period", "mrr": "mrr"}
     table = rt.MrrTable(data, **cols)
     pd.testing.assert_frame_equal(rt.kpi.mrr_movements(table), rt.kpi.mrr_movements(data, **cols))
     for months in (1, 12):

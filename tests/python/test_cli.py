@@ -14,9 +14,9 @@ def test_demo_prints_the_movements_of_the_sample_data(capsys):
     assert "300 synthetic accounts over 14 months (seed 2)" in out
     assert "nan" not in out.lower()  # undefined rates are blank, not NaN
     # The last month's ending MRR is what the sample's accounts pay that month, summed.
-    data = rt.datasets.synthetic_saas(accounts=300, months=14, random_state=2).mrr
-    last = data["month"].max()
-    paid = data.loc[data["month"] == last, "mrr"].sum()
+    data = rt.datasets.synthetic_saas(accounts=300, months=14, random_state=2).table("mrr")
+    last = data["period"].max()
+    paid = data.loc[data["period"] == last, "mrr"].sum()
     row = next(line for line in out.splitlines() if line.startswith(str(last)))
     assert f"{paid:,.0f}" in row.split()
     assert "LTV at 80 % gross margin" in out

@@ -206,10 +206,10 @@ def test_tenure_without_mrr_has_no_truncation():
 def test_tenure_feeds_kaplan_meier_with_late_entry():
     lifelines = pytest.importorskip("lifelines")
     data = rt.datasets.synthetic_saas(accounts=400, months=18, random_state=2)
-    book = rt.Book(data.accounts, mrr=data.mrr, columns={"mrr": {"period": "month"}})
+    book = rt.Book(data.table("accounts"), mrr=data.table("mrr"))
     t = book.tenure("2024-06-30")
-    mrr = data.mrr.rename(columns={"month": "period"})
-    expected, left_out = oracle_tenure(data.accounts, "2024-06-30", mrr=mrr)
+    mrr = data.table("mrr")
+    expected, left_out = oracle_tenure(data.table("accounts"), "2024-06-30", mrr=mrr)
     pd.testing.assert_frame_equal(t, expected, check_names=False)
     # Bridge churns fall inside the MRR table, so none before its start; entries do.
     assert t.attrs["left_out"] == left_out == 0
@@ -319,10 +319,10 @@ def test_cohort_survivors_by_hand():
 @pytest.mark.parametrize("as_of", ["2024-06-30", "2024-09-15", "2025-01-31"])
 def test_cohort_survivors_equal_pandas_on_a_synthetic_book(as_of):
     data = rt.datasets.synthetic_saas(accounts=600, months=24, random_state=5)
-    book = rt.Book(data.accounts, mrr=data.mrr, columns={"mrr": {"period": "month"}})
+    book = rt.Book(data.table("accounts"), mrr=data.table("mrr"))
     table = rt.survival.cohort_survivors(book, as_of=as_of)
-    mrr = data.mrr.rename(columns={"month": "period"})
-    expected = oracle_survivors(data.accounts, as_of, mrr=mrr)
+    mrr = data.table("mrr")
+    expected = oracle_survivors(data.table("accounts"), as_of, mrr=mrr)
     assert {p: table.loc[p].dropna().tolist() for p in table.index} == expected
     assert len(expected) > 5
     # Accounts signed before the MRR starts are in cohorts before start.
@@ -331,7 +331,7 @@ def test_cohort_survivors_equal_pandas_on_a_synthetic_book(as_of):
 
 def test_cohort_survivors_default_as_of_is_the_last_day_of_data():
     data = rt.datasets.synthetic_saas(accounts=200, months=12, random_state=1)
-    book = rt.Book(data.accounts, mrr=data.mrr, columns={"mrr": {"period": "month"}})
+    book = rt.Book(data.table("accounts"), mrr=data.table("mrr"))
     table = rt.survival.cohort_survivors(book)
     assert table.attrs["as_of"] == pd.Timestamp("2023-12-31")  # the last MRR month's last day
     assert table.attrs["start"] == pd.Timestamp("2023-01-01")
