@@ -501,11 +501,24 @@ std::span<const std::pair<std::int32_t, Day>> Book::milestones(std::size_t a) co
     return account_rows(milestones_, milestone_off_, a, n_accounts());
 }
 
-bool Book::paying(std::size_t a, Month m) const {
+Book::MonthMrr Book::mrr_in(std::size_t a, Month m) const {
     const auto months = mrr_months(a);
     const auto it = std::lower_bound(months.begin(), months.end(), m);
-    return it != months.end() && *it == m &&
-           mrr_amounts(a)[static_cast<std::size_t>(it - months.begin())] > 0;
+    if (it == months.end() || *it != m) return {};
+    const auto k = static_cast<std::size_t>(it - months.begin());
+    return {mrr_amounts(a)[k], mrr_plans(a)[k]};
+}
+
+bool Book::paying(std::size_t a, Month m) const {
+    return mrr_in(a, m).mrr > 0;
+}
+
+const Book::Churn* Book::record_near(std::size_t a, Month g) const {
+    for (const Churn& c : churns_of(a)) {
+        const Month m = month_of_day(c.day);
+        if (m == g || m == g - 1) return &c;
+    }
+    return nullptr;
 }
 
 std::int64_t Book::inferred_return(std::size_t a, Day churned) const {
@@ -522,14 +535,9 @@ std::int64_t Book::inferred_return(std::size_t a, Day churned) const {
 std::vector<Book::Disagreement> Book::reconcile() const {
     std::vector<Disagreement> out;
     if (!has("mrr") || !has("churns")) return out;
-    std::vector<std::size_t> churn_off(n_accounts() + 1, 0);
-    for (const Churn& c : churns_) ++churn_off[static_cast<std::size_t>(c.account) + 1];
-    std::partial_sum(churn_off.begin(), churn_off.end(), churn_off.begin());
     const Month last = mrr_.empty() ? 0 : mrr_.last_month();
     for (std::size_t a = 0; a < n_accounts(); ++a) {
-        const std::span<const Churn> records(churns_.data() + churn_off[a],
-                                             churn_off[a + 1] - churn_off[a]);
-        for (const Churn& c : records) {
+        for (const Churn& c : churns_of(a)) {
             const Month m = month_of_day(c.day);
             if (paying(a, m) && paying(a, m + 1))
                 out.push_back({static_cast<std::int64_t>(a),
@@ -538,11 +546,7 @@ std::vector<Book::Disagreement> Book::reconcile() const {
         for (const Month g_prev : mrr_months(a)) {
             const Month g = g_prev + 1;
             if (!paying(a, g_prev) || paying(a, g) || g > last) continue;
-            const bool recorded = std::any_of(records.begin(), records.end(), [&](const Churn& c) {
-                const Month m = month_of_day(c.day);
-                return m == g || m == g - 1;
-            });
-            if (!recorded)
+            if (record_near(a, g) == nullptr)
                 out.push_back({static_cast<std::int64_t>(a),
                                Disagreement::Kind::bridge_churn_without_record, g,
                                backtest::missing_day});
@@ -610,13 +614,7 @@ std::span<const Book::Churn> Book::churns_of(std::size_t a) const {
 bool Book::active_at(std::size_t a, Day t) const {
     if (a >= n_accounts()) throw InputError::out_of_range("account", a, n_accounts());
     if (signed_[a] > t) return false;
-    if (has("mrr")) {
-        const auto months = mrr_months(a);
-        const Month m = month_of_day(t);
-        const auto it = std::lower_bound(months.begin(), months.end(), m);
-        if (it == months.end() || *it != m) return false;
-        if (!(mrr_amounts(a)[static_cast<std::size_t>(it - months.begin())] > 0)) return false;
-    }
+    if (has("mrr") && !paying(a, month_of_day(t))) return false;
     for (const Churn& c : churns_of(a)) {
         if (c.day > t) break;
         if (c.returned == backtest::missing_day || c.returned > t) return false;

@@ -99,12 +99,7 @@ Coverage coverage(const Book& book, Day as_of, std::int64_t max_gap_days,
                 const auto end = std::upper_bound(days.begin(), days.end(), as_of);
                 const auto from = std::upper_bound(days.begin(), end, window_start);
                 recent[a] = end - from;
-                if (!has_mrr) continue;
-                const auto months = book.mrr_months(a);
-                const auto it = std::lower_bound(months.begin(), months.end(), month);
-                if (it != months.end() && *it == month)
-                    arr[a] =
-                        12.0 * book.mrr_amounts(a)[static_cast<std::size_t>(it - months.begin())];
+                if (has_mrr) arr[a] = 12.0 * book.mrr_in(a, month).mrr;
             }
         });
     Coverage out;

@@ -53,18 +53,14 @@ ChurnReasons churn_reasons(const Book& book, std::span<const std::int64_t> group
                 if (g < 0) continue;
                 const auto months = table.months(a);
                 const auto amounts = table.amounts(a);
-                const auto records = book.churns_of(a);
                 for (std::size_t k = 0; k < months.size(); ++k) {
                     const Month churned = months[k] + 1;
                     if (churned > last || (k + 1 < months.size() && months[k + 1] == churned))
                         continue;
                     Lost lost{g, churned, unrecorded, -1, amounts[k]};
-                    for (const Book::Churn& c : records) {
-                        const Month m = month_of_day(c.day);
-                        if (m != churned && m != churned - 1) continue;
-                        lost.reason = c.reason >= 0 ? c.reason : unspecified;
-                        lost.kind = c.voluntary;
-                        break;
+                    if (const Book::Churn* c = book.record_near(a, churned)) {
+                        lost.reason = c->reason >= 0 ? c->reason : unspecified;
+                        lost.kind = c->voluntary;
                     }
                     part.push_back(lost);
                 }

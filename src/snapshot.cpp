@@ -40,15 +40,6 @@ FeatureColumn make_column(std::string name, FeatureColumn::Kind kind, std::size_
     return c;
 }
 
-// The account's MRR (and plan code) in month m, or 0 (and -1).
-std::pair<double, std::int32_t> mrr_in(const Book& book, std::size_t a, Month m) {
-    const auto months = book.mrr_months(a);
-    const auto it = std::lower_bound(months.begin(), months.end(), m);
-    if (it == months.end() || *it != m) return {0.0, -1};
-    const auto k = static_cast<std::size_t>(it - months.begin());
-    return {book.mrr_amounts(a)[k], book.mrr_plans(a)[k]};
-}
-
 }  // namespace
 
 Snapshots snapshots(const Book& book, std::span<const std::int64_t> as_of,
@@ -205,7 +196,7 @@ Snapshots snapshots(const Book& book, std::span<const std::int64_t> as_of,
                 const auto q = static_cast<std::size_t>(row_q[r]);
                 const std::int64_t t = cut[q];
                 if (has_mrr) {
-                    const auto [amount, plan] = mrr_in(book, a, cut_month[q]);
+                    const auto [amount, plan] = book.mrr_in(a, cut_month[q]);
                     cols[c_mrr].floats[r] = amount;
                     if (has_plans) cols[c_plan].ints[r] = plan;
                 }

@@ -29,16 +29,18 @@ std::vector<Day> first_churns(const Book& book, Day as_of) {
     const std::size_t n = book.n_accounts();
     std::vector<Day> churn(n, not_churned);
     const auto signed_days = book.signed_days();
-    std::vector<bool> from_record(n, false);
-    if (book.has("churns")) {
-        // Sorted by account, then day: an account's first record is its first churn.
-        for (const Book::Churn& c : book.churns()) {
-            const auto a = static_cast<std::size_t>(c.account);
-            if (from_record[a]) continue;
-            from_record[a] = true;
-            if (c.day <= as_of) churn[a] = c.day;
-        }
-    }
+    if (!book.has("churns") && !book.has("mrr"))
+        throw InputError(
+            "the Book has neither a churns nor an MRR table, so no churn can be seen; build it "
+            "with churns= (or mrr=, whose bridge shows when accounts stop paying)",
+            ErrorSite{"churns", {}, std::nullopt, {}});
+    // An account's records come by day: its first is its first recorded churn.
+    auto first_record = [&](std::size_t a) {
+        const auto records = book.churns_of(a);
+        return records.empty() ? not_churned : records.front().day;
+    };
+    for (std::size_t a = 0; a < n; ++a)
+        if (first_record(a) <= as_of) churn[a] = first_record(a);
     if (book.has("mrr") && !book.mrr().empty()) {
         // The bridge's churns (paid in g - 1, nothing in g): without a churns table each is a
         // churn; with one, those no record is dated near (g - 1 or g) are churns too, as
@@ -55,32 +57,19 @@ std::vector<Day> first_churns(const Book& book, Day as_of) {
                     i + 1 < months.size() && months[i + 1] == g && amounts[i + 1] > 0;
                 if (pays_next || g > last) continue;
                 if (first_day_of(g) > as_of || first_day_of(g) >= churn[a]) break;
-                if (records) {
-                    const auto near = book.churns_of(a);
-                    const bool recorded = std::any_of(near.begin(), near.end(), [&](auto& c) {
-                        const Month m = month_of_day(c.day);
-                        return m == g || m == g - 1;
-                    });
-                    if (recorded) continue;
-                }
+                if (records && book.record_near(a, g) != nullptr) continue;
                 churn[a] = first_day_of(g);
                 break;  // the first stop; a later one would be a returning account's
             }
         }
     }
-    if (!book.has("churns") && !book.has("mrr")) {
-        throw InputError(
-            "the Book has neither a churns nor an MRR table, so no churn can be seen; build it "
-            "with churns= (or mrr=, whose bridge shows when accounts stop paying)",
-            ErrorSite{"churns", {}, std::nullopt, {}});
-    }
     for (std::size_t a = 0; a < n; ++a)
         if (churn[a] != not_churned && signed_days[a] <= as_of && churn[a] < signed_days[a])
-            throw account_error(
-                a,
-                "its first churn (" + format_day(churn[a]) +
-                    (book.has("churns") ? ", from the churns table" : ", when it stopped paying") +
-                    ") is before it signed (" + format_day(signed_days[a]) + ")");
+            throw account_error(a, "its first churn (" + format_day(churn[a]) +
+                                       (churn[a] == first_record(a) ? ", from the churns table"
+                                                                    : ", when it stopped paying") +
+                                       ") is before it signed (" + format_day(signed_days[a]) +
+                                       ")");
     return churn;
 }
 

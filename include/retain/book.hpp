@@ -216,6 +216,13 @@ class Book {
     std::span<const Month> mrr_months(std::size_t account) const;
     std::span<const double> mrr_amounts(std::size_t account) const;
     std::span<const std::int32_t> mrr_plans(std::size_t account) const;
+    /// An account's MRR in month m (line items summed; 0 without a row) and its plan code then
+    /// (-1 without one).
+    struct MonthMrr {
+        double mrr = 0.0;
+        std::int32_t plan = -1;
+    };
+    MonthMrr mrr_in(std::size_t account, Month m) const;
     const std::vector<std::string>& plan_names() const noexcept { return plan_names_; }
     /// Whether the MRR table came with a plan column.
     bool has_mrr_plans() const noexcept { return has_mrr_plans_; }
@@ -233,6 +240,9 @@ class Book {
     const std::vector<Churn>& churns() const noexcept { return churns_; }
     /// The churn records of one account, by day.
     std::span<const Churn> churns_of(std::size_t account) const;
+    /// The account's first churn record dated in month g - 1 or g, the records a bridge churn in
+    /// month g stands for (see ChurnsInput); nullptr when there is none.
+    const Churn* record_near(std::size_t account, Month g) const;
     /// Reason ids as given, in order of first appearance; a blank reason is none (-1).
     const std::vector<std::string>& churn_reasons() const noexcept { return reasons_; }
     /// Whether an account is a customer on day t: signed by t; with MRR, paying (MRR > 0) in t's
