@@ -58,6 +58,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pv
 
+from _common import peak_rss_bytes
+
 TARGET = 10.0
 MEMORY_FACTOR = 2.0
 WINDOWS = (7, 30, 90)
@@ -628,17 +630,6 @@ def retain_snapshots(
 # ---------------------------------------------------------------------------------------------
 # The run
 # ---------------------------------------------------------------------------------------------
-
-
-def peak_rss_bytes() -> int:
-    """This process image's resident-set high-water mark (VmHWM)."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def child(args: argparse.Namespace) -> None:

@@ -50,6 +50,8 @@ import time
 import numpy as np
 import pandas as pd
 
+from _common import peak_rss_bytes
+
 TZ = "America/New_York"
 FIRST_MONTH = pd.Period("2023-01", freq="M")
 GAP_DAYS = 30
@@ -397,17 +399,6 @@ def check_equal(ours: tuple, theirs: tuple, who: str) -> None:
 # ---------------------------------------------------------------------------------------------
 # The run
 # ---------------------------------------------------------------------------------------------
-
-
-def peak_rss_bytes() -> int:
-    """This process image's resident-set high-water mark (VmHWM)."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def best_of(repeat: int, fn) -> tuple[float, object]:
