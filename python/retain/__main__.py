@@ -1,64 +1,405 @@
-"""The ``retain`` command. ``retain demo`` prints the revenue KPIs of built-in sample data."""
+"""The ``retain`` command: the monthly customer-success review from a folder of exports.
+
+Exit codes: 0 done, 1 a check failed (``--min-auc``), 2 bad input (a missing or malformed table,
+model or option; the message names the file, column and row). Nothing is half-written: every
+output appears whole or not at all.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from . import datasets, kpi
+from . import __version__, datasets, models
+from . import report as _report
+from ._files import replace_file, replace_folder
+from .backtest import backtest, fit_weights
+from .book import Book
+from .errors import RetainError
+from .health_model import HealthModel
+from .segment import Segmenter
+
+_EXAMPLES = {
+    "demo": "example:\n  retain demo --accounts 5000 --months 36 --seed 0 --out retain-report",
+    "report": "example:\n  retain report --data exports/ --as-of 2025-12-31 --out review-2025-12",
+    "score": "example:\n  retain score --data exports/ --as-of 2025-12-31 --out scores.csv",
+    "backtest": "example:\n  retain backtest --data exports/ --out backtest/ --min-auc 0.7",
+    "fit": "example:\n  retain fit --data exports/ --out fitted-model.json",
+}
 
 
-def demo(accounts: int, months: int, seed: int) -> str:
-    book = datasets.synthetic_saas(accounts=accounts, months=months, random_state=seed)
-    mv = kpi.mrr_movements(book)
-    amounts = ["starting_mrr", "new", "expansion", "contraction", "churned", "reactivation"]
-    report = mv[[*amounts, "ending_mrr", "ending_accounts"]].copy()
-    report["logo_churn"] = kpi.churn_rate(mv, "logo")
-    report["net_rev_churn"] = kpi.churn_rate(mv, "net_revenue")
-    report["quick_ratio"] = kpi.quick_ratio(mv)
-    report["arpa"] = kpi.arpa(mv)
-    report["nrr_12m"] = kpi.nrr(book, months=12)
-    report["grr_12m"] = kpi.grr(book, months=12)
+class BadInput(Exception):
+    """An input the user can fix: exit code 2."""
 
-    def fmt(pattern: str):
-        return lambda x: "" if pd.isna(x) else pattern.format(x)
 
-    money, share, ratio = fmt("{:,.0f}"), fmt("{:.1%}"), fmt("{:.2f}")
-    formatters = {name: money for name in [*amounts, "ending_mrr", "arpa"]}
-    formatters.update(
-        logo_churn=share, net_rev_churn=share, nrr_12m=share, grr_12m=share, quick_ratio=ratio
+class _Progress:
+    """One line per step, or a bar redrawn in place on a terminal; nothing when quiet."""
+
+    def __init__(self, steps: Sequence[str], quiet: bool, stream: Any = None):
+        self.steps, self.quiet = list(steps), quiet
+        self.stream = stream or sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.start = self.last = time.perf_counter()
+        self.done = 0
+
+    def __call__(self, name: str) -> None:
+        if self.quiet:
+            return
+        now = time.perf_counter()
+        k = self.steps.index(name) + 1 if name in self.steps else self.done + 1
+        self.done, self.last = k, now
+        if self.tty:
+            width = 24
+            filled = width * (k - 1) // len(self.steps)
+            bar = "#" * filled + "-" * (width - filled)
+            self.stream.write(
+                f"\r[{bar}] {k}/{len(self.steps)} {name:<12} {now - self.start:5.1f} s"
+            )
+        else:
+            self.stream.write(
+                f"retain: [{k}/{len(self.steps)}] {name} ({now - self.start:.1f} s)\n"
+            )
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.quiet:
+            return
+        total = time.perf_counter() - self.start
+        if self.tty:
+            self.stream.write(f"\r[{'#' * 24}] done in {total:.1f} s{' ' * 20}\n")
+        else:
+            self.stream.write(f"retain: done in {total:.1f} s\n")
+        self.stream.flush()
+
+
+# ----------------------------------------------------------------------------------- inputs
+
+
+def _read_book(args: argparse.Namespace) -> Book:
+    path = Path(args.data)
+    if not path.is_dir():
+        raise BadInput(f"--data: {args.data!r} is not a folder")
+    internal = [t for t in args.internal_types.split(",") if t] if args.internal_types else None
+    return Book.read(path, tz=args.tz, internal_activity_types=internal)
+
+
+def _read_model(path: str | None) -> HealthModel:
+    if path is None:
+        return models.default()
+    text = _read_text(path, "--model")
+    try:
+        return HealthModel.from_json(text)
+    except RetainError as exc:
+        raise BadInput(f"--model {path}: {exc}") from exc
+
+
+def _read_segments(path: str | None) -> Segmenter | None:
+    if path is None:
+        return None
+    text = _read_text(path, "--segments")
+    try:
+        return Segmenter.from_json(text)
+    except RetainError as exc:
+        raise BadInput(f"--segments {path}: {exc}") from exc
+
+
+def _read_text(path: str, option: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"{option}: cannot read {path!r}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"{option}: {path!r} is not UTF-8 text") from exc
+
+
+def _day(value: str | None, option: str = "--as-of") -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        return pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise BadInput(f"{option}: {value!r} is not a date (write it as 2025-12-31)") from exc
+
+
+# --------------------------------------------------------------------------------- commands
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    progress = _Progress(["data", *_REPORT_STEPS, "write"], args.quiet)
+    progress("data")
+    book = datasets.synthetic_saas(
+        accounts=args.accounts, months=args.months, random_state=args.seed
     )
+    return _make_report(book, args, progress, model=None, segments=None, as_of=None)
 
-    last = mv.iloc[-12:]
-    churn_12m = last["churned_accounts"].sum() / last["starting_accounts"].sum()
-    arpa_now = float(report["arpa"].iloc[-1])
-    value = kpi.ltv(arpa=arpa_now, gross_margin=0.8, churn_rate=churn_12m)
-    lines = [
-        f"retain demo: {accounts:,} synthetic accounts over {months} months (seed {seed})",
-        "",
-        "Revenue movements and KPIs per month (churn and retention rates of the month; NRR and",
-        "GRR over the 12 months before; blank where undefined, e.g. no revenue a year earlier)",
-        report.to_string(formatters=formatters, na_rep=""),
-        "",
-        f"Monthly logo churn over the last 12 months: {churn_12m:.2%}",
-        f"ARPA now: {arpa_now:,.2f}; LTV at 80 % gross margin: {value:,.0f}",
-    ]
-    return "\n".join(lines)
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    progress = _Progress(["data", *_REPORT_STEPS, "write"], args.quiet)
+    model, segments, as_of = (
+        _read_model(args.model),
+        _read_segments(args.segments),
+        _day(args.as_of),
+    )
+    progress("data")
+    book = _read_book(args)
+    return _make_report(book, args, progress, model, segments, as_of)
+
+
+_REPORT_STEPS = ("revenue", "health", "coverage", "backtest")
+
+
+def _make_report(book, args, progress, model, segments, as_of) -> int:
+    built = _report.build(
+        book, model=model, segments=segments, as_of=as_of, title=args.title, progress=progress
+    )
+    progress("write")
+    path = built.write(args.out, stamp=args.stamp)
+    progress.finish()
+    print(built.summary())
+    print(f"report: {path}")
+    return _check_auc(built.facts.get("auc"), args.min_auc)
+
+
+def _check_auc(auc: float | None, minimum: float | None) -> int:
+    if minimum is None:
+        return 0
+    if auc is None or not auc >= minimum:
+        shown = "not measured" if auc is None else f"{auc:.3f}"
+        print(
+            f"retain: check failed: ROC AUC {shown} is below --min-auc {minimum}", file=sys.stderr
+        )
+        return 1
+    return 0
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    progress = _Progress(["data", "score", "write"], args.quiet)
+    model, day = _read_model(args.model), _day(args.as_of)
+    progress("data")
+    book = _read_book(args)
+    progress("score")
+    snaps = book.snapshots([day])
+    scored = model.score(snaps)
+    scored.insert(0, "account_id", snaps["account_id"].to_numpy())
+    scored.insert(1, "as_of", snaps["as_of"].to_numpy())
+    if args.reasons > 0 and len(snaps):
+        reasons = model.reasons(snaps, top=args.reasons)["reason"].unstack("rank")
+        for rank in reasons.columns:
+            scored[f"reason_{rank}"] = reasons[rank].reindex(scored.index)
+    progress("write")
+    path = replace_file(args.out, lambda p: scored.to_csv(p, index=False, lineterminator="\n"))
+    progress.finish()
+    grades = scored["grade"].value_counts().reindex(model.grades).fillna(0).astype(int)
+    print(
+        f"scored {len(scored):,} accounts as of {day:%Y-%m-%d}: "
+        + ", ".join(f"{g} {n:,}" for g, n in grades.items())
+    )
+    print(f"scores: {path}")
+    return 0
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    progress = _Progress(["data", "backtest", "write"], args.quiet)
+    model = _read_model(args.model)
+    dates = [_day(d) for d in args.as_of.split(",")] if args.as_of else None
+    progress("data")
+    book = _read_book(args)
+    progress("backtest")
+    if dates is None:
+        dates = _default_dates(book, args.horizon_days)
+    result = backtest(model, book, as_of=dates, horizon_days=args.horizon_days)
+    progress("write")
+    out = Path(args.out)
+
+    def save(folder: Path) -> None:
+        result.per_date.to_csv(folder / "per_date.csv", lineterminator="\n")
+        result.scores.to_csv(folder / "scores.csv", index=False, lineterminator="\n")
+        result.pooled.to_frame("pooled").to_csv(folder / "pooled.csv", lineterminator="\n")
+        (folder / "summary.txt").write_text(result.summary() + "\n", encoding="utf-8")
+
+    replace_folder(out, save, marker="summary.txt")
+    progress.finish()
+    print(result.summary())
+    print(f"backtest: {out}")
+    return _check_auc(float(result.pooled["roc_auc"]), args.min_auc)
+
+
+def _cmd_fit(args: argparse.Namespace) -> int:
+    progress = _Progress(["data", "fit", "write"], args.quiet)
+    model = _read_model(args.model)
+    progress("data")
+    book = _read_book(args)
+    progress("fit")
+    dates = _default_dates(book, args.horizon_days)
+    fitted = fit_weights(
+        model, book, as_of=dates, horizon_days=args.horizon_days, holdout=args.holdout
+    )
+    progress("write")
+    document = json.dumps(fitted.to_dict(), indent=2, sort_keys=True) + "\n"
+    path = replace_file(args.out, lambda p: p.write_text(document, encoding="utf-8"))
+    progress.finish()
+    print(repr(fitted.fit_report))
+    print(f"model: {path}")
+    return 0
+
+
+def _default_dates(book: Book, horizon_days: int) -> list[pd.Timestamp]:
+    """The month ends of the MRR data whose horizon is observed by its last day, latest 12."""
+    from .kpi import mrr_movements
+
+    months = mrr_movements(book).index
+    if len(months) == 0:
+        raise BadInput("--data: the mrr table has no rows")
+    last = months[-1].end_time.normalize()
+    ends = pd.date_range(months[0].end_time.normalize(), last, freq="ME")
+    ends = ends[ends + pd.Timedelta(days=horizon_days) <= last]
+    if len(ends) < 2:
+        raise BadInput(
+            f"--data: the MRR covers {len(months)} months, too few to backtest a "
+            f"{horizon_days}-day horizon on two month ends"
+        )
+    return list(ends[-12:])
+
+
+# ------------------------------------------------------------------------------------ parser
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="retain",
+        description="Customer-success analytics: the monthly review from a business's tables.",
+        epilog="Run 'retain COMMAND --help' for a command's options and an example.",
+    )
+    parser.add_argument("--version", action="version", version=f"retain {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(
+            name,
+            help=help,
+            description=help,
+            epilog=_EXAMPLES[name],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        p.add_argument("--quiet", action="store_true", help="print no progress")
+        return p
+
+    def data(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--data",
+            required=True,
+            metavar="FOLDER",
+            help="folder of CSV or Parquet exports (accounts, mrr, events, ...)",
+        )
+        p.add_argument("--tz", default="UTC", help="time zone of dates without an offset")
+        p.add_argument(
+            "--internal-types",
+            metavar="TYPES",
+            help="comma-separated activity types that are not customer touches (e.g. note)",
+        )
+
+    def model(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--model",
+            metavar="JSON",
+            help="health model document (default: the shipped default model)",
+        )
+
+    def report_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--out",
+            default="retain-report",
+            metavar="DIR",
+            help="folder for report.html and tables/ (default: retain-report)",
+        )
+        p.add_argument("--title", default="Customer-success review", help="the page's heading")
+        p.add_argument("--stamp", action="store_true", help="add the generation time in the footer")
+        p.add_argument(
+            "--min-auc", type=float, metavar="X", help="exit 1 if the backtest's ROC AUC is below X"
+        )
+
+    p = command("demo", "generate a synthetic business and write its report")
+    p.add_argument("--accounts", type=int, default=5000, help="accounts (default 5000)")
+    p.add_argument("--months", type=int, default=36, help="months of history (default 36)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    report_options(p)
+    p.set_defaults(run=_cmd_demo)
+
+    p = command("report", "write the customer-success report of a folder of exports")
+    data(p)
+    model(p)
+    p.add_argument("--segments", metavar="JSON", help="segmenter document assigning tiers")
+    p.add_argument(
+        "--as-of", metavar="DATE", help="review day (default: end of the last MRR month)"
+    )
+    report_options(p)
+    p.set_defaults(run=_cmd_report)
+
+    p = command("score", "score every active account on one day, with its top reasons")
+    data(p)
+    model(p)
+    p.add_argument("--as-of", required=True, metavar="DATE", help="the day to score")
+    p.add_argument("--out", required=True, metavar="CSV", help="scores file to write")
+    p.add_argument(
+        "--reasons",
+        type=int,
+        default=3,
+        metavar="N",
+        help="ranked reasons per account (default 3, 0 for none)",
+    )
+    p.set_defaults(run=_cmd_score)
+
+    p = command("backtest", "measure how well the model foresaw churn on past month ends")
+    data(p)
+    model(p)
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="folder for per_date.csv, scores.csv, pooled.csv, summary.txt",
+    )
+    p.add_argument(
+        "--as-of",
+        metavar="DATES",
+        help="comma-separated as-of dates (default: the last 12 month ends observed)",
+    )
+    p.add_argument("--horizon-days", type=int, default=90, metavar="N")
+    p.add_argument("--min-auc", type=float, metavar="X", help="exit 1 if the ROC AUC is below X")
+    p.set_defaults(run=_cmd_backtest)
+
+    p = command("fit", "fit the model's weights to past churn and write the fitted document")
+    data(p)
+    model(p)
+    p.add_argument("--out", required=True, metavar="JSON", help="fitted model document to write")
+    p.add_argument("--horizon-days", type=int, default=90, metavar="N")
+    p.add_argument(
+        "--holdout",
+        type=float,
+        default=0.3,
+        metavar="SHARE",
+        help="share of the latest as-of dates held out (default 0.3)",
+    )
+    p.set_defaults(run=_cmd_fit)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="retain", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("demo", help="print the revenue KPIs of built-in sample data")
-    p.add_argument("--accounts", type=int, default=2_000)
-    p.add_argument("--months", type=int, default=24)
-    p.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args(argv)
-    with pd.option_context("display.width", 200, "display.max_columns", 30):
-        print(demo(args.accounts, args.months, args.seed))
-    return 0
+    """Run the ``retain`` command; return its exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (BadInput, RetainError, FileNotFoundError, NotADirectoryError, PermissionError) as exc:
+        message = str(exc) if not isinstance(exc, OSError) else f"{exc.filename}: {exc.strerror}"
+        lead = "\n" if sys.stderr.isatty() and not getattr(args, "quiet", True) else ""
+        print(f"{lead}retain {args.command}: error: {message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
