@@ -16,6 +16,7 @@
 #include "retain/kpi.hpp"
 #include "retain/labels.hpp"
 #include "retain/metrics.hpp"
+#include "retain/models.hpp"
 #include "retain/logistic.hpp"
 #include "retain/model_set.hpp"
 #include "retain/point_in_time.hpp"
