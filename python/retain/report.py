@@ -221,6 +221,7 @@ def build(
     sections.append(_coverage(ctx))
     step("backtest")
     sections.append(_backtest_section(ctx))
+    next(s for s in sections if s.id == "health").items.extend(ctx.health_items)
     return Report(title, day, sections, ctx.facts)
 
 
@@ -235,6 +236,7 @@ class _Context:
     horizon_days: int
     gross_margin: float
     facts: dict = field(default_factory=dict)
+    health_items: list = field(default_factory=list)
     _snaps: dict = field(default_factory=dict)
 
     def snapshots(self, day: pd.Timestamp) -> pd.DataFrame:
@@ -526,18 +528,33 @@ def _health(ctx: _Context) -> _Section:
     drops = now.dropna(subset=["score_change"]).sort_values(
         ["score_change", "mrr"], ascending=[True, False]
     )
+    drops = drops[columns].head(_AT_RISK_ROWS).rename(columns={"top_reasons": "what_moved"})
+    drops["what_moved"] = _change_reasons(model, snaps, before, drops.index)
     section.items.append(
         _table_item(
             "at_risk_drops",
             "At risk: biggest drops",
-            f"The {_AT_RISK_ROWS} accounts whose score fell most since {previous_day:%Y-%m-%d}.",
-            drops[columns].head(_AT_RISK_ROWS),
+            f"The {_AT_RISK_ROWS} accounts whose score fell most since {previous_day:%Y-%m-%d}, "
+            "with the measures that moved it most.",
+            drops,
         )
     )
     ctx.facts["scored"] = now
     ctx.facts["red_accounts"] = int((now["grade"] == grades[0]).sum())
     ctx.facts["lowest_grade"] = grades[0]
     return section
+
+
+def _change_reasons(model: Any, snaps: pd.DataFrame, before: pd.DataFrame, ids: pd.Index) -> list:
+    """The top 3 measures that moved each account's score since ``before`` (accounts in both)."""
+    now = snaps.set_index("account_id")
+    then = before.set_index("account_id")
+    both = now.index.intersection(then.index, sort=False)
+    if len(ids) == 0:
+        return []
+    moved = model.reasons(now.loc[both], top=3, previous=then)
+    texts = moved["reason"].groupby(level=0, sort=False).agg(" · ".join)
+    return [texts.get(account, "") for account in ids]
 
 
 def _coverage(ctx: _Context) -> _Section:
@@ -690,12 +707,13 @@ def _backtest_section(ctx: _Context) -> _Section:
             by=now["owner"].reindex(probability.index),
         )
         shown = at_risk.assign(top_accounts=at_risk["top_accounts"].map(" ".join))
-        section.items.append(
+        # Shown under health, where a CS leader looks for it; computed here, from the calibration.
+        ctx.health_items.append(
             _chart(
                 "mrr_at_risk_by_owner",
                 f"MRR at risk by owner, next {ctx.horizon_days} days",
-                "Churn probability times MRR, summed per owner (probabilities from the "
-                "calibration).",
+                "Churn probability times MRR, summed per owner; the probabilities are the "
+                "backtest's calibration applied to today's risk.",
                 shown,
                 lambda ax: _at_risk_bars(ax, shown),
             )

@@ -18,8 +18,22 @@ def blocks(language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
 
 
+def test_the_first_screen_python_writes_the_demo_report(tmp_path, monkeypatch, capsys):
+    # The five lines under the report's screenshot do what `retain demo` does: the same report.
+    from retain.__main__ import main
+
+    monkeypatch.chdir(tmp_path)
+    exec(compile(blocks("python")[0], "README.md", "exec"), {})
+    printed = capsys.readouterr().out
+    assert main(["demo", "--quiet", "--out", "cli"]) == 0
+    cli = capsys.readouterr().out
+    assert printed.strip() == cli.split("\nreport: ")[0].strip()
+    python_page = (tmp_path / "retain-report" / "report.html").read_bytes()
+    assert python_page == (tmp_path / "cli" / "report.html").read_bytes()
+
+
 def test_the_book_page_runs_and_gives_the_hand_worked_values(capsys):
-    snippet = blocks("python")[0]
+    snippet = blocks("python")[1]
     namespace: dict = {}
     exec(compile(snippet, "README.md", "exec"), namespace)
     mv = namespace["mv"]
@@ -49,7 +63,7 @@ def test_the_book_page_runs_and_gives_the_hand_worked_values(capsys):
 
 
 def test_python_quick_start_runs_and_gives_the_hand_worked_values(capsys):
-    snippet = blocks("python")[1]
+    snippet = blocks("python")[2]
     namespace: dict = {}
     exec(compile(snippet, "README.md", "exec"), namespace)
     mv = namespace["mv"]
@@ -77,7 +91,7 @@ def test_python_quick_start_runs_and_gives_the_hand_worked_values(capsys):
 
 
 def test_survival_snippet_runs_and_gives_the_hand_worked_values():
-    snippet = blocks("python")[2]
+    snippet = blocks("python")[3]
     namespace: dict = {}
     exec(compile(snippet, "README.md", "exec"), namespace)
     # 7 at risk; events at 1, 2, 3 and two at 4: S = 6/7, x 4/5, x 3/4, x 1/3.
@@ -90,7 +104,7 @@ def test_survival_snippet_runs_and_gives_the_hand_worked_values():
 
 
 def test_customer_kpi_snippet_runs_and_gives_the_hand_worked_values():
-    snippet = blocks("python")[3]
+    snippet = blocks("python")[4]
     namespace: dict = {}
     exec(compile(snippet, "README.md", "exec"), namespace)
     assert namespace["sat"][:3] == (0.7, 7, 10)
@@ -119,7 +133,7 @@ def test_cpp_quick_start_is_the_example_service():
 
 
 def test_engagement_snippet_runs_and_gives_the_hand_worked_values():
-    snippet = blocks("python")[4]
+    snippet = blocks("python")[5]
     namespace: dict = {}
     exec(compile(snippet, "README.md", "exec"), namespace)
     f = namespace["features"].set_index("account_id")
@@ -146,7 +160,7 @@ def test_engagement_snippet_runs_and_gives_the_hand_worked_values():
 
 
 def test_segmentation_snippet_runs_and_gives_the_hand_worked_values():
-    snippet = blocks("python")[5]
+    snippet = blocks("python")[6]
     namespace: dict = {}
     exec(compile(snippet, "README.md", "exec"), namespace)
     # acme 250k >= 100k; globex 40k and 75; initech 40k but 30 < 40; hooli 3k (and a NaN score).
@@ -161,7 +175,7 @@ def test_segmentation_snippet_runs_and_gives_the_hand_worked_values():
 
 
 def test_health_snippet_runs_and_gives_the_hand_worked_values():
-    snippet = blocks("python")[6]
+    snippet = blocks("python")[7]
     namespace: dict = {}
     exec(compile(snippet, "README.md", "exec"), namespace)
     scored = namespace["scored"]
@@ -179,7 +193,7 @@ def test_health_snippet_runs_and_gives_the_hand_worked_values():
 
 def test_rollup_snippet_runs_and_gives_the_hand_worked_values():
     namespace: dict = {}
-    exec(compile(blocks("python")[7], "README.md", "exec"), namespace)
+    exec(compile(blocks("python")[8], "README.md", "exec"), namespace)
     parents = namespace["parents"]
     # acme: (100 * 80 + 300 * 40) / (100 + 300); acme-jp (no score) counts only in the ARR.
     assert parents.loc["acme", "score"] == pytest.approx(50.0)
@@ -190,7 +204,7 @@ def test_rollup_snippet_runs_and_gives_the_hand_worked_values():
 
 def test_alerts_snippet_runs_and_gives_the_hand_worked_values():
     namespace: dict = {}
-    exec(compile(blocks("python")[8], "README.md", "exec"), namespace)
+    exec(compile(blocks("python")[9], "README.md", "exec"), namespace)
     todo = namespace["todo"]
     # initech fell 20 into red; acme fell 12.5; globex entered red; hooli rose; umbrella is new.
     assert list(todo.index) == ["initech", "acme", "globex"]
@@ -203,7 +217,7 @@ def test_alerts_snippet_runs_and_gives_the_hand_worked_values():
 
 def test_backtest_snippet_runs_and_gives_the_hand_worked_values():
     namespace: dict = {}
-    exec(compile(blocks("python")[9], "README.md", "exec"), namespace)
+    exec(compile(blocks("python")[10], "README.md", "exec"), namespace)
     result = namespace["result"]
     # Jan 1: b (0.9) above every stayer; Feb 1: d (0.3) beats a (0.2), loses to c (0.4).
     assert result.per_date["roc_auc"].tolist() == [1.0, 0.5]
@@ -215,7 +229,7 @@ def test_backtest_snippet_runs_and_gives_the_hand_worked_values():
 
 def test_labels_snippet_runs_and_gives_the_hand_worked_values():
     namespace: dict = {}
-    exec(compile(blocks("python")[10], "README.md", "exec"), namespace)
+    exec(compile(blocks("python")[11], "README.md", "exec"), namespace)
     snaps = namespace["snaps"]
     # a: Jan 5 ticket closed on Feb 1, then one opened Feb 20; b signed Feb 10 (no Feb 1 row).
     assert snaps["open_tickets"].tolist() == [0, 1, 0]
@@ -225,7 +239,7 @@ def test_labels_snippet_runs_and_gives_the_hand_worked_values():
 
 def test_metrics_snippet_runs_and_gives_the_hand_worked_values():
     namespace: dict = {}
-    exec(compile(blocks("python")[11], "README.md", "exec"), namespace)
+    exec(compile(blocks("python")[12], "README.md", "exec"), namespace)
     y, risk, rt = namespace["y"], namespace["risk"], namespace["rt"]
     assert rt.metrics.roc_auc(y, risk) == pytest.approx(6 / 9)  # 6 of 9 pairs, ties 1/2
     assert rt.metrics.precision_at(y, risk, top=0.5) == pytest.approx(5 / 9)
@@ -234,14 +248,14 @@ def test_metrics_snippet_runs_and_gives_the_hand_worked_values():
 
 def test_logistic_snippet_runs_its_own_hand_worked_checks():
     namespace: dict = {}
-    exec(compile(blocks("python")[12], "README.md", "exec"), namespace)
+    exec(compile(blocks("python")[13], "README.md", "exec"), namespace)
     b = namespace["b"]
     assert b == pytest.approx(2 / (1 + np.exp(b)), abs=1e-12)  # the zero gradient
 
 
 def test_churn_reasons_and_coverage_snippet_gives_the_hand_worked_values():
     namespace: dict = {}
-    exec(compile(blocks("python")[13], "README.md", "exec"), namespace)
+    exec(compile(blocks("python")[14], "README.md", "exec"), namespace)
     reasons, cover = namespace["reasons"], namespace["cover"]
     # One churn per month, so each reason holds the whole month's churned MRR.
     assert list(reasons["share_of_churned_mrr"]) == [1.0, 1.0, 1.0]
@@ -250,7 +264,7 @@ def test_churn_reasons_and_coverage_snippet_gives_the_hand_worked_values():
 
 def test_reasons_snippet_gives_the_hand_worked_points():
     namespace: dict = {}
-    exec(compile(blocks("python")[14], "README.md", "exec"), namespace)
+    exec(compile(blocks("python")[15], "README.md", "exec"), namespace)
     why = namespace["why"]
     assert list(why["points_lost"]) == pytest.approx([48.0, 0.4 / 1.5 * 100, 0.4 * 0.5 / 1.5 * 60])
     assert list(why["measure_score"]) == pytest.approx([20.0, 0.0, 40.0])
@@ -258,7 +272,7 @@ def test_reasons_snippet_gives_the_hand_worked_points():
 
 def test_calibration_snippet_runs_its_checks_and_beats_the_base_rate():
     namespace: dict = {}
-    exec(compile(blocks("python")[15], "README.md", "exec"), namespace)
+    exec(compile(blocks("python")[16], "README.md", "exec"), namespace)
     risk, p = namespace["risk"], namespace["p"]
     assert risk.method == "isotonic" and risk.horizon_days == 60
     assert ((p >= 0) & (p <= 1)).all() and p.index.name == "account_id"
@@ -266,7 +280,7 @@ def test_calibration_snippet_runs_its_checks_and_beats_the_base_rate():
 
 def test_survival_snippet_gives_the_hand_worked_tenure_and_ltv():
     namespace: dict = {}
-    exec(compile(blocks("python")[16], "README.md", "exec"), namespace)
+    exec(compile(blocks("python")[17], "README.md", "exec"), namespace)
     km = namespace["km"]
     # Times: every entry and duration (and 0): 0, 30, 60, 121, 200, 381.
     assert list(km["time"]) == [0, 30, 60, 121, 200, 381]
