@@ -333,10 +333,10 @@ def _survey_scores(ctx: _Context) -> tuple[np.ndarray, np.ndarray] | None:
     recent = surveys[
         (when > ctx.day - pd.Timedelta(days=365)) & (when < ctx.day + pd.Timedelta(days=1))
     ]
-    kind = recent["kind"].astype(str).str.lower() if "kind" in recent else None
-    if kind is None:
-        return None
     score = recent["score"].to_numpy(dtype=float)
+    if "kind" not in recent:  # the contract: without a kind every answer is NPS
+        return score, score[:0]
+    kind = recent["kind"].astype(str).str.lower()
     return score[(kind == "nps").to_numpy()], score[(kind == "csat").to_numpy()]
 
 
@@ -450,7 +450,10 @@ def _health(ctx: _Context) -> _Section:
     now.insert(0, "tier", ctx.tier(snaps).to_numpy())
     now.insert(1, "owner", snaps["owner"].to_numpy() if "owner" in snaps else "(none)")
     now.insert(2, "mrr", snaps["mrr"].to_numpy())
-    now["days_since_touch"] = snaps["days_since_touch"].to_numpy()
+    # NaN (shown as "never") when the Book has no activities table.
+    now["days_since_touch"] = snaps.get(
+        "days_since_touch", pd.Series(np.nan, snaps.index)
+    ).to_numpy()
     prev = scored_before.set_index(pd.Index(before["account_id"].to_numpy(), name="account_id"))
     now["previous_score"] = prev["score"].reindex(now.index)
     now["grade"] = now["grade"].astype(object)
@@ -597,12 +600,14 @@ def _coverage(ctx: _Context) -> _Section:
     table = pd.DataFrame(untouched, columns=["owner", "account_id"]).set_index("account_id")
     table = table.join(now[["tier", "mrr", "score", "days_since_touch", "top_reasons"]])
     table = table.sort_values(["mrr"], ascending=False)
+    listed = f"the {_AT_RISK_ROWS} largest by MRR" if len(table) > _AT_RISK_ROWS else "by MRR"
     section.items.append(
-        _table_item(
+        _Item(
             "untouched_red",
             f"{ctx.facts['lowest_grade'].capitalize()} accounts nobody touched in 30 days",
-            "Largest MRR first.",
+            f"{len(table):,} accounts, {listed} here, all in the CSV.",
             table,
+            shown=table.head(_AT_RISK_ROWS),
         )
     )
     ctx.facts["untouched_red"] = len(table)
@@ -886,6 +891,7 @@ def _section_html(section: _Section) -> str:
                 f'<div class="note">{html.escape(note)}</div></div>'
             )
         parts.append("</div>")
+        parts.append('<p class="caption">Data: <a href="tables/headline.csv">headline.csv</a></p>')
     for note in section.notes:
         parts.append(f'<p class="note">{html.escape(note)}</p>')
     for item in section.items:
