@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from . import report as _report
 from ._files import replace_file, replace_folder
 from .backtest import backtest, fit_weights
 from .book import Book
-from .errors import RetainError
+from .errors import RetainError, RetainWarning
 from .health_model import HealthModel
 from .segment import Segmenter
 
@@ -212,9 +213,11 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     progress("data")
     book = _read_book(args)
     progress("backtest")
+    last = _last_day(book)
     if dates is None:
         dates = _default_dates(book, args.horizon_days)
-    result = backtest(model, book, as_of=dates, horizon_days=args.horizon_days)
+    # Labels are known up to the data's last day; later horizons are dropped as unresolved.
+    result = backtest(model, book, as_of=dates, horizon_days=args.horizon_days, observed_until=last)
     progress("write")
     out = Path(args.out)
 
@@ -239,7 +242,12 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     progress("fit")
     dates = _default_dates(book, args.horizon_days)
     fitted = fit_weights(
-        model, book, as_of=dates, horizon_days=args.horizon_days, holdout=args.holdout
+        model,
+        book,
+        as_of=dates,
+        horizon_days=args.horizon_days,
+        holdout=args.holdout,
+        observed_until=_last_day(book),
     )
     progress("write")
     document = json.dumps(fitted.to_dict(), indent=2, sort_keys=True) + "\n"
@@ -250,14 +258,24 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _default_dates(book: Book, horizon_days: int) -> list[pd.Timestamp]:
-    """The month ends of the MRR data whose horizon is observed by its last day, latest 12."""
+def _months(book: Book) -> pd.PeriodIndex:
     from .kpi import mrr_movements
 
     months = mrr_movements(book).index
     if len(months) == 0:
         raise BadInput("--data: the mrr table has no rows")
-    last = months[-1].end_time.normalize()
+    return months
+
+
+def _last_day(book: Book) -> pd.Timestamp:
+    """The last day of the last MRR month: the end of what the data has observed."""
+    return _months(book)[-1].end_time.normalize()
+
+
+def _default_dates(book: Book, horizon_days: int) -> list[pd.Timestamp]:
+    """The month ends of the MRR data whose horizon is observed by its last day, latest 12."""
+    months = _months(book)
+    last = _last_day(book)
     ends = pd.date_range(months[0].end_time.normalize(), last, freq="ME")
     ends = ends[ends + pd.Timedelta(days=horizon_days) <= last]
     if len(ends) < 2:
@@ -275,7 +293,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="retain",
         description="Customer-success analytics: the monthly review from a business's tables.",
-        epilog="Run 'retain COMMAND --help' for a command's options and an example.",
+        epilog="example:\n"
+        "  retain demo                                    # a synthetic business's report\n"
+        "  retain report --data exports/ --out review/    # the report of your exports\n"
+        "Run 'retain COMMAND --help' for a command's options and an example.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"retain {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -394,9 +416,19 @@ def main(argv: list[str] | None = None) -> int:
     """Run the ``retain`` command; return its exit code."""
     args = _parser().parse_args(argv)
     try:
-        return int(args.run(args))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RetainWarning)
+            code = int(args.run(args))
+        for w in caught:
+            print(f"retain {args.command}: warning: {w.message}", file=sys.stderr)
+        return code
     except (BadInput, RetainError, FileNotFoundError, NotADirectoryError, PermissionError) as exc:
-        message = str(exc) if not isinstance(exc, OSError) else f"{exc.filename}: {exc.strerror}"
+        if isinstance(exc, OSError):
+            message = f"{exc.filename}: {exc.strerror}"
+        elif isinstance(exc, KeyError) and exc.args:  # ColumnError is a KeyError: no repr quotes
+            message = str(exc.args[0])
+        else:
+            message = str(exc)
         lead = "\n" if sys.stderr.isatty() and not getattr(args, "quiet", True) else ""
         print(f"{lead}retain {args.command}: error: {message}", file=sys.stderr)
         return 2

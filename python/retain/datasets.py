@@ -585,6 +585,9 @@ def write(
         )
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    mask = os.umask(0)
+    os.umask(mask)
+    staging.chmod(0o777 & ~mask)  # mkdtemp's 0700 would outlive the rename
     try:
         for name in book.tables:
             _write_table(_exportable(book.table(name)), staging / f"{name}.{format}", format)

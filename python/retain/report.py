@@ -83,11 +83,20 @@ class Report:
     """A built report: :meth:`html` is the page, :meth:`write` saves it with its tables,
     :attr:`tables` holds every table behind it by name, :meth:`summary` a few lines to print."""
 
-    def __init__(self, title: str, as_of: pd.Timestamp, sections: list[_Section], facts: dict):
+    def __init__(
+        self,
+        title: str,
+        as_of: pd.Timestamp,
+        sections: list[_Section],
+        facts: dict,
+        notes: list[str] | None = None,
+    ):
         self.title = title
         self.as_of = as_of
         self._sections = sections
         self.facts = facts
+        #: What retain warned about while building (each once), also shown at the page's end.
+        self.notes = list(notes or [])
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -123,6 +132,10 @@ class Report:
         ]
         for section in self._sections:
             body.append(_section_html(section))
+        if self.notes:
+            body.append('<section class="notes"><h2>Notes</h2><ul>')
+            body.extend(f'<li class="note">{html.escape(n)}</li>' for n in self.notes)
+            body.append("</ul></section>")
         footer = "retain report — tables behind each chart are in tables/ beside this file."
         if stamp:
             footer += f" Generated {html.escape(stamp)}."
@@ -209,20 +222,30 @@ def build(
         raise TypeError(f"model: expected a HealthModel or ModelSet, got {type(model).__name__}")
     step = progress or (lambda _name: None)
 
-    step("revenue")
-    mv_all = kpi.mrr_movements(book)
-    day, month = _review_day(mv_all, as_of)
-    mv = mv_all.loc[:month]
-    ctx = _Context(book, model, segments, day, month, mv, horizon_days, gross_margin)
-    sections = [_headline(ctx), _revenue(ctx)]
-    step("health")
-    sections.append(_health(ctx))
-    step("coverage")
-    sections.append(_coverage(ctx))
-    step("backtest")
-    sections.append(_backtest_section(ctx))
+    # What retain warns about on the way (a measure without its column, events ending before the
+    # day) is part of the report: kept as notes, shown at the end and printed by the command.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RetainWarning)
+        step("revenue")
+        mv_all = kpi.mrr_movements(book)
+        day, month = _review_day(mv_all, as_of)
+        mv = mv_all.loc[:month]
+        ctx = _Context(book, model, segments, day, month, mv, horizon_days, gross_margin)
+        sections = [_headline(ctx), _revenue(ctx)]
+        step("health")
+        sections.append(_health(ctx))
+        step("coverage")
+        sections.append(_coverage(ctx))
+        step("backtest")
+        sections.append(_backtest_section(ctx))
     next(s for s in sections if s.id == "health").items.extend(ctx.health_items)
-    return Report(title, day, sections, ctx.facts)
+    for w in caught:
+        if not issubclass(w.category, RetainWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    notes = list(
+        dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, RetainWarning))
+    )
+    return Report(title, day, sections, ctx.facts, notes)
 
 
 @dataclass
@@ -306,7 +329,9 @@ def _headline(ctx: _Context) -> _Section:
         ("LTV", _money(ltv), f"at {ctx.gross_margin:.0%} gross margin"),
     ]
     answers = _survey_scores(ctx)
-    if answers is not None:
+    if answers is None:
+        section.notes.append("No surveys table: NPS and CSAT are not shown.")
+    else:
         nps_scores, csat_scores = answers
         if len(nps_scores):
             n = kpi.nps(nps_scores)
@@ -471,6 +496,7 @@ def _health(ctx: _Context) -> _Section:
         )
     )
     by_tier = pd.crosstab(now["tier"], pd.Categorical(now["grade"], categories=grades))
+    by_tier = by_tier.reindex(columns=grades, fill_value=0)  # a grade nobody has is a 0 column
     by_tier.columns.name = "grade"
     mrr_by = (
         now.pivot_table(index="tier", columns="grade", values="mrr", aggfunc="sum", observed=False)
@@ -616,6 +642,9 @@ def _coverage(ctx: _Context) -> _Section:
 
 def _backtest_section(ctx: _Context) -> _Section:
     section = _Section("backtest", "Does the health score foresee churn?")
+    if "churns" not in ctx.book.tables:
+        section.notes.append("No churns table: there are no churn labels to backtest against.")
+        return section
     dates = _backtest_dates(ctx)
     if len(dates) < 4:
         section.notes.append(
@@ -936,9 +965,9 @@ def _ratio(a: float, b: float) -> float:
 def _money(x: float) -> str:
     if not np.isfinite(x):
         return "—"
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e4, "k")):
+    for limit, unit, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
         if abs(x) >= limit:
-            return f"{x / limit:,.2f}{suffix}"
+            return f"{x / unit:,.2f}{suffix}"
     return f"{x:,.0f}"
 
 
