@@ -158,7 +158,13 @@ _REPORT_STEPS = ("revenue", "health", "coverage", "backtest")
 
 def _make_report(book, args, progress, model, segments, as_of) -> int:
     built = _report.build(
-        book, model=model, segments=segments, as_of=as_of, title=args.title, progress=progress
+        book,
+        model=model,
+        segments=segments,
+        as_of=as_of,
+        title=args.title,
+        progress=progress,
+        n_threads=args.threads,
     )
     progress("write")
     path = built.write(args.out, stamp=args.stamp)
@@ -186,12 +192,14 @@ def _cmd_score(args: argparse.Namespace) -> int:
     progress("data")
     book = _read_book(args)
     progress("score")
-    snaps = book.snapshots([day])
-    scored = model.score(snaps)
+    snaps = book.snapshots([day], n_threads=args.threads)
+    scored = model.score(snaps, n_threads=args.threads)
     scored.insert(0, "account_id", snaps["account_id"].to_numpy())
     scored.insert(1, "as_of", snaps["as_of"].to_numpy())
     if args.reasons > 0 and len(snaps):
-        reasons = model.reasons(snaps, top=args.reasons)["reason"].unstack("rank")
+        reasons = model.reasons(snaps, top=args.reasons, n_threads=args.threads)["reason"].unstack(
+            "rank"
+        )
         for rank in reasons.columns:
             scored[f"reason_{rank}"] = reasons[rank].reindex(scored.index)
     progress("write")
@@ -217,7 +225,14 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     if dates is None:
         dates = _default_dates(book, args.horizon_days)
     # Labels are known up to the data's last day; later horizons are dropped as unresolved.
-    result = backtest(model, book, as_of=dates, horizon_days=args.horizon_days, observed_until=last)
+    result = backtest(
+        model,
+        book,
+        as_of=dates,
+        horizon_days=args.horizon_days,
+        observed_until=last,
+        n_threads=args.threads,
+    )
     progress("write")
     out = Path(args.out)
 
@@ -311,6 +326,9 @@ def _parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         p.add_argument("--quiet", action="store_true", help="print no progress")
+        p.add_argument(
+            "--threads", type=int, metavar="N", help="threads to use (default: every core)"
+        )
         return p
 
     def data(p: argparse.ArgumentParser) -> None:

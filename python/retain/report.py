@@ -183,6 +183,7 @@ def build(
     gross_margin: float = 0.8,
     title: str = "Customer-success review",
     progress: Callable[[str], None] | None = None,
+    n_threads: int | None = None,
 ) -> Report:
     """Compute the monthly customer-success review of ``book`` as of one day.
 
@@ -208,6 +209,8 @@ def build(
         The page's heading.
     progress : callable, optional
         Called with the name of each step as it starts (the command line's progress lines).
+    n_threads : int, optional
+        Threads for the compiled steps (None: every core); the report does not depend on it.
 
     Returns
     -------
@@ -227,10 +230,10 @@ def build(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RetainWarning)
         step("revenue")
-        mv_all = kpi.mrr_movements(book)
+        mv_all = kpi.mrr_movements(book, n_threads=n_threads)
         day, month = _review_day(mv_all, as_of)
         mv = mv_all.loc[:month]
-        ctx = _Context(book, model, segments, day, month, mv, horizon_days, gross_margin)
+        ctx = _Context(book, model, segments, day, month, mv, horizon_days, gross_margin, n_threads)
         sections = [_headline(ctx), _revenue(ctx)]
         step("health")
         sections.append(_health(ctx))
@@ -258,13 +261,14 @@ class _Context:
     mv: pd.DataFrame
     horizon_days: int
     gross_margin: float
+    n_threads: int | None
     facts: dict = field(default_factory=dict)
     health_items: list = field(default_factory=list)
     _snaps: dict = field(default_factory=dict)
 
     def snapshots(self, day: pd.Timestamp) -> pd.DataFrame:
         if day not in self._snaps:
-            self._snaps[day] = self.book.snapshots([day])
+            self._snaps[day] = self.book.snapshots([day], n_threads=self.n_threads)
         return self._snaps[day]
 
     def tier(self, snaps: pd.DataFrame) -> pd.Series:
@@ -409,7 +413,7 @@ def _revenue(ctx: _Context) -> _Section:
         )
     )
     if "churns" in ctx.book.tables:
-        reasons = kpi.churn_reasons(ctx.book, freq="Q")
+        reasons = kpi.churn_reasons(ctx.book, freq="Q", n_threads=ctx.n_threads)
         reasons = reasons.loc[reasons.index.get_level_values(0) <= ctx.month.asfreq("Q")]
         if len(reasons):
             section.items.append(
@@ -468,8 +472,8 @@ def _health(ctx: _Context) -> _Section:
     snaps = ctx.snapshots(ctx.day)
     previous_day = (ctx.month - 1).end_time.normalize()
     before = ctx.snapshots(previous_day)
-    scored = model.score(snaps)
-    scored_before = model.score(before)
+    scored = model.score(snaps, n_threads=ctx.n_threads)
+    scored_before = model.score(before, n_threads=ctx.n_threads)
     ids = snaps["account_id"].to_numpy()
     now = scored.set_index(pd.Index(ids, name="account_id"))
     now.insert(0, "tier", ctx.tier(snaps).to_numpy())
@@ -529,7 +533,7 @@ def _health(ctx: _Context) -> _Section:
         )
     )
 
-    reasons = model.reasons(snaps, top=3)
+    reasons = model.reasons(snaps, top=3, n_threads=ctx.n_threads)
     texts = reasons["reason"].groupby(level=0).agg(" · ".join)
     now["top_reasons"] = pd.Series(texts.to_numpy(), index=ids[texts.index.to_numpy()]).reindex(
         now.index
@@ -558,7 +562,7 @@ def _health(ctx: _Context) -> _Section:
         ["score_change", "mrr"], ascending=[True, False]
     )
     drops = drops[columns].head(_AT_RISK_ROWS).rename(columns={"top_reasons": "what_moved"})
-    drops["what_moved"] = _change_reasons(model, snaps, before, drops.index)
+    drops["what_moved"] = _change_reasons(model, snaps, before, drops.index, ctx.n_threads)
     section.items.append(
         _table_item(
             "at_risk_drops",
@@ -574,14 +578,16 @@ def _health(ctx: _Context) -> _Section:
     return section
 
 
-def _change_reasons(model: Any, snaps: pd.DataFrame, before: pd.DataFrame, ids: pd.Index) -> list:
+def _change_reasons(
+    model: Any, snaps: pd.DataFrame, before: pd.DataFrame, ids: pd.Index, n_threads: Any
+) -> list:
     """The top 3 measures that moved each account's score since ``before`` (accounts in both)."""
     now = snaps.set_index("account_id")
     then = before.set_index("account_id")
     both = now.index.intersection(then.index, sort=False)
     if len(ids) == 0:
         return []
-    moved = model.reasons(now.loc[both], top=3, previous=then)
+    moved = model.reasons(now.loc[both], top=3, previous=then, n_threads=n_threads)
     texts = moved["reason"].groupby(level=0, sort=False).agg(" · ".join)
     return [texts.get(account, "") for account in ids]
 
@@ -605,7 +611,7 @@ def _coverage(ctx: _Context) -> _Section:
         section.notes.append("No activities table or no account owner: CSM coverage is not shown.")
         ctx.facts["untouched_red"] = 0
         return section
-    cover = kpi.coverage(ctx.book, ctx.day, max_gap_days=30, by="owner")
+    cover = kpi.coverage(ctx.book, ctx.day, 30, by="owner", n_threads=ctx.n_threads)
     shown = cover.drop(columns="untouched_accounts")
     section.items.append(
         _chart(
@@ -617,7 +623,9 @@ def _coverage(ctx: _Context) -> _Section:
         )
     )
     red = now.index[now["grade"] == ctx.facts["lowest_grade"]]
-    red_cover = kpi.coverage(ctx.book, ctx.day, max_gap_days=30, by="owner", accounts=list(red))
+    red_cover = kpi.coverage(
+        ctx.book, ctx.day, 30, by="owner", accounts=list(red), n_threads=ctx.n_threads
+    )
     untouched = [
         (owner, account)
         for owner, ids in red_cover["untouched_accounts"].items()
@@ -653,7 +661,7 @@ def _backtest_section(ctx: _Context) -> _Section:
         )
         return section
     options = dict(as_of=dates, horizon_days=ctx.horizon_days, observed_until=ctx.day)
-    result = _backtest(ctx.model, ctx.book, **options)
+    result = _backtest(ctx.model, ctx.book, n_threads=ctx.n_threads, **options)
     y = result.scores["label"].to_numpy(dtype=float)
     risk = result.scores["risk"].to_numpy(dtype=float)
     auc = float(result.pooled["roc_auc"])
@@ -688,7 +696,7 @@ def _backtest_section(ctx: _Context) -> _Section:
             size=(5, 4.5),
         )
     )
-    calibration = calibrate_risk(ctx.model, ctx.book, **options)
+    calibration = calibrate_risk(ctx.model, ctx.book, n_threads=ctx.n_threads, **options)
     reliability = calibration.reliability
     section.items.append(
         _chart(
@@ -732,7 +740,7 @@ def _backtest_section(ctx: _Context) -> _Section:
     )
     if "scored" in ctx.facts and "owner" in ctx.facts["scored"].columns:
         snaps = ctx.snapshots(ctx.day)
-        p = calibration.churn_probability(snaps)
+        p = calibration.churn_probability(snaps, n_threads=ctx.n_threads)
         now = ctx.facts["scored"]
         probability = pd.Series(p.to_numpy(), index=now.index).dropna()
         at_risk = mrr_at_risk(
