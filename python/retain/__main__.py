@@ -20,7 +20,7 @@ import pandas as pd
 
 from . import __version__, datasets, models
 from . import report as _report
-from ._files import replace_file, replace_folder
+from ._files import check_file, check_folder, replace_file, replace_folder
 from .backtest import backtest, fit_weights
 from .book import Book
 from .errors import RetainError, RetainWarning
@@ -133,6 +133,7 @@ def _day(value: str | None, option: str = "--as-of") -> pd.Timestamp | None:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    check_folder(args.out, _report.OUTPUT_FILES)  # before the work, not after it
     progress = _Progress(["data", *_REPORT_STEPS, "write"], args.quiet)
     progress("data")
     book = datasets.synthetic_saas(
@@ -142,6 +143,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    check_folder(args.out, _report.OUTPUT_FILES)
     progress = _Progress(["data", *_REPORT_STEPS, "write"], args.quiet)
     model, segments, as_of = (
         _read_model(args.model),
@@ -154,6 +156,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 _REPORT_STEPS = ("revenue", "health", "coverage", "backtest")
+_BACKTEST_FILES = ("summary.txt", "per_date.csv", "scores.csv", "pooled.csv")
 
 
 def _make_report(book, args, progress, model, segments, as_of) -> int:
@@ -187,6 +190,7 @@ def _check_auc(auc: float | None, minimum: float | None) -> int:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
+    check_file(args.out, args.overwrite)
     progress = _Progress(["data", "score", "write"], args.quiet)
     model, day = _read_model(args.model), _day(args.as_of)
     progress("data")
@@ -203,7 +207,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
         for rank in reasons.columns:
             scored[f"reason_{rank}"] = reasons[rank].reindex(scored.index)
     progress("write")
-    path = replace_file(args.out, lambda p: scored.to_csv(p, index=False, lineterminator="\n"))
+    path = replace_file(
+        args.out, lambda p: scored.to_csv(p, index=False, lineterminator="\n"), args.overwrite
+    )
     progress.finish()
     grades = scored["grade"].value_counts().reindex(model.grades).fillna(0).astype(int)
     print(
@@ -215,6 +221,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
+    check_folder(args.out, _BACKTEST_FILES)
     progress = _Progress(["data", "backtest", "write"], args.quiet)
     model = _read_model(args.model)
     dates = [_day(d) for d in args.as_of.split(",")] if args.as_of else None
@@ -242,7 +249,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         result.pooled.to_frame("pooled").to_csv(folder / "pooled.csv", lineterminator="\n")
         (folder / "summary.txt").write_text(result.summary() + "\n", encoding="utf-8")
 
-    replace_folder(out, save, marker="summary.txt")
+    replace_folder(out, save, _BACKTEST_FILES)
     progress.finish()
     print(result.summary())
     print(f"backtest: {out}")
@@ -250,6 +257,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
+    check_file(args.out, args.overwrite)
     progress = _Progress(["data", "fit", "write"], args.quiet)
     model = _read_model(args.model)
     progress("data")
@@ -266,7 +274,9 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     )
     progress("write")
     document = json.dumps(fitted.to_dict(), indent=2, sort_keys=True) + "\n"
-    path = replace_file(args.out, lambda p: p.write_text(document, encoding="utf-8"))
+    path = replace_file(
+        args.out, lambda p: p.write_text(document, encoding="utf-8"), args.overwrite
+    )
     progress.finish()
     print(repr(fitted.fit_report))
     print(f"model: {path}")
@@ -387,6 +397,7 @@ def _parser() -> argparse.ArgumentParser:
     model(p)
     p.add_argument("--as-of", required=True, metavar="DATE", help="the day to score")
     p.add_argument("--out", required=True, metavar="CSV", help="scores file to write")
+    p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     p.add_argument(
         "--reasons",
         type=int,
@@ -418,6 +429,7 @@ def _parser() -> argparse.ArgumentParser:
     data(p)
     model(p)
     p.add_argument("--out", required=True, metavar="JSON", help="fitted model document to write")
+    p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     p.add_argument("--horizon-days", type=int, default=90, metavar="N")
     p.add_argument(
         "--holdout",

@@ -26,6 +26,7 @@ day of that zone and a month a calendar month of it, in every table and every ar
 from __future__ import annotations
 
 import difflib
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core, _frames
-from .errors import ColumnError, InputError, RetainWarning
+from .errors import ColumnError, InputError, RetainError, RetainWarning
 
 __all__ = ["CONTRACT", "Book"]
 
@@ -634,14 +635,17 @@ class Book:
                 frames[table] = _read_table(found[0], table, mapping.get(table, {}))
         if "accounts" not in frames:
             raise InputError(f"{str(folder)!r} has no accounts.csv or accounts.parquet")
-        return cls(
-            **frames,
-            columns=columns,
-            tz=tz,
-            unknown_accounts=unknown_accounts,
-            periods=periods,
-            internal_activity_types=internal_activity_types,
-        )
+        try:
+            return cls(
+                **frames,
+                columns=columns,
+                tz=tz,
+                unknown_accounts=unknown_accounts,
+                periods=periods,
+                internal_activity_types=internal_activity_types,
+            )
+        except RetainError as exc:
+            raise _in_file(exc, folder) from None
 
     # -- what a Book holds
 
@@ -944,6 +948,36 @@ class Book:
     def __setstate__(self, state: dict[str, Any]) -> None:
         frames = state.pop("frames")
         self.__init__(**frames, **state)  # type: ignore[misc]
+
+
+def _in_file(exc: RetainError, folder: Path) -> RetainError:
+    """The error of a table read from a file, with the file and its line added: a person
+    fixing an export opens the file, not the DataFrame (row r of a CSV is line r + 2, after
+    the header; a Parquet file has rows only)."""
+    text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    table = re.search(r"table '(\w+)'", text)
+    if table is None:
+        return exc
+    path = next(
+        (
+            folder / f"{table.group(1)}.{ext}"
+            for ext in ("csv", "parquet")
+            if (folder / f"{table.group(1)}.{ext}").is_file()
+        ),
+        None,
+    )
+    if path is None:
+        return exc
+    row = re.search(r"\brow (\d+)\b", text)
+    if row is None:
+        where = path.name
+    elif path.suffix == ".csv":
+        where = f"{path.name}, line {int(row.group(1)) + 2}"
+    else:
+        where = f"{path.name}, row {row.group(1)}"
+    located = type(exc)(f"{text} [{where}]")
+    located.__dict__.update(exc.__dict__)
+    return located
 
 
 def _read_table(path: Path, table: str, mapping: dict[str, str]) -> pd.DataFrame:

@@ -54,6 +54,8 @@ SECTIONS = (
     ("coverage", "Segments and CSM coverage"),
     ("backtest", "Does the health score foresee churn?"),
 )
+#: What a report folder holds (report.html first): Report.write replaces only such a folder.
+OUTPUT_FILES = ("report.html", "tables", "tables/*.csv")
 _AT_RISK_ROWS = 15  # accounts listed per at-risk table: a CSM team's week of calls
 _BACKTEST_DATES = 12  # monthly as-of dates in the backtest, the latest whose horizon is observed
 
@@ -151,8 +153,9 @@ class Report:
         """Save ``report.html`` and ``tables/*.csv`` into the folder ``out``; return the HTML's
         path. Everything is written into a new folder beside ``out`` first and then put in its
         place, so ``out`` holds either the whole new report or what it held before. ``out`` must
-        be absent, empty or an earlier report (a folder with a ``report.html``): other folders
-        are refused rather than replaced. ``stamp`` adds the generation time in the footer."""
+        be absent, empty or an earlier report holding nothing but ``report.html`` and
+        ``tables/*.csv``: other folders are refused rather than replaced (a file of yours in
+        it would be lost). ``stamp`` adds the generation time in the footer."""
         when = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC") if stamp else None
         page = self.html(when)  # everything that can fail, before any file is touched
         tables = self.tables
@@ -163,7 +166,7 @@ class Report:
                 table.to_csv(folder / "tables" / f"{name}.csv", lineterminator="\n")
             (folder / "report.html").write_text(page, encoding="utf-8")
 
-        out = replace_folder(out, save, marker="report.html")
+        out = replace_folder(out, save, OUTPUT_FILES)
         return out / "report.html"
 
     def __repr__(self) -> str:
@@ -356,17 +359,18 @@ def _survey_scores(ctx: _Context) -> tuple[np.ndarray, np.ndarray] | None:
     if "surveys" not in ctx.book.tables:
         return None
     surveys = ctx.book.table("surveys")
-    when = pd.to_datetime(surveys["answered_at"])
-    if when.dt.tz is not None:
-        when = when.dt.tz_convert(None)
-    recent = surveys[
-        (when > ctx.day - pd.Timedelta(days=365)) & (when < ctx.day + pd.Timedelta(days=1))
-    ]
-    score = recent["score"].to_numpy(dtype=float)
-    if "kind" not in recent:  # the contract: without a kind every answer is NPS
-        return score, score[:0]
-    kind = recent["kind"].astype(str).str.lower()
-    return score[(kind == "nps").to_numpy()], score[(kind == "csat").to_numpy()]
+    # The Book's own day of each answer (its time rule and zone: offsets, mixed forms), not a
+    # second parse here.
+    day = ctx.book._days("surveys", "answered_at")
+    review = (ctx.day - pd.Timestamp("1970-01-01")).days
+    recent = (day > review - 365) & (day <= review)
+    score = surveys["score"].to_numpy(dtype=np.float64, na_value=np.nan)
+    if "kind" not in surveys.columns:  # the contract: without a kind every answer is NPS
+        return score[recent], score[:0]
+    kind = surveys["kind"].astype("string").str.strip().str.lower()
+    nps = (kind == "nps").fillna(False).to_numpy(dtype=bool)
+    csat = (kind == "csat").fillna(False).to_numpy(dtype=bool)
+    return score[recent & nps], score[recent & csat]
 
 
 def _revenue(ctx: _Context) -> _Section:

@@ -356,3 +356,30 @@ def test_fit_writes_a_document_of_the_same_measures(data, tmp_path, capsys):
     weights = {m["name"]: m.get("weight", 1) for m in fitted.to_dict()["measures"]}
     assert weights != {m["name"]: m.get("weight", 1) for m in document["measures"]}
     assert _hidden(out.parent) == []
+
+
+def test_out_never_takes_a_users_files(tmp_path, capsys):
+    # A file of the user's inside an earlier report, an existing scores file, the model itself:
+    # each is refused with exit code 2 before any work, and left as it was.
+    book = rt.datasets.synthetic_saas(accounts=300, months=18, random_state=5)
+    data = tmp_path / "data"
+    rt.datasets.write(book, data)
+    out = tmp_path / "review"
+    assert main(["report", "--data", str(data), "--out", str(out), "--quiet"]) == 0
+    (out / "my_notes.txt").write_text("keep me")
+    assert main(["report", "--data", str(data), "--out", str(out), "--quiet"]) == 2
+    assert "my_notes.txt" in capsys.readouterr().err
+    assert (out / "my_notes.txt").read_text() == "keep me"
+    mine = tmp_path / "mine.csv"
+    mine.write_text("a,b\n1,2\n")
+    args = ["score", "--data", str(data), "--as-of", "2024-05-31", "--out", str(mine), "--quiet"]
+    assert main(args) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert mine.read_text() == "a,b\n1,2\n"
+    assert main([*args, "--overwrite"]) == 0
+    assert mine.read_text().startswith("account_id,as_of,score")
+    model = tmp_path / "model.json"
+    model.write_text(rt.models.default().to_json())
+    fit = ["fit", "--data", str(data), "--model", str(model), "--out", str(model), "--quiet"]
+    assert main(fit) == 2
+    assert model.read_text() == rt.models.default().to_json()

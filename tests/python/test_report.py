@@ -82,11 +82,12 @@ def _tiny_book(c_stops_using: bool = True) -> rt.Book:
     )
     surveys = pd.DataFrame(
         [
-            # Outside the 365 days before the review day: (2024-02-29 00:00, 2025-03-01 00:00).
+            # The 365 days up to the review day are 2024-03-01 to 2025-02-28, by the day of each
+            # answer in the Book's zone. Outside:
             ("A", "2024-01-15 10:00", 0, "nps"),
-            ("B", "2024-02-29 00:00", 0, "nps"),
+            ("B", "2024-02-29 23:59", 0, "nps"),
             # Inside: 10, 9, 8, 6, 3, 10, 7.
-            ("A", "2024-02-29 09:00", 10, "nps"),
+            ("A", "2024-03-01 00:00", 10, "nps"),
             ("B", "2024-04-10 12:00", 9, "nps"),
             ("C", "2024-06-01 08:00", 8, "nps"),
             ("D", "2024-07-01 08:00", 6, "nps"),
@@ -292,8 +293,8 @@ def test_headline_tiles_equal_pandas_on_the_raw_tables(book, report):
 
 def test_nps_and_csat_tiles_from_the_raw_answers_of_the_last_365_days(book, report):
     surveys = book.table("surveys")
-    when = pd.to_datetime(surveys["answered_at"])
-    recent = surveys[(when > DAY - pd.Timedelta(days=365)) & (when < DAY + pd.Timedelta(days=1))]
+    day = pd.to_datetime(surveys["answered_at"]).dt.normalize()  # the synthetic Book is in UTC
+    recent = surveys[(day > DAY - pd.Timedelta(days=365)) & (day <= DAY)]
     nps = recent.loc[recent["kind"] == "nps", "score"]
     csat = recent.loc[recent["kind"] == "csat", "score"]
     assert len(nps) > 100 and len(csat) > 100 and len(recent) < len(surveys)
@@ -503,10 +504,15 @@ def test_write_replaces_an_earlier_report_whole(tiny, tmp_path):
     path = report.write(out)
     assert path == out / "report.html"
     first = _files(out)
-    (out / "stray.txt").write_text("from before")
+    # A table of an older report goes with it; a file retain did not write stops the write.
     (out / "tables" / "gone.csv").write_text("a\n1\n")
     report.write(out)
     assert _files(out) == first
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(rt.InputError, match=r"notes\.txt"):
+        report.write(out)
+    assert (out / "notes.txt").read_text() == "mine"
+    assert _files(out) == {**first, "notes.txt": b"mine"}
     assert _hidden(tmp_path) == []
 
 
