@@ -173,6 +173,8 @@ def _make_report(book, args, progress, model, segments, as_of) -> int:
     path = built.write(args.out, stamp=args.stamp)
     progress.finish()
     print(built.summary())
+    for note in built.notes:
+        print(f"note: {note}")
     print(f"report: {path}")
     return _check_auc(built.facts.get("auc"), args.min_auc)
 
@@ -273,12 +275,22 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         observed_until=_last_day(book),
     )
     progress("write")
-    document = json.dumps(fitted.to_dict(), indent=2, sort_keys=True) + "\n"
+    fitted_document = fitted.to_dict()
+    if "name" in fitted_document:  # a fitted copy is not the model it started from
+        fitted_document["name"] = f"{fitted_document['name']} (fitted)"
+    document = json.dumps(fitted_document, indent=2, sort_keys=True) + "\n"
     path = replace_file(
         args.out, lambda p: p.write_text(document, encoding="utf-8"), args.overwrite
     )
     progress.finish()
-    print(repr(fitted.fit_report))
+    report = fitted.fit_report
+    pooled = report.comparison.loc["pooled"]
+    print(
+        f"held-out ROC AUC {pooled['before']:.3f} as configured, {pooled['after']:.3f} fitted "
+        f"({len(report.holdout_dates)} held-out dates)"
+    )
+    if report.wrong_way:
+        print("weight 0 (a higher score went with more churn): " + ", ".join(report.wrong_way))
     print(f"model: {path}")
     return 0
 

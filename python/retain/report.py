@@ -163,7 +163,9 @@ class Report:
         def save(folder: Path) -> None:
             (folder / "tables").mkdir()
             for name, table in tables.items():
-                table.to_csv(folder / "tables" / f"{name}.csv", lineterminator="\n")
+                # An unnamed index is only row numbers: left out, so no column lacks a name.
+                named = any(n is not None for n in table.index.names)
+                table.to_csv(folder / "tables" / f"{name}.csv", index=named, lineterminator="\n")
             (folder / "report.html").write_text(page, encoding="utf-8")
 
         out = replace_folder(out, save, OUTPUT_FILES)
@@ -409,8 +411,9 @@ def _revenue(ctx: _Context) -> _Section:
     section.items.append(
         _chart(
             "cohorts",
-            "Logo retention by signing cohort",
-            "Share of each month's new customers still paying n months later (last 24 cohorts).",
+            "Logo retention by first paid month",
+            "Share of each month's new paying customers still paying n months later (the last "
+            "24 cohorts; accounts paying in the first month of data start there).",
             cohorts,
             lambda ax: rtplot.cohorts(cohorts, ax=ax),
             size=(9, 6),
@@ -434,12 +437,14 @@ def _revenue(ctx: _Context) -> _Section:
     tenure = ctx.book.tenure(ctx.day)
     accounts = ctx.book.accounts.set_index(ctx.book.accounts.columns[0])
     frame = tenure.join(_account_tier(ctx, accounts))
+    # Monthly steps up to the longest tenure seen: a curve does not run on past its data.
+    longest = int(frame["duration"].max()) if len(frame) else 0
     curves = survival.retention_curves(
         frame.reset_index(drop=True),
         by="tier",
         observed="churned",
         entry="entry",
-        timeline=np.arange(0, 5 * 365 + 1, 30),
+        timeline=np.arange(0, longest + 1, 30),
     )
     section.items.append(
         _chart(
@@ -484,6 +489,7 @@ def _health(ctx: _Context) -> _Section:
     now.insert(1, "owner", snaps["owner"].to_numpy() if "owner" in snaps else "(none)")
     now.insert(2, "mrr", snaps["mrr"].to_numpy())
     # NaN (shown as "never") when the Book has no activities table.
+    now["tenure_days"] = snaps["tenure_days"].to_numpy()
     now["days_since_touch"] = snaps.get(
         "days_since_touch", pd.Series(np.nan, snaps.index)
     ).to_numpy()
@@ -498,7 +504,7 @@ def _health(ctx: _Context) -> _Section:
         _chart(
             "health_distribution",
             "Health scores",
-            f"Accounts by score on {ctx.day:%Y-%m-%d}, coloured by grade.",
+            _active_caption(ctx, len(now)),
             now[["score", "grade"]],
             lambda ax: rtplot.health_distribution(scored, ax=ax),
         )
@@ -546,6 +552,7 @@ def _health(ctx: _Context) -> _Section:
         "tier",
         "owner",
         "mrr",
+        "tenure_days",
         "score",
         "grade",
         "score_change",
@@ -580,6 +587,17 @@ def _health(ctx: _Context) -> _Section:
     ctx.facts["red_accounts"] = int((now["grade"] == grades[0]).sum())
     ctx.facts["lowest_grade"] = grades[0]
     return section
+
+
+def _active_caption(ctx: _Context, active: int) -> str:
+    paying = int(ctx.mv["ending_accounts"].iloc[-1])
+    text = f"The {active:,} accounts active on {ctx.day:%Y-%m-%d}, by score, coloured by grade."
+    if paying > active:
+        text += (
+            f" The headline's {paying:,} customers paid in {ctx.month}; {paying - active:,} of "
+            "them have a churn recorded by the review day and are no longer scored."
+        )
+    return text
 
 
 def _change_reasons(
@@ -708,7 +726,7 @@ def _backtest_section(ctx: _Context) -> _Section:
             "Calibration on held-out dates",
             "Churn probability from the risk (isotonic, fitted on earlier dates) against the "
             f"churn seen; Brier {calibration.brier:.4f} against "
-            f"{calibration.brier_base_rate:.4f} for the base rate.",
+            f"{calibration.brier_base_rate:.4f} for the base rate. A dot's area is its rows.",
             reliability,
             lambda ax: _reliability(ax, reliability),
             size=(5, 4.5),
@@ -719,7 +737,8 @@ def _backtest_section(ctx: _Context) -> _Section:
         _chart(
             "auc_by_date",
             "ROC AUC per as-of date",
-            "Whether the score holds up month after month.",
+            "Whether the score holds up month after month (a month in which no account churned "
+            "within the horizon has no AUC: a gap).",
             per_date,
             lambda ax: _per_date(ax, per_date),
         )
@@ -783,7 +802,10 @@ def _effective_weights(model: Any, fitted: Any) -> pd.DataFrame:
             columns=["measure", "group", "weight"],
         ).set_index("measure")
         total = measures.groupby("group")["weight"].transform("sum")
-        return measures["group"].map(groups) * measures["weight"] / total
+        share = measures["group"].map(groups) * measures["weight"] / total
+        # A fitted document's group weights need not add up to 1 (the score divides by their
+        # sum), so the shares are normalised to what they are in the score.
+        return share / share.sum()
 
     if isinstance(model, ModelSet):
         model, fitted = model.default, fitted.default
@@ -799,7 +821,18 @@ def _chart(name, title, caption, data, draw, size=(8, 4.2)) -> _Item:
     fig = Figure(figsize=size, layout="constrained")
     ax = fig.subplots()
     draw(ax)
+    for axes in fig.axes:
+        _readable_amounts(axes)
     return _Item(name, title, caption, data, svg=_svg(fig, name))
+
+
+def _readable_amounts(ax: Any) -> None:
+    """Amounts on an axis as 250k or 1.5M instead of matplotlib's 1e6 offset notation."""
+    from matplotlib.ticker import FuncFormatter, ScalarFormatter
+
+    for axis, limits in ((ax.yaxis, ax.get_ylim()), (ax.xaxis, ax.get_xlim())):
+        if isinstance(axis.get_major_formatter(), ScalarFormatter) and max(map(abs, limits)) >= 1e4:
+            axis.set_major_formatter(FuncFormatter(lambda v, _pos: _money(v)))
 
 
 def _svg(fig: Any, name: str) -> str:
@@ -837,17 +870,20 @@ def _month_ticks(ax: Any, index: pd.Index) -> None:
 
 
 def _stacked_bars(ax: Any, table: pd.DataFrame, grades: list, ylabel: str) -> None:
-    colors = {"red": "#d62728", "yellow": "#e6b800", "green": "#2ca02c"}
+    import matplotlib.pyplot as plt
+
+    # The colours of rt.plot.health_distribution, so a grade looks the same in every chart.
+    colors = dict(zip(grades, rtplot._grade_colors(plt, [str(g) for g in grades]), strict=True))
     bottom = np.zeros(len(table))
     x = np.arange(len(table))
-    for i, grade in enumerate(grades):
+    for grade in grades:
         values = table[grade].to_numpy(dtype=float)
         ax.bar(
             x,
             values,
             bottom=bottom,
             label=str(grade),
-            color=colors.get(str(grade).lower(), f"C{i}"),
+            color=colors[grade],
         )
         bottom += values
     ax.set_xticks(x, [str(t) for t in table.index])
@@ -878,7 +914,10 @@ def _lift_bars(ax: Any, lift: pd.DataFrame) -> None:
 
 
 def _reliability(ax: Any, table: pd.DataFrame) -> None:
-    ax.plot(table["mean_predicted"], table["observed"], marker="o", color="#1f77b4")
+    ax.plot(table["mean_predicted"], table["observed"], color="#1f77b4")
+    # Dot area by the bin's rows: a bin of 4 rows should not look as sure as one of 5,000.
+    size = 400 * table["count"] / max(float(table["count"].max()), 1.0)
+    ax.scatter(table["mean_predicted"], table["observed"], s=size.clip(lower=6), color="#1f77b4")
     top = float(np.nanmax([table["mean_predicted"].max(), table["observed"].max(), 0.01]))
     ax.plot([0, top], [0, top], linestyle=":", color="grey")
     ax.set(xlabel="predicted churn probability", ylabel="churn seen")
@@ -966,7 +1005,10 @@ def _html_table(table: pd.DataFrame) -> str:
         values = shown[column]
         if pd.api.types.is_float_dtype(values):
             digits = 0 if str(column).endswith(("mrr", "arr", "MRR")) else 1
-            shown[column] = values.map(lambda v, d=digits: "" if pd.isna(v) else f"{v:,.{d}f}")
+            # + 0.0 turns a rounded -0.0 into 0.0
+            shown[column] = values.map(
+                lambda v, d=digits: "" if pd.isna(v) else f"{round(v, d) + 0.0:,.{d}f}"
+            )
     return shown.to_html(classes="data", border=0, na_rep="", escape=True)
 
 
