@@ -832,7 +832,15 @@ def _readable_amounts(ax: Any) -> None:
 
     for axis, limits in ((ax.yaxis, ax.get_ylim()), (ax.xaxis, ax.get_xlim())):
         if isinstance(axis.get_major_formatter(), ScalarFormatter) and max(map(abs, limits)) >= 1e4:
-            axis.set_major_formatter(FuncFormatter(lambda v, _pos: _money(v)))
+            axis.set_major_formatter(FuncFormatter(lambda v, _pos: _tick(v)))
+
+
+def _tick(x: float) -> str:
+    """An axis amount in three significant digits: 20k, 1.5M, 120M."""
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= limit:
+            return f"{x / limit:.3g}{suffix}"
+    return f"{x:.3g}"
 
 
 def _svg(fig: Any, name: str) -> str:
