@@ -88,7 +88,12 @@ def _read_book(args: argparse.Namespace) -> Book:
     if not path.is_dir():
         raise BadInput(f"--data: {args.data!r} is not a folder")
     internal = [t for t in args.internal_types.split(",") if t] if args.internal_types else None
-    return Book.read(path, tz=args.tz, internal_activity_types=internal)
+    return Book.read(
+        path,
+        tz=args.tz,
+        internal_activity_types=internal,
+        unknown_accounts=args.unknown_accounts,
+    )
 
 
 def _read_model(path: str | None) -> HealthModel:
@@ -362,6 +367,12 @@ def _parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--tz", default="UTC", help="time zone of dates without an offset")
         p.add_argument(
+            "--unknown-accounts",
+            choices=["error", "drop"],
+            default="error",
+            help="rows whose account is not in accounts: an error (default) or dropped",
+        )
+        p.add_argument(
             "--internal-types",
             metavar="TYPES",
             help="comma-separated activity types that are not customer touches (e.g. note)",
@@ -461,8 +472,8 @@ def main(argv: list[str] | None = None) -> int:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", RetainWarning)
             code = int(args.run(args))
-        for w in caught:
-            print(f"retain {args.command}: warning: {w.message}", file=sys.stderr)
+        for message in dict.fromkeys(str(w.message) for w in caught):  # each once
+            print(f"retain {args.command}: warning: {message}", file=sys.stderr)
         return code
     except (BadInput, RetainError, FileNotFoundError, NotADirectoryError, PermissionError) as exc:
         if isinstance(exc, OSError):

@@ -383,3 +383,19 @@ def test_out_never_takes_a_users_files(tmp_path, capsys):
     fit = ["fit", "--data", str(data), "--model", str(model), "--out", str(model), "--quiet"]
     assert main(fit) == 2
     assert model.read_text() == rt.models.default().to_json()
+
+
+def test_unknown_accounts_drop_reads_a_folder_the_default_refuses(tmp_path, capsys):
+    book = rt.datasets.synthetic_saas(accounts=300, months=18, random_state=5)
+    data = tmp_path / "data"
+    rt.datasets.write(book, data)
+    tickets = pd.read_csv(data / "tickets.csv", dtype=str)
+    tickets.loc[3, "account_id"] = "ACC-99999"  # not in accounts.csv
+    tickets.to_csv(data / "tickets.csv", index=False)
+    args = ["score", "--data", str(data), "--as-of", "2024-05-31", "--quiet"]
+    assert main([*args, "--out", str(tmp_path / "a.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "ACC-99999" in err and "tickets.csv, line 5" in err
+    assert main([*args, "--out", str(tmp_path / "b.csv"), "--unknown-accounts", "drop"]) == 0
+    scored = pd.read_csv(tmp_path / "b.csv")
+    assert len(scored) > 100 and "ACC-99999" not in set(scored["account_id"])
