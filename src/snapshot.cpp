@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <string>
 
 #include "retain/detail/parallel.hpp"
 #include "retain/error.hpp"
@@ -93,9 +94,12 @@ Snapshots snapshots(const Book& book, std::span<const std::int64_t> as_of,
         if (book.events().empty())
             out.warnings.push_back("the events table has no events: usage reads 0");
         else if (last_cut > book.last_event_day())
-            out.warnings.push_back("the events table ends on " + format_day(book.last_event_day()) +
-                                   "; the cutoff " + format_day(last_cut) +
-                                   " reads past it (usage reads 0)");
+            // Said in the reader's terms: the usual cause is an export cut a few days short.
+            out.warnings.push_back(
+                "the events table ends on " + format_day(book.last_event_day()) + ", " +
+                std::to_string(last_cut - book.last_event_day()) + " days before the cutoff " +
+                format_day(last_cut) +
+                ": no activity is counted after its last day (is the events export complete?)");
     }
 
     // The rows: accounts signed by each cutoff (and active, with active_only), date-major.

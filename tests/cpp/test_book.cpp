@@ -176,8 +176,8 @@ TEST_CASE("snapshots: a cutoff past the MRR table and the event log warns") {
           "the MRR table ends in 2024-03; the cutoff 2024-06-01 reads past it (MRR 0, accounts "
           "inactive)");
     CHECK(s.warnings[1] ==
-          "the events table ends on 2024-03-01; the cutoff 2024-06-01 reads past it (usage "
-          "reads 0)");
+          "the events table ends on 2024-03-01, 92 days before the cutoff 2024-06-01: no "
+          "activity is counted after its last day (is the events export complete?)");
 }
 
 TEST_CASE(
