@@ -614,7 +614,7 @@ def fit_weights(
     if wrong_way:
         warnings.warn(
             f"fit_weights: weight 0 for measures whose fitted effect points the wrong way "
-            f"(a higher measure score goes with more churn): {wrong_way}",
+            f"(a higher measure score goes with more churn): {', '.join(map(str, wrong_way))}",
             RetainWarning,
             stacklevel=2,
         )
