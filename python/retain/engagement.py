@@ -45,6 +45,7 @@ def usage_features(
     user: Any = "user_id",
     timestamp: Any = "timestamp",
     feature: Any = "feature",
+    n_threads: int | None = None,
 ) -> pd.DataFrame:
     """Point-in-time usage features: one row per account and as-of date.
 
@@ -70,11 +71,12 @@ def usage_features(
     A row never depends on an event after its as-of day; of the events before, only those in the
     ``2 w`` days up to it count (and the last one, for ``days_since_last_event``). An empty log
     gives zero counts and NaN trends and recency (and no rows at all without ``accounts``).
+    ``n_threads`` (None: every core) runs the sweep; the result does not depend on it.
     """
     days, labels = _frames.as_of_days(as_of, "as_of")
     w = _windows(windows)
     ev = _frames.event_log(events, account, user, timestamp, feature, accounts)
-    out = _core.engagement.usage_features(ev.log, days, w)
+    out = _core.engagement.usage_features(ev.log, days, w, _frames.threads(n_threads))
     n_acc, n_q = len(ev.accounts), len(days)
     keep = n_acc * n_q  # rows of the extra "other accounts" code, if any, come last
     frame = pd.DataFrame(

@@ -39,6 +39,8 @@ def kaplan_meier(
     timeline: Any = None,
     alpha: float = 0.05,
     entry: Any = None,
+    *,
+    n_threads: int | None = None,
 ) -> pd.DataFrame:
     """Kaplan-Meier survival curve.
 
@@ -65,6 +67,7 @@ def kaplan_meier(
     at the same time is thus an event without being at risk, as in lifelines; where such events
     outnumber the risk set, survival does not step and the interval may be undefined (1).
     lifelines refuses a table whose risk set empties early (``StatError``); retain computes it.
+    ``n_threads`` (None: every core) fills the table; the result does not depend on it.
     """
     d, d_name = _frames.vector(durations, "durations")
     if observed is None:
@@ -77,7 +80,9 @@ def kaplan_meier(
         raise InputError(
             f"columns differ in length: {d_name!r} has {len(d)} rows, {e_name!r} {len(e)}"
         )
-    columns = _core.survival.kaplan_meier(d, o, t, float(alpha), d_name, o_name, e, e_name)
+    columns = _core.survival.kaplan_meier(
+        d, o, t, float(alpha), d_name, o_name, e, e_name, _frames.threads(n_threads)
+    )
     km = pd.DataFrame({name: columns[name] for name in _KM_COLUMNS})
     km.attrs["alpha"] = float(alpha)
     return km

@@ -55,13 +55,13 @@ void register_engagement(py::module_& root) {
     m.def(
         "usage_features",
         [](const engagement::EventLog& log, const array_in<std::int64_t>& as_of,
-           const array_in<std::int64_t>& windows) {
+           const array_in<std::int64_t>& windows, int n_threads) {
             const auto q = as_span(as_of, "as_of");
             const auto w = as_span(windows, "windows");
             engagement::UsageFeatures f;
             {
                 py::gil_scoped_release release;  // reads the log and the caller's buffers only
-                f = engagement::usage_features(log, q, w);
+                f = engagement::usage_features(log, q, w, n_threads);
             }
             py::dict out;
             out["events"] = arrays(std::move(f.events));
@@ -74,7 +74,7 @@ void register_engagement(py::module_& root) {
             out["days_since_last_event"] = to_numpy(std::move(f.days_since_last_event));
             return out;
         },
-        py::arg("log"), py::arg("as_of"), py::arg("windows"),
+        py::arg("log"), py::arg("as_of"), py::arg("windows"), py::arg("n_threads") = 0,
         "Usage features per (account, as_of) row, account-major; lists hold one array a window.");
 
     m.def(

@@ -54,7 +54,7 @@ void register_survival(py::module_& root) {
         [](const array_in<double>& durations, const array_in<double>& observed,
            const array_in<double>& timeline, double alpha, const std::string& duration_col,
            const std::string& observed_col, const std::optional<array_in<double>>& entry,
-           const std::string& entry_col) {
+           const std::string& entry_col, int n_threads) {
             const auto d = as_span(durations, "durations");
             const auto o = as_span(observed, "observed");
             const auto t = as_span(timeline, "timeline");
@@ -63,13 +63,13 @@ void register_survival(py::module_& root) {
             {
                 py::gil_scoped_release release;  // reads only the caller's buffers
                 km = survival::kaplan_meier(d, o, t, alpha, {duration_col, observed_col, entry_col},
-                                            {}, e);
+                                            n_threads, e);
             }
             return table_to_dict(std::move(km));
         },
         py::arg("durations"), py::arg("observed"), py::arg("timeline"), py::arg("alpha"),
         py::arg("duration_col") = "duration", py::arg("observed_col") = "observed",
-        py::arg("entry") = py::none(), py::arg("entry_col") = "entry",
+        py::arg("entry") = py::none(), py::arg("entry_col") = "entry", py::arg("n_threads") = 0,
         "Kaplan-Meier table as a dict of columns; empty observed means all events, no entry no "
         "late entry.");
     m.def(
