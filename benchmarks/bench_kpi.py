@@ -1,519 +1,824 @@
-"""End-to-end benchmark of retain's revenue KPIs against pandas and polars.
+"""The demo's revenue KPIs (issue 13), end to end from the DataFrames: retain against the fastest
+plain numpy way and a polars way, in one run.
 
-Each library starts from the same long MRR table (account x month x mrr) and computes the same
-numbers: the 14 columns of ``retain.kpi.mrr_movements`` and NRR / GRR over 12 months. Timings
-include every conversion a library needs (retain: factorising ids and reading periods into its
-C++ table; pandas: the account x month matrix; polars: the complete account x month grid). The
-results are checked to agree before any time is printed.
+The work, as the demo's report does it: MRR movements per month (the 14 columns of
+``rt.kpi.mrr_movements``), the logo, gross revenue and net revenue churn rates (from the
+movements), NRR and GRR over 12 months, and the logo cohort retention matrix (cohort = first
+paying month, x age in months).
+
+The data: 100,000 accounts x 36 months by default. The MRR table has a row per paying month (a
+third of them with a second line item, an add-on of whole dollars, to be summed) and a few rows
+of MRR 0: about 3.6 M rows at the default size. Accounts start over the span, churn, come back,
+expand and contract. The accounts table (id, tz-aware ``signed_at``) is there because a Book
+needs one. Two inputs, each its own block of rows in the printed table:
+
+- ``str-shuffled``, as an export has it: string ids ("ACC-0000042"), one string object per row
+  (as ``pd.read_csv`` makes them: a shuffled id seldom repeats inside one of its parser chunks),
+  rows in no order, periods as 'YYYY-MM' text;
+- ``int-sorted``, as a typed pipeline has it: int64 ids, rows sorted by (account, month),
+  periods as ``Period[M]``.
+
+The sides, each starting from the same pandas DataFrames:
+
+- retain with a Book (the headline): ``rt.Book(accounts, mrr=mrr)``, then the KPI calls on it;
+- retain with an MrrTable: ``rt.MrrTable(mrr)`` (no accounts table), then the same calls;
+- the plain numpy way: ``pd.factorize`` the ids (on ids that are separate objects it is several
+  times faster than ``Index.get_indexer`` against the accounts' ids), months from the
+  factorized period text (or ``Period.asi8``), one ``np.bincount`` into a month x account MRR
+  matrix (line items summed), then every KPI by vectorised masks and sums over that matrix, the
+  cohorts by one ``bincount`` of (first paying month, age);
+- polars without a cross join: the columns as polars Series (string ids as categorical codes),
+  months parsed from the text, line items summed by ``group_by``, sorted once by (account,
+  month); each row's previous and next paying month by a ``shift`` masked where the account
+  changes (what ``shift().over(account)`` gives on sorted rows, about 40x faster than ``over``
+  here), the cohort by a forward fill of each account's first month, everything summed by
+  ``group_by(month)``; NRR/GRR by one join of each paying month with the same account 12
+  months later.
+
+Every side is checked equal to the Book's results first, on the benchmark's own data (counts and
+cohort cells exactly, amounts, rates, NRR and GRR to 1e-9 relative), then timed.
+
+Timing: "build / prepare" is the Book or the MrrTable (retain), the matrix (numpy: ids, months,
+bincount) or the summed, sorted rows (polars: conversion, parsing, group_by, sort); "KPIs" is the
+rest, up to the results as pandas objects (numpy and polars build the same DataFrames and Series
+retain returns). "End to end" is the best of --repeat runs of both together; the two parts are
+each their own best, so they need not add up to it. Not timed: making the DataFrames, the checks,
+importing the libraries. Each row is a fresh child process. retain runs on 1 core (the process
+pinned to one CPU, and ``n_threads=1`` where a call takes one: in Python ``rt.Book``,
+``MrrTable``, ``nrr``, ``grr`` and ``cohort_retention`` take no thread count, so pinning is what
+holds them to one core) and on every core (default threads); numpy is single threaded; polars
+runs on its own pool (every core). Peak memory is the child's resident-set high-water mark
+(VmHWM), beside the same mark right after making the DataFrames. The "boundary" line times, in
+the parent, what the Book's build costs on string ids beside ``pd.factorize`` and a pyarrow
+conversion of the same id column: the floor under the string-id target. ``--quick`` (a toy size)
+times every side in one process, to check that the script works, not to measure.
 
     .venv/bin/python benchmarks/bench_kpi.py [--accounts N] [--months M] [--repeat R]
+        [--inputs str-shuffled int-sorted] [--quick] [--json PATH]
 
-Target (issue #2): retain >= 20x faster than pandas end to end.
+Targets (issue 13), retain with the Book on every core, end to end, against the numpy way:
+>= 3x on string ids (str-shuffled), >= 10x on sorted integer ids (int-sorted).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import gc
+import json
 import os
-import platform
+import subprocess
+import sys
 import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import polars as pl
 
-import retain as rt
+from _common import peak_rss_bytes
 
-ACCOUNT, PERIOD, MRR = "account_id", "month", "mrr"
-LAG = 12
-TARGET = 20.0
-
+LAG = 12  # NRR / GRR over 12 months, as the demo reports them
+FIRST_MONTH = pd.Period("2021-01", freq="M")
+INPUTS = {
+    "str-shuffled": "string ids, rows shuffled, 'YYYY-MM' text",
+    "int-sorted": "int64 ids, rows sorted by account, Period[M]",
+}
+TARGETS = {"str-shuffled": 3.0, "int-sorted": 10.0}
+RATE_KINDS = ("logo", "gross_revenue", "net_revenue")
 AMOUNT_COLUMNS = [
-    "starting_mrr",
-    "new",
-    "expansion",
-    "contraction",
-    "churned",
-    "reactivation",
-    "ending_mrr",
-]
+    "starting_mrr", "new", "expansion", "contraction", "churned", "reactivation", "ending_mrr",
+]  # fmt: skip
 COUNT_COLUMNS = [
-    "starting_accounts",
-    "new_accounts",
-    "expansion_accounts",
-    "contraction_accounts",
-    "churned_accounts",
-    "reactivated_accounts",
-    "ending_accounts",
-]
+    "starting_accounts", "new_accounts", "expansion_accounts", "contraction_accounts",
+    "churned_accounts", "reactivated_accounts", "ending_accounts",
+]  # fmt: skip
+COUNT_OF = {  # the count column of each kind of movement
+    "new": "new_accounts",
+    "expansion": "expansion_accounts",
+    "contraction": "contraction_accounts",
+    "churned": "churned_accounts",
+    "reactivation": "reactivated_accounts",
+}
+SIDES = {
+    "retain-book-1": "retain `rt.Book`, 1 core",
+    "retain-book-all": "retain `rt.Book`, every core",
+    "retain-table-1": "retain `rt.MrrTable`, 1 core",
+    "retain-table-all": "retain `rt.MrrTable`, every core",
+    "numpy": "pandas + numpy (the plain way)",
+    "polars": "polars",
+}
 
 
 # ---------------------------------------------------------------------------------------------
-# Data
+# The data
+# ---------------------------------------------------------------------------------------------
 
 
-def make_data(n_accounts: int, n_months: int, seed: int = 2024) -> pd.DataFrame:
-    """A long MRR table with one row per account and month (MRR 0 where the account does not pay).
-
-    Accounts start on a whole-number plan (a few at .99 or .50 prices), some only after the first
-    month; each month an active account may churn, expand or contract, and a churned one may come
-    back. Rows are in month-major order, as monthly billing snapshots would be.
-    """
+def make_data(n_accounts: int, n_months: int, ids: str, seed: int = 13) -> dict[str, pd.DataFrame]:
+    """The accounts and MRR DataFrames of one input (see the module docstring)."""
     rng = np.random.default_rng(seed)
+    a = n_accounts
     prices = np.array([19.0, 29.0, 49.0, 99.0, 149.0, 299.0, 499.0, 999.0, 49.99, 99.5])
     price_p = np.array([0.10, 0.14, 0.18, 0.18, 0.10, 0.10, 0.06, 0.04, 0.05, 0.05])
-
-    start = np.where(rng.random(n_accounts) < 0.55, 0, rng.integers(0, n_months, n_accounts))
-    seats = rng.integers(1, 6, n_accounts).astype(np.float64)
-    price = rng.choice(prices, n_accounts, p=price_p)
-    active = np.zeros(n_accounts, dtype=bool)
-    started = np.zeros(n_accounts, dtype=bool)
-    mrr = np.zeros((n_accounts, n_months))
+    start = np.where(rng.random(a) < 0.7, 0, rng.integers(0, n_months, a))
+    seats = rng.integers(1, 6, a).astype(np.float64)
+    price = rng.choice(prices, a, p=price_p)
+    active = np.zeros(a, dtype=bool)
+    started = np.zeros(a, dtype=bool)
+    mrr = np.zeros((a, n_months))
     for k in range(n_months):
-        u = rng.random(n_accounts)
+        u = rng.random(a)
         starting = ~started & (start == k)
         started |= starting
-        churn = active & (u < 0.025)
-        back = started & ~active & ~starting & (u < 0.06)
+        churn = active & (u < 0.015)
+        back = started & ~active & ~starting & (u < 0.05)
         active = (active & ~churn) | starting | back
-        # Expansions and contractions of the accounts that stay (not in their first month).
-        stay = active & ~starting & ~back
-        v = rng.random(n_accounts)
+        stay = active & ~starting & ~back  # expansions and contractions of those who stay
+        v = rng.random(a)
         grow = stay & (v < 0.06)
         shrink = stay & (v >= 0.06) & (v < 0.09) & (seats > 1)
-        seats += grow * rng.integers(1, 4, n_accounts)
+        seats += grow * rng.integers(1, 4, a)
         seats -= shrink
         upgrade = stay & (v >= 0.09) & (v < 0.10)
-        price = np.where(upgrade, rng.choice(prices, n_accounts, p=price_p), price)
+        price = np.where(upgrade, rng.choice(prices, a, p=price_p), price)
         mrr[:, k] = np.where(active, np.round(seats * price, 2), 0.0)
 
-    ids = 1_000_000 + 7 * rng.permutation(n_accounts).astype(np.int64)
-    first = pd.Period("2021-01", freq="M").ordinal
-    ordinals = first + np.arange(n_months, dtype=np.int64)
-    account = np.tile(ids, n_months)  # month-major: every account of a month, then the next
-    month = np.repeat(ordinals, n_accounts)
-    amount = mrr.T.ravel()
+    # Line items: the plan, for a third of the paying months an add-on of whole dollars (at
+    # most two items, so that any order of summing gives the same float), 1 % of the unpaid
+    # months a row of 0.
+    pay_acc, pay_month = np.nonzero(mrr > 0)
+    amount = mrr[pay_acc, pay_month].copy()
+    addon = np.flatnonzero(rng.random(len(pay_acc)) < 0.35)
+    part = np.minimum(rng.choice([5.0, 10.0, 20.0, 50.0], len(addon)), np.floor(amount[addon]))
+    amount[addon] -= part
+    zero_acc, zero_month = np.nonzero((mrr == 0) & (rng.random(mrr.shape) < 0.01))
+    acc = np.concatenate([pay_acc, pay_acc[addon], zero_acc])
+    month = np.concatenate([pay_month, pay_month[addon], zero_month])
+    value = np.concatenate([amount, part, np.zeros(len(zero_acc))])
 
-    return long_frame(account, month, amount)
+    # Signed up to a year before the first month of revenue, as instants in UTC.
+    signed_month = FIRST_MONTH.ordinal + start - rng.integers(0, 12, a)
+    month_start = pd.PeriodIndex.from_ordinals(signed_month, freq="M").to_timestamp().asi8
+    signed = pd.DatetimeIndex(month_start + rng.integers(0, 28 * 86_400, a) * 10**9, tz="UTC")
 
-
-def long_frame(account: np.ndarray, month: np.ndarray, amount: np.ndarray) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            ACCOUNT: account,
-            PERIOD: pd.PeriodIndex.from_ordinals(month, freq="M"),
-            MRR: amount,
-        }
-    )
-
-
-def to_polars(df: pd.DataFrame) -> pl.DataFrame:
-    """The same table in polars, months as pl.Date (first day of the month)."""
-    month_start = df[PERIOD].array.asi8.astype("datetime64[M]").astype("datetime64[D]")
-    return pl.DataFrame(
-        {ACCOUNT: df[ACCOUNT].to_numpy(), PERIOD: month_start, MRR: df[MRR].to_numpy()}
-    )
-
-
-def make_messy(df: pd.DataFrame, seed: int = 7) -> pd.DataFrame:
-    """``df`` with 5 % of rows dropped (missing months count as MRR 0), 5 % split into two line
-    items, and the rows shuffled: the paths the benchmark data does not exercise."""
-    rng = np.random.default_rng(seed)
-    account = df[ACCOUNT].to_numpy()
-    month = df[PERIOD].array.asi8
-    amount = df[MRR].to_numpy()
-    keep = rng.random(len(df)) >= 0.05
-    account, month, amount = account[keep], month[keep], amount[keep]
-    split = np.flatnonzero(rng.random(len(amount)) < 0.05)
-    part = np.floor(amount[split] * rng.random(len(split)))
-    amount = amount.copy()
-    amount[split] -= part
-    account = np.concatenate([account, account[split]])
-    month = np.concatenate([month, month[split]])
-    amount = np.concatenate([amount, part])
-    order = rng.permutation(len(amount))
-    return long_frame(account[order], month[order], amount[order])
+    if ids == "str-shuffled":
+        order = rng.permutation(len(acc))
+        acc, month, value = acc[order], month[order], value[order]
+        names = np.char.add("ACC-", np.char.zfill(np.arange(a).astype(str), 7))
+        # One str object per row, as read_csv makes them (astype(object) of a numpy unicode
+        # array makes a new object per element; in slices, so that no large temporary lifts
+        # the memory marks); the period texts are shared, as the parser shares repeats within
+        # a chunk.
+        row_ids = np.empty(len(acc), dtype=object)
+        for lo in range(0, len(acc), 1 << 16):
+            row_ids[lo : lo + (1 << 16)] = names[acc[lo : lo + (1 << 16)]].astype(object)
+        text = pd.period_range(FIRST_MONTH, periods=n_months, freq="M").strftime("%Y-%m")
+        periods: Any = np.asarray(text, dtype=object)[month]
+        account_order = rng.permutation(a)
+        account_ids = names[account_order].astype(object)
+    else:
+        order = np.lexsort((month, acc))
+        acc, month, value = acc[order], month[order], value[order]
+        names = 1_000_000 + 7 * np.arange(a, dtype=np.int64)
+        row_ids = names[acc]
+        periods = pd.PeriodIndex.from_ordinals(FIRST_MONTH.ordinal + month, freq="M")
+        account_order = np.arange(a)
+        account_ids = names
+    accounts = pd.DataFrame({"account_id": account_ids, "signed_at": signed[account_order]})
+    mrr_table = pd.DataFrame({"account_id": row_ids, "period": periods, "mrr": value})
+    return {"accounts": accounts, "mrr": mrr_table}
 
 
 # ---------------------------------------------------------------------------------------------
 # retain
+# ---------------------------------------------------------------------------------------------
 
 
-def retain_movements(df: pd.DataFrame) -> pd.DataFrame:
-    return rt.kpi.mrr_movements(df, account=ACCOUNT, period=PERIOD, mrr=MRR)
+def retain_build(tables: dict, how: str) -> Any:
+    import retain as rt
+
+    if how == "book":
+        return rt.Book(tables["accounts"], mrr=tables["mrr"])
+    return rt.MrrTable(tables["mrr"], account="account_id", period="period", mrr="mrr")
 
 
-def retain_nrr(df: pd.DataFrame) -> pd.Series:
-    return rt.kpi.nrr(df, account=ACCOUNT, period=PERIOD, mrr=MRR, months=LAG)
+def retain_kpis(source: Any, n_threads: int | None) -> dict:
+    import retain as rt
 
-
-def retain_grr(df: pd.DataFrame) -> pd.Series:
-    return rt.kpi.grr(df, account=ACCOUNT, period=PERIOD, mrr=MRR, months=LAG)
-
-
-def retain_both(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
-    # Build the table once for both, as pandas and polars build their matrix / grid once.
-    table = rt.MrrTable(df, account=ACCOUNT, period=PERIOD, mrr=MRR)
-    return rt.kpi.mrr_movements(table), rt.kpi.nrr(table, months=LAG)
+    mv = rt.kpi.mrr_movements(source, n_threads=n_threads)
+    return {
+        "movements": mv,
+        "rates": {kind: rt.kpi.churn_rate(mv, kind) for kind in RATE_KINDS},
+        "nrr": rt.kpi.nrr(source, months=LAG),
+        "grr": rt.kpi.grr(source, months=LAG),
+        "cohorts": rt.kpi.cohort_retention(source, kind="logo"),
+    }
 
 
 # ---------------------------------------------------------------------------------------------
-# pandas: an account x month matrix
+# The plain way: pandas to factorize, numpy on an account x month matrix
+# ---------------------------------------------------------------------------------------------
 
 
-def pandas_matrix(df: pd.DataFrame) -> pd.DataFrame:
-    m = df.groupby([ACCOUNT, PERIOD])[MRR].sum().unstack(fill_value=0.0)
-    span = pd.period_range(m.columns.min(), m.columns.max(), freq="M", name=PERIOD)
-    return m.reindex(columns=span, fill_value=0.0)
+def numpy_prepare(tables: dict) -> tuple[np.ndarray, int]:
+    """The month x account MRR matrix (line items summed) and the first month's number."""
+    mrr = tables["mrr"]
+    account, _ = pd.factorize(mrr["account_id"])
+    period = mrr["period"]
+    if isinstance(period.dtype, pd.PeriodDtype):
+        month = period.array.asi8
+    else:  # 'YYYY-MM' text: parse the few distinct values, not every row
+        codes, texts = pd.factorize(period)
+        month = pd.PeriodIndex(texts, freq="M").asi8[codes]
+    first = int(month.min())
+    n_months = int(month.max()) - first + 1
+    n_accounts = int(account.max()) + 1
+    matrix = np.bincount(
+        (month - first) * n_accounts + account,
+        weights=mrr["mrr"].to_numpy(dtype=np.float64),
+        minlength=n_months * n_accounts,
+    ).reshape(n_months, n_accounts)
+    return matrix, first
 
 
-def pandas_movements_of(m: pd.DataFrame) -> pd.DataFrame:
-    cur = m
-    prev = m.shift(1, axis=1, fill_value=0.0)
-    paying, paid = cur > 0, prev > 0
-    paid_before = paid.cummax(axis=1)  # paid in some month before this one
-    starts = ~paid & paying
+def numpy_kpis(prepared: tuple[np.ndarray, int]) -> dict:
+    m, first = prepared
+    n_months = m.shape[0]
+    prev = np.zeros_like(m)
+    prev[1:] = m[:-1]
+    paying, paid = m > 0, prev > 0
+    first_paid = np.argmax(paying, axis=0)  # an account's first paying month (0 if never)
+    starts = paying & ~paid
+    new = starts & (np.arange(n_months)[:, None] == first_paid)
     kinds = {
-        "new": (starts & ~paid_before, cur),
-        "expansion": (paid & (cur > prev), cur - prev),
-        "contraction": (paying & (cur < prev), prev - cur),
+        "new": (new, m),
+        "expansion": (paid & (m > prev), m - prev),
+        "contraction": (paying & (m < prev), prev - m),
         "churned": (paid & ~paying, prev),
-        "reactivation": (starts & paid_before, cur),
+        "reactivation": (starts & ~new, m),
     }
-    counts = {
-        "new": "new_accounts",
-        "expansion": "expansion_accounts",
-        "contraction": "contraction_accounts",
-        "churned": "churned_accounts",
-        "reactivation": "reactivated_accounts",
-    }
-    out = {"starting_mrr": prev.sum()}
+    mv = {"starting_mrr": prev.sum(axis=1)}
     for name, (mask, amount) in kinds.items():
-        out[name] = amount.where(mask, 0.0).sum()
-    out["ending_mrr"] = cur.sum()
-    out["starting_accounts"] = paid.sum()
+        mv[name] = np.where(mask, amount, 0.0).sum(axis=1)
+    mv["ending_mrr"] = m.sum(axis=1)
+    mv["starting_accounts"] = paid.sum(axis=1)
     for name, (mask, _) in kinds.items():
-        out[counts[name]] = mask.sum()
-    out["ending_accounts"] = paying.sum()
-    return pd.DataFrame(out)
-
-
-def pandas_retention_of(m: pd.DataFrame, which: str) -> pd.Series:
-    base = m.shift(LAG, axis=1)
-    paying = base > 0
-    kept = m if which == "nrr" else m.clip(upper=base)
-    values = kept.where(paying).sum() / base.where(paying).sum()
-    return values.iloc[LAG:].rename(which)
-
-
-def pandas_movements(df: pd.DataFrame) -> pd.DataFrame:
-    return pandas_movements_of(pandas_matrix(df))
-
-
-def pandas_nrr(df: pd.DataFrame) -> pd.Series:
-    return pandas_retention_of(pandas_matrix(df), "nrr")
-
-
-def pandas_grr(df: pd.DataFrame) -> pd.Series:
-    return pandas_retention_of(pandas_matrix(df), "grr")
-
-
-def pandas_both(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
-    m = pandas_matrix(df)
-    return pandas_movements_of(m), pandas_retention_of(m, "nrr")
+        mv[COUNT_OF[name]] = mask.sum(axis=1)
+    mv["ending_accounts"] = paying.sum(axis=1)
+    mv = pd.DataFrame(
+        mv, index=pd.PeriodIndex.from_ordinals(first + np.arange(n_months), freq="M", name="period")
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rates = {
+            "logo": mv["churned_accounts"]
+            / mv["starting_accounts"].where(mv["starting_accounts"] > 0),
+            "gross_revenue": (mv["contraction"] + mv["churned"])
+            / mv["starting_mrr"].where(mv["starting_mrr"] > 0),
+            "net_revenue": (
+                mv["contraction"] + mv["churned"] - mv["expansion"] - mv["reactivation"]
+            )
+            / mv["starting_mrr"].where(mv["starting_mrr"] > 0),
+        }
+        base, now = m[:-LAG], m[LAG:]
+        kept = base > 0
+        start_mrr = np.where(kept, base, 0.0).sum(axis=1)
+        nrr = np.where(kept, now, 0.0).sum(axis=1) / start_mrr
+        grr = np.where(kept, np.minimum(now, base), 0.0).sum(axis=1) / start_mrr
+    later = pd.PeriodIndex.from_ordinals(
+        first + LAG + np.arange(max(n_months - LAG, 0)), freq="M", name="period"
+    )
+    # Cohorts: every paying cell counted at (first paying month, age) by one bincount.
+    month, account = np.nonzero(paying)
+    cohort = first_paid[account]
+    cells = np.bincount(cohort * n_months + (month - cohort), minlength=n_months * n_months)
+    cells = cells.reshape(n_months, n_months)
+    used = np.flatnonzero(cells[:, 0])
+    values = cells[used] / cells[used, :1]
+    values[used[:, None] + np.arange(n_months) >= n_months] = np.nan  # after the last month
+    cohorts = pd.DataFrame(
+        values,
+        index=pd.PeriodIndex.from_ordinals(first + used, freq="M", name="cohort"),
+        columns=pd.RangeIndex(n_months, name="age"),
+    )
+    return {
+        "movements": mv,
+        "rates": rates,
+        "nrr": pd.Series(nrr, index=later, name="nrr"),
+        "grr": pd.Series(grr, index=later, name="grr"),
+        "cohorts": cohorts,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
-# polars: a complete account x month grid, window functions over accounts
+# polars: sorted once by (account, month), shifts over the account, group_by month
+# ---------------------------------------------------------------------------------------------
 
 
-def polars_grid(df: pl.DataFrame) -> pl.DataFrame:
-    lf = df.lazy()
-    summed = lf.group_by(ACCOUNT, PERIOD).agg(pl.col(MRR).sum())
-    months = lf.select(pl.date_range(pl.col(PERIOD).min(), pl.col(PERIOD).max(), "1mo"))
-    accounts = lf.select(pl.col(ACCOUNT).unique())
+def polars_prepare(tables: dict) -> Any:
+    """Paying (account, month, mrr) rows, line items summed, sorted by (account, month); string
+    ids as categorical codes (sorting and grouping integers, not text), months as month numbers
+    (months since 1970-01)."""
+    import polars as pl
+
+    mrr = tables["mrr"]
+    period = mrr["period"]
+    if isinstance(period.dtype, pd.PeriodDtype):
+        month = pl.Series("month", period.array.asi8)
+    else:
+        text = pl.Series("period", period.to_numpy(), dtype=pl.String)
+        month = (
+            (text.str.slice(0, 4).cast(pl.Int64) - 1970) * 12
+            + text.str.slice(5, 2).cast(pl.Int64)
+            - 1
+        ).alias("month")
+    ids = mrr["account_id"].to_numpy()
+    if ids.dtype == object:
+        account = pl.Series("account", ids, dtype=pl.String).cast(pl.Categorical).to_physical()
+    else:
+        account = pl.Series("account", ids)
+    frame = pl.DataFrame([account, month, pl.Series("mrr", mrr["mrr"].to_numpy())])
     return (
-        accounts.join(months, how="cross")
-        .join(summed, on=[ACCOUNT, PERIOD], how="left")
-        .with_columns(pl.col(MRR).fill_null(0.0))
-        .sort(ACCOUNT, PERIOD)
+        frame.lazy()
+        .group_by("account", "month")
+        .agg(pl.col("mrr").sum())
+        .filter(pl.col("mrr") > 0)
+        .sort("account", "month")
         .collect()
     )
 
 
-def polars_movements_of(grid: pl.DataFrame) -> pl.DataFrame:
-    cur, prev = pl.col(MRR), pl.col("prev")
-    paying, paid = cur > 0, prev > 0
-    starts = ~paid & paying
+def polars_kpis(rows: Any) -> dict:
+    import polars as pl
+
+    first, last = rows["month"].min(), rows["month"].max()
+    n_months = last - first + 1
+    month, mrr = pl.col("month"), pl.col("mrr")
+    account = pl.col("account")
+    # The rows are sorted by (account, month): a shift masked where the account changes is
+    # shift().over("account") without hashing the key (about 40x faster here).
+    steps = (
+        rows.lazy()
+        .with_columns(same_prev=account == account.shift(1), same_next=account == account.shift(-1))
+        .with_columns(
+            prev_month=pl.when("same_prev").then(month.shift(1)),
+            prev_mrr=pl.when("same_prev").then(mrr.shift(1)),
+            next_month=pl.when("same_next").then(month.shift(-1)),
+            cohort=pl.when(pl.col("same_prev").fill_null(False))
+            .then(None)
+            .otherwise(month)
+            .forward_fill(),
+        )
+        .collect()
+        .lazy()  # computed once for the three queries below
+    )
+    kept_on = (pl.col("prev_month") == month - 1).fill_null(False)
+    starts = ~kept_on
+    new = starts & pl.col("prev_month").is_null()
+    prev = pl.col("prev_mrr")
     kinds = {
-        "new": (starts & ~pl.col("paid_before"), cur),
-        "expansion": (paid & (cur > prev), cur - prev),
-        "contraction": (paying & (cur < prev), prev - cur),
-        "churned": (paid & ~paying, prev),
-        "reactivation": (starts & pl.col("paid_before"), cur),
+        "new": (new, mrr),
+        "expansion": (kept_on & (mrr > prev), mrr - prev),
+        "contraction": (kept_on & (mrr < prev), prev - mrr),
+        "reactivation": (starts & ~new, mrr),
     }
-    counts = {
-        "new": "new_accounts",
-        "expansion": "expansion_accounts",
-        "contraction": "contraction_accounts",
-        "churned": "churned_accounts",
-        "reactivation": "reactivated_accounts",
-    }
-    aggs = [prev.sum().alias("starting_mrr")]
-    aggs += [
+    aggs = [
         pl.when(mask).then(amount).otherwise(0.0).sum().alias(name)
         for name, (mask, amount) in kinds.items()
     ]
-    aggs.append(cur.sum().alias("ending_mrr"))
-    aggs.append(paid.sum().cast(pl.Int64).alias("starting_accounts"))
-    aggs += [mask.sum().cast(pl.Int64).alias(counts[name]) for name, (mask, _) in kinds.items()]
-    aggs.append(paying.sum().cast(pl.Int64).alias("ending_accounts"))
-    return (
-        grid.lazy()
-        .with_columns(prev=cur.shift(1, fill_value=0.0).over(ACCOUNT))
-        .with_columns(paid_before=(prev > 0).cum_max().over(ACCOUNT))
-        .group_by(PERIOD)
-        .agg(aggs)
-        .sort(PERIOD)
+    aggs += [mask.sum().alias(COUNT_OF[name]) for name, (mask, _) in kinds.items()]
+    aggs += [mrr.sum().alias("ending_mrr"), pl.len().alias("ending_accounts")]
+    per_month = steps.group_by("month").agg(aggs)
+    # A churn is a paying month not followed by the next one (within the data).
+    churned = (
+        steps.filter((pl.col("next_month") != month + 1).fill_null(True) & (month < last))
+        .group_by(month=month + 1)
+        .agg(mrr.sum().alias("churned"), pl.len().alias("churned_accounts"))
+    )
+    amount_names = AMOUNT_COLUMNS[1:6]
+    count_names = COUNT_COLUMNS[1:6]
+    mv = (
+        pl.LazyFrame({"month": pl.int_range(first, last + 1, eager=True)})
+        .join(per_month, on="month", how="left")
+        .join(churned, on="month", how="left")
+        .with_columns(
+            [pl.col(c).fill_null(0.0) for c in [*amount_names, "ending_mrr"]]
+            + [pl.col(c).fill_null(0).cast(pl.Int64) for c in [*count_names, "ending_accounts"]]
+        )
+        .sort("month")
+        .with_columns(
+            starting_mrr=pl.col("ending_mrr").shift(1, fill_value=0.0),
+            starting_accounts=pl.col("ending_accounts").shift(1, fill_value=0),
+        )
+        .with_columns(
+            logo=pl.col("churned_accounts") / pl.col("starting_accounts"),
+            gross_revenue=(pl.col("contraction") + pl.col("churned")) / pl.col("starting_mrr"),
+            net_revenue=(
+                pl.col("contraction")
+                + pl.col("churned")
+                - pl.col("expansion")
+                - pl.col("reactivation")
+            )
+            / pl.col("starting_mrr"),
+        )
         .collect()
     )
-
-
-def polars_retention_of(grid: pl.DataFrame, which: str) -> pl.DataFrame:
-    cur, base = pl.col(MRR), pl.col("base")
-    kept = cur if which == "nrr" else pl.min_horizontal(cur, base)
-    first = grid.get_column(PERIOD).min()
-    return (
-        grid.lazy()
-        .with_columns(base=cur.shift(LAG).over(ACCOUNT))
-        .filter(pl.col(PERIOD) >= pl.lit(first).dt.offset_by(f"{LAG}mo"))
-        .group_by(PERIOD)
-        .agg((kept.filter(base > 0).sum() / base.filter(base > 0).sum()).alias(which))
-        .sort(PERIOD)
+    # NRR / GRR: each paying month joined with the same account LAG months later.
+    later = rows.lazy().select("account", "month", now=mrr)
+    retention = (
+        rows.lazy()
+        .filter(month <= last - LAG)
+        .select("account", month=month + LAG, base=mrr)
+        .join(later, on=["account", "month"], how="left")
+        .with_columns(pl.col("now").fill_null(0.0))
+        .group_by("month")
+        .agg(
+            base=pl.col("base").sum(),
+            nrr=pl.col("now").sum(),
+            grr=pl.min_horizontal("now", "base").sum(),
+        )
+    )
+    retention = (
+        pl.LazyFrame({"month": pl.int_range(first + LAG, last + 1, eager=True)})
+        .join(retention, on="month", how="left")
+        .sort("month")
+        .select("month", nrr=pl.col("nrr") / pl.col("base"), grr=pl.col("grr") / pl.col("base"))
         .collect()
     )
+    cells = steps.group_by("cohort", age=month - pl.col("cohort")).agg(pl.len()).collect()
+    cohort = cells["cohort"].to_numpy() - first
+    count = np.zeros((n_months, n_months))
+    count[cohort, cells["age"].to_numpy()] = cells["len"].to_numpy()
+    used = np.flatnonzero(count[:, 0])
+    values = count[used] / count[used, :1]
+    values[used[:, None] + np.arange(n_months) >= n_months] = np.nan
 
-
-def polars_movements(df: pl.DataFrame) -> pl.DataFrame:
-    return polars_movements_of(polars_grid(df))
-
-
-def polars_nrr(df: pl.DataFrame) -> pl.DataFrame:
-    return polars_retention_of(polars_grid(df), "nrr")
-
-
-def polars_grr(df: pl.DataFrame) -> pl.DataFrame:
-    return polars_retention_of(polars_grid(df), "grr")
-
-
-def polars_both(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    grid = polars_grid(df)
-    return polars_movements_of(grid), polars_retention_of(grid, "nrr")
+    index = pd.PeriodIndex.from_ordinals(mv["month"].to_numpy(), freq="M", name="period")
+    columns = {c: mv[c].to_numpy() for c in AMOUNT_COLUMNS + COUNT_COLUMNS}
+    later_index = pd.PeriodIndex.from_ordinals(
+        retention["month"].to_numpy(), freq="M", name="period"
+    )
+    return {
+        "movements": pd.DataFrame(columns, index=index),
+        "rates": {k: pd.Series(mv[k].to_numpy(), index=index) for k in RATE_KINDS},
+        "nrr": pd.Series(retention["nrr"].to_numpy(), index=later_index),
+        "grr": pd.Series(retention["grr"].to_numpy(), index=later_index),
+        "cohorts": pd.DataFrame(
+            values,
+            index=pd.PeriodIndex.from_ordinals(first + used, freq="M", name="cohort"),
+            columns=pd.RangeIndex(n_months, name="age"),
+        ),
+    }
 
 
 # ---------------------------------------------------------------------------------------------
 # Checks
+# ---------------------------------------------------------------------------------------------
 
 
-def month_ordinals(index: Any) -> np.ndarray:
-    """Month numbers (months since 1970-01) of a PeriodIndex or of polars dates."""
+def months_of(index: pd.Index) -> np.ndarray:
+    """Month numbers of an index of periods: Period[M] or 'YYYY-MM' text."""
     if isinstance(index, pd.PeriodIndex):
         return index.asi8.copy()
-    days = np.asarray(index.to_numpy(), dtype="datetime64[D]")
-    return days.astype("datetime64[M]").astype(np.int64)
+    return pd.PeriodIndex(index.astype(str), freq="M").asi8
 
 
-def check_movements(expected: pd.DataFrame, got: Any, who: str) -> None:
-    """``got`` (a pandas or polars movements table) equals retain's ``expected``."""
-    assert list(expected.columns) == AMOUNT_COLUMNS + COUNT_COLUMNS, list(expected.columns)
-    if isinstance(got, pl.DataFrame):
-        months = month_ordinals(got.get_column(PERIOD))
-        column = lambda name: got.get_column(name).to_numpy()  # noqa: E731
-    else:
-        months = month_ordinals(got.index)
-        column = lambda name: got[name].to_numpy()  # noqa: E731
-    np.testing.assert_array_equal(months, month_ordinals(expected.index), err_msg=f"{who} months")
-    for name in AMOUNT_COLUMNS:
-        np.testing.assert_allclose(
-            column(name), expected[name].to_numpy(), rtol=1e-9, atol=0, err_msg=f"{who} {name}"
-        )
-    for name in COUNT_COLUMNS:
-        np.testing.assert_array_equal(
-            column(name).astype(np.int64), expected[name].to_numpy(), err_msg=f"{who} {name}"
-        )
-
-
-def check_series(expected: pd.Series, got: Any, who: str) -> None:
-    if isinstance(got, pl.DataFrame):
-        months, values = month_ordinals(got.get_column(PERIOD)), got.get_column(expected.name)
-        values = values.to_numpy()
-    else:
-        months, values = month_ordinals(got.index), got.to_numpy()
-    np.testing.assert_array_equal(months, month_ordinals(expected.index), err_msg=f"{who} months")
+def close(expected: Any, got: Any, what: str) -> None:
     np.testing.assert_allclose(
-        values, expected.to_numpy(), rtol=1e-9, atol=0, equal_nan=True, err_msg=who
+        np.asarray(got, dtype=np.float64),
+        np.asarray(expected, dtype=np.float64),
+        rtol=1e-9,
+        atol=0,
+        equal_nan=True,
+        err_msg=what,
     )
 
 
-def check_all(df: pd.DataFrame, pl_df: pl.DataFrame) -> pd.DataFrame:
-    """Computes everything once with each library and checks pandas and polars against retain."""
-    mv = retain_movements(df)
-    nrr, grr = retain_nrr(df), retain_grr(df)
-    # The bridge and the chaining of months, as retain documents them.
+def check_equal(ours: dict, theirs: dict, who: str) -> None:
+    """``theirs`` equals the Book's results ``ours``: counts and cohort cells exactly, amounts,
+    rates and NRR/GRR to 1e-9 relative, the same months in the same order."""
+    mv, other = ours["movements"], theirs["movements"]
+    assert list(mv.columns) == AMOUNT_COLUMNS + COUNT_COLUMNS, list(mv.columns)
+    np.testing.assert_array_equal(
+        months_of(other.index), months_of(mv.index), err_msg=f"{who}: months"
+    )
+    for c in AMOUNT_COLUMNS:
+        close(mv[c], other[c], f"{who}: {c}")
+    for c in COUNT_COLUMNS:
+        np.testing.assert_array_equal(
+            other[c].to_numpy().astype(np.int64), mv[c].to_numpy(), err_msg=f"{who}: {c}"
+        )
+    for kind in RATE_KINDS:
+        close(ours["rates"][kind], theirs["rates"][kind], f"{who}: {kind} churn")
+    for name in ("nrr", "grr"):
+        np.testing.assert_array_equal(
+            months_of(theirs[name].index),
+            months_of(ours[name].index),
+            err_msg=f"{who}: {name} months",
+        )
+        close(ours[name], theirs[name], f"{who}: {name}")
+    a, b = ours["cohorts"], theirs["cohorts"]
+    np.testing.assert_array_equal(months_of(b.index), months_of(a.index), err_msg=f"{who}: cohorts")
+    assert list(b.columns) == list(a.columns), f"{who}: cohort ages"
+    # Shares of whole counts: the same division of the same integers, so exactly equal.
+    np.testing.assert_array_equal(b.to_numpy(), a.to_numpy(), err_msg=f"{who}: cohort cells")
+
+
+def check_input(args: argparse.Namespace, ids: str) -> str:
+    """Computes everything once on every side, checks it, and returns the check line."""
+    start = time.perf_counter()
+    tables = make_data(args.accounts, args.months, ids)
+    ours = retain_kpis(retain_build(tables, "book"), None)
+    mv = ours["movements"]
     bridge = (
-        mv["starting_mrr"] + mv["new"] + mv["expansion"] + mv["reactivation"]
-        - mv["contraction"] - mv["churned"]
-    )  # fmt: skip
-    np.testing.assert_allclose(bridge, mv["ending_mrr"], rtol=1e-12)
+        mv["starting_mrr"]
+        + mv["new"]
+        + mv["expansion"]
+        + mv["reactivation"]
+        - mv["contraction"]
+        - mv["churned"]
+    )
+    close(mv["ending_mrr"], bridge, "retain: the bridge")
     np.testing.assert_array_equal(mv["starting_mrr"].iloc[1:], mv["ending_mrr"].iloc[:-1])
-    assert len(nrr) == len(mv) - LAG and nrr.notna().all(), "nrr should cover every later month"
-
-    check_movements(mv, pandas_movements(df), "pandas movements")
-    check_series(nrr, pandas_nrr(df), "pandas nrr")
-    check_series(grr, pandas_grr(df), "pandas grr")
-    p_mv, p_nrr = pandas_both(df)
-    check_movements(mv, p_mv, "pandas movements (both)")
-    check_series(nrr, p_nrr, "pandas nrr (both)")
-
-    check_movements(mv, polars_movements(pl_df), "polars movements")
-    check_series(nrr, polars_nrr(pl_df), "polars nrr")
-    check_series(grr, polars_grr(pl_df), "polars grr")
-    q_mv, q_nrr = polars_both(pl_df)
-    check_movements(mv, q_mv, "polars movements (both)")
-    check_series(nrr, q_nrr, "polars nrr (both)")
-
-    r_mv, r_nrr = retain_both(df)
-    check_movements(mv, r_mv, "retain movements (both)")
-    check_series(nrr, r_nrr, "retain nrr (both)")
-    return mv
+    assert ours["nrr"].notna().all() and (ours["grr"] <= ours["nrr"]).all()
+    check_equal(ours, retain_kpis(retain_build(tables, "book"), 1), "retain Book, n_threads=1")
+    table = retain_build(tables, "table")
+    check_equal(ours, retain_kpis(table, None), "retain MrrTable")
+    check_equal(ours, retain_kpis(table, 1), "retain MrrTable, n_threads=1")
+    check_equal(ours, numpy_kpis(numpy_prepare(tables)), "the numpy way")
+    check_equal(ours, polars_kpis(polars_prepare(tables)), "polars")
+    moves = int(mv[COUNT_COLUMNS[1:6]].to_numpy().sum())
+    return (
+        f"check: the numpy way, polars and rt.MrrTable equal rt.Book (n_threads 1 and every "
+        f"core) on {ids}: {len(tables['mrr']):,} MRR rows, {len(mv)} months x 14 movement "
+        f"columns ({moves:,} movements), 3 churn rates, NRR and GRR ({len(ours['nrr'])} "
+        f"months), logo cohorts {ours['cohorts'].shape[0]} x {ours['cohorts'].shape[1]}; "
+        f"counts and cohort cells exact, amounts and rates to 1e-9 "
+        f"({time.perf_counter() - start:.1f} s)"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
-# Timing
+# The run
+# ---------------------------------------------------------------------------------------------
 
 
-def best_time(fn: Callable[[Any], Any], arg: Any, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
+def time_side(side: str, ids: str, args: argparse.Namespace) -> dict:
+    """Best of --repeat runs of one side on one input: build / prepare, KPIs, both together."""
+    if side.startswith("retain"):
+        import retain  # noqa: F401  (imported before the data, as the others import theirs)
+
+        how = "book" if "book" in side else "table"
+        threads = 1 if side.endswith("-1") else None
+
+        def prepare(t):
+            return retain_build(t, how)
+
+        def kpis(p):
+            return retain_kpis(p, threads)
+    elif side == "numpy":
+        prepare, kpis = numpy_prepare, numpy_kpis
+    else:
+        import polars  # noqa: F401
+
+        prepare, kpis = polars_prepare, polars_kpis
+    tables = make_data(args.accounts, args.months, ids)
+    gc.collect()
+    data_peak = peak_rss_bytes()
+    best = {"prepare": float("inf"), "kpis": float("inf"), "total": float("inf")}
+    for _ in range(args.repeat):
         gc.collect()
         t0 = time.perf_counter()
-        fn(arg)
-        best = min(best, time.perf_counter() - t0)
-    return best
+        prepared = prepare(tables)
+        t1 = time.perf_counter()
+        kpis(prepared)
+        t2 = time.perf_counter()
+        del prepared
+        for key, value in (("prepare", t1 - t0), ("kpis", t2 - t1), ("total", t2 - t0)):
+            best[key] = min(best[key], value)
+    return {**best, "peak": peak_rss_bytes(), "data_peak": data_peak}
 
 
-def retain_breakdown(df: pd.DataFrame, repeat: int) -> list[tuple[str, float]]:
-    """Where retain's time goes: pandas -> C++ table (and its parts), then the C++ kernels."""
-    from retain import _core, _frames
+def child(args: argparse.Namespace) -> None:
+    """Times one side in this fresh process and prints its numbers as JSON."""
+    if args.child.endswith("-1"):  # one core for every retain call, those without n_threads too
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    print(json.dumps(time_side(args.child, args.ids, args)))
 
-    table, _ = _frames.mrr_table(df, ACCOUNT, PERIOD, MRR)
-    codes, n_accounts = _frames.account_codes(df[ACCOUNT], ACCOUNT)
-    months, _ = _frames.period_months(df[PERIOD], PERIOD)
-    values = _frames.amounts(df[MRR], MRR)
-    steps = [
-        ("mrr_table (whole pandas -> C++ table)", _frames.mrr_table, (df, ACCOUNT, PERIOD, MRR)),
-        ("  account_codes (intern int64 ids)", _frames.account_codes, (df[ACCOUNT], ACCOUNT)),
-        ("  period_months (Period[M] -> months)", _frames.period_months, (df[PERIOD], PERIOD)),
-        ("  amounts (mrr -> float64)", _frames.amounts, (df[MRR], MRR)),
-        (
-            "  _core.MrrTable (validate, sort, sum)",
-            _core.MrrTable,
-            (codes, n_accounts, months, values, ACCOUNT, PERIOD, MRR),
+
+def boundary(args: argparse.Namespace) -> str:
+    """Where the Book's time goes on string ids, beside what reading the id column costs any
+    tool: the floor under the string-id target."""
+    import pyarrow as pa
+
+    import retain as rt
+
+    tables = make_data(args.accounts, args.months, "str-shuffled")
+    accounts, mrr = tables["accounts"], tables["mrr"]
+    ids = mrr["account_id"]
+    steps = {
+        "rt.Book(accounts) alone": lambda: rt.Book(accounts),
+        "rt.Book(accounts, mrr=mrr)": lambda: rt.Book(accounts, mrr=mrr),
+        "pd.factorize of the MRR id column": lambda: pd.factorize(ids),
+        "pyarrow large_string of that column": lambda: pa.array(
+            ids.to_numpy(), type=pa.large_string(), from_pandas=True
         ),
-        ("_core.kpi.mrr_movements (C++)", _core.kpi.mrr_movements, (table, 0)),
-        ("_core.kpi.nrr (C++)", _core.kpi.nrr, (table, LAG)),
-        ("_core.kpi.grr (C++)", _core.kpi.grr, (table, LAG)),
-    ]
-    return [(name, best_time(lambda a, f=fn: f(*a), args, repeat)) for name, fn, args in steps]
+    }
+    times = {}
+    for name, fn in steps.items():
+        best = float("inf")
+        for _ in range(args.repeat):
+            gc.collect()
+            t0 = time.perf_counter()
+            fn()
+            best = min(best, time.perf_counter() - t0)
+        times[name] = best
+    return (
+        f"boundary on str-shuffled (this process, every core, best of {args.repeat}): "
+        + ", ".join(f"{name} {t:.3f} s" for name, t in times.items())
+    )
+
+
+def run_child(side: str, ids: str, args: argparse.Namespace) -> dict:
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            side,
+            "--ids",
+            ids,
+            "--accounts",
+            str(args.accounts),
+            "--months",
+            str(args.months),
+            "--repeat",
+            str(args.repeat),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode != 0:
+        sys.stderr.write(out.stderr)
+        raise SystemExit(f"the {side} child on {ids} failed")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or platform.machine()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--months", type=int, default=36)
-    parser.add_argument("--repeat", type=int, default=5, help="runs per timing; the best is kept")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per timing; the best is kept")
+    parser.add_argument("--inputs", nargs="+", choices=list(INPUTS), default=list(INPUTS))
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a toy size (2,000 accounts x 18 months, 1 run) to check it works",
+    )
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument("--child", choices=list(SIDES), help=argparse.SUPPRESS)
+    parser.add_argument("--ids", choices=list(INPUTS), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.quick:
+        args.accounts, args.months, args.repeat = 2_000, 18, 1
     if args.months <= LAG:
-        parser.error(f"--months must be more than {LAG} for NRR over {LAG} months")
+        parser.error(f"--months must be more than {LAG} (NRR over {LAG} months)")
+    if args.accounts < 1 or args.repeat < 1:
+        parser.error("--accounts and --repeat must be at least 1")
+    if args.child:
+        child(args)
+        return
 
-    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores ({affinity} usable)")
-    versions = [
-        f"python {platform.python_version()}",
-        f"retain {rt.__version__}",
-        f"pandas {pd.__version__}",
-        f"numpy {np.__version__}",
-        f"polars {pl.__version__} ({pl.thread_pool_size()} threads)",
-    ]
-    print(", ".join(versions))
+    import polars as pl
 
-    t0 = time.perf_counter()
-    df = make_data(args.accounts, args.months)
-    pl_df = to_polars(df)
+    import retain as rt
+
+    cores = os.cpu_count() or 1
     print(
-        f"data: {len(df):,} rows = {args.accounts:,} accounts x {args.months} months "
-        f"({(df[MRR] == 0).mean():.0%} rows with mrr 0), made in {time.perf_counter() - t0:.1f} s"
+        f"{cores} cores ({cpu_model()}); retain {rt.__version__}, pandas {pd.__version__}, "
+        f"numpy {np.__version__}, polars {pl.__version__} ({pl.thread_pool_size()} threads)"
     )
-
-    t0 = time.perf_counter()
-    mv = check_all(df, pl_df)
-    # Missing rows, line items and shuffled rows, on a slice small enough to check quickly.
-    messy = make_messy(df[df[ACCOUNT].isin(df[ACCOUNT].unique()[:5_000])])
-    check_all(messy, to_polars(messy))
     print(
-        f"check: pandas and polars equal retain (14 movement columns, nrr, grr), on the data "
-        f"and on a messy slice of it, in {time.perf_counter() - t0:.1f} s"
+        f"data: {args.accounts:,} accounts x {args.months} months; work: mrr_movements, "
+        f"churn_rate (logo, gross_revenue, net_revenue), nrr and grr (months={LAG}), "
+        f"cohort_retention (logo)"
     )
-    last = mv.iloc[-1]
-    print(
-        f"       last month: ending MRR {last['ending_mrr']:,.2f}, "
-        f"{int(last['ending_accounts']):,} paying accounts"
-    )
+    for ids in args.inputs:
+        print(check_input(args, ids))
+        gc.collect()
 
-    tasks = [
-        ("movements", retain_movements, pandas_movements, polars_movements),
-        ("nrr", retain_nrr, pandas_nrr, polars_nrr),
-        ("grr", retain_grr, pandas_grr, polars_grr),
-        ("movements+nrr", retain_both, pandas_both, polars_both),
-    ]
-    # Row order changes every library's cost: month-major is how monthly snapshots arrive, and
-    # sorting by account is what an export from a billing system often does.
-    by_account = df.sort_values([ACCOUNT, PERIOD], ignore_index=True)
-    orders = [
-        ("rows month-major (as generated)", df, pl_df),
-        ("rows sorted by account", by_account, to_polars(by_account)),
-    ]
-    for label, frame, pl_frame in orders:
-        rows = []
-        for name, r_fn, p_fn, q_fn in tasks:
-            r = best_time(r_fn, frame, args.repeat)
-            p = best_time(p_fn, frame, args.repeat)
-            q = best_time(q_fn, pl_frame, args.repeat)
-            rows.append((name, r, p, q))
-
-        print()
-        print(f"{label}: best of {args.repeat}, seconds, end to end from the DataFrame")
-        header = f"{'task':<15}{'retain':>9}{'pandas':>9}{'polars':>9}{'pandas/retain':>15}"
-        print(header + f"{'polars/retain':>15}")
-        print("-" * (len(header) + 15))
-        for name, r, p, q in rows:
-            print(f"{name:<15}{r:>9.3f}{p:>9.3f}{q:>9.3f}{p / r:>14.1f}x{q / r:>14.1f}x")
-
-        ratios = {name: p / r for name, r, p, _ in rows}
-        worst = min(ratios, key=ratios.get)
-        met = all(x >= TARGET for x in ratios.values())
-        print(
-            f"Target: >= {TARGET:.0f}x faster than pandas end to end (issue #2): "
-            f"{'MET' if met else 'NOT MET'} (lowest pandas/retain {ratios[worst]:.1f}x, {worst})"
-        )
-
+    rows, targets = [], []
     print()
-    print("retain breakdown (best of each, seconds):")
-    for name, t in retain_breakdown(df, args.repeat):
-        print(f"  {name:<42}{t:>8.3f}")
+    where = (
+        "--quick: every row in this process, not pinned, peaks cumulative (a smoke "
+        "test, not a measurement)"
+        if args.quick
+        else "every row a fresh child process"
+    )
+    print(f"best of {args.repeat} runs each, seconds, {where}; end to end from the DataFrames")
+    print()
+    header = [
+        "input",
+        "side",
+        "build / prepare s",
+        "KPIs s",
+        "end to end s",
+        "numpy way / this (end to end)",
+        "peak GiB",
+        "data GiB",
+    ]
+    print("| " + " | ".join(header) + " |")
+    print("|---|---|" + "---:|" * (len(header) - 2))
+    for ids in args.inputs:
+        if args.quick:  # toy size: every side in this process, to finish in seconds
+            results = {side: time_side(side, ids, args) for side in SIDES}
+        else:
+            results = {side: run_child(side, ids, args) for side in SIDES}
+        plain = results["numpy"]["total"]
+        for side, label in SIDES.items():
+            r = results[side]
+            ratio = plain / r["total"]
+            print(
+                f"| {ids} | {label} | {r['prepare']:.3f} | {r['kpis']:.3f} | "
+                f"{r['total']:.3f} | {ratio:.2f}x | {r['peak'] / 2**30:.2f} | "
+                f"{r['data_peak'] / 2**30:.2f} |",
+                flush=True,
+            )
+            threads = (
+                1
+                if side.endswith("-1") or side == "numpy"
+                else (pl.thread_pool_size() if side == "polars" else cores)
+            )
+            rows.append(
+                {
+                    "input": ids,
+                    "input_description": INPUTS[ids],
+                    "side": label,
+                    "threads": threads,
+                    "build_s": r["prepare"],
+                    "kpis_s": r["kpis"],
+                    "end_to_end_s": r["total"],
+                    "numpy_over_this": ratio,
+                    "peak_gib": r["peak"] / 2**30,
+                    "data_gib": r["data_peak"] / 2**30,
+                }
+            )
+        target = TARGETS[ids]
+        ratio = plain / results["retain-book-all"]["total"]
+        text = (
+            f"the KPI set end to end incl. rt.Book, retain on every core >= {target:g}x the "
+            f"numpy way on {INPUTS[ids]} ({ids})"
+        )
+        targets.append({"text": text, "ratio": ratio, "target": target, "met": ratio >= target})
+    print()
+    print(
+        "build / prepare: rt.Book(accounts, mrr=...) or rt.MrrTable(mrr); numpy: factorize, "
+        "months, bincount matrix; polars: columns, months, group_by sum, sort. The parts are "
+        "each their best run, end to end the best run of both together."
+    )
+    print(
+        "1 core: the child pinned to one CPU (n_threads=1 where a call takes it); numpy runs "
+        f"on one thread, polars on its pool of {pl.thread_pool_size()}."
+    )
+    print(
+        "peak = the child's resident-set high-water mark (VmHWM); data = the same mark right "
+        "after making the DataFrames."
+    )
+    if "str-shuffled" in args.inputs:
+        print(boundary(args))
+    print()
+    for t in targets:
+        print(f"Target: {t['text']}: {t['ratio']:.2f}x ({'met' if t['met'] else 'not met'})")
+
+    if args.json:
+        payload = {
+            "benchmark": "bench_kpi",
+            "rows": rows,
+            "targets": targets,
+            "machine": {"cores": cores, "cpu": cpu_model()},
+            "date": datetime.date.today().isoformat(),
+            "args": {
+                "accounts": args.accounts,
+                "months": args.months,
+                "repeat": args.repeat,
+                "inputs": args.inputs,
+                "quick": args.quick,
+            },
+        }
+        with open(args.json, "w") as out:
+            json.dump(payload, out, indent=2)
 
 
 if __name__ == "__main__":
