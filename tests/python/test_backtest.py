@@ -6,10 +6,13 @@ import pandas as pd
 import pytest
 import sklearn.metrics as sklearn_metrics
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 import retain as rt
 
 DATES = pd.date_range("2023-01-01", periods=12, freq="MS")
+DAY = pd.Timedelta(days=1)
 
 
 def panel(n_accounts=1500, seed=0, leak_from=None):
@@ -145,8 +148,167 @@ def test_walk_forward_does_not_profit_from_future_labels():
         assert sklearn_metrics.roc_auc_score(y[now], risk) > 0.95
     # Every scored date had at least 3 earlier dates with known labels.
     assert result.per_date.index.min() >= DATES[0] + pd.Timedelta(days=90)
-    assert result.dropped["dates_skipped"] > 0
-    assert 0.5 < result.pooled["roc_auc"] < 1
+    # And every number is that of the honest loop written with scikit-learn.
+    expected = sklearn_walk_forward(
+        pandas_labels(snaps, churns, 90, until), ["usage", "nps", "noise", "leak"], 90
+    )
+    assert_walk_forward_equal(result, expected)
+    assert result.dropped["dates_skipped"] == expected["skipped"] > 0
+
+
+def pandas_labels(snaps, churns, horizon, until):
+    """label_churn's rules for accounts that churn at most once (as in panel()), by a map of each
+    row's account to its churn day: gone at t when churned on or before t (dropped), unresolved
+    when t + horizon is after ``until`` (dropped), else 1 when the churn is in (t, t + horizon]."""
+    churn_day = snaps["account_id"].map(churns.set_index("account_id")["churned_at"].dt.floor("D"))
+    t = snaps["as_of"].dt.floor("D")
+    keep = ~(churn_day <= t) & (t + horizon * DAY <= pd.Timestamp(until))
+    labelled = snaps[keep].copy()
+    labelled["label"] = ((churn_day > t) & (churn_day <= t + horizon * DAY))[keep].astype(np.int8)
+    return labelled
+
+
+def sklearn_walk_forward(labelled, features, horizon, min_train_dates=3):
+    """Walk-forward by its definition with scikit-learn: at each as-of date t, a fresh
+    StandardScaler + LogisticRegression (LogisticChurnModel's defaults: C=1, standardized) fitted
+    on the rows with as_of + horizon <= t, when they span min_train_dates dates and both classes;
+    it scores the rows of t. Per-date metrics by scikit-learn."""
+    per_date, parts, skipped = {}, [], 0
+    for t in sorted(labelled["as_of"].unique()):
+        train = labelled[labelled["as_of"] + horizon * DAY <= t]
+        if train["as_of"].nunique() < min_train_dates or train["label"].nunique() < 2:
+            skipped += 1
+            continue
+        model = make_pipeline(StandardScaler(), LogisticRegression(tol=1e-10, max_iter=10_000))
+        model.fit(train[features], train["label"])
+        now = labelled[labelled["as_of"] == t]
+        risk = model.predict_proba(now[features])[:, 1]
+        y = now["label"].to_numpy()
+        per_date[t] = {
+            "n": len(y),
+            "churners": int(y.sum()),
+            "roc_auc": sklearn_metrics.roc_auc_score(y, risk),
+            "pr_auc": sklearn_metrics.average_precision_score(y, risk),
+            "brier": sklearn_metrics.brier_score_loss(y, risk),
+            "log_loss": sklearn_metrics.log_loss(y, risk),
+        }
+        parts.append(
+            pd.DataFrame({"account_id": now["account_id"], "as_of": t, "risk": risk, "y": y})
+        )
+    scores = pd.concat(parts, ignore_index=True)
+    return {
+        "per_date": pd.DataFrame.from_dict(per_date, orient="index"),
+        "scores": scores,
+        "pooled_roc_auc": sklearn_metrics.roc_auc_score(scores["y"], scores["risk"]),
+        "skipped": skipped,
+    }
+
+
+def assert_walk_forward_equal(result, expected):
+    want = expected["per_date"]
+    got = result.per_date
+    assert got.index.tolist() == want.index.tolist()
+    assert got["n"].tolist() == want["n"].tolist()
+    assert got["churners"].tolist() == want["churners"].tolist()
+    for metric in ("roc_auc", "pr_auc", "brier", "log_loss"):
+        np.testing.assert_allclose(got[metric], want[metric], rtol=1e-6, err_msg=metric)
+    key = ["as_of", "account_id"]
+    ours = result.scores.sort_values(key).reset_index(drop=True)
+    theirs = expected["scores"].sort_values(key).reset_index(drop=True)
+    assert ours[key].equals(theirs[key])
+    np.testing.assert_array_equal(ours["label"], theirs["y"])
+    # (LogisticChurnModel stops at its tol=1e-8, scikit-learn here at 1e-10: 1e-5 relative, as in
+    # test_logistic.py.)
+    np.testing.assert_allclose(ours["risk"], theirs["risk"], rtol=1e-5)
+    assert result.pooled["roc_auc"] == pytest.approx(expected["pooled_roc_auc"], abs=1e-6)
+
+
+# By hand, with the last as-of date Dec 1 as observed_until (2023: Feb has 28 days):
+# - horizon 61: rows up to Oct 1 are resolved (Oct 1 + 61 = Dec 1, kept). t trains on as_of + 61
+#   <= t: Apr 1 has only Jan 1 (Feb 1 + 61 = Apr 3), May 1 has Jan, Feb and Mar 1 (+ 61 = May 1,
+#   on t itself): with 3 dates needed, Jan-Apr are skipped and May-Oct scored;
+# - horizon 30: rows up to Nov 1 are resolved (+ 30 = Dec 1). May 1 trains on Jan-Apr (Apr 1 + 30
+#   = May 1), 4 dates; Jun 1 on Jan-May, 5: with 5 needed, Jan-May are skipped, Jun-Nov scored.
+SCORED = {61: DATES[4:10], 30: DATES[5:11]}
+
+
+@pytest.mark.parametrize(("horizon", "min_train_dates"), [(61, 3), (30, 5)])
+def test_walk_forward_equals_a_per_date_scikit_learn_loop(horizon, min_train_dates):
+    snaps, churns = panel(n_accounts=400, seed=10)
+    result = rt.walk_forward(
+        rt.LogisticChurnModel, snaps, churns, horizon, min_train_dates=min_train_dates
+    )
+    labelled = pandas_labels(snaps, churns, horizon, DATES[-1])
+    expected = sklearn_walk_forward(labelled, ["usage", "nps", "noise"], horizon, min_train_dates)
+    assert expected["per_date"].index.tolist() == list(SCORED[horizon])
+    assert expected["skipped"] == SCORED[horizon][0].month - 1  # every resolved date before
+    assert_walk_forward_equal(result, expected)
+    assert result.dropped["dates_skipped"] == expected["skipped"]
+
+
+# A weighted ROC AUC (ties count half), the bootstrap oracle's own: checked against scikit-learn
+# in the test below.
+def weighted_roc_auc(y, risk, weight):
+    values, code = np.unique(risk, return_inverse=True)
+    neg = np.bincount(code, weights=weight * (1 - y), minlength=len(values))
+    pos = np.bincount(code, weights=weight * y, minlength=len(values))
+    below = np.cumsum(neg) - neg
+    return float((pos * (below + 0.5 * neg)).sum() / (pos.sum() * neg.sum()))
+
+
+def bootstrap_aucs(scores, n_boot, seed, unit="account_id"):
+    """ROC AUCs of n_boot bootstrap replicates that draw ``unit``s (accounts, or rows with
+    unit=None) with replacement, each drawn row counted as often as it is drawn; replicates
+    with one class are skipped."""
+    y, risk = scores["label"].to_numpy(float), scores["risk"].to_numpy(float)
+    codes = pd.factorize(scores[unit])[0] if unit else np.arange(len(y))
+    n = codes.max() + 1
+    rng = np.random.default_rng(seed)
+    aucs = []
+    for _ in range(n_boot):
+        weight = np.bincount(rng.choice(n, n), minlength=n)[codes].astype(float)
+        if 0 < weight @ y < weight.sum():
+            aucs.append(weighted_roc_auc(y, risk, weight))
+    return np.array(aucs)
+
+
+def test_bootstrap_interval_is_the_percentile_interval_of_resampled_accounts():
+    """retain does not document its draws, so the interval is checked as a distribution: the
+    2.5 % and 97.5 % quantiles of an account bootstrap written here, to within Monte Carlo
+    error. Each account's rows share one risk (the mean of its usage) and it has up to 9 of
+    them, so a bootstrap of rows instead of accounts gives a much narrower interval and fails."""
+    snaps, churns = panel(n_accounts=300, seed=2)
+    snaps["risk"] = -snaps.groupby("account_id")["usage"].transform("mean")
+    n_boot = 2000
+    result = rt.backtest("risk", snaps, churns, horizon_days=90, n_boot=n_boot, random_state=7)
+    scores = result.scores
+    y, risk = scores["label"].to_numpy(float), scores["risk"].to_numpy(float)
+    weight = np.random.default_rng(0).integers(0, 4, len(y)).astype(float)
+    assert weighted_roc_auc(y, risk, weight) == pytest.approx(
+        sklearn_metrics.roc_auc_score(y, risk, sample_weight=weight), abs=1e-12
+    )
+    lower, upper = result.pooled["roc_auc_lower"], result.pooled["roc_auc_upper"]
+    accounts = bootstrap_aucs(scores, n_boot, seed=123)
+    rows = bootstrap_aucs(scores, n_boot, seed=123, unit=None)
+    # A quantile of B replicates errs by about 2.7 sd / sqrt(B) (sd: of the replicate AUCs) at
+    # 2.5 %: 0.06 sd for B = 2000, 0.085 sd for the difference of two such estimates. Allow 5x.
+    sd = accounts.std()
+    tolerance = 0.45 * sd
+    want_lower, want_upper = np.quantile(accounts, [0.025, 0.975])
+    assert abs(lower - want_lower) < tolerance, (lower, want_lower, tolerance)
+    assert abs(upper - want_upper) < tolerance, (upper, want_upper, tolerance)
+    assert 0.85 < (upper - lower) / (want_upper - want_lower) < 1.15
+    assert lower < result.pooled["roc_auc"] < upper
+    # The rows' bootstrap is what the check tells apart: its ends are further off than the
+    # tolerance, its interval under 3/4 as wide.
+    row_lower, row_upper = np.quantile(rows, [0.025, 0.975])
+    assert abs(row_lower - want_lower) > tolerance and abs(row_upper - want_upper) > tolerance
+    assert (row_upper - row_lower) < 0.75 * (want_upper - want_lower)
+    # Another seed: other draws, the same interval to within the same error.
+    other = rt.backtest("risk", snaps, churns, horizon_days=90, n_boot=n_boot, random_state=8)
+    assert other.pooled["roc_auc_lower"] != lower
+    assert abs(other.pooled["roc_auc_lower"] - lower) < tolerance
+    assert abs(other.pooled["roc_auc_upper"] - upper) < tolerance
 
 
 def test_fit_weights_follows_the_regression_and_zeroes_the_wrong_way():

@@ -347,6 +347,7 @@ def pandas_snapshots(as_of, tables, lead_days=0, windows=(7, 30, 90)):
                 continue
             row = {"account_id": a["account_id"], "as_of": q, "tenure_days": (cut - signed).days}
             key = a["account_id"]
+            row.update(pandas_usage(tables["events"], key, cut, windows))
             m = tables["mrr"]
             this = m[(m["account_id"] == key) & (m["month"] == cut.to_period("M"))]
             row["mrr"] = float(this["mrr"].sum())
@@ -370,17 +371,32 @@ def pandas_snapshots(as_of, tables, lead_days=0, windows=(7, 30, 90)):
             for name in names:
                 row[f"reached_{name}"] = bool((ms["milestone"] == name).any())
             out.append(row)
-    frame = pd.DataFrame(out)
-    cutoffs = sorted(pd.to_datetime(as_of).floor("D") - lead_days * DAY)
-    usage = rt.engagement.usage_features(
-        tables["events"], cutoffs, windows, accounts=acc["account_id"].tolist()
-    )
-    usage["as_of"] = usage["as_of"] + lead_days * DAY
-    frame = frame.merge(usage, on=["account_id", "as_of"], how="left")
-    first = ["account_id", "as_of", "tenure_days"]
-    usage_cols = [c for c in usage.columns if c not in ("account_id", "as_of")]
-    rest = [c for c in frame.columns if c not in first and c not in usage_cols]
-    return frame[first + usage_cols + rest]
+    return pd.DataFrame(out)
+
+
+def pandas_usage(events, key, cut, windows):
+    """The usage columns of one account at one cutoff, by their definition (the docstring of
+    rt.engagement.usage_features), with plain masks: the window of w days is the UTC days in
+    (cut - w days, cut]; its trend divides by the count of the w days before it; recency is from
+    the last event day on or before the cutoff."""
+    mine = events[events["account_id"] == key]
+    day = mine["timestamp"].dt.floor("D").to_numpy()
+    user, feature = mine["user_id"].to_numpy(), mine["feature"].to_numpy()
+    cut = cut.to_datetime64()
+    row = {}
+    for w in windows:
+        width = np.timedelta64(w, "D")
+        inside = (day > cut - width) & (day <= cut)
+        earlier = int(((day > cut - 2 * width) & (day <= cut - width)).sum())
+        row[f"events_{w}d"] = int(inside.sum())
+        row[f"active_users_{w}d"] = len(set(user[inside]))
+        row[f"active_days_{w}d"] = len(set(day[inside]))
+        row[f"distinct_features_{w}d"] = len(set(feature[inside]))
+        # NaN without events in the earlier window; 0 when only that one has events.
+        row[f"trend_{w}d"] = inside.sum() / earlier if earlier else np.nan
+    seen = day[day <= cut]
+    row["days_since_last_event"] = float((cut - seen.max()) // DAY) if len(seen) else np.nan
+    return row
 
 
 def compare(got, expected):
@@ -399,6 +415,8 @@ def test_snapshots_match_pandas(seed, lead_days):
     assert got["as_of"].is_monotonic_increasing
     assert got["plan"].notna().any() and got["nps_score"].notna().any()
     assert got["open_tickets"].sum() > 0 and got["milestones_reached"].sum() > 0
+    # The usage cases are there: days with several events, weeks with no events before them.
+    assert (got["active_days_90d"] < got["events_90d"]).any() and got["trend_7d"].isna().any()
 
 
 def test_no_feature_moves_when_rows_are_planted_after_every_cutoff():
@@ -639,9 +657,50 @@ def panel(n_accounts=40, n_dates=12, seed=0):
     return frame
 
 
+# Twelve month starts, Jan-Dec 2023; 12 // (3 + 1) = 3 dates per test block, the last three
+# blocks oldest first: Apr-Jun, Jul-Sep, Oct-Dec. A fold trains on rows with as_of + gap_days <=
+# its first test date d (2023 is no leap year: Feb 1 + 59 days = Apr 1):
+# - gap 0: every date before d: up to Mar 1, Jun 1, Sep 1;
+# - gap 45: Mar 1 + 45 = Apr 15 > Apr 1, Feb 1 + 45 = Mar 18 -> up to Feb 1; Jun 1 + 45 =
+#   Jul 16 > Jul 1, May 1 + 45 = Jun 15 -> May 1; Sep 1 + 45 = Oct 16 > Oct 1, Aug 1 + 45 =
+#   Sep 15 -> Aug 1;
+# - gap 59: Feb 1 + 59 = Apr 1, on d itself, is kept -> Feb 1; May 1 + 59 = Jun 29 -> May 1;
+#   Aug 1 + 59 = Sep 29 -> Aug 1;
+# - gap 60: Feb 1 + 60 = Apr 2 > Apr 1 -> Jan 1; May 1 + 60 = Jun 30 -> May 1; Aug 1 + 60 =
+#   Sep 30 -> Aug 1.
+TEST_BLOCKS = [
+    ("2023-04-01", "2023-06-01"),
+    ("2023-07-01", "2023-09-01"),
+    ("2023-10-01", "2023-12-01"),
+]
+LAST_TRAIN_DATE = {
+    0: ["2023-03-01", "2023-06-01", "2023-09-01"],
+    45: ["2023-02-01", "2023-05-01", "2023-08-01"],
+    59: ["2023-02-01", "2023-05-01", "2023-08-01"],
+    60: ["2023-01-01", "2023-05-01", "2023-08-01"],
+}
+
+
+def expected_folds(frame, gap_days, accounts, test_accounts=None):
+    """The folds by the definition, from the dates above: (train, test) positions per fold.
+    ``test_accounts[k]`` are the accounts of group k (``accounts="groups"``)."""
+    folds = []
+    for k, (lo, hi) in enumerate(TEST_BLOCKS):
+        in_block = frame["as_of"].between(pd.Timestamp(lo), pd.Timestamp(hi))
+        earlier = frame["as_of"] <= pd.Timestamp(LAST_TRAIN_DATE[gap_days][k])
+        if accounts == "groups":
+            mine = frame["account_id"].isin(test_accounts[k])
+            test, train = in_block & mine, earlier & ~mine
+        else:
+            tested = frame["account_id"].isin(frame.loc[in_block, "account_id"])
+            test, train = in_block, earlier & ~tested
+        folds.append((np.flatnonzero(train.to_numpy()), np.flatnonzero(test.to_numpy())))
+    return folds
+
+
 @pytest.mark.parametrize("accounts", ["groups", "all"])
-@pytest.mark.parametrize("gap_days", [0, 45])
-def test_time_splits_keep_time_order_and_accounts_apart(accounts, gap_days):
+@pytest.mark.parametrize("gap_days", [0, 45, 59, 60])
+def test_time_splits_are_the_folds_of_the_definition(accounts, gap_days):
     frame = panel()
     if accounts == "all":  # accounts that come and go: each is seen on 3 consecutive dates
         number = frame["account_id"].str[3:].astype(int)
@@ -650,21 +709,35 @@ def test_time_splits_keep_time_order_and_accounts_apart(accounts, gap_days):
     cv = rt.backtest.time_splits(frame, n_splits=3, gap_days=gap_days, accounts=accounts)
     assert cv.get_n_splits() == 3
     folds = list(cv.split(frame))
-    assert len(folds) == 3
-    dates = np.sort(frame["as_of"].unique())
-    previous_train = 0
-    for k, (train, test) in enumerate(folds):
-        assert train.dtype.kind == "i" and len(train) and len(test)
-        tr, te = frame.iloc[train], frame.iloc[test]
-        assert tr["as_of"].max() + gap_days * DAY <= te["as_of"].min()
-        assert tr["as_of"].max() < te["as_of"].min()
-        assert not set(tr["account_id"]) & set(te["account_id"])
-        # Test blocks of 12 // 4 = 3 dates, the last three blocks.
-        assert sorted(te["as_of"].unique()) == list(dates[3 + 3 * k : 6 + 3 * k])
-        if accounts == "groups":
-            assert len(train) > previous_train or gap_days  # expanding window
-            previous_train = len(train)
-    assert len(set().union(*(set(frame.iloc[t]["account_id"]) for _, t in folds))) > 1
+    groups = None
+    if accounts == "groups":
+        # The deal of accounts into groups is a seeded draw; read it off the test sets and check
+        # that it is a deal: every account of the panel in exactly one group, the 40 accounts as
+        # a permutation dealt into 3 groups gives them (14, 13, 13).
+        groups = [set(frame.iloc[test]["account_id"]) for _, test in folds]
+        assert sorted(map(len, groups), reverse=True) == [14, 13, 13]
+        assert set().union(*groups) == set(frame["account_id"])
+        assert sum(map(len, groups)) == frame["account_id"].nunique()
+    expected = expected_folds(frame, gap_days, accounts, groups)
+    for (train, test), (want_train, want_test) in zip(folds, expected, strict=True):
+        assert train.dtype.kind == "i" and test.dtype.kind == "i"
+        np.testing.assert_array_equal(np.sort(test), want_test)
+        np.testing.assert_array_equal(np.sort(train), want_train)
+    if accounts == "all":
+        # Fold 0 by hand (test Apr-Jun = months 3-5, counting Jan as 0): accN is seen on months
+        # s..s+2 with s = N % 10, four accounts per s. Tested: s in 1..5, with 1, 2, 3, 2 and 1
+        # rows in Apr-Jun -> 4 x 9 = 36 test rows. Trained: untested accounts with rows by Mar 1,
+        # only s = 0 (acc0, acc10, acc20, acc30, seen Jan-Mar), on the train months above.
+        train, test = folds[0]
+        assert len(test) == 36
+        months = {0: 3, 45: 2, 59: 2, 60: 1}[gap_days]
+        assert len(train) == 4 * months
+        assert sorted(frame.iloc[train]["account_id"].unique()) == [
+            "acc0",
+            "acc10",
+            "acc20",
+            "acc30",
+        ]
 
 
 def test_time_splits_do_not_depend_on_row_order():
@@ -681,16 +754,20 @@ def test_time_splits_do_not_depend_on_row_order():
 def test_time_splits_work_with_cross_val_score():
     sklearn = pytest.importorskip("sklearn")
     from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import cross_val_score
 
     assert sklearn.__version__
     frame = panel(n_accounts=120)
     cv = rt.backtest.time_splits(frame, n_splits=4, gap_days=30)
-    scores = cross_val_score(
-        LogisticRegression(), frame[["x1", "x2"]], frame["label"], cv=cv, scoring="roc_auc"
-    )
-    assert scores.shape == (4,)
-    assert np.all(scores > 0.6)
+    X, y = frame[["x1", "x2"]], frame["label"]
+    scores = cross_val_score(LogisticRegression(), X, y, cv=cv, scoring="roc_auc")
+    # The same folds by hand: fit on the train positions, rank the test positions.
+    by_hand = []
+    for train, test in cv.split(frame):
+        fitted = LogisticRegression().fit(X.iloc[train], y.iloc[train])
+        by_hand.append(roc_auc_score(y.iloc[test], fitted.predict_proba(X.iloc[test])[:, 1]))
+    np.testing.assert_allclose(scores, by_hand, rtol=1e-12)
 
 
 def test_time_split_errors():
@@ -716,4 +793,3 @@ def test_rt_snapshots_is_deprecated_for_book_snapshots():
         old = rt.snapshots(["2024-02-01"], accounts)
     new = rt.Book(accounts).snapshots(["2024-02-01"])
     assert old["tenure_days"].tolist() == new["tenure_days"].tolist() == [31]
-
