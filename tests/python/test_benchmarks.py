@@ -179,3 +179,29 @@ def test_bench_book_agrees_with_the_plain_way():
 def test_bench_reasons_agrees_with_the_plain_way():
     out = run_benchmark("bench_reasons.py", "--quick")
     assert_checked_and_targeted(out, "the plain way equals retain")
+
+
+def test_speed_section_renders_the_json_of_a_run_between_the_readme_markers(tmp_path):
+    # The README's speed tables come from the benchmarks' --json files, never from hand edits.
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import speed_section
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    result = {
+        "benchmark": "bench_x",
+        "date": "2026-12-02",
+        "machine": {"cpu": "Test CPU", "cores": 2},
+        "rows": [{"side": "retain, 1 thread", "s": 0.5}, {"side": "numpy", "s": 1.25}],
+        "targets": [{"text": "x >= 2x numpy", "ratio": 2.5, "target": 2.0, "met": True}],
+    }
+    section = speed_section.render([result])
+    assert "Test CPU, 2 cores" in section
+    assert "| side | s |" in section and "| numpy | 1.25 |" in section
+    assert "- x >= 2x numpy: 2.50x (met)" in section
+    text = f"before\n{speed_section.BEGIN}\nold\n{speed_section.END}\nafter\n"
+    assert speed_section.replace_section(text, section) == (
+        f"before\n{speed_section.BEGIN}\n{section}{speed_section.END}\nafter\n"
+    )
+    readme = speed_section.README.read_text()
+    assert readme.count(speed_section.BEGIN) == 1 and readme.count(speed_section.END) == 1
