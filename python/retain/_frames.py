@@ -109,7 +109,13 @@ class PeriodKind:
         if self.kind == "datetime":
             starts = months.astype("datetime64[M]").astype(f"datetime64[{self.unit}]")
             index = pd.DatetimeIndex(starts, name=name)
-            return index.tz_localize(self.tz) if self.tz is not None else index
+            if self.tz is None:
+                return index
+            # Labelled midnight of the 1st in the input's zone; where a zone skips that midnight
+            # (a DST change at 00:00) the label is the first instant of the day, and where it
+            # repeats, the first of the two.
+            first = np.ones(len(index), dtype=bool)
+            return index.tz_localize(self.tz, ambiguous=first, nonexistent="shift_forward")
         if self.kind == "yyyymm":
             year, month = np.divmod(months, 12)
             return pd.Index((year + 1970) * 100 + month + 1, dtype="int64", name=name)

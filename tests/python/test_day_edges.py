@@ -291,3 +291,23 @@ def test_day_edges_around_1970_floor_to_the_earlier_day(zone):
                 pd.Timestamp("1969-12-31"): int(day == "1969-12-31"),
                 pd.Timestamp("1970-01-01"): int(day == "1970-01-01"),
             }, (zone, account)
+
+
+def test_a_zone_without_midnight_on_the_first_labels_the_month_by_its_first_instant():
+    # Asuncion moved its clocks from 00:00 to 01:00 on 2017-10-01: that midnight never happened.
+    # The October label is the first instant of the day, 01:00 -03:00; September keeps midnight.
+    df = pd.DataFrame(
+        {
+            "account_id": ["a", "a"],
+            "mrr": [10.0, 20.0],
+            "period": pd.to_datetime(["2017-09-15 12:00", "2017-10-15 12:00"]).tz_localize(
+                "America/Asuncion"
+            ),
+        }
+    )
+    mv = rt.kpi.mrr_movements(df)
+    assert [str(t) for t in mv.index] == [
+        "2017-09-01 00:00:00-04:00",
+        "2017-10-01 01:00:00-03:00",
+    ]
+    assert mv["new"].tolist() == [10.0, 0.0] and mv["expansion"].tolist() == [0.0, 10.0]
