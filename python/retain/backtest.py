@@ -401,7 +401,11 @@ def backtest(
     but account and as_of, in their order: a Book's snapshots carry the account attributes, so pass
     the numeric ones a plain estimator takes), a callable frame -> risk, or the name of a column of
     precomputed risk. ``n_boot`` > 0 adds a bootstrap 95 % interval of the pooled ROC AUC,
-    resampling accounts with ``random_state``. ``n_threads`` (None: every core) is used for scoring
+    resampling whole accounts: each replicate draws as many accounts as are scored, with
+    replacement (``numpy.random.default_rng(random_state).integers(0, n, n)``, accounts numbered
+    in order of first appearance in ``scores``), weights each row by its account's draws, skips a
+    replicate with one class, and the bounds are the 2.5 % and 97.5 % quantiles (numpy's linear
+    rule) of the replicates' AUCs. ``n_threads`` (None: every core) is used for scoring
     and the per-date metrics; results do not depend on it. Errors name the rows of the snapshots
     (the frame given, or the Book's snapshots).
 

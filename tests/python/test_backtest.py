@@ -273,7 +273,8 @@ def bootstrap_aucs(scores, n_boot, seed, unit="account_id"):
 
 
 def test_bootstrap_interval_is_the_percentile_interval_of_resampled_accounts():
-    """retain does not document its draws, so the interval is checked as a distribution: the
+    """Beside the exact check of the documented draws: the interval is also checked as a
+    distribution: the
     2.5 % and 97.5 % quantiles of an account bootstrap written here, to within Monte Carlo
     error. Each account's rows share one risk (the mean of its usage) and it has up to 9 of
     them, so a bootstrap of rows instead of accounts gives a much narrower interval and fails."""
@@ -309,6 +310,27 @@ def test_bootstrap_interval_is_the_percentile_interval_of_resampled_accounts():
     assert other.pooled["roc_auc_lower"] != lower
     assert abs(other.pooled["roc_auc_lower"] - lower) < tolerance
     assert abs(other.pooled["roc_auc_upper"] - upper) < tolerance
+
+
+def test_bootstrap_bounds_follow_the_documented_draws_exactly():
+    # The draws as rt.backtest documents them, written here with numpy, and each replicate's AUC
+    # by scikit-learn with the draws as row weights: the bounds agree to rounding.
+    snaps, churns = panel(n_accounts=120, seed=4)
+    snaps["risk"] = -snaps["usage"]
+    result = rt.backtest("risk", snaps, churns, horizon_days=90, n_boot=200, random_state=11)
+    scores = result.scores
+    codes, uniques = pd.factorize(scores["account_id"])
+    y, risk = scores["label"].to_numpy(float), scores["risk"].to_numpy(float)
+    rng = np.random.default_rng(11)
+    aucs = []
+    for _ in range(200):
+        drawn = np.bincount(rng.integers(0, len(uniques), len(uniques)), minlength=len(uniques))
+        w = drawn[codes].astype(float)
+        if 0 < w @ y < w.sum():
+            aucs.append(sklearn_metrics.roc_auc_score(y, risk, sample_weight=w))
+    lower, upper = np.quantile(aucs, [0.025, 0.975])
+    assert result.pooled["roc_auc_lower"] == pytest.approx(lower, abs=1e-12)
+    assert result.pooled["roc_auc_upper"] == pytest.approx(upper, abs=1e-12)
 
 
 def test_fit_weights_follows_the_regression_and_zeroes_the_wrong_way():
