@@ -273,9 +273,8 @@ def bootstrap_aucs(scores, n_boot, seed, unit="account_id"):
 
 
 def test_bootstrap_interval_is_the_percentile_interval_of_resampled_accounts():
-    """Beside the exact check of the documented draws: the interval is also checked as a
-    distribution: the
-    2.5 % and 97.5 % quantiles of an account bootstrap written here, to within Monte Carlo
+    """Besides the exact check of the documented draws, the interval as a distribution: the
+    2.5 % and 97.5 % quantiles of an account bootstrap with other draws, to within Monte Carlo
     error. Each account's rows share one risk (the mean of its usage) and it has up to 9 of
     them, so a bootstrap of rows instead of accounts gives a much narrower interval and fails."""
     snaps, churns = panel(n_accounts=300, seed=2)
