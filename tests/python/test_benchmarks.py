@@ -164,8 +164,10 @@ def test_bench_logistic_agrees_with_scikit_learn():
 
 
 def test_bench_backtest_agrees_with_the_plain_way():
-    out = run_benchmark("bench_backtest.py", "--accounts", "1500", "--dates", "8", "--repeat", "1")
-    assert_checked_and_targeted(out, "pandas")
+    out = run_benchmark("bench_backtest.py", "--quick")
+    assert_checked_and_targeted(out, "pandas merge_asof", "scikit-learn")
+    targets = [line for line in out.splitlines() if line.startswith("Target:")]
+    assert any("(str-shuffled)" in t for t in targets) and any("(int-sorted)" in t for t in targets)
 
 
 def test_bench_book_agrees_with_the_plain_way():
