@@ -149,8 +149,13 @@ def test_bench_engagement_agrees_with_pandas_and_polars():
 
 
 def test_bench_health_agrees_with_numpy():
-    out = run_benchmark("bench_health.py", "--accounts", "3000", "--repeat", "1")
+    out = run_benchmark("bench_health.py", "--quick")
     assert_checked_and_targeted(out, "numpy")
+    for layout in ("columns", "matrix"):
+        for ids in ("str-shuffled", "int-sorted"):
+            checked = "n_threads 1, 2 and every core; score, grade, groups, coverage)"
+            assert f"{checked} on {layout} / {ids}" in out
+    assert out.count("Target: health score, retain on every core") == 4
 
 
 def test_bench_metrics_agrees_with_scikit_learn_and_the_plain_way():
