@@ -53,12 +53,9 @@ Target (issue 13): the backtest of 36 dates x 100,000 accounts x 20 measures fro
 from __future__ import annotations
 
 import argparse
-import datetime
 import gc
 import json
 import os
-import subprocess
-import sys
 import time
 from typing import Any
 
@@ -66,7 +63,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from _common import peak_rss_bytes
+from _common import cpu_model, peak_rss_bytes, pin_to_one_core, run_child, write_json
 from bench_health import numpy_transform, plan_of
 
 TZ = "America/New_York"
@@ -396,34 +393,15 @@ def time_side(side: str, ids: str, args: argparse.Namespace) -> dict:
 
 def child(args: argparse.Namespace) -> None:
     if args.child == "retain-1":  # one core, for the Book's build too
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+        pin_to_one_core()
     print(json.dumps(time_side(args.child, args.ids, args)))
 
 
-def run_child(side: str, ids: str, args: argparse.Namespace) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", side, "--ids", ids, "--accounts",
-         str(args.accounts), "--dates", str(args.dates), "--repeat", str(args.repeat),
-         "--events-per-month", str(args.events_per_month)],
-        capture_output=True, text=True,
-    )
-    if out.returncode != 0:
-        sys.stderr.write(out.stderr)
-        raise SystemExit(f"the {side} child on {ids} failed")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-
-    return platform.processor() or platform.machine()
+def run_side(side: str, ids: str, args: argparse.Namespace) -> dict:
+    return run_child(__file__, [
+        "--child", side, "--ids", ids, "--accounts", str(args.accounts), "--dates",
+        str(args.dates), "--repeat", str(args.repeat), "--events-per-month",
+        str(args.events_per_month)])
 
 
 def main() -> None:
@@ -479,7 +457,7 @@ def main() -> None:
         if args.quick:  # toy size: every side in this process, to finish in seconds
             results = {side: time_side(side, ids, args) for side in SIDES}
         else:
-            results = {side: run_child(side, ids, args) for side in SIDES}
+            results = {side: run_side(side, ids, args) for side in SIDES}
         plain = results["plain"]["seconds"]
         for side, label in SIDES.items():
             r = results[side]
@@ -514,18 +492,10 @@ def main() -> None:
         print(f"Target: {t['text']}: {t['ratio']:.2f}x ({'met' if t['met'] else 'not met'})")
 
     if args.json:
-        payload = {
-            "benchmark": "bench_backtest",
-            "rows": rows,
-            "targets": targets,
-            "machine": {"cores": cores, "cpu": cpu_model()},
-            "date": datetime.date.today().isoformat(),
-            "args": {"accounts": args.accounts, "dates": args.dates, "repeat": args.repeat,
-                     "events_per_month": args.events_per_month, "inputs": args.inputs,
-                     "quick": args.quick},
-        }
-        with open(args.json, "w") as out:
-            json.dump(payload, out, indent=2)
+        write_json(args.json, "bench_backtest", rows, targets,
+                   {"accounts": args.accounts, "dates": args.dates, "repeat": args.repeat,
+                    "events_per_month": args.events_per_month, "inputs": args.inputs,
+                    "quick": args.quick})
 
 
 if __name__ == "__main__":

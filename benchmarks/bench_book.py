@@ -47,8 +47,6 @@ import inspect
 import json
 import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -58,7 +56,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pv
 
-from _common import peak_rss_bytes
+from _common import peak_rss_bytes, run_child
 
 TARGET = 10.0
 MEMORY_FACTOR = 2.0
@@ -669,21 +667,11 @@ def child(args: argparse.Namespace) -> None:
     )
 
 
-def run_child(kind: str, folder: Path, args: argparse.Namespace) -> dict:
-    out = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            *("--child", kind, "--folder", str(folder)),
-            *("--dates", str(args.dates), "--repeat", str(args.repeat)),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    if out.returncode != 0:
-        sys.stderr.write(out.stderr)
-        raise SystemExit(f"the {kind} child failed")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def run_side(kind: str, folder: Path, args: argparse.Namespace) -> dict:
+    return run_child(__file__, [
+        *("--child", kind, "--folder", str(folder)),
+        *("--dates", str(args.dates), "--repeat", str(args.repeat)),
+    ])
 
 
 def comparable(frame: pd.DataFrame) -> pd.DataFrame:
@@ -755,7 +743,7 @@ def main() -> None:
     )
     gc.collect()
 
-    results = {kind: run_child(kind, folder, args) for kind in ("retain-1", "retain-all", "plain")}
+    results = {kind: run_side(kind, folder, args) for kind in ("retain-1", "retain-all", "plain")}
     same = results["retain-1"]["digest"] == results["retain-all"]["digest"]
     assert same, "retain's snapshots on 1 thread and on every core differ"
     print("check: retain's snapshots on 1 thread and on every core are identical (row hashes)")

@@ -75,19 +75,24 @@ it the children's imports.
 from __future__ import annotations
 
 import argparse
-import ctypes
-import datetime
 import gc
 import json
 import os
-import subprocess
-import sys
 import time
 
 import numpy as np
 import pandas as pd
 
-from _common import peak_rss_bytes
+from _common import (
+    best_of,
+    cpu_model,
+    peak_rss_bytes,
+    pin_to_one_core,
+    reset_peak,
+    resident_bytes,
+    run_child,
+    write_json,
+)
 
 TZ = "America/New_York"
 WINDOWS = (7, 30, 90)
@@ -522,17 +527,6 @@ def check_equal(ours: pd.DataFrame, theirs, who: str) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def best_of(repeat: int, fn) -> tuple[float, object]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        out = None
-        gc.collect()
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
-
-
 def best_split(repeat: int, prepare, compute) -> dict:
     """Best of ``repeat`` end-to-end runs (prepare then compute), with that run's split."""
     best = None
@@ -549,43 +543,19 @@ def best_split(repeat: int, prepare, compute) -> dict:
     return best
 
 
-def resident_bytes() -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return peak_rss_bytes()
-
-
-def reset_peak() -> int:
-    """Restarts the resident-set high-water mark from the present size (Linux: clear_refs 5), so
-    that a row's peak is its own work on top of the data, not the making of the data; returns
-    that size."""
-    gc.collect()
-    try:  # hand freed heap back first, or the data's freed temporaries would hide the work's
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-    try:
-        with open("/proc/self/clear_refs", "w") as refs:
-            refs.write("5")
-    except OSError:  # not resettable: peaks then include making the data
-        pass
-    return resident_bytes()
-
-
 def child(args: argparse.Namespace) -> None:
     """Times one side on one input and prints its numbers as JSON (the last line)."""
     side = args.child
     if side.endswith("-1core"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+        pin_to_one_core()
     if side.startswith("retain"):
         import retain  # noqa: F401  (imported before the data, as the baselines import theirs)
     elif side == "polars":
         import polars  # noqa: F401
     log = make_log(args.events, args.accounts, args.input)
     dates = as_of_dates(args.dates)
-    result = {"data": reset_peak()}
+    reset_peak()
+    result = {"data": resident_bytes()}
     if side.startswith("retain"):
         days = day_numbers(dates)
         build, events = best_of(args.repeat, lambda: retain_log(log))
@@ -628,11 +598,10 @@ def child(args: argparse.Namespace) -> None:
     print(json.dumps(result))
 
 
-def run_child(side: str, ids: str, args: argparse.Namespace) -> dict:
-    out = subprocess.run(
+def run_side(side: str, ids: str, args: argparse.Namespace) -> dict:
+    return run_child(
+        __file__,
         [
-            sys.executable,
-            __file__,
             "--child",
             side,
             "--input",
@@ -650,26 +619,7 @@ def run_child(side: str, ids: str, args: argparse.Namespace) -> dict:
             "--polars-way",
             args.polars_way,
         ],
-        capture_output=True,
-        text=True,
     )
-    if out.returncode != 0:
-        sys.stderr.write(out.stderr)
-        raise SystemExit(f"the {side} child ({ids} ids) failed")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-
-    return platform.processor() or "unknown"
 
 
 def check(args: argparse.Namespace, inputs: list[str], dates: list) -> None:
@@ -775,7 +725,7 @@ def main() -> None:
     check(args, inputs, dates)
 
     sides = ("retain-1core", "retain-all", "pandas", "polars")
-    results = {ids: {side: run_child(side, ids, args) for side in sides} for ids in inputs}
+    results = {ids: {side: run_side(side, ids, args) for side in sides} for ids in inputs}
 
     print()
     print(
@@ -877,20 +827,14 @@ def main() -> None:
             f"({'met' if t['met'] else 'not met'})"
         )
     if args.json:
-        with open(args.json, "w") as out:
-            json.dump(
-                {
-                    "benchmark": "engagement",
-                    "rows": rows,
-                    "targets": targets,
-                    "boundary": boundary,
-                    "machine": {"cores": cores, "cpu": cpu_model()},
-                    "date": datetime.date.today().isoformat(),
-                    "args": {k: v for k, v in vars(args).items() if k not in ("child", "input")},
-                },
-                out,
-                indent=2,
-            )
+        write_json(
+            args.json,
+            "engagement",
+            rows,
+            targets,
+            {k: v for k, v in vars(args).items() if k not in ("child", "input")},
+            boundary=boundary,
+        )
         print(f"wrote {args.json}")
 
 

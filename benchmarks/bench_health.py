@@ -52,21 +52,16 @@ from __future__ import annotations
 
 import argparse
 import copy
-import datetime
 import gc
 import json
 import os
-import subprocess
-import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from _common import peak_rss_bytes
+from _common import best_of, cpu_model, peak_rss_bytes, pin_to_one_core, run_child, write_json
 
 TARGET_SPEEDUP = 5.0  # retain on every core over vectorised numpy: at least this
 TARGET_FLOOR = 2.0  # retain on every core over np.nansum of the matrix: at most this
@@ -212,7 +207,8 @@ class Plan:
 
 def plan_of(doc: dict, frame: pd.DataFrame | None = None) -> Plan:
     """The numpy scorer's plan of ``doc``; with ``frame``, each percentile measure ranks against
-    the sorted non-missing values of its column in ``frame`` (numpy's own calibration)."""
+    the sorted non-missing values of its column in ``frame`` (numpy's own calibration), else
+    against the document's ``reference`` when it has one."""
     groups = [g["name"] for g in doc["groups"]]
     W = {g["name"]: float(g.get("weight", 1)) for g in doc["groups"]}
     measures = []
@@ -224,6 +220,8 @@ def plan_of(doc: dict, frame: pd.DataFrame | None = None) -> Plan:
         if frame is not None and t["kind"] == "percentile":
             x = frame[column].to_numpy(dtype=np.float64)
             ref = np.sort(x[~np.isnan(x)])
+        elif "reference" in t:  # a calibrated document carries its references
+            ref = np.sort(np.asarray(t["reference"], dtype=np.float64))
         w = float(m.get("weight", 1))
         measures.append((m["name"], column, m["group"], w, t, ref))
         inside[m["group"]] += w
@@ -364,16 +362,6 @@ def check_equal(expected: pd.DataFrame, got: pd.DataFrame, who: str) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def best_time(fn: Callable[[], Any], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 def retain_model(frame: pd.DataFrame, model: str):
     """retain's model of the scaled document, calibrated on ``frame`` for ``calibrated``."""
     import retain as rt
@@ -398,40 +386,30 @@ def time_row(side: str, layout: str, ids: str, model: str, args: argparse.Namesp
     if side == "floor":
         matrix = frame.to_numpy()
         assert matrix.flags.c_contiguous and matrix.dtype == np.float64
-        seconds = best_time(lambda: np.nansum(matrix), args.repeat)
-        extra["sum"] = best_time(lambda: matrix.sum(), args.repeat)
+        seconds, _ = best_of(args.repeat, lambda: np.nansum(matrix))
+        extra["sum"], _ = best_of(args.repeat, lambda: matrix.sum())
     elif side == "numpy":
         plan = numpy_plan(frame, model)
-        seconds = best_time(lambda: numpy_score(plan, frame), args.repeat)
+        seconds, _ = best_of(args.repeat, lambda: numpy_score(plan, frame))
     else:
         health = retain_model(frame, model)
         n_threads = 1 if side == "retain-1" else None
-        seconds = best_time(lambda: health.score(frame, n_threads=n_threads), args.repeat)
+        seconds, _ = best_of(args.repeat, lambda: health.score(frame, n_threads=n_threads))
     return {"seconds": seconds, "peak": peak_rss_bytes(), "data_peak": data_peak, **extra}
 
 
 def child(args: argparse.Namespace) -> None:
     """Times one row in this fresh process and prints its numbers as JSON."""
     if args.child == "retain-1":  # one core, whatever the core would otherwise start
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+        pin_to_one_core()
     print(json.dumps(time_row(args.child, args.layout, args.id, args.model, args)))
 
 
-def run_child(side: str, layout: str, ids: str, model: str, args: argparse.Namespace) -> dict:
-    out = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            *("--child", side, "--layout", layout, "--id", ids, "--model", model),
-            *("--accounts", str(args.accounts), "--repeat", str(args.repeat)),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    if out.returncode != 0:
-        sys.stderr.write(out.stderr)
-        raise SystemExit(f"the {side} child on {layout} / {ids} / {model} failed")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def run_side(side: str, layout: str, ids: str, model: str, args: argparse.Namespace) -> dict:
+    return run_child(__file__, [
+        *("--child", side, "--layout", layout, "--id", ids, "--model", model),
+        *("--accounts", str(args.accounts), "--repeat", str(args.repeat)),
+    ])
 
 
 def check_input(args: argparse.Namespace, layout: str, ids: str) -> str:
@@ -456,19 +434,6 @@ def check_input(args: argparse.Namespace, layout: str, ids: str) -> str:
         f"coverage) on {layout} / {ids} (column stride {column_stride(frame)} bytes), "
         f"{' and '.join(args.models)}; grades {counts} ({time.perf_counter() - start:.1f} s)"
     )
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-
-    return platform.processor() or platform.machine()
 
 
 def main() -> None:
@@ -518,7 +483,7 @@ def main() -> None:
     def measure(side: str, layout: str, ids: str, model: str) -> dict:
         if args.quick:  # toy size: every row in this process, to finish in seconds
             return time_row(side, layout, ids, model, args)
-        return run_child(side, layout, ids, model, args)
+        return run_side(side, layout, ids, model, args)
 
     labels = {
         "numpy": "numpy (vectorised, 1 thread)",
@@ -656,13 +621,12 @@ def main() -> None:
         print(f"Target: {t['text']}: {t['ratio']:.2f}x ({'met' if t['met'] else 'not met'})")
 
     if args.json:
-        payload = {
-            "benchmark": "bench_health",
-            "rows": rows,
-            "targets": targets,
-            "machine": {"cores": cores, "cpu": cpu_model()},
-            "date": datetime.date.today().isoformat(),
-            "args": {
+        write_json(
+            args.json,
+            "bench_health",
+            rows,
+            targets,
+            {
                 "accounts": args.accounts,
                 "measures": n_measures,
                 "repeat": args.repeat,
@@ -671,9 +635,7 @@ def main() -> None:
                 "models": args.models,
                 "quick": args.quick,
             },
-        }
-        with open(args.json, "w") as out:
-            json.dump(payload, out, indent=2)
+        )
 
 
 if __name__ == "__main__":

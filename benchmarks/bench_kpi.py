@@ -63,19 +63,16 @@ Targets (issue 13), retain with the Book on every core, end to end, against the 
 from __future__ import annotations
 
 import argparse
-import datetime
 import gc
 import json
 import os
-import subprocess
-import sys
 import time
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from _common import peak_rss_bytes
+from _common import best_of, cpu_model, peak_rss_bytes, pin_to_one_core, run_child, write_json
 
 LAG = 12  # NRR / GRR over 12 months, as the demo reports them
 FIRST_MONTH = pd.Period("2021-01", freq="M")
@@ -601,7 +598,7 @@ def time_side(side: str, ids: str, args: argparse.Namespace) -> dict:
 def child(args: argparse.Namespace) -> None:
     """Times one side in this fresh process and prints its numbers as JSON."""
     if args.child.endswith("-1"):  # one core for every retain call, those without n_threads too
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+        pin_to_one_core()
     print(json.dumps(time_side(args.child, args.ids, args)))
 
 
@@ -623,57 +620,18 @@ def boundary(args: argparse.Namespace) -> str:
             ids.to_numpy(), type=pa.large_string(), from_pandas=True
         ),
     }
-    times = {}
-    for name, fn in steps.items():
-        best = float("inf")
-        for _ in range(args.repeat):
-            gc.collect()
-            t0 = time.perf_counter()
-            fn()
-            best = min(best, time.perf_counter() - t0)
-        times[name] = best
+    times = {name: best_of(args.repeat, fn)[0] for name, fn in steps.items()}
     return (
         f"boundary on str-shuffled (this process, every core, best of {args.repeat}): "
         + ", ".join(f"{name} {t:.3f} s" for name, t in times.items())
     )
 
 
-def run_child(side: str, ids: str, args: argparse.Namespace) -> dict:
-    out = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--child",
-            side,
-            "--ids",
-            ids,
-            "--accounts",
-            str(args.accounts),
-            "--months",
-            str(args.months),
-            "--repeat",
-            str(args.repeat),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    if out.returncode != 0:
-        sys.stderr.write(out.stderr)
-        raise SystemExit(f"the {side} child on {ids} failed")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-
-    return platform.processor() or platform.machine()
+def run_side(side: str, ids: str, args: argparse.Namespace) -> dict:
+    return run_child(__file__, [
+        *("--child", side, "--ids", ids, "--accounts", str(args.accounts)),
+        *("--months", str(args.months), "--repeat", str(args.repeat)),
+    ])
 
 
 def main() -> None:
@@ -745,7 +703,7 @@ def main() -> None:
         if args.quick:  # toy size: every side in this process, to finish in seconds
             results = {side: time_side(side, ids, args) for side in SIDES}
         else:
-            results = {side: run_child(side, ids, args) for side in SIDES}
+            results = {side: run_side(side, ids, args) for side in SIDES}
         plain = results["numpy"]["total"]
         for side, label in SIDES.items():
             r = results[side]
@@ -803,22 +761,19 @@ def main() -> None:
         print(f"Target: {t['text']}: {t['ratio']:.2f}x ({'met' if t['met'] else 'not met'})")
 
     if args.json:
-        payload = {
-            "benchmark": "bench_kpi",
-            "rows": rows,
-            "targets": targets,
-            "machine": {"cores": cores, "cpu": cpu_model()},
-            "date": datetime.date.today().isoformat(),
-            "args": {
+        write_json(
+            args.json,
+            "bench_kpi",
+            rows,
+            targets,
+            {
                 "accounts": args.accounts,
                 "months": args.months,
                 "repeat": args.repeat,
                 "inputs": args.inputs,
                 "quick": args.quick,
             },
-        }
-        with open(args.json, "w") as out:
-            json.dump(payload, out, indent=2)
+        )
 
 
 if __name__ == "__main__":

@@ -41,20 +41,16 @@ the same coefficients.
 from __future__ import annotations
 
 import argparse
-import datetime
 import gc
 import json
 import os
-import platform
-import subprocess
-import sys
 import time
 import warnings
 
 import numpy as np
 import pandas as pd
 
-from _common import peak_rss_bytes
+from _common import best_of, peak_rss_bytes, run_child, write_json
 
 TARGET = 2.0
 AGREE = 1e-5
@@ -195,16 +191,6 @@ def loosest_tol(X, y, C: float, solver: str, reference: np.ndarray):
 # ---------------------------------------------------------------------------------------------
 
 
-def best_of(repeat: int, fn):
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
-
-
 def child(args: argparse.Namespace) -> None:
     """Times one side (best of --repeat fits) and prints its numbers as JSON."""
     side = args.child
@@ -233,29 +219,12 @@ def child(args: argparse.Namespace) -> None:
                       "data_peak": data_peak}))
 
 
-def run_child(side: str, args: argparse.Namespace) -> dict:
-    command = [sys.executable, __file__, "--child", side]
+def run_side(side: str, args: argparse.Namespace) -> dict:
+    arguments = ["--child", side]
     for name in ("rows", "repeat", "C", "tol", "tol_newton", "tol_lbfgs", "layout"):
-        command += [f"--{name.replace('_', '-')}", repr(getattr(args, name))
-                    if isinstance(getattr(args, name), float) else str(getattr(args, name))]
-    out = subprocess.run(command, capture_output=True, text=True)
-    if out.returncode != 0:
-        sys.stderr.write(out.stderr)
-        raise SystemExit(f"the {side} child failed")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def machine() -> dict:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return {"cores": os.cpu_count(), "cpu": cpu}
+        arguments += [f"--{name.replace('_', '-')}", repr(getattr(args, name))
+                      if isinstance(getattr(args, name), float) else str(getattr(args, name))]
+    return run_child(__file__, arguments)
 
 
 def main() -> None:
@@ -317,7 +286,7 @@ def main() -> None:
     del X, y, r1, r_all, head
     gc.collect()
 
-    results = {side: run_child(side, args) for side in SIDES}
+    results = {side: run_side(side, args) for side in SIDES}
     labels = {"retain-1": "retain, n_threads=1", "retain-all": f"retain, every core ({cores})"}
     tols = {"retain-1": args.tol, "retain-all": args.tol}
     for solver in SOLVERS:
@@ -357,13 +326,8 @@ def main() -> None:
                 "ratio_1_thread": ratio_1, "baseline": labels[fastest]}]
 
     if args.json:
-        document = {
-            "benchmark": "logistic", "rows": rows, "targets": targets, "machine": machine(),
-            "date": datetime.date.today().isoformat(),
-            "args": {k: v for k, v in vars(args).items() if k not in ("child", "json")},
-        }
-        with open(args.json, "w") as f:
-            json.dump(document, f, indent=2)
+        write_json(args.json, "logistic", rows, targets,
+                   {k: v for k, v in vars(args).items() if k not in ("child", "json")})
 
 
 if __name__ == "__main__":

@@ -43,14 +43,12 @@ import argparse
 import gc
 import json
 import os
-import subprocess
-import sys
 import time
 
 import numpy as np
 import pandas as pd
 
-from _common import peak_rss_bytes
+from _common import best_of, peak_rss_bytes, run_child
 
 TZ = "America/New_York"
 FIRST_MONTH = pd.Period("2023-01", freq="M")
@@ -401,16 +399,6 @@ def check_equal(ours: tuple, theirs: tuple, who: str) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def best_of(repeat: int, fn) -> tuple[float, object]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
-
-
 def child(args: argparse.Namespace) -> None:
     """Times one side (best of --repeat for each step) and prints its numbers as JSON."""
     if args.child != "plain":
@@ -429,16 +417,9 @@ def child(args: argparse.Namespace) -> None:
                       "data_peak": data_peak}))
 
 
-def run_child(kind: str, args: argparse.Namespace) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", kind, "--accounts", str(args.accounts),
-         "--months", str(args.months), "--repeat", str(args.repeat)],
-        capture_output=True, text=True,
-    )
-    if out.returncode != 0:
-        sys.stderr.write(out.stderr)
-        raise SystemExit(f"the {kind} child failed")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def run_side(kind: str, args: argparse.Namespace) -> dict:
+    return run_child(__file__, ["--child", kind, "--accounts", str(args.accounts),
+                                "--months", str(args.months), "--repeat", str(args.repeat)])
 
 
 def build_breakdown(args: argparse.Namespace) -> list[tuple[str, float]]:
@@ -512,7 +493,7 @@ def main() -> None:
     del book, tables, theirs
     gc.collect()
 
-    results = {kind: run_child(kind, args) for kind in ("retain-1", "retain-all", "plain")}
+    results = {kind: run_side(kind, args) for kind in ("retain-1", "retain-all", "plain")}
     plain = results["plain"]
     labels = {
         "retain-1": "retain, n_threads=1",

@@ -46,21 +46,17 @@ Targets (issue 13), retain on every core, the lower ratio of the two kinds of du
 from __future__ import annotations
 
 import argparse
-import datetime
 import gc
 import inspect
 import json
 import os
-import platform
-import subprocess
-import sys
 import time
 from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 
-from _common import peak_rss_bytes
+from _common import best_of, peak_rss_bytes, pin_to_one_core, reset_peak, run_child, write_json
 
 CASES = {"whole days": "tenure_days", "fractional months": "tenure_months"}
 ALPHA = 0.05
@@ -213,31 +209,11 @@ def check_case(case: str, n: int, sksurv: bool) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def reset_peak() -> bool:
-    """Resets this process's VmHWM to its current resident set (Linux 4.0+)."""
-    try:
-        with open("/proc/self/clear_refs", "w") as refs:
-            refs.write("5")
-    except OSError:
-        return False
-    return True
-
-
-def best_of(repeat: int, fn) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def child(args: argparse.Namespace) -> None:
     """Times one side on each kind of durations; prints its numbers as JSON."""
     side = args.child
     if side == "retain-1" and not retain_takes_threads():
-            os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+            pin_to_one_core()
     out = {}
     for case in CASES:
         fn = side_function(side, case)  # imports the side's library before the data
@@ -245,36 +221,15 @@ def child(args: argparse.Namespace) -> None:
         reset = reset_peak()
         frame = make_case(case, args.n)
         data_peak = peak_rss_bytes()
-        seconds = best_of(args.repeat, lambda f=frame, g=fn: g(f))
+        seconds, _ = best_of(args.repeat, lambda f=frame, g=fn: g(f))
         out[case] = {"seconds": seconds, "peak": peak_rss_bytes(), "data_peak": data_peak,
                      "peak_reset": reset}
         del frame
     print(json.dumps(out))
 
 
-def run_child(side: str, args: argparse.Namespace) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", side, "--n", str(args.n), "--repeat",
-         str(args.repeat)],
-        capture_output=True, text=True,
-    )
-    if out.returncode != 0:
-        sys.stderr.write(out.stderr)
-        raise SystemExit(f"the {side} child failed")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def machine() -> dict:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return {"cores": os.cpu_count(), "cpu": cpu}
+def run_side(side: str, args: argparse.Namespace) -> dict:
+    return run_child(__file__, ["--child", side, "--n", str(args.n), "--repeat", str(args.repeat)])
 
 
 def main() -> None:
@@ -320,7 +275,7 @@ def main() -> None:
           + f" ({time.perf_counter() - start:.1f} s)")
 
     sides = [s for s in SIDES if s != "sksurv" or sksurv]
-    results = {side: run_child(side, args) for side in sides}
+    results = {side: run_side(side, args) for side in sides}
     pinned = not retain_takes_threads()
     labels = {
         "retain-1": ("retain, 1 core (pinned: kaplan_meier takes no n_threads)" if pinned
@@ -370,13 +325,8 @@ def main() -> None:
         print(f"(no target) scikit-survival / retain on every core: {ratio:.1f}x")
 
     if args.json:
-        document = {
-            "benchmark": "survival", "rows": rows, "targets": targets, "machine": machine(),
-            "date": datetime.date.today().isoformat(),
-            "args": {k: v for k, v in vars(args).items() if k not in ("child", "json")},
-        }
-        with open(args.json, "w") as f:
-            json.dump(document, f, indent=2)
+        write_json(args.json, "survival", rows, targets,
+                   {k: v for k, v in vars(args).items() if k not in ("child", "json")})
 
 
 if __name__ == "__main__":

@@ -39,7 +39,12 @@ def load_bench_health():
     spec = importlib.util.spec_from_file_location("bench_health", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules["bench_health"] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
+    # As when it runs as a script: its folder on the path, for the benchmarks' shared _common.
+    sys.path.insert(0, str(path.parent))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(path.parent))
     return module
 
 
@@ -311,7 +316,7 @@ def test_benchmark_numpy_scorer_equals_the_oracle(case):
 @pytest.mark.parametrize("policy", ["reweight", "neutral", "zero"])
 def test_benchmark_numpy_scorer_equals_the_oracle_on_the_benchmark_data(policy):
     doc = {**bench.scaled_document(), "missing": policy}
-    frame = bench.make_features(400)
+    frame = bench.make_features(400, "columns", "int-sorted")
     frame.iloc[3] = np.nan  # a row with nothing present
     expected = oracle_score(doc, frame)
     expected["grade"] = pd.Categorical(expected["grade"], categories=labels(doc))
