@@ -235,9 +235,8 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     progress("data")
     book = _read_book(args)
     progress("backtest")
-    last = _last_day(book)
-    if dates is None:
-        dates = _default_dates(book, args.horizon_days)
+    last, observed = _observed_dates(book, args.horizon_days)
+    dates = observed if dates is None else dates
     # Labels are known up to the data's last day; later horizons are dropped as unresolved.
     result = backtest(
         model,
@@ -270,14 +269,14 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     progress("data")
     book = _read_book(args)
     progress("fit")
-    dates = _default_dates(book, args.horizon_days)
+    last, dates = _observed_dates(book, args.horizon_days)
     fitted = fit_weights(
         model,
         book,
         as_of=dates,
         horizon_days=args.horizon_days,
         holdout=args.holdout,
-        observed_until=_last_day(book),
+        observed_until=last,
     )
     progress("write")
     fitted_document = fitted.to_dict()
@@ -300,32 +299,22 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _months(book: Book) -> pd.PeriodIndex:
+def _observed_dates(book: Book, horizon_days: int) -> tuple[pd.Timestamp, list[pd.Timestamp]]:
+    """The last day of the last MRR month (the end of what the data has observed) and the
+    month ends whose horizon it observes, the latest 12, by the report's rule."""
     from .kpi import mrr_movements
 
     months = mrr_movements(book).index
     if len(months) == 0:
         raise BadInput("--data: the mrr table has no rows")
-    return months
-
-
-def _last_day(book: Book) -> pd.Timestamp:
-    """The last day of the last MRR month: the end of what the data has observed."""
-    return _months(book)[-1].end_time.normalize()
-
-
-def _default_dates(book: Book, horizon_days: int) -> list[pd.Timestamp]:
-    """The month ends of the MRR data whose horizon is observed by its last day, latest 12."""
-    months = _months(book)
-    last = _last_day(book)
-    ends = pd.date_range(months[0].end_time.normalize(), last, freq="ME")
-    ends = ends[ends + pd.Timedelta(days=horizon_days) <= last]
+    last = months[-1].end_time.normalize()
+    ends = _report.observed_month_ends(months, last, horizon_days)
     if len(ends) < 2:
         raise BadInput(
             f"--data: the MRR covers {len(months)} months, too few to backtest a "
             f"{horizon_days}-day horizon on two month ends"
         )
-    return list(ends[-12:])
+    return last, list(ends)
 
 
 # ------------------------------------------------------------------------------------ parser

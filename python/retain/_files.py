@@ -17,7 +17,8 @@ from pathlib import Path
 from .errors import InputError
 
 
-def _umask() -> int:
+def umask() -> int:
+    """The process's file-creation mask (reading it means setting it: set it back at once)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -57,7 +58,7 @@ def replace_folder(
     parent = out.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
-    staging.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would outlive the rename
+    staging.chmod(0o777 & ~umask())  # mkdtemp's 0700 would outlive the rename
     old = None
     try:
         save(staging)
@@ -94,7 +95,7 @@ def replace_file(
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.close(handle)
-    os.chmod(temporary, 0o666 & ~_umask())
+    os.chmod(temporary, 0o666 & ~umask())
     try:
         write(Path(temporary))
         os.replace(temporary, target)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _frames
+from . import _files, _frames
 from .book import Book
 from .errors import InputError, RetainWarning
 
@@ -585,9 +585,7 @@ def write(
         )
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    mask = os.umask(0)
-    os.umask(mask)
-    staging.chmod(0o777 & ~mask)  # mkdtemp's 0700 would outlive the rename
+    staging.chmod(0o777 & ~_files.umask())  # mkdtemp's 0700 would outlive the rename
     try:
         for name in book.tables:
             _write_table(_exportable(book.table(name)), staging / f"{name}.{format}", format)

@@ -267,9 +267,15 @@ class _Context:
     horizon_days: int
     gross_margin: float
     n_threads: int | None
+    nrr: pd.Series = field(init=False)  # 12-month NRR and GRR per month: the tiles and trends
+    grr: pd.Series = field(init=False)
     facts: dict = field(default_factory=dict)
     health_items: list = field(default_factory=list)
     _snaps: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.nrr = kpi.nrr(self.book, months=12).reindex(self.mv.index)
+        self.grr = kpi.grr(self.book, months=12).reindex(self.mv.index)
 
     def snapshots(self, day: pd.Timestamp) -> pd.DataFrame:
         if day not in self._snaps:
@@ -313,8 +319,7 @@ def _headline(ctx: _Context) -> _Section:
     mv, section = ctx.mv, _Section("headline", "Headline")
     last = mv.iloc[-12:]
     mrr_now = float(mv["ending_mrr"].iloc[-1])
-    nrr = kpi.nrr(ctx.book, months=12).reindex(mv.index)
-    grr = kpi.grr(ctx.book, months=12).reindex(mv.index)
+    nrr, grr = ctx.nrr, ctx.grr
     logo = _ratio(last["churned_accounts"].sum(), last["starting_accounts"].sum())
     revenue = _ratio((last["churned"] + last["contraction"]).sum(), last["starting_mrr"].sum())
     gains = (last["new"] + last["expansion"] + last["reactivation"]).sum()
@@ -391,8 +396,8 @@ def _revenue(ctx: _Context) -> _Section:
         {
             "logo_churn": kpi.churn_rate(mv, "logo"),
             "gross_revenue_churn": kpi.churn_rate(mv, "gross_revenue"),
-            "nrr_12m": kpi.nrr(ctx.book, months=12).reindex(mv.index),
-            "grr_12m": kpi.grr(ctx.book, months=12).reindex(mv.index),
+            "nrr_12m": ctx.nrr,
+            "grr_12m": ctx.grr,
         }
     )
     section.items.append(
@@ -786,12 +791,19 @@ def _backtest_section(ctx: _Context) -> _Section:
     return section
 
 
+def observed_month_ends(
+    months: pd.PeriodIndex, day: pd.Timestamp, horizon_days: int, n: int = _BACKTEST_DATES
+) -> pd.DatetimeIndex:
+    """The month ends of ``months`` whose ``horizon_days`` end by ``day``, the latest ``n``: the
+    as-of dates whose churn labels the data already knows (the report's backtest and the
+    command line's backtest and fit)."""
+    ends = pd.date_range(months[0].end_time.normalize(), day, freq="ME")
+    ends = ends[ends + pd.Timedelta(days=horizon_days) <= day]
+    return ends[-n:]
+
+
 def _backtest_dates(ctx: _Context) -> pd.DatetimeIndex:
-    """Month ends whose horizon ends by the review day, the latest 12, inside the MRR data."""
-    first = ctx.mv.index[0].end_time.normalize()
-    ends = pd.date_range(first, ctx.day, freq="ME")
-    ends = ends[ends + pd.Timedelta(days=ctx.horizon_days) <= ctx.day]
-    return ends[-_BACKTEST_DATES:]
+    return observed_month_ends(ctx.mv.index, ctx.day, ctx.horizon_days)
 
 
 def _effective_weights(model: Any, fitted: Any) -> pd.DataFrame:
