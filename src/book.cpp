@@ -173,12 +173,20 @@ std::vector<std::int64_t> Book::codes(const IdColumn& ids, std::string_view tabl
                                        " but the accounts table's ids are " +
                                        (text_ids ? "text" : "integers"));
     // Lookups only read the index: blocks of rows in parallel, then the first unknown row.
-    detail::for_each_block(ids.size(), std::size_t{1} << 16, threads_,
-                           [&](std::size_t, std::size_t begin, std::size_t end) {
-                               for (std::size_t i = begin; i < end; ++i)
-                                   out[i] = ids.is_text() ? code_of(ids.text_at(i))
-                                                          : code_of(ids.int_at(i));
-                           });
+    detail::for_each_block(
+        ids.size(), std::size_t{1} << 16, threads_,
+        [&](std::size_t, std::size_t begin, std::size_t end) {
+            if (const auto* text = std::get_if<IdIndex<std::string>>(&ids_); text && ids.is_text())
+                text->find_all(
+                    begin, end, [&](std::size_t i) { return ids.text_at(i); }, out.data());
+            else if (const auto* ints = std::get_if<IdIndex<std::int64_t>>(&ids_);
+                     ints && !ids.is_text())
+                ints->find_all(
+                    begin, end, [&](std::size_t i) { return ids.int_at(i); }, out.data());
+            else
+                std::fill(out.begin() + static_cast<std::ptrdiff_t>(begin),
+                          out.begin() + static_cast<std::ptrdiff_t>(end), std::int64_t{-1});
+        });
     std::size_t dropped = 0;
     for (std::size_t i = 0; i < ids.size(); ++i) {
         if (out[i] >= 0) continue;
@@ -247,55 +255,127 @@ void Book::set_mrr(const MrrInput& in) {
                                        "; is a period mis-encoded (yyyymm read as a month "
                                        "number)?");
 
-    // Per account, rows by month (stable: line items add up in input order), then summed.
-    const Grouped g = group_by_code(code, n_accounts());
+    // Each account's rows by month, stable (line items add up in input order). A table sorted by
+    // (account, month) is read in place; any other is first moved into account order (its rows
+    // would otherwise be gathered one cache miss at a time), then each account's few rows are
+    // sorted by insertion. A line keeps no row number: an error's row is found again (rows_of).
+    struct Line {
+        double mrr;
+        Month month;
+        std::int32_t plan;
+    };
+    const auto line_of = [&](std::size_t r) {
+        return Line{in.mrr[r], static_cast<Month>(in.month[r]),
+                    in.plan.empty() ? -1 : static_cast<std::int32_t>(in.plan[r])};
+    };
+    bool in_order = n == 0 || code[0] >= 0;
+    for (std::size_t i = 1; i < n && in_order; ++i)
+        in_order =
+            code[i] > code[i - 1] || (code[i] == code[i - 1] && in.month[i] >= in.month[i - 1]);
+    std::vector<std::size_t> start(n_accounts() + 1, 0);
+    for (const std::int64_t c : code)
+        if (c >= 0) ++start[static_cast<std::size_t>(c) + 1];
+    std::partial_sum(start.begin(), start.end(), start.begin());
+    std::vector<Line> lines;
+    if (!in_order) {
+        lines.resize(start.back());
+        // Each part owns a range of accounts (cut at equal row counts) and reads every row for
+        // its own: the reads repeat, the scattered writes are shared out.
+        const std::size_t parts = std::min<std::size_t>(detail::resolve_threads(threads_), 8);
+        std::vector<std::size_t> cut(parts + 1, n_accounts());
+        cut[0] = 0;
+        for (std::size_t t = 1; t < parts; ++t)
+            cut[t] = static_cast<std::size_t>(
+                std::lower_bound(start.begin() + 1, start.end(), start.back() * t / parts) -
+                (start.begin() + 1));
+        detail::for_each_block(parts, 1, threads_, [&](std::size_t t, std::size_t, std::size_t) {
+            const auto lo = static_cast<std::int64_t>(cut[t]),
+                       hi = static_cast<std::int64_t>(cut[t + 1]);
+            std::vector<std::size_t> fill(start.begin() + lo, start.begin() + hi);
+            for (std::size_t r = 0; r < n; ++r)
+                if (code[r] >= lo && code[r] < hi)
+                    lines[fill[static_cast<std::size_t>(code[r] - lo)]++] = line_of(r);
+            for (auto a = static_cast<std::size_t>(lo); a < static_cast<std::size_t>(hi); ++a)
+                for (std::size_t k = start[a] + 1; k < start[a + 1]; ++k) {
+                    const Line moving = lines[k];
+                    std::size_t j = k;
+                    for (; j > start[a] && lines[j - 1].month > moving.month; --j)
+                        lines[j] = lines[j - 1];
+                    lines[j] = moving;
+                }
+        });
+    }
+    const auto line_at = [&](std::size_t k) { return in_order ? line_of(k) : lines[k]; };
+    // The input rows of account a in month m, in input order (for an error message only).
+    const auto rows_of = [&](std::size_t a, Month m) {
+        std::vector<std::size_t> rows;
+        for (std::size_t r = 0; r < n; ++r)
+            if (code[r] == static_cast<std::int64_t>(a) && in.month[r] == m) rows.push_back(r);
+        return rows;
+    };
+
     std::vector<std::int64_t> agg_code, agg_month;
     std::vector<double> agg_mrr;
-    std::vector<std::size_t> rows;
+    agg_code.reserve(start.back()), agg_month.reserve(start.back()), agg_mrr.reserve(start.back());
     mrr_off_.assign(n_accounts() + 1, 0);
     mrr_plan_.clear();
+    mrr_plan_.reserve(start.back());
     for (std::size_t a = 0; a < n_accounts(); ++a) {
-        rows.assign(g.rows.begin() + static_cast<std::ptrdiff_t>(g.offsets[a]),
-                    g.rows.begin() + static_cast<std::ptrdiff_t>(g.offsets[a + 1]));
-        std::stable_sort(rows.begin(), rows.end(),
-                         [&](std::size_t x, std::size_t y) { return in.month[x] < in.month[y]; });
-        for (std::size_t k = 0; k < rows.size();) {
-            const std::int64_t m = in.month[rows[k]];
+        for (std::size_t k = start[a]; k < start[a + 1];) {
+            const Month m = line_at(k).month;
             double total = 0, scale = 0;
-            std::int64_t plan = -1;
-            std::size_t plan_row = none, negative_row = none;
-            for (; k < rows.size() && in.month[rows[k]] == m; ++k) {
-                const std::size_t r = rows[k];
-                total += in.mrr[r];
-                scale += std::abs(in.mrr[r]);
-                if (in.mrr[r] < 0 && negative_row == none) negative_row = r;
-                if (!in.plan.empty() && in.plan[r] >= 0) {
-                    if (plan >= 0 && in.plan[r] != plan)
+            std::int32_t plan = -1;
+            bool two_plans = false;
+            for (; k < start[a + 1]; ++k) {
+                const Line line = line_at(k);
+                if (line.month != m) break;
+                total += line.mrr;
+                scale += std::abs(line.mrr);
+                if (line.plan >= 0) {
+                    two_plans = two_plans || (plan >= 0 && line.plan != plan);
+                    plan = line.plan;
+                }
+            }
+            if (two_plans) {
+                std::size_t first = none;
+                for (const std::size_t r : rows_of(a, m)) {
+                    if (in.plan[r] < 0) continue;
+                    if (first == none) {
+                        first = r;
+                    } else if (in.plan[r] != in.plan[first]) {
                         throw InputError::in_table(
                             table, in.plan_column, r,
                             "account " + in.account.show(r) + " has two plans ('" +
-                                in.plan_names[static_cast<std::size_t>(plan)] + "' in row " +
-                                std::to_string(plan_row) + ", '" +
+                                in.plan_names[static_cast<std::size_t>(in.plan[first])] +
+                                "' in row " + std::to_string(first) + ", '" +
                                 in.plan_names[static_cast<std::size_t>(in.plan[r])] +
-                                "') in month " + format_month(static_cast<Month>(m)));
-                    plan = in.plan[r];
-                    plan_row = r;
+                                "') in month " + format_month(m));
+                    } else {
+                        first = r;  // the message names the last row of the plan it changes from
+                    }
                 }
             }
             // A credit note cancelling a charge leaves rounding dust, not revenue.
             if (std::abs(total) <= 1e-9 * scale) total = 0;
-            if (total < 0)
+            if (total < 0) {
+                std::size_t negative_row = none;
+                for (const std::size_t r : rows_of(a, m))
+                    if (in.mrr[r] < 0) {
+                        negative_row = r;
+                        break;
+                    }
                 throw InputError::in_table(
                     table, in.mrr_column, negative_row,
                     "account " + in.account.show(negative_row) + " sums to " +
-                        std::to_string(total) + " in month " + format_month(static_cast<Month>(m)) +
+                        std::to_string(total) + " in month " + format_month(m) +
                         " (a credit note may reduce a month's MRR, not below 0)");
+            }
             // A month that sums to 0 is kept: it has rows (and a plan), and it widens the
             // table's span, though MrrTable stores no revenue for it.
             agg_code.push_back(static_cast<std::int64_t>(a));
             agg_month.push_back(m);
             agg_mrr.push_back(total);
-            mrr_plan_.push_back(static_cast<std::int32_t>(plan));
+            mrr_plan_.push_back(plan);
         }
         mrr_off_[a + 1] = agg_code.size();
     }

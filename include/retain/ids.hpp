@@ -3,6 +3,7 @@
 // arrays instead of hashing ids in its inner loop. Ids may be integers or strings.
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -38,6 +39,46 @@ class IdIndex {
         for (std::size_t s = slot_of(key);; s = (s + 1) & mask()) {
             if (slots_[s] == 0) return -1;
             if (key_type(ids_[slots_[s] - 1]) == key) return slots_[s] - 1;
+        }
+    }
+
+    /// find() of the keys `key_of(i)` for i in [begin, end), written to `codes[i]`: the same
+    /// codes, several times faster on tables that do not fit in cache. One lookup is a chain of
+    /// cache misses (the key's bytes, its slot, the id the slot points to); working on a few keys
+    /// at different stages of that chain overlaps the misses of different keys. A key equal to
+    /// the previous one (a table sorted by id) reuses its code.
+    template <class KeyOf>
+    void find_all(std::size_t begin, std::size_t end, KeyOf key_of, std::int64_t* codes) const {
+        if (slots_.empty()) {
+            std::fill(codes + begin, codes + end, std::int64_t{-1});
+            return;
+        }
+        constexpr std::size_t lag = 8, ring = 4 * lag;  // rows between stages; ring of hashes
+        std::array<std::size_t, ring> hashes{};
+        key_type last{};
+        std::int64_t last_code = -1;
+        for (std::size_t i = begin; i < end + 3 * lag; ++i) {
+            if (i < end) {  // stage 1: fetch the key's bytes
+                if constexpr (std::is_same_v<Id, std::string>) __builtin_prefetch(key_of(i).data());
+            }
+            if (i >= begin + lag && i - lag < end) {  // stage 2: hash, fetch the slot
+                const std::size_t h = detail::hash_id(key_of(i - lag));
+                hashes[(i - lag) % ring] = h;
+                __builtin_prefetch(&slots_[h & mask()]);
+            }
+            if (i >= begin + 2 * lag && i - 2 * lag < end) {  // stage 3: fetch the id it names
+                const std::int64_t slot = slots_[hashes[(i - 2 * lag) % ring] & mask()];
+                if (slot != 0) __builtin_prefetch(&ids_[static_cast<std::size_t>(slot - 1)]);
+            }
+            if (i >= begin + 3 * lag) {  // stage 4: compare
+                const std::size_t r = i - 3 * lag;
+                const key_type key = key_of(r);
+                if (r == begin || !(key == last)) {
+                    last = key;
+                    last_code = find_hashed(key, hashes[r % ring]);
+                }
+                codes[r] = last_code;
+            }
         }
     }
 
@@ -105,6 +146,13 @@ class IdIndex {
             codes[i] = c;
         }
         return true;
+    }
+
+    std::int64_t find_hashed(key_type key, std::size_t hash) const noexcept {
+        for (std::size_t s = hash & mask();; s = (s + 1) & mask()) {
+            if (slots_[s] == 0) return -1;
+            if (key_type(ids_[slots_[s] - 1]) == key) return slots_[s] - 1;
+        }
     }
 
     std::size_t mask() const noexcept { return slots_.size() - 1; }

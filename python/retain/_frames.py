@@ -408,10 +408,9 @@ def iso_text_times(column: pd.Series, name: Any) -> pd.Series:
     an offset the first row's offset, so the result depends on row order. Parsed in the core; an
     unreadable value is an InputError naming the column and row. Fractions of a second are
     dropped, as the Book drops them."""
-    from .book import _text_buffers  # book imports this module
+    from .book import _text_cells  # book imports this module
 
-    offsets, chars = _text_buffers(column)
-    local, offset, flag = _core.book.parse_times(offsets, chars, "", str(name))
+    local, offset, flag = _core.book.parse_times(_text_cells(column), "", str(name))
     seconds = pd.array(np.where(flag == 1, local - offset, local), dtype="Int64")
     seconds[flag < 0] = pd.NA
     try:

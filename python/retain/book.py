@@ -220,14 +220,30 @@ def _text_buffers(column: pd.Series, array: Any = None) -> tuple[np.ndarray, np.
     return off, data
 
 
+def _text_cells(column: pd.Series) -> Any:
+    """A text column for the core: an object column as pandas holds it (the core reads each str
+    object's text in place, None, NaN and pd.NA as missing, any other value by its str()), any
+    other column as Arrow large_string buffers."""
+    if _is_object(column.dtype):
+        return column.to_numpy()
+    return _text_buffers(column)
+
+
+def _is_object(dtype: Any) -> bool:
+    return isinstance(dtype, np.dtype) and dtype.kind == "O"
+
+
 def _ids(t: _Table, name: str, what: str = "account id") -> Any:
-    """An id column for the core: int64 values, or text buffers; a missing id is an error."""
+    """An id column for the core: int64 values, or text (see _text_cells; a missing id is an
+    error the core names)."""
     column = t[name]
     if len(column) == 0:
         return np.empty(0, dtype=np.int64)
     dtype = column.dtype
     if pd.api.types.is_bool_dtype(dtype):
         raise InputError(f"{t.where(name, 0)}: booleans are not ids")
+    if _is_object(dtype):
+        return column.to_numpy()
     numeric = pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)
     text = None if numeric else _text_array(column)
     if text is not None:
@@ -274,8 +290,7 @@ def _times(t: _Table, name: str, tz: str, required: bool = True) -> np.ndarray:
                 f"{t.where(name, 0)}: give dates as datetime64 or ISO 8601 text, got dtype {dtype}"
             )
     else:
-        offsets, chars = _text_buffers(column)
-        local, offset, flag = _core.book.parse_times(offsets, chars, t.table, t.names[name])
+        local, offset, flag = _core.book.parse_times(_text_cells(column), t.table, t.names[name])
         seconds = local
         instant = flag == 1
         if instant.any():
@@ -311,9 +326,10 @@ def _months(t: _Table, name: str, tz: str, periods: str | None) -> np.ndarray:
     dtype = column.dtype
     if len(column) == 0:
         return np.empty(0, dtype=np.int64)
-    missing = column.isna().to_numpy()
-    if missing.any():
-        raise InputError(f"{t.where(name, _frames.first_row(missing))}: missing period")
+    if not _is_object(dtype):  # text cells are checked as they are parsed, below
+        missing = column.isna().to_numpy()
+        if missing.any():
+            raise InputError(f"{t.where(name, _frames.first_row(missing))}: missing period")
     if isinstance(dtype, pd.PeriodDtype):
         if dtype != pd.PeriodDtype("M"):
             raise InputError(f"{t.where(name, 0)}: periods of dtype {dtype} are not monthly")
@@ -329,8 +345,11 @@ def _months(t: _Table, name: str, tz: str, periods: str | None) -> np.ndarray:
             f"{t.where(name, 0)}: float periods are ambiguous; give 'YYYY-MM' "
             "text, Period[M], datetimes or integers"
         )
-    days = np.floor_divide(_times(t, name, tz), _SECONDS_PER_DAY)
-    return days.astype("datetime64[D]").astype("datetime64[M]").view(np.int64)
+    seconds = _times(t, name, tz, required=False)
+    missing = seconds == _NO_TIME
+    if missing.any():
+        raise InputError(f"{t.where(name, _frames.first_row(missing))}: missing period")
+    return _core.months_from_timestamps(seconds, "s", t.names[name])
 
 
 def _labels(t: _Table, name: str) -> Any:

@@ -1,5 +1,7 @@
 #include "common.hpp"
 
+#include <array>
+#include <cmath>
 #include <map>
 #include <optional>
 
@@ -14,17 +16,104 @@ namespace {
 
 using Names = std::map<std::string, std::string>;
 
-// An id column from Python: an int64 array, or Arrow large_string buffers (offsets, chars). The
-// arrays stay referenced here while the C++ side reads them.
+// Text cells of a numpy object array (as pandas holds text), without a Python call per cell:
+// ASCII str objects are read directly (they are immutable, the array held here keeps them alive,
+// and the GIL stays held, so no other thread can replace a cell). None, NaN, pd.NA and NaT are
+// missing (an empty view, as a blank cell is); any other object is shown by str(), as pandas'
+// astype(str) shows it.
+struct ObjectText {
+    py::array cells;
+    std::vector<std::string_view> views;
+    std::vector<std::string> blocks;  // the text of ASCII cells, copied
+    std::vector<py::object> shown;    // the str() of cells that are not text, kept alive
+};
+
+bool is_object_array(const py::object& value) {
+    return py::isinstance<py::array>(value) && value.cast<py::array>().dtype().kind() == 'O';
+}
+
+// The text of an ASCII str object, read in place (its bytes follow the object header), without
+// the Python API: safe on any thread while the GIL holder keeps the object alive. False for any
+// other object.
+bool ascii_text(PyObject* o, std::string_view& out) noexcept {
+    if (!PyUnicode_CheckExact(o) || !PyUnicode_IS_COMPACT_ASCII(o)) return false;
+    out = {static_cast<const char*>(PyUnicode_DATA(o)),
+           static_cast<std::size_t>(PyUnicode_GET_LENGTH(o))};
+    return true;
+}
+
+// The text of any other cell, with the GIL: UTF-8 of a str (cached in the object), empty for a
+// missing value, else str(o), kept alive in `shown`.
+std::string_view other_text(PyObject* o, std::vector<py::object>& shown) {
+    if (!PyUnicode_Check(o)) {
+        if (o == Py_None || (PyFloat_Check(o) && std::isnan(PyFloat_AS_DOUBLE(o)))) return {};
+        const py::module_ pandas = py::module_::import("pandas");
+        if (o == pandas.attr("NA").ptr() || o == pandas.attr("NaT").ptr()) return {};
+        shown.push_back(py::str(py::handle(o)));
+        o = shown.back().ptr();
+    }
+    Py_ssize_t size = 0;
+    const char* text = PyUnicode_AsUTF8AndSize(o, &size);
+    if (text == nullptr) throw py::error_already_set();
+    return {text, static_cast<std::size_t>(size)};
+}
+
+py::array object_cells(const py::object& value, const char* name) {
+    py::array cells = py::array::ensure(value, py::array::c_style);
+    if (!cells || cells.ndim() != 1)
+        throw InputError::argument(name, "must be a one-dimensional array");
+    return cells;
+}
+
+void read_object_text(ObjectText& out, const py::object& value, const char* name) {
+    out.cells = object_cells(value, name);
+    const auto n = static_cast<std::size_t>(out.cells.size());
+    PyObject* const* cell = static_cast<PyObject* const*>(out.cells.data());
+    out.views.assign(n, std::string_view());
+    // ASCII text on every core, copied into one buffer per block of rows: rows are shuffled in
+    // most exports, so each cell is a cache miss (the objects a few rows ahead are prefetched),
+    // paid here once rather than again by every reader of the column. Other cells after, with
+    // the GIL.
+    constexpr std::size_t block = std::size_t{1} << 15, ahead = 16;
+    const std::size_t n_blocks = (n + block - 1) / block;
+    std::vector<std::vector<std::size_t>> slow(n_blocks);
+    out.blocks.assign(n_blocks, std::string());
+    detail::for_each_block(n, block, 0, [&](std::size_t b, std::size_t lo, std::size_t hi) {
+        std::string& chars = out.blocks[b];
+        std::vector<std::size_t> end(hi - lo, 0);
+        for (std::size_t i = lo; i < hi; ++i) {
+            if (i + ahead < hi) __builtin_prefetch(cell[i + ahead]);
+            std::string_view text;
+            if (ascii_text(cell[i], text))
+                chars.append(text);
+            else
+                slow[b].push_back(i);
+            end[i - lo] = chars.size();
+        }
+        for (std::size_t i = lo, begin = 0; i < hi; begin = end[i - lo], ++i)
+            out.views[i] = std::string_view(chars).substr(begin, end[i - lo] - begin);
+    });
+    for (const auto& rows : slow)
+        for (const std::size_t i : rows) out.views[i] = other_text(cell[i], out.shown);
+}
+
+// An id column from Python: an int64 array, Arrow large_string buffers (offsets, chars), or an
+// object array of text. The arrays stay referenced here while the C++ side reads them.
 struct Ids {
     std::optional<array_in<std::int64_t>> ints, offsets;
     std::optional<py::array_t<std::uint8_t, py::array::c_style>> chars;
+    ObjectText objects;
     IdColumn column;
 };
 
 Ids ids_of(const py::object& value, const char* name) {
     Ids out;
     if (value.is_none()) return out;
+    if (is_object_array(value)) {
+        read_object_text(out.objects, value, name);
+        out.column = IdColumn(std::span<const std::string_view>(out.objects.views));
+        return out;
+    }
     if (py::isinstance<py::tuple>(value)) {
         const auto parts = value.cast<py::tuple>();
         out.offsets = parts[0].cast<array_in<std::int64_t>>();
@@ -93,51 +182,101 @@ void register_book(py::module_& root) {
 
     m.def(
         "parse_times",
-        [](const array_in<std::int64_t>& offsets, const py::array_t<std::uint8_t>& chars,
-           const std::string& table, const std::string& column) {
-            const auto off = as_span(offsets, "offsets");
-            const std::size_t n = off.empty() ? 0 : off.size() - 1;
+        [](const py::object& text, const std::string& table, const std::string& column) {
+            // Text buffers, or an object array read in place: no view per row is stored, and a
+            // cell object seen before (pandas often shares one between equal cells; a period
+            // column holds a few dozen values) is not parsed again.
+            const bool objects = is_object_array(text);
+            Ids buffers;
+            py::array cells;
+            std::size_t n = 0;
+            if (objects) {
+                cells = object_cells(text, "text");
+                n = static_cast<std::size_t>(cells.size());
+            } else {
+                buffers = ids_of(text, "text");
+                if (!buffers.column.empty() && !buffers.column.is_text())
+                    throw InputError::argument("text", "give text buffers or an object array");
+                n = buffers.column.size();
+            }
+            PyObject* const* cell = objects ? static_cast<PyObject* const*>(cells.data()) : nullptr;
             std::vector<std::int64_t> local(n, no_time), offset(n, 0);
             std::vector<std::int8_t> flag(n, -1);
-            const char* text = reinterpret_cast<const char*>(chars.data());
+            const auto parse = [&](std::size_t i, std::string_view t) {
+                if (t.empty()) return true;  // a blank cell: missing
+                ParsedTime p;
+                if (!parse_datetime(t, p)) return false;
+                local[i] = p.local, offset[i] = p.offset, flag[i] = p.has_offset ? 1 : 0;
+                return true;
+            };
+            constexpr std::size_t block = std::size_t{1} << 16, slots = 64;
+            const std::size_t n_blocks = (n + block - 1) / block;
+            std::vector<std::size_t> bad(n_blocks, n);
+            std::vector<std::vector<std::size_t>> slow(n_blocks);
             {
-                py::gil_scoped_release release;  // the caller's buffers and our vectors only
-                // Rows in fixed blocks on every core; the lowest unreadable row is reported.
-                constexpr std::size_t block = std::size_t{1} << 16;
-                std::vector<std::size_t> bad((n + block - 1) / block, n);
+                py::gil_scoped_release release;  // the held cells and our vectors only
                 detail::for_each_block(
                     n, block, 0, [&](std::size_t b, std::size_t lo, std::size_t hi) {
+                        std::array<std::pair<PyObject*, std::size_t>, slots> seen{};
                         for (std::size_t i = lo; i < hi; ++i) {
-                            const std::string_view t(text + off[i],
-                                                     static_cast<std::size_t>(off[i + 1] - off[i]));
-                            if (t.empty()) continue;  // a blank cell: missing
-                            ParsedTime p;
-                            if (!parse_datetime(t, p)) {
+                            std::string_view t;
+                            if (objects) {
+                                auto& memo =
+                                    seen[(reinterpret_cast<std::uintptr_t>(cell[i]) >> 4) % slots];
+                                if (memo.first == cell[i]) {
+                                    const std::size_t j = memo.second;
+                                    local[i] = local[j], offset[i] = offset[j], flag[i] = flag[j];
+                                    continue;
+                                }
+                                if (!ascii_text(cell[i], t)) {
+                                    slow[b].push_back(i);
+                                    continue;
+                                }
+                                memo = {cell[i], i};
+                            } else {
+                                t = buffers.column.text_at(i);
+                            }
+                            if (!parse(i, t)) {
                                 bad[b] = i;
                                 return;
                             }
-                            local[i] = p.local;
-                            offset[i] = p.offset;
-                            flag[i] = p.has_offset ? 1 : 0;
                         }
                     });
-                for (const std::size_t i : bad) {
-                    if (i == n) continue;
-                    const std::string t(text + off[i],
-                                        static_cast<std::size_t>(off[i + 1] - off[i]));
-                    const std::string what =
-                        "cannot read '" + t +
-                        "' as a date (ISO 8601: 2024-03-01, 2024-03-01T08:00:00, "
-                        "optionally with an offset such as +09:00 or Z)";
-                    if (table.empty()) throw InputError::at(column, i, what);
-                    throw InputError::in_table(table, column, i, what);
+            }
+            std::vector<py::object> shown;
+            std::size_t first_bad = n;
+            for (std::size_t b = 0; b < n_blocks; ++b) {
+                // A block stops at its first unreadable row: its slow rows all come before.
+                for (const std::size_t i : slow[b])
+                    if (first_bad == n && !parse(i, other_text(cell[i], shown))) first_bad = i;
+                if (first_bad < n) break;
+                if (bad[b] < n) {
+                    first_bad = bad[b];
+                    break;
                 }
+            }
+            if (first_bad < n) {
+                const std::size_t i = first_bad;
+                std::string_view view;
+                if (!objects)
+                    view = buffers.column.text_at(i);
+                else if (!ascii_text(cell[i], view))
+                    view = other_text(cell[i], shown);
+                const std::string t(view);
+                const std::string what =
+                    "cannot read '" + t +
+                    "' as a date (ISO 8601: 2024-03-01, 2024-03-01T08:00:00, optionally with an "
+                    "offset such as +09:00 or Z)";
+                if (table.empty()) throw InputError::at(column, i, what);
+                throw InputError::in_table(table, column, i, what);
             }
             return py::make_tuple(to_numpy(std::move(local)), to_numpy(std::move(offset)),
                                   to_numpy(std::move(flag)));
         },
-        py::arg("offsets"), py::arg("chars"), py::arg("table"), py::arg("column"),
-        "(clock seconds as written, offset seconds, flag: 1 with offset, 0 without, -1 blank).");
+        py::arg("text"), py::arg("table"), py::arg("column"),
+        "Dates of a text column (Arrow large_string buffers (offsets, chars) or an object array "
+        "of text): (clock seconds as written, offset seconds, flag: 1 with offset, 0 without, "
+        "-1 blank).");
 
     py::class_<Book>(m, "Book", "One business's tables, validated once (see retain.Book).")
         .def(py::init([](const py::object& ids, const array_in<std::int64_t>& signed_at,

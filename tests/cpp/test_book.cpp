@@ -435,3 +435,29 @@ TEST_CASE("Book: a blank text id is a missing id, and a table given twice names 
         CHECK(err.column().empty());
     }
 }
+
+TEST_CASE("Book: MRR rows in any order, sorted ones read in place, give the same table") {
+    // Accounts 10 and 20. Rows by hand: 10 has Jan 5 + Jan 7 (line items) and Mar 4; 20 has Feb 9.
+    const std::vector<std::int64_t> ids{10, 20};
+    const std::vector<Time> signed_at{0, 0};
+    const auto jan = month_of(2024, 1), feb = month_of(2024, 2), mar = month_of(2024, 3);
+    const std::vector<std::vector<std::size_t>> orders{{0, 1, 2, 3}, {3, 2, 1, 0}, {2, 0, 3, 1}};
+    const std::vector<std::int64_t> account{10, 10, 10, 20}, month{jan, jan, mar, feb};
+    const std::vector<double> amount{5, 7, 4, 9};
+    for (const auto& order : orders) {
+        CAPTURE(order[0]);
+        std::vector<std::int64_t> a, m;
+        std::vector<double> x;
+        for (const std::size_t r : order)
+            a.push_back(account[r]), m.push_back(month[r]), x.push_back(amount[r]);
+        Book b(AccountsInput{IdColumn(ids), signed_at});
+        b.set_mrr(MrrInput{IdColumn(a), m, x});
+        REQUIRE(b.mrr().months(0).size() == 2);
+        CHECK(b.mrr().months(0)[0] == jan);
+        CHECK(b.mrr().amounts(0)[0] == 12.0);
+        CHECK(b.mrr().months(0)[1] == mar);
+        CHECK(b.mrr().amounts(0)[1] == 4.0);
+        REQUIRE(b.mrr().months(1).size() == 1);
+        CHECK(b.mrr().amounts(1)[0] == 9.0);
+    }
+}

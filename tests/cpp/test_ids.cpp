@@ -70,3 +70,45 @@ TEST_CASE("compact and sparse integer ids intern to the same codes") {
                                             std::numeric_limits<std::int64_t>::max(), 0};
     CHECK(extremes.intern(ends) == std::vector<std::int64_t>{0, 1, 2, 1});
 }
+
+TEST_CASE("IdIndex find_all gives find's codes, runs of one key included") {
+    IdIndex<std::string> index;
+    for (const char* id : {"ACC-1", "ACC-2", "Café", ""}) index.intern(id);
+    // More keys than the lookahead of find_all, so every stage of it runs; unknown keys are -1.
+    std::vector<std::string> keys;
+    for (int k = 0; k < 200; ++k)
+        keys.push_back(k % 5 == 0 ? "ACC-1" : k % 5 == 1 ? "Café" : k % 5 == 2 ? "nope" : "ACC-2");
+    keys.insert(keys.begin() + 50, {"ACC-2", "ACC-2", "ACC-2"});
+    std::vector<std::int64_t> codes(keys.size(), 99);
+    index.find_all(
+        0, keys.size(), [&](std::size_t i) { return std::string_view(keys[i]); }, codes.data());
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        const std::int64_t expected = keys[i] == "ACC-1"   ? 0
+                                      : keys[i] == "ACC-2" ? 1
+                                      : keys[i] == "Café"  ? 2
+                                                           : -1;
+        CHECK(codes[i] == expected);
+    }
+    // A sub-range writes only its own slots.
+    std::vector<std::int64_t> part(keys.size(), 99);
+    index.find_all(
+        3, 7, [&](std::size_t i) { return std::string_view(keys[i]); }, part.data());
+    CHECK(part[2] == 99);
+    CHECK(part[3] == 1);
+    CHECK(part[5] == 0);
+    CHECK(part[7] == 99);
+
+    IdIndex<std::int64_t> ints;
+    ints.intern(std::int64_t{40});
+    ints.intern(std::int64_t{-3});
+    const std::vector<std::int64_t> int_keys{-3, -3, 40, 7, 40};
+    std::vector<std::int64_t> int_codes(int_keys.size());
+    ints.find_all(
+        0, int_keys.size(), [&](std::size_t i) { return int_keys[i]; }, int_codes.data());
+    CHECK(int_codes == std::vector<std::int64_t>{1, 1, 0, -1, 0});
+    IdIndex<std::int64_t> empty;
+    empty.find_all(
+        0, 2, [&](std::size_t i) { return int_keys[i]; }, int_codes.data());
+    CHECK(int_codes[0] == -1);
+    CHECK(int_codes[1] == -1);
+}

@@ -9,11 +9,12 @@ from .health import HealthModel
 
 NO_TIME: int
 
-# An id column: int64 values, or Arrow large_string buffers (offsets, chars).
+# An id column: int64 values, Arrow large_string buffers (offsets, chars), or an object array of
+# text.
 _Ids = npt.ArrayLike | tuple[npt.ArrayLike, npt.ArrayLike]
 
 def parse_times(
-    offsets: npt.ArrayLike, chars: npt.ArrayLike, table: str, column: str
+    text: _Ids, table: str, column: str
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int8]]: ...
 
 class Book:
