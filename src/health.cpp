@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <limits>
 #include <string>
@@ -16,6 +17,10 @@
 #include "retain/detail/parallel.hpp"
 #include "retain/detail/radix_sort.hpp"
 #include "retain/json.hpp"
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 namespace retain {
 
@@ -160,51 +165,163 @@ MeasureTransform parse_transform(const json& t, const std::string& path) {
 
 // --- scoring -------------------------------------------------------------------------------
 
+// The scoring loops are compiled twice on x86-64 Linux with GCC, for AVX2 and for the baseline,
+// and the loader picks the one the CPU runs: twice the doubles per instruction in loops that do
+// little else. AVX2 without FMA rounds every operation as the baseline does, so the scores are
+// the same to the last bit on either path.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define RETAIN_WIDE_LOOPS [[gnu::target_clones("avx2", "default")]]
+#else
+#define RETAIN_WIDE_LOOPS
+#endif
+
 // The measure columns of one call, found once.
 struct Inputs {
     std::size_t rows = 0;
-    std::vector<const double*> data;  // per measure; nullptr: column absent
-    std::vector<std::string> column;  // per measure, for messages
+    std::vector<StridedColumn> data;   // per measure; data == nullptr: column absent
+    std::vector<std::size_t> strided;  // the measures whose column is strided
+    std::vector<std::string> column;   // per measure, for messages
     // Per percentile measure: the ranks it looks up, the model's stored reference or else the
     // population of the values being scored.
     std::vector<detail::PercentileTable> population;
     std::vector<const detail::PercentileTable*> ranks;
 };
 
+// An empty vector with room for n values, advised onto huge pages, as numpy does for its big
+// arrays: the kernel then faults the memory in 2 MiB at a time, where 4 KiB pages cost a fault
+// each, some 11,000 (tens of ms) for the 44 MB a million-row score writes. Only advice: where it
+// is refused, or elsewhere than Linux, the vector is the same.
+template <class T>
+std::vector<T> with_room(std::size_t n) {
+    std::vector<T> out;
+    out.reserve(n);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    constexpr std::uintptr_t huge = std::uintptr_t{1} << 21;
+    const auto first = reinterpret_cast<std::uintptr_t>(out.data());
+    const std::uintptr_t from = (first + huge - 1) & ~(huge - 1);
+    const std::uintptr_t to = (first + n * sizeof(T)) & ~(huge - 1);
+    if (to > from) madvise(reinterpret_cast<void*>(from), to - from, MADV_HUGEPAGE);
+#endif
+    return out;
+}
+
+// A vector of n zeros (see with_room).
+template <class T>
+std::vector<T> zeros(std::size_t n) {
+    std::vector<T> out = with_room<T>(n);
+    out.resize(n);
+    return out;
+}
+
+std::vector<StridedColumn> contiguous(const std::vector<std::span<const double>>& columns) {
+    std::vector<StridedColumn> out;
+    out.reserve(columns.size());
+    for (const auto& c : columns) out.emplace_back(c);
+    return out;
+}
+
 std::size_t check_table(const std::vector<std::string>& names,
-                        const std::vector<std::span<const double>>& columns) {
+                        const std::vector<StridedColumn>& columns) {
     if (names.size() != columns.size())
         throw InputError("score: " + std::to_string(names.size()) + " column names for " +
                          std::to_string(columns.size()) + " columns");
-    const std::size_t n = columns.empty() ? 0 : columns[0].size();
-    for (std::size_t c = 0; c < columns.size(); ++c)
-        if (columns[c].size() != n)
-            throw InputError("column '" + names[c] + "' has " + std::to_string(columns[c].size()) +
+    const std::size_t n = columns.empty() ? 0 : columns[0].size;
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+        if (columns[c].size != n)
+            throw InputError("column '" + names[c] + "' has " + std::to_string(columns[c].size) +
                                  " values, column '" + names[0] + "' " + std::to_string(n),
                              ErrorSite{{}, names[c], {}, {}});
+        if (columns[c].stride == 0)
+            throw InputError("column '" + names[c] + "': stride 0 (every row the same value)",
+                             ErrorSite{{}, names[c], {}, {}});
+    }
     return n;
 }
 
-// The sorted finite values of a column, NaN left out (an infinite value is an error naming it).
-std::vector<double> sorted_values(std::span<const double> x, const std::string& column) {
-    std::vector<double> out;
-    out.reserve(x.size());
-    for (std::size_t i = 0; i < x.size(); ++i) {
-        if (std::isnan(x[i])) continue;
-        if (std::isinf(x[i])) throw InputError::at(column, i, detail::infinite_feature);
-        out.push_back(x[i]);
+// Rows [begin, begin + n) of the strided columns of `measures` into out[j * step + i] (the j-th
+// measure's i-th row), row by row: the values of a row of a row-major matrix lie together, so
+// this streams through the matrix once, where a gather column by column would wait on a cache
+// line per value. `step` should not be a multiple of 4096 / 8: stores that far apart compete
+// for one set of the L1 cache, and a row's values would evict each other (padded_step).
+constexpr std::size_t padded_step(std::size_t n) noexcept {
+    return n + 8;  // one cache line more
+}
+
+void gather_rows(const Inputs& in, const std::vector<std::size_t>& measures, std::size_t begin,
+                 std::size_t n, double* out, std::size_t step) {
+    const std::size_t k = measures.size();
+    std::vector<const double*> from(k);
+    std::vector<std::size_t> stride(k);
+    for (std::size_t j = 0; j < k; ++j) {
+        const StridedColumn& c = in.data[measures[j]];
+        from[j] = c.data + begin * c.stride;
+        stride[j] = c.stride;
     }
-    detail::radix_sort(out);
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < k; ++j) out[j * step + i] = from[j][i * stride[j]];
+}
+
+// The sorted finite values of a column whose values are few: feature columns often hold a few
+// hundred distinct values (counts, NPS answers, percents), and counting them in a small hash
+// table, then sorting only the distinct ones, is several times faster than a radix sort of
+// every value. False (and `out` untouched) once more than `most` distinct values turn up.
+bool sorted_by_counting(const StridedColumn& x, const std::string& column,
+                        std::vector<double>& out) {
+    constexpr std::size_t most = 4096, slots = 4 * most;  // a quarter full at most
+    struct Slot {
+        std::uint64_t key = 0;  // a sort key; 0 is none (it would be a NaN's)
+        std::size_t count = 0;
+    };
+    std::vector<Slot> table(slots);
+    std::size_t distinct = 0, present = 0;
+    for (std::size_t i = 0; i < x.size; ++i) {
+        const double v = x[i];
+        if (std::isnan(v)) continue;
+        if (std::isinf(v)) throw InputError::at(column, i, detail::infinite_feature);
+        const std::uint64_t key = detail::double_sort_key(v);
+        std::size_t at = static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> 50);
+        while (table[at].key != key && table[at].key != 0) at = (at + 1) & (slots - 1);
+        if (table[at].key == 0) {
+            if (++distinct > most) return false;
+            table[at].key = key;
+        }
+        ++table[at].count;
+        ++present;
+    }
+    std::erase_if(table, [](const Slot& slot) { return slot.key == 0; });
+    // In sort-key order, as the radix sort orders them (-0.0 just before 0.0).
+    std::sort(table.begin(), table.end(),
+              [](const Slot& a, const Slot& b) { return a.key < b.key; });
+    out = with_room<double>(present);
+    for (const Slot& slot : table)
+        out.insert(out.end(), slot.count, detail::double_from_sort_key(slot.key));
+    return true;
+}
+
+// The sorted finite values of a column, NaN left out (an infinite value is an error naming it).
+std::vector<double> sorted_values(const StridedColumn& x, const std::string& column) {
+    if (std::vector<double> few; sorted_by_counting(x, column, few)) return few;
+    std::vector<std::uint64_t> keys = with_room<std::uint64_t>(x.size);
+    for (std::size_t i = 0; i < x.size; ++i) {
+        const double v = x[i];
+        if (std::isnan(v)) continue;
+        if (std::isinf(v)) throw InputError::at(column, i, detail::infinite_feature);
+        keys.push_back(detail::double_sort_key(v));
+    }
+    detail::radix_sort(keys);
+    std::vector<double> out = with_room<double>(keys.size());
+    for (const std::uint64_t key : keys) out.push_back(detail::double_from_sort_key(key));
     return out;
 }
 
 Inputs find_inputs(const HealthModel& model, const std::vector<std::string>& names,
-                   const std::vector<std::span<const double>>& columns,
+                   const std::vector<StridedColumn>& columns,
                    const std::vector<detail::PercentileTable>& references, Threads n_threads) {
     Inputs in;
     in.rows = check_table(names, columns);
     const auto& measures = model.measures();
-    in.data.resize(measures.size(), nullptr);
+    in.data.resize(measures.size());
     in.population.resize(measures.size());
     in.ranks.resize(measures.size(), nullptr);
     std::vector<std::size_t> to_rank;  // percentile measures ranked against their own values
@@ -220,18 +337,36 @@ Inputs find_inputs(const HealthModel& model, const std::vector<std::string>& nam
                     ErrorSite{{}, measure.column, {}, indexed("measures", m) + ".column"});
             continue;
         }
-        in.data[m] = columns[static_cast<std::size_t>(it - names.begin())].data();
+        in.data[m] = columns[static_cast<std::size_t>(it - names.begin())];
         if (measure.transform.kind != MeasureTransform::Kind::percentile) continue;
         if (references[m].empty())
             to_rank.push_back(m);
         else
             in.ranks[m] = &references[m];
     }
+    for (std::size_t m = 0; m < measures.size(); ++m)
+        if (in.data[m].data != nullptr && in.data[m].stride != 1) in.strided.push_back(m);
+    // The strided columns to rank, copied first in one pass over the rows (see gather_rows).
+    std::vector<std::size_t> strided_to_rank;
+    for (std::size_t m : to_rank)
+        if (in.data[m].stride != 1) strided_to_rank.push_back(m);
+    const std::size_t step = padded_step(in.rows);
+    std::vector<double> copies = zeros<double>(strided_to_rank.size() * step);
+    if (!copies.empty())
+        detail::for_each_block(
+            in.rows, 4096, n_threads, [&](std::size_t, std::size_t begin, std::size_t end) {
+                gather_rows(in, strided_to_rank, begin, end - begin, copies.data() + begin, step);
+            });
     // Sorting each population is the costly part of ranking: one measure per thread.
     detail::for_each_block(
         to_rank.size(), 1, n_threads, [&](std::size_t, std::size_t k, std::size_t) {
             const std::size_t m = to_rank[k];
-            const auto values = sorted_values({in.data[m], in.rows}, in.column[m]);
+            const auto at = std::find(strided_to_rank.begin(), strided_to_rank.end(), m);
+            const auto j = static_cast<std::size_t>(at - strided_to_rank.begin());
+            const StridedColumn column = at == strided_to_rank.end()
+                                             ? in.data[m]
+                                             : StridedColumn(copies.data() + j * step, in.rows, 1);
+            const auto values = sorted_values(column, in.column[m]);
             if (!values.empty()) in.population[m] = detail::PercentileTable(values);
         });
     for (std::size_t m : to_rank) in.ranks[m] = &in.population[m];
@@ -240,8 +375,9 @@ Inputs find_inputs(const HealthModel& model, const std::vector<std::string>& nam
 
 // Measure scores of x[0, n) into s. A NaN x gets some score, which the caller discards: every
 // loop stays free of branches on missing values, and all but the percentile one vectorise.
-void measure_scores(const MeasureTransform& t, const detail::PercentileTable* ranks,
-                    const double* x, std::size_t n, double* s) {
+[[gnu::always_inline]] inline void measure_scores(const MeasureTransform& t,
+                                                  const detail::PercentileTable* ranks,
+                                                  const double* x, std::size_t n, double* s) {
     switch (t.kind) {
         case MeasureTransform::Kind::linear: {
             const double lo = t.lo, span = t.hi - t.lo;
@@ -252,11 +388,13 @@ void measure_scores(const MeasureTransform& t, const detail::PercentileTable* ra
             break;
         }
         case MeasureTransform::Kind::bands: {
-            // Band index = the number of edges at or below x, counted edge by edge.
-            std::fill(s, s + n, 0.0);
-            for (double edge : t.edges)
-                for (std::size_t i = 0; i < n; ++i) s[i] += x[i] >= edge ? 1.0 : 0.0;
-            for (std::size_t i = 0; i < n; ++i) s[i] = t.scores[static_cast<std::size_t>(s[i])];
+            // The score of the last edge at or below x, edge by edge (edges increase): a select
+            // per edge vectorises, where a band index would need a gather.
+            std::fill(s, s + n, t.scores[0]);
+            for (std::size_t k = 0; k < t.edges.size(); ++k) {
+                const double edge = t.edges[k], above = t.scores[k + 1];
+                for (std::size_t i = 0; i < n; ++i) s[i] = x[i] >= edge ? above : s[i];
+            }
             break;
         }
         case MeasureTransform::Kind::percentile:
@@ -280,9 +418,9 @@ struct BlockFlags {
 // here would be a reduction, and GCC does not vectorise this loop with one. Not inlined: GCC
 // 12 vectorises it standalone but not once inlined into the block loop.
 template <bool Imputing>
-[[gnu::noinline]] void accumulate(const double* x, const double* s, std::size_t n, double w,
-                                  double e, double fill, double* gnum, double* gden,
-                                  double* coverage) {
+[[gnu::noinline]] RETAIN_WIDE_LOOPS void accumulate(const double* x, const double* s, std::size_t n,
+                                                    double w, double e, double fill, double* gnum,
+                                                    double* gden, double* coverage) {
     for (std::size_t i = 0; i < n; ++i) {
         const double xi = x[i];
         const bool present = xi == xi;
@@ -317,13 +455,13 @@ struct ExplainSink {
 // Contributions of rows [begin, end) from the measure scores already in `sink`: effective
 // weight in the row (group weight share x measure weight share) x measure score.
 void explain_block(const HealthModel& model, const Inputs& in, std::size_t begin, std::size_t end,
-                   const std::vector<double>& den, const std::vector<double>& total_weight,
-                   const double* score, ExplainSink& sink) {
+                   const double* den, const double* total_weight, const double* score,
+                   ExplainSink& sink) {
     const std::size_t n = end - begin;
     for (std::size_t m = 0; m < model.measures().size(); ++m) {
         const auto& measure = model.measures()[m];
         const double W = model.groups()[measure.group].weight;
-        const double* gden = den.data() + measure.group * n;
+        const double* gden = den + measure.group * n;
         double* ms = sink.measure_score[m] + begin;
         double* c = sink.contribution[m] + begin;
         double* weight = sink.weight.empty() ? nullptr : sink.weight[m] + begin;
@@ -332,8 +470,8 @@ void explain_block(const HealthModel& model, const Inputs& in, std::size_t begin
             if (score[i] != score[i]) {
                 c[i] = nan;
                 w = nan;
-                const double* x = in.data[m];
-                if (x == nullptr || x[begin + i] != x[begin + i]) ms[i] = nan;
+                const StridedColumn& x = in.data[m];
+                if (x.data == nullptr || std::isnan(x[begin + i])) ms[i] = nan;
             } else if (ms[i] != ms[i] || gden[i] == 0.0) {
                 c[i] = 0.0;
             } else {
@@ -346,10 +484,11 @@ void explain_block(const HealthModel& model, const Inputs& in, std::size_t begin
 }
 
 // Scores rows [begin, end): the one loop behind score() and explain(). Work goes column by
-// column (measure by measure, then group by group) so that every inner loop reads contiguous
-// memory.
-BlockFlags score_block(const HealthModel& model, const Inputs& in, std::size_t begin,
-                       std::size_t end, HealthScores& out, ExplainSink* explain) {
+// column (measure by measure, then group by group) over a block small enough to stay in cache,
+// so that every inner loop reads contiguous memory.
+RETAIN_WIDE_LOOPS BlockFlags score_block(const HealthModel& model, const Inputs& in,
+                                         std::size_t begin, std::size_t end, HealthScores& out,
+                                         ExplainSink* explain) {
     const auto& measures = model.measures();
     const auto& groups = model.groups();
     const auto& effective = model.effective_weights();
@@ -358,45 +497,61 @@ BlockFlags score_block(const HealthModel& model, const Inputs& in, std::size_t b
     const bool imputing = policy == MissingPolicy::neutral || policy == MissingPolicy::zero;
     const double fill = policy == MissingPolicy::neutral ? 50.0 : 0.0;
 
-    std::vector<double> num(G * n, 0.0), den(G * n, 0.0), coverage(n, 0.0), s(n);
+    // One allocation for the block's scratch: group sums, coverage, a measure's scores, the
+    // total and its weight, and the strided columns' values gathered (see gather_rows).
+    const std::size_t n_strided = in.strided.size();
+    const std::size_t step = padded_step(n);
+    std::vector<double> scratch((2 * G + 4) * n + n_strided * step, 0.0);
+    double* num = scratch.data();
+    double* den = num + G * n;
+    double* coverage = den + G * n;
+    double* s = coverage + n;
+    double* total = s + n;
+    double* total_weight = total + n;
+    double* gathered = total_weight + n;
+    if (n_strided > 0) gather_rows(in, in.strided, begin, n, gathered, step);
     BlockFlags flags;
     for (std::size_t m = 0; m < measures.size(); ++m) {
         const auto& measure = measures[m];
-        double* gnum = num.data() + measure.group * n;
-        double* gden = den.data() + measure.group * n;
+        double* gnum = num + measure.group * n;
+        double* gden = den + measure.group * n;
         const double w = measure.weight;
         double* ms = explain ? explain->measure_score[m] + begin : nullptr;
-        if (in.data[m] == nullptr) {  // an absent column: missing in every row
+        if (in.data[m].data == nullptr) {  // an absent column: missing in every row
             if (imputing)
                 for (std::size_t i = 0; i < n; ++i) gnum[i] += w * fill, gden[i] += w;
             if (ms) std::fill(ms, ms + n, imputing ? fill : nan);
             continue;
         }
-        const double* x = in.data[m] + begin;
-        measure_scores(measure.transform, in.ranks[m], x, n, s.data());
+        const double* x = in.data[m].data + begin;
+        if (in.data[m].stride != 1) {
+            const auto at = std::find(in.strided.begin(), in.strided.end(), m);
+            x = gathered + static_cast<std::size_t>(at - in.strided.begin()) * step;
+        }
+        measure_scores(measure.transform, in.ranks[m], x, n, s);
         if (imputing)
-            accumulate<true>(x, s.data(), n, w, effective[m], fill, gnum, gden, coverage.data());
+            accumulate<true>(x, s, n, w, effective[m], fill, gnum, gden, coverage);
         else
-            accumulate<false>(x, s.data(), n, w, effective[m], fill, gnum, gden, coverage.data());
+            accumulate<false>(x, s, n, w, effective[m], fill, gnum, gden, coverage);
         if (policy == MissingPolicy::error) flags.missing = flags.missing || any_missing(x, n);
         if (ms)
             for (std::size_t i = 0; i < n; ++i)
                 ms[i] = x[i] == x[i] ? s[i] : (imputing ? fill : nan);
     }
 
-    flags.infinite = any_missing(coverage.data(), n);
+    flags.infinite = any_missing(coverage, n);
 
-    // Group scores and the weighted mean of those that exist.
-    std::vector<double> total(n, 0.0), total_weight(n, 0.0);
+    // Group scores and the weighted mean of those that exist; a row with nothing present has
+    // no group score either.
     for (std::size_t g = 0; g < G; ++g) {
         const double W = groups[g].weight;
-        const double* gnum = num.data() + g * n;
-        const double* gden = den.data() + g * n;
+        const double* gnum = num + g * n;
+        const double* gden = den + g * n;
         double* gs = out.groups[g].data() + begin;
         for (std::size_t i = 0; i < n; ++i) {
             const bool has = gden[i] > 0.0;
             const double mean = gnum[i] / gden[i];  // 0/0 where !has, then discarded
-            gs[i] = has ? mean : nan;
+            gs[i] = has && coverage[i] != 0.0 ? mean : nan;
             total[i] += has ? W * mean : 0.0;
             total_weight[i] += has ? W : 0.0;
         }
@@ -406,13 +561,15 @@ BlockFlags score_block(const HealthModel& model, const Inputs& in, std::size_t b
         const double mean = total[i] / total_weight[i];
         score[i] = coverage[i] == 0.0 ? nan : mean;
     }
+    // The grade: the number of grade minimums at or below the score, less one (the first
+    // minimum is 0, and a NaN score is at or above none of them: -1).
     std::int32_t* grade = out.grade.data() + begin;
-    for (std::size_t i = 0; i < n; ++i) grade[i] = model.grade_of(score[i]);
-    std::copy(coverage.begin(), coverage.end(),
-              out.coverage.begin() + static_cast<std::ptrdiff_t>(begin));
-    for (std::size_t i = 0; i < n; ++i)
-        if (coverage[i] == 0.0)
-            for (std::size_t g = 0; g < G; ++g) out.groups[g][begin + i] = nan;
+    std::fill(grade, grade + n, -1);
+    for (const auto& g : model.grades()) {
+        const double min = g.min;
+        for (std::size_t i = 0; i < n; ++i) grade[i] += score[i] >= min ? 1 : 0;
+    }
+    std::copy(coverage, coverage + n, out.coverage.begin() + static_cast<std::ptrdiff_t>(begin));
     if (explain) explain_block(model, in, begin, end, den, total_weight, score, *explain);
     return flags;
 }
@@ -421,7 +578,7 @@ BlockFlags score_block(const HealthModel& model, const Inputs& in, std::size_t b
 [[noreturn]] void throw_first_bad(const Inputs& in, bool missing_is_error) {
     for (std::size_t row = 0; row < in.rows; ++row)
         for (std::size_t m = 0; m < in.data.size(); ++m) {
-            if (in.data[m] == nullptr) continue;
+            if (in.data[m].data == nullptr) continue;
             const double x = in.data[m][row];
             if (std::isinf(x)) throw InputError::at(in.column[m], row, detail::infinite_feature);
             if (missing_is_error && std::isnan(x))
@@ -435,10 +592,11 @@ constexpr std::size_t block_rows = 512;
 HealthScores run(const HealthModel& model, const Inputs& in, Threads n_threads,
                  ExplainSink* explain) {
     HealthScores out;
-    out.score.resize(in.rows);
-    out.coverage.resize(in.rows);
-    out.grade.resize(in.rows);
-    out.groups.assign(model.groups().size(), std::vector<double>(in.rows));
+    out.score = zeros<double>(in.rows);
+    out.coverage = zeros<double>(in.rows);
+    out.grade = zeros<std::int32_t>(in.rows);
+    for (std::size_t g = 0; g < model.groups().size(); ++g)
+        out.groups.push_back(zeros<double>(in.rows));
     const std::size_t n_blocks = (in.rows + block_rows - 1) / block_rows;
     std::vector<BlockFlags> flags(n_blocks);
     detail::for_each_block(in.rows, block_rows, n_threads,
@@ -741,8 +899,29 @@ std::int32_t HealthModel::grade_of(double score) const noexcept {
     return k;
 }
 
+std::vector<StridedColumn> matrix_columns(std::span<const double> matrix, std::size_t n_columns) {
+    if (n_columns == 0)
+        throw InputError::argument("n_columns", "must be >= 1 (the matrix's columns), got 0");
+    if (matrix.size() % n_columns != 0)
+        throw InputError::argument("matrix", std::to_string(matrix.size()) +
+                                                 " values are not whole rows of " +
+                                                 std::to_string(n_columns) + " columns");
+    const std::size_t rows = matrix.size() / n_columns;
+    std::vector<StridedColumn> out;
+    out.reserve(n_columns);
+    for (std::size_t j = 0; j < n_columns; ++j)
+        out.emplace_back(matrix.data() + j, rows, n_columns);
+    return out;
+}
+
 HealthScores HealthModel::score(const std::vector<std::string>& column_names,
                                 const std::vector<std::span<const double>>& columns,
+                                Threads n_threads) const {
+    return score(column_names, contiguous(columns), n_threads);
+}
+
+HealthScores HealthModel::score(const std::vector<std::string>& column_names,
+                                const std::vector<StridedColumn>& columns,
                                 Threads n_threads) const {
     check_threads(n_threads);
     return run(*this,
@@ -754,12 +933,20 @@ HealthScores HealthModel::score(const std::vector<std::string>& column_names,
 HealthExplanation HealthModel::explain(const std::vector<std::string>& column_names,
                                        const std::vector<std::span<const double>>& columns,
                                        Threads n_threads) const {
+    return explain(column_names, contiguous(columns), n_threads);
+}
+
+HealthExplanation HealthModel::explain(const std::vector<std::string>& column_names,
+                                       const std::vector<StridedColumn>& columns,
+                                       Threads n_threads) const {
     check_threads(n_threads);
     const Inputs in = find_inputs(*this, column_names, columns,
                                   detail::HealthModelState::references_of(*this), n_threads);
     HealthExplanation out;
-    out.contribution.assign(measures_.size(), std::vector<double>(in.rows));
-    out.measure_score.assign(measures_.size(), std::vector<double>(in.rows));
+    for (std::size_t m = 0; m < measures_.size(); ++m) {
+        out.contribution.push_back(zeros<double>(in.rows));
+        out.measure_score.push_back(zeros<double>(in.rows));
+    }
     ExplainSink sink;
     for (std::size_t m = 0; m < measures_.size(); ++m) {
         sink.contribution.push_back(out.contribution[m].data());
@@ -796,6 +983,12 @@ HealthExplanation HealthModel::explain_change(const std::vector<std::string>& be
 HealthReasons HealthModel::reasons(const std::vector<std::string>& column_names,
                                    const std::vector<std::span<const double>>& columns, int top,
                                    Threads n_threads) const {
+    return reasons(column_names, contiguous(columns), top, n_threads);
+}
+
+HealthReasons HealthModel::reasons(const std::vector<std::string>& column_names,
+                                   const std::vector<StridedColumn>& columns, int top,
+                                   Threads n_threads) const {
     check_threads(n_threads);
     check_top(top);
     const Inputs in = find_inputs(*this, column_names, columns,
@@ -824,7 +1017,7 @@ HealthReasons HealthModel::reasons(const std::vector<std::string>& column_names,
     for (std::size_t i = 0; i < n; ++i) {
         const auto row = static_cast<std::size_t>(ranked.row[i]);
         const auto m = static_cast<std::size_t>(ranked.measure[i]);
-        out.value[i] = in.data[m] ? in.data[m][row] : nan;
+        out.value[i] = in.data[m].data ? in.data[m][row] : nan;
         out.measure_score[i] = measure_score[m][row];
         out.points[i] = points(m, row);
     }
@@ -892,7 +1085,7 @@ std::string HealthModel::change_text(std::size_t measure, double value_before, d
 
 HealthModel HealthModel::calibrate(const std::vector<std::string>& column_names,
                                    const std::vector<std::span<const double>>& columns) const {
-    check_table(column_names, columns);
+    check_table(column_names, contiguous(columns));
     json document = detail::HealthModelState::document_of(*this);
     for (std::size_t m = 0; m < measures_.size(); ++m) {
         const auto& measure = measures_[m];
@@ -904,8 +1097,9 @@ HealthModel HealthModel::calibrate(const std::vector<std::string>& column_names,
                                   measure.name + "': no column '" + measure.column +
                                   "' in the data",
                               ErrorSite{{}, measure.column, {}, path + ".column"});
-        auto values = sorted_values(columns[static_cast<std::size_t>(it - column_names.begin())],
-                                    measure.column);
+        auto values = sorted_values(
+            StridedColumn(columns[static_cast<std::size_t>(it - column_names.begin())]),
+            measure.column);
         if (values.empty())
             throw InputError(path + ": cannot calibrate percentile measure '" + measure.name +
                                  "': column '" + measure.column + "' has no value",

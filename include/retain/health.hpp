@@ -67,6 +67,32 @@ namespace detail {
 struct HealthModelState;  // defined in the library: the parsed document and its rank tables
 }
 
+/// One column of a feature table, read where it lies: `size` values, value i at
+/// `data[i * stride]` (stride in doubles, >= 1). A contiguous column (a std::span) has stride 1;
+/// column j of a row-major n x k matrix starts at `matrix + j` with stride k, so a table held as
+/// one matrix (a feature pipeline's output, numpy's pd.DataFrame(matrix)) is scored without
+/// copying it: the scoring reads it in blocks of rows, each cache line of the matrix once.
+struct StridedColumn {
+    const double* data = nullptr;
+    std::size_t size = 0;
+    std::size_t stride = 1;
+
+    StridedColumn() = default;
+    /// A contiguous column. Explicit, so that a braced list of spans still picks the span
+    /// overloads unambiguously.
+    explicit StridedColumn(std::span<const double> values) noexcept
+        : data(values.data()), size(values.size()) {}
+    StridedColumn(const double* data_, std::size_t size_, std::size_t stride_) noexcept
+        : data(data_), size(size_), stride(stride_) {}
+
+    double operator[](std::size_t i) const noexcept { return data[i * stride]; }
+};
+
+/// The columns of a row-major (C-order) matrix with `n_columns` columns, each a StridedColumn
+/// into `matrix` (no copy; `matrix` must outlive them). An InputError when `n_columns` is 0 or
+/// does not divide matrix.size().
+std::vector<StridedColumn> matrix_columns(std::span<const double> matrix, std::size_t n_columns);
+
 /// How a measure's raw value becomes a measure score in [0, 100].
 struct MeasureTransform {
     enum class Kind { linear, bands, percentile, boolean };
@@ -170,9 +196,19 @@ class HealthModel {
                        const std::vector<std::span<const double>>& columns,
                        Threads n_threads = {}) const;
 
+    /// score() of a table whose columns may be strided (see StridedColumn and matrix_columns):
+    /// the same results as from contiguous copies of the columns. A stride of 0 is an
+    /// InputError naming the column.
+    HealthScores score(const std::vector<std::string>& column_names,
+                       const std::vector<StridedColumn>& columns, Threads n_threads = {}) const;
+
     /// Per-measure contributions and measure scores of the rows (see HealthExplanation).
     HealthExplanation explain(const std::vector<std::string>& column_names,
                               const std::vector<std::span<const double>>& columns,
+                              Threads n_threads = {}) const;
+    /// explain() of a table whose columns may be strided (see StridedColumn).
+    HealthExplanation explain(const std::vector<std::string>& column_names,
+                              const std::vector<StridedColumn>& columns,
                               Threads n_threads = {}) const;
 
     /// Why scores moved between two tables of the same accounts in the same row order:
@@ -188,6 +224,10 @@ class HealthModel {
     /// header comment); the table is read, and the threads used, as score() does.
     HealthReasons reasons(const std::vector<std::string>& column_names,
                           const std::vector<std::span<const double>>& columns, int top = 3,
+                          Threads n_threads = {}) const;
+    /// reasons() of a table whose columns may be strided (see StridedColumn).
+    HealthReasons reasons(const std::vector<std::string>& column_names,
+                          const std::vector<StridedColumn>& columns, int top = 3,
                           Threads n_threads = {}) const;
 
     /// The `top` (>= 1) measures whose contribution moved each row's score the most between

@@ -252,8 +252,17 @@ def features(frame: pd.DataFrame, columns: list[str], what: str) -> tuple[list[s
         if not (pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype)):
             raise InputError(f"column {name!r} must be numeric or boolean, got dtype {dtype}")
         names.append(name)
-        values.append(column.to_numpy(dtype=np.float64, na_value=np.nan))
+        values.append(_float64_values(column))
     return names, values
+
+
+def _float64_values(column: pd.Series) -> np.ndarray:
+    """A column's values as float64. A numpy float64 column is returned as it lies, a view with
+    no copy (a column of ``pd.DataFrame(matrix)`` is strided, and the core reads it in place);
+    others (ints, bools, nullable dtypes with pd.NA) are converted, missing values to NaN."""
+    if isinstance(column.dtype, np.dtype) and column.dtype == np.float64:
+        return column.to_numpy()
+    return column.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def mrr_table(frame: Any, account: Any, period: Any, mrr: Any) -> tuple[_core.MrrTable, PeriodKind]:

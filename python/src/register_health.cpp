@@ -26,6 +26,48 @@ std::vector<std::span<const double>> spans(const Names& names, const Arrays& arr
     return out;
 }
 
+// A table's columns as the core reads them. A float64 vector is read where it lies, strided or
+// not: a column of pd.DataFrame(matrix) is a view into the row-major matrix, and copying each
+// one to contiguous memory would read the whole matrix once per column. Anything else (another
+// dtype, a list, a negative stride) becomes a contiguous float64 copy, kept alive here.
+struct Table {
+    std::vector<py::array> keep;
+    std::vector<StridedColumn> columns;
+};
+
+Table strided_table(const Names& names, const std::vector<py::object>& objects) {
+    if (names.size() != objects.size())
+        throw InputError(std::to_string(names.size()) + " column names for " +
+                         std::to_string(objects.size()) + " columns");
+    using Float64 = py::array_t<double, 0>;  // any strides
+    Table out;
+    out.keep.reserve(objects.size());
+    out.columns.reserve(objects.size());
+    for (std::size_t c = 0; c < objects.size(); ++c) {
+        const py::object& o = objects[c];
+        if (Float64::check_(o)) {
+            auto a = py::reinterpret_borrow<Float64>(o);
+            const py::ssize_t stride = a.ndim() == 1 ? a.strides(0) : 0;
+            const auto step = static_cast<py::ssize_t>(sizeof(double));
+            if (a.ndim() == 1 && stride > 0 && stride % step == 0) {
+                out.columns.emplace_back(a.data(), static_cast<std::size_t>(a.shape(0)),
+                                         static_cast<std::size_t>(stride / step));
+                out.keep.push_back(std::move(a));
+                continue;
+            }
+        }
+        auto a = array_in<double>::ensure(o);
+        if (!a) {
+            PyErr_Clear();
+            throw InputError("column '" + names[c] + "': expected numbers (a float64 array)");
+        }
+        const auto values = as_span(a, names[c].c_str());
+        out.columns.emplace_back(values);
+        out.keep.push_back(std::move(a));
+    }
+    return out;
+}
+
 py::list arrays_of(std::vector<std::vector<double>>&& columns) {
     py::list out;
     for (auto& c : columns) out.append(to_numpy(std::move(c)));
@@ -142,12 +184,13 @@ void register_health(py::module_& root) {
         .def_property_readonly("required_columns", &HealthModel::required_columns)
         .def(
             "score",
-            [](const HealthModel& h, const Names& names, const Arrays& arrays, int n_threads) {
-                const auto columns = spans(names, arrays);
+            [](const HealthModel& h, const Names& names, const std::vector<py::object>& arrays,
+               int n_threads) {
+                const Table table = strided_table(names, arrays);
                 HealthScores s;
                 {
-                    py::gil_scoped_release release;  // reads only the caller's buffers
-                    s = h.score(names, columns, n_threads);
+                    py::gil_scoped_release release;  // reads only the buffers `table` keeps
+                    s = h.score(names, table.columns, n_threads);
                 }
                 return scores_dict(std::move(s));
             },
@@ -155,12 +198,13 @@ void register_health(py::module_& root) {
             "score, grade (int32 codes, -1 none), groups (one array per group) and coverage.")
         .def(
             "explain",
-            [](const HealthModel& h, const Names& names, const Arrays& arrays, int n_threads) {
-                const auto columns = spans(names, arrays);
+            [](const HealthModel& h, const Names& names, const std::vector<py::object>& arrays,
+               int n_threads) {
+                const Table table = strided_table(names, arrays);
                 HealthExplanation e;
                 {
-                    py::gil_scoped_release release;
-                    e = h.explain(names, columns, n_threads);
+                    py::gil_scoped_release release;  // reads only the buffers `table` keeps
+                    e = h.explain(names, table.columns, n_threads);
                 }
                 return explanation_dict(std::move(e));
             },
@@ -184,13 +228,13 @@ void register_health(py::module_& root) {
             "Changes of score and of each measure's contribution between aligned rows.")
         .def(
             "reasons",
-            [](const HealthModel& h, const Names& names, const Arrays& arrays, int top,
-               int n_threads) {
-                const auto columns = spans(names, arrays);
+            [](const HealthModel& h, const Names& names, const std::vector<py::object>& arrays,
+               int top, int n_threads) {
+                const Table table = strided_table(names, arrays);
                 HealthReasons r;
                 {
-                    py::gil_scoped_release release;  // reads only the caller's buffers
-                    r = h.reasons(names, columns, top, n_threads);
+                    py::gil_scoped_release release;  // reads only the buffers `table` keeps
+                    r = h.reasons(names, table.columns, top, n_threads);
                 }
                 return reasons_dict(std::move(r));
             },

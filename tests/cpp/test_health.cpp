@@ -670,3 +670,157 @@ TEST_CASE("health: reasons that cost the same points go in model order") {
     CHECK(r.points == std::vector<double>{50, 50, 50});
     CHECK(model.measures()[1].label == "x second");
 }
+
+// The three accounts of `columns` as a row-major matrix with an unused column between the
+// model's ones, as pd.DataFrame(matrix) holds a feature pipeline's output: each model column is
+// read in place, 6 doubles apart.
+struct FeatureMatrix {
+    std::vector<std::string> names = {"active_users_30d", "unused",    "nps",
+                                      "open_tickets",     "seat_util", "exec_sponsor"};
+    std::vector<double> values;
+    FeatureMatrix() {
+        for (std::size_t row = 0; row < 3; ++row)
+            for (const auto* c : {&active, &sponsor, &nps, &tickets, &seat, &sponsor})
+                values.push_back((*c)[row]);
+    }
+};
+
+TEST_CASE("health: a row-major matrix scores in place as its columns do, worked by hand") {
+    const auto model = HealthModel::from_json(issue_model());
+    const FeatureMatrix m;
+    const auto views = matrix_columns(m.values, m.names.size());
+    REQUIRE(views.size() == 6);
+    CHECK(views[2].stride == 6);
+    CHECK(views[2].size == 3);
+    CHECK(views[2][1] == 10);  // nps of B
+    const auto s = model.score(m.names, views);
+    // As in "the issue's document, worked by hand": A 63 yellow, B 70 green, C nothing.
+    CHECK(s.score[0] == doctest::Approx(63));
+    CHECK(s.groups[1][0] == doctest::Approx(60));
+    CHECK(s.score[1] == doctest::Approx(70));
+    CHECK(s.coverage[1] == doctest::Approx(2.0 / 3));
+    CHECK(s.grade == std::vector<std::int32_t>{1, 2, -1});
+    CHECK(std::isnan(s.score[2]));
+    CHECK(std::isnan(s.groups[0][2]));
+    // Identical, not merely close, to the contiguous columns.
+    const auto c = model.score(names, columns);
+    const auto same = [](const std::vector<double>& a, const std::vector<double>& b) {
+        if (a.size() != b.size()) return false;
+        for (std::size_t i = 0; i < a.size(); ++i)
+            if (!(a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i])))) return false;
+        return true;
+    };
+    CHECK(same(s.score, c.score));
+    CHECK(same(s.coverage, c.coverage));
+    for (std::size_t g = 0; g < 3; ++g) CHECK(same(s.groups[g], c.groups[g]));
+    // explain and reasons read the views as score does.
+    const auto e = model.explain(m.names, views);
+    CHECK(e.contribution[0][0] == doctest::Approx(50.0 / 3));  // active: 0.5 * 2/3 * 50
+    CHECK(std::isnan(e.measure_score[0][1]));                  // B lacks active users
+    const auto r = model.reasons(m.names, views, 3);
+    CHECK(r.measure == model.reasons(names, columns, 3).measure);
+    CHECK(r.value[0] == 10);  // A's active users, read through the stride
+}
+
+TEST_CASE("health: strided columns of many rows match contiguous copies on any thread count") {
+    // A uncalibrated percentile measure ranks against the strided column's own values, so the
+    // population is read through the stride too. 3001 rows: blocks end mid-matrix.
+    auto model = HealthModel::from_json(issue_model());
+    const std::size_t rows = 3001, k = 7;
+    std::vector<double> matrix(rows * k);
+    for (std::size_t i = 0; i < rows; ++i) {
+        double* r = matrix.data() + i * k;
+        r[0] = i % 7 == 0 ? missing : static_cast<double>(i % 23);
+        r[1] = -1;  // not the model's
+        r[2] = static_cast<double>(i % 11);
+        r[3] = i % 5 == 0 ? missing : static_cast<double>(i % 13);
+        r[4] = static_cast<double>(i % 101) / 100;
+        r[5] = static_cast<double>(i % 2);
+        r[6] = i % 3 == 0 ? missing : static_cast<double>(i % 17);
+    }
+    const std::vector<std::string> matrix_names = {
+        "active_users_30d", "other", "nps", "open_tickets", "seat_util", "exec_sponsor", "nps_alt"};
+    const auto views = matrix_columns(matrix, k);
+    std::vector<std::vector<double>> copies(k);
+    for (std::size_t j = 0; j < k; ++j)
+        for (std::size_t i = 0; i < rows; ++i) copies[j].push_back(views[j][i]);
+    const std::vector<std::span<const double>> spans(copies.begin(), copies.end());
+    const auto plain = model.score(matrix_names, spans, 1);
+    for (int threads : {1, 2, 3}) {
+        const auto s = model.score(matrix_names, views, threads);
+        CHECK(s.grade == plain.grade);
+        for (std::size_t i = 0; i < rows; ++i) {
+            const bool both_nan = std::isnan(s.score[i]) && std::isnan(plain.score[i]);
+            CHECK((both_nan || s.score[i] == plain.score[i]));
+            CHECK(s.coverage[i] == plain.coverage[i]);
+        }
+    }
+    // Every other row: a stride of two matrix rows.
+    const std::size_t half = (rows + 1) / 2;
+    std::vector<StridedColumn> every_other;
+    for (const auto& v : views) every_other.emplace_back(v.data, half, 2 * k);
+    const auto s = model.score(matrix_names, every_other, 2);
+    REQUIRE(s.score.size() == half);
+    std::vector<std::vector<double>> picked(k);
+    for (std::size_t j = 0; j < k; ++j)
+        for (std::size_t i = 0; i < rows; i += 2) picked[j].push_back(copies[j][i]);
+    const std::vector<std::span<const double>> picked_spans(picked.begin(), picked.end());
+    const auto expected = model.score(matrix_names, picked_spans, 1);
+    CHECK(s.grade == expected.grade);
+    for (std::size_t i = 0; i < half; ++i)
+        CHECK((s.score[i] == expected.score[i] ||
+               (std::isnan(s.score[i]) && std::isnan(expected.score[i]))));
+}
+
+TEST_CASE("health: bad strided inputs name what is wrong") {
+    const auto model = HealthModel::from_json(issue_model());
+    FeatureMatrix m;
+    m.values[2 * 6 + 2] = INFINITY;  // nps of row 2
+    CHECK_THROWS_WITH_AS(model.score(m.names, matrix_columns(m.values, 6)),
+                         "column 'nps', row 2: infinite value (features are finite, NaN if "
+                         "missing)",
+                         InputError);
+    CHECK_THROWS_WITH_AS(matrix_columns(m.values, 5),
+                         "matrix: 18 values are not whole rows of 5 columns", InputError);
+    CHECK_THROWS_AS(matrix_columns(m.values, 0), InputError);
+    const std::vector<StridedColumn> flat = {StridedColumn(m.values.data(), 3, 0)};
+    CHECK_THROWS_WITH_AS(model.score({"nps"}, flat),
+                         "column 'nps': stride 0 (every row the same value)", InputError);
+}
+
+TEST_CASE("health: percentiles of few and of many distinct values, by the definition") {
+    // rank = 100 * (count below + count equal / 2) / n. Few values (counted) and many (sorted)
+    // take different paths to the population; both must give the definition's ranks.
+    const auto model = HealthModel::from_json(
+        R"({"version": 1, "groups": [{"name": "g"}], "measures": [{"name": "x", "group": "g",
+            "transform": {"kind": "percentile"}}]})");
+    // Few: 0, 1, 2, 3 repeated 250 times each, one NaN, a -0.0 that equals 0.0.
+    std::vector<double> few(1002);
+    for (std::size_t i = 0; i < 1000; ++i) few[i] = static_cast<double>((i * 7) % 4);
+    few[1000] = missing;
+    few[1001] = -0.0;
+    const auto f = model.score({"x"}, {std::span<const double>(few)});
+    // 1001 values: 251 zeros (with -0.0), 250 of each other. 0: (0 + 251/2) / 1001;
+    // 2: (251 + 250 + 250/2) / 1001.
+    CHECK(f.score[0] == doctest::Approx(100.0 * 125.5 / 1001));  // x = 0
+    CHECK(f.score[1001] == doctest::Approx(100.0 * 125.5 / 1001));
+    CHECK(f.score[2] == doctest::Approx(100.0 * (251 + 250 + 125) / 1001));  // 14 % 4 = 2
+    CHECK(std::isnan(f.score[1000]));
+    // Many: 0 .. 9999 in a scrambled order, each once: x ranks (x + 1/2) / 10000.
+    std::vector<double> many(10'000);
+    for (std::size_t i = 0; i < many.size(); ++i)
+        many[i] = static_cast<double>((i * 7919) % 10'000);
+    const auto m = model.score({"x"}, {std::span<const double>(many)}, 2);
+    for (std::size_t i : {0u, 1u, 4321u, 9999u})
+        CHECK(m.score[i] == doctest::Approx(100.0 * (many[i] + 0.5) / 10'000));
+    // An infinite value is found on either path, by column and row.
+    few[7] = INFINITY;
+    many[9000] = -INFINITY;
+    CHECK_THROWS_WITH_AS(model.score({"x"}, {std::span<const double>(few)}),
+                         "column 'x', row 7: infinite value (features are finite, NaN if missing)",
+                         InputError);
+    CHECK_THROWS_WITH_AS(model.score({"x"}, {std::span<const double>(many)}),
+                         "column 'x', row 9000: infinite value (features are finite, NaN if "
+                         "missing)",
+                         InputError);
+}
