@@ -31,11 +31,11 @@ then the timings.
 
 Timing and memory: each side runs in its own fresh child process (retain on 1 thread, retain on
 every core, numpy, lifelines, scikit-survival), best of --repeat runs on both kinds of durations.
-retain's ``kaplan_meier`` takes no ``n_threads`` argument (it runs on retain's default, every
-core); its 1-thread row then pins the child to one core (``sched_setaffinity``), and the table
-says so. Peak memory per row is the child's resident-set high-water mark (VmHWM), reset before
-each kind of durations is made (``/proc/self/clear_refs``), printed beside the mark right after
-the data were made.
+retain's 1-thread row passes ``n_threads=1`` and also pins its child to one core
+(``sched_setaffinity``), so nothing else of retain's can run beside it; the every-core row passes
+``n_threads=None`` (every core). Peak memory per row is the child's resident-set high-water mark
+(VmHWM), reset before each kind of durations is made (``/proc/self/clear_refs``), printed beside
+the mark right after the data were made.
 
     .venv/bin/python benchmarks/bench_survival.py [--n N] [--repeat R] [--quick] [--json PATH]
 
@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import inspect
 import json
 import os
 import time
@@ -111,22 +110,14 @@ def numpy_km(duration: np.ndarray, churned: np.ndarray, alpha: float = ALPHA) ->
             "ci_lower": lower, "ci_upper": upper}
 
 
-def retain_takes_threads() -> bool:
-    import retain as rt
-
-    return "n_threads" in inspect.signature(rt.survival.kaplan_meier).parameters
-
-
 def side_function(side: str, case: str):
     """The call each side times, on a tenure table."""
     column = CASES[case]
     if side.startswith("retain"):
         import retain as rt
 
-        kw = {}
-        if retain_takes_threads():
-            kw["n_threads"] = 1 if side == "retain-1" else None
-        return lambda df: rt.survival.kaplan_meier(df[column], df["churned"], **kw)
+        n_threads = 1 if side == "retain-1" else None
+        return lambda df: rt.survival.kaplan_meier(df[column], df["churned"], n_threads=n_threads)
     if side == "numpy":
         return lambda df: numpy_km(df[column].to_numpy(), df["churned"].to_numpy())
     if side == "lifelines":
@@ -212,8 +203,8 @@ def check_case(case: str, n: int, sksurv: bool) -> int:
 def child(args: argparse.Namespace) -> None:
     """Times one side on each kind of durations; prints its numbers as JSON."""
     side = args.child
-    if side == "retain-1" and not retain_takes_threads():
-            pin_to_one_core()
+    if side == "retain-1":
+        pin_to_one_core()
     out = {}
     for case in CASES:
         fn = side_function(side, case)  # imports the side's library before the data
@@ -276,10 +267,8 @@ def main() -> None:
 
     sides = [s for s in SIDES if s != "sksurv" or sksurv]
     results = {side: run_side(side, args) for side in sides}
-    pinned = not retain_takes_threads()
     labels = {
-        "retain-1": ("retain, 1 core (pinned: kaplan_meier takes no n_threads)" if pinned
-                     else "retain, n_threads=1"),
+        "retain-1": "retain, n_threads=1 (pinned to one core)",
         "retain-all": f"retain, every core ({cores})",
         **NAMES,
     }

@@ -6,6 +6,7 @@
 
 #include <Eigen/Dense>
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <boost/math/special_functions/digamma.hpp>
 #include <boost/math/special_functions/trigamma.hpp>
@@ -14,7 +15,12 @@
 #include <numbers>
 #include <ostream>
 #include <sstream>
+#include <type_traits>
 #include <utility>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "retain/detail/parallel.hpp"
 #include "retain/detail/radix_sort.hpp"
@@ -59,6 +65,101 @@ double normal_quantile(double p) {
 namespace detail {
 namespace {
 
+constexpr double two52 = 4503599627370496.0;  // 2^52: whole doubles step by 1 below it
+constexpr double largest = std::numeric_limits<double>::max();
+
+// Durations are cut into blocks of this many for the parallel reads: fixed by the data, so the
+// blocks (and anything combined from them) are the same on any number of threads.
+constexpr std::size_t scan_block = std::size_t{1} << 16;
+
+// Whether duration i is an event: its flag (a double or a byte, 0 or 1), every one without flags.
+template <class Flag>
+std::uint64_t event_flag(std::span<const Flag> observed, std::size_t i) {
+    return observed.empty() ? 1u : static_cast<std::uint64_t>(observed[i] != Flag{0});
+}
+
+// What one read of the durations finds: their range, whether all are whole numbers, and whether
+// any duration or flag is bad (then the row is looked for, so valid input pays one pass).
+struct DurationScan {
+    double lo = std::numeric_limits<double>::infinity();
+    double hi = -std::numeric_limits<double>::infinity();
+    bool whole = true, bad = false;
+};
+
+template <class Flag>
+DurationScan scan_durations(std::span<const double> durations, std::span<const Flag> observed,
+                            Threads threads) {
+    const std::size_t n = durations.size();
+    std::vector<DurationScan> parts((n + scan_block - 1) / scan_block);
+    retain::detail::for_each_block(
+        n, scan_block, threads, [&](std::size_t b, std::size_t begin, std::size_t end) {
+            // Below 2^52, adding and taking away 2^52 rounds x to a whole number, which leaves x
+            // unchanged exactly when it is one; above, every double is whole.
+            constexpr double inf = std::numeric_limits<double>::infinity();
+            DurationScan s;
+            std::size_t i = begin;
+#if defined(__SSE2__)
+            // Compilers do not vectorise a min or max of doubles (NaN and -0 rules), nor these
+            // tests with them: two lanes by hand, in two sets for the pipelines. minpd(x, lo) is
+            // x < lo ? x : lo, as the scalar tail.
+            const __m128d big = _mm_set1_pd(largest), shift = _mm_set1_pd(two52);
+            const __m128d zero = _mm_setzero_pd();
+            __m128d lo[2] = {_mm_set1_pd(inf), _mm_set1_pd(inf)};
+            __m128d hi[2] = {_mm_set1_pd(-inf), _mm_set1_pd(-inf)};
+            __m128d whole[2] = {_mm_cmpeq_pd(zero, zero), _mm_cmpeq_pd(zero, zero)};
+            __m128d good[2] = {whole[0], whole[1]};
+            for (; i + 4 <= end; i += 4)
+                for (int a = 0; a < 2; ++a) {
+                    const __m128d x = _mm_loadu_pd(durations.data() + i + 2 * a);
+                    lo[a] = _mm_min_pd(x, lo[a]);
+                    hi[a] = _mm_max_pd(x, hi[a]);
+                    const __m128d rounded = _mm_sub_pd(_mm_add_pd(x, shift), shift);
+                    whole[a] = _mm_and_pd(
+                        whole[a], _mm_or_pd(_mm_cmpge_pd(x, shift), _mm_cmpeq_pd(rounded, x)));
+                    good[a] = _mm_and_pd(good[a],
+                                         _mm_and_pd(_mm_cmpge_pd(x, zero), _mm_cmple_pd(x, big)));
+                }
+            double lanes[2];
+            for (int a = 0; a < 2; ++a) {
+                _mm_storeu_pd(lanes, lo[a]);
+                s.lo = std::min({s.lo, lanes[0], lanes[1]});
+                _mm_storeu_pd(lanes, hi[a]);
+                s.hi = std::max({s.hi, lanes[0], lanes[1]});
+                s.whole &= _mm_movemask_pd(whole[a]) == 3;
+                s.bad |= _mm_movemask_pd(good[a]) != 3;
+            }
+#endif
+            for (; i < end; ++i) {
+                const double x = durations[i];
+                s.lo = x < s.lo ? x : s.lo;
+                s.hi = x > s.hi ? x : s.hi;
+                s.whole &= (x >= two52) | (((x + two52) - two52) == x);
+                s.bad |= !((x >= 0.0) & (x <= largest));
+            }
+            if constexpr (std::is_same_v<Flag, std::uint8_t>) {
+                std::uint8_t high = 0;  // a flag byte other than 0 and 1 has a high bit set
+                const std::uint8_t* flag = observed.data();
+                for (std::size_t j = observed.empty() ? end : begin; j < end; ++j)
+                    high |= flag[j] & 0xfe;
+                s.bad |= high != 0;
+            } else {
+                bool other = false;
+                for (std::size_t j = observed.empty() ? end : begin; j < end; ++j)
+                    other |= (observed[j] != 0.0) & (observed[j] != 1.0);
+                s.bad |= other;
+            }
+            parts[b] = s;
+        });
+    DurationScan all;
+    for (const DurationScan& s : parts) {
+        all.lo = std::min(all.lo, s.lo);
+        all.hi = std::max(all.hi, s.hi);
+        all.whole &= s.whole;
+        all.bad |= s.bad;
+    }
+    return all;
+}
+
 // Counts per distinct duration, ascending: how many durations end there and how many of them
 // are events.
 struct DurationCounts {
@@ -66,51 +167,174 @@ struct DurationCounts {
     std::vector<std::int64_t> removed, events;
 };
 
-DurationCounts count_durations(std::span<const double> durations,
-                               std::span<const double> observed) {
+// The scale s (1, 10, ..., 10^6) at which every duration x is k / s for a whole k, the k spanning
+// at most `max_span` values; 0 when there is none. Durations in days, or months kept to a few
+// decimals (as exports and rounding leave them), then need no sort: one counting pass over the
+// k does. rint(x s) / s == x both proves x is such a k / s (the division is correctly rounded, so
+// it gives back the double nearest the decimal) and makes k a strictly increasing function of x.
+double fixed_point_scale(std::span<const double> durations, const DurationScan& scan,
+                         double max_span, Threads threads) {
+    if (durations.empty() || !(scan.hi < two52)) return 0.0;
+    if (scan.whole) return scan.hi - scan.lo + 1 <= max_span ? 1.0 : 0.0;
+    // A decimal with fewer digits passes at every larger scale too: only the largest scale whose
+    // span fits needs checking.
+    double scale = 0.0;
+    for (double s = 10; s <= 1e6; s *= 10)
+        if ((scan.hi - scan.lo) * s + 1 <= max_span && scan.hi * s < two52) scale = s;
+    if (scale == 0.0) return 0.0;
+    std::atomic<bool> fails{false};
+    auto check = [&](std::size_t, std::size_t begin, std::size_t end) {
+        if (fails.load(std::memory_order_relaxed)) return;  // any block decides
+        bool ok = true;
+        // x s < 2^52, so adding and taking away 2^52 is rint(x s).
+        for (std::size_t i = begin; i < end; ++i)
+            ok &= ((durations[i] * scale + two52) - two52) / scale == durations[i];
+        if (!ok) fails.store(true, std::memory_order_relaxed);
+    };
+    retain::detail::for_each_block(durations.size(), scan_block, threads, check);
+    return fails.load() ? 0.0 : scale;
+}
+
+// Counting over the fixed-point codes k = rint(x s) - rint(lo s), 0 <= k < span. Counts are
+// integers, so however the work is split among threads they come out the same.
+template <class Flag>
+DurationCounts count_fixed_point(std::span<const double> durations, std::span<const Flag> observed,
+                                 double scale, double lo, std::size_t span, Threads threads) {
     const std::size_t n = durations.size();
+    const auto base = static_cast<std::int64_t>((lo * scale + two52) - two52);
+    auto code = [&](std::size_t i) {
+        return static_cast<std::size_t>(
+            static_cast<std::int64_t>((durations[i] * scale + two52) - two52) - base);
+    };
+    // base + k is a whole number below 2^53, so exact; dividing by the scale gives back the
+    // duration's own double (see fixed_point_scale).
+    auto time_of = [&](std::size_t k) {
+        return static_cast<double>(base + static_cast<std::int64_t>(k)) / scale;
+    };
+    // Chunks of durations fixed by the data, several per thread, so that a thread the system
+    // holds back (on a shared machine) leaves its share to the others instead of being waited on.
+    const std::size_t chunks = std::clamp<std::size_t>(n >> 17, 1, 16);
+    auto chunk_begin = [&](std::size_t c) { return n * c / chunks; };
     DurationCounts out;
-    auto is_event = [&](std::size_t i) { return observed.empty() || observed[i] != 0.0; };
-    // Durations in days or months are whole numbers in a modest range: a counting pass replaces
-    // the sort. (Durations are validated finite and >= 0; whole ones below 2^53 are exact.)
-    // Branch-free, so it vectorises: below 2^52, adding and taking away 2^52 rounds x to a whole
-    // number, which leaves x unchanged exactly when it is one; above, every double is whole.
-    constexpr double two52 = 4503599627370496.0;
-    double lo = n ? durations[0] : 0, hi = lo;
-    bool whole = true;
-    for (std::size_t i = 0; i < n; ++i) {
-        const double x = durations[i];
-        lo = std::min(lo, x);
-        hi = std::max(hi, x);
-        whole &= (x >= two52) | (((x + two52) - two52) == x);
-    }
-    if (n > 0 && whole && hi < two52 && hi - lo <= 4.0 * static_cast<double>(n) + 1024) {
-        const auto span = static_cast<std::size_t>(hi - lo) + 1;
-        std::vector<std::int64_t> removed(span, 0), events(span, 0);
-        const auto base = static_cast<std::int64_t>(lo);
-        for (std::size_t i = 0; i < n; ++i) {
-            const auto k = static_cast<std::size_t>(static_cast<std::int64_t>(durations[i]) - base);
-            ++removed[k];
-            events[k] += is_event(i);
-        }
+    // A bin holds both counts, removed in its low 32 bits and events in its high ones (a chunk
+    // has fewer than 2^32 durations).
+    constexpr std::uint64_t one = 1;
+    if (span <= (std::size_t{1} << 16)) {
+        // Few bins (days): each chunk of durations counts into its own bins, in cache.
+        std::vector<std::vector<std::uint64_t>> bins(chunks);
+        retain::detail::for_each_block(
+            chunks, 1, threads, [&](std::size_t c, std::size_t, std::size_t) {
+                std::vector<std::uint64_t>& bin = bins[c];
+                bin.assign(span, 0);
+                for (std::size_t i = chunk_begin(c); i < chunk_begin(c + 1); ++i)
+                    bin[code(i)] += one + (event_flag(observed, i) << 32);
+            });
         for (std::size_t k = 0; k < span; ++k) {
-            if (removed[k] == 0) continue;
-            out.time.push_back(lo + static_cast<double>(k));
-            out.removed.push_back(removed[k]);
-            out.events.push_back(events[k]);
+            std::int64_t removed = 0, events = 0;
+            for (const std::vector<std::uint64_t>& bin : bins) {
+                removed += static_cast<std::int64_t>(bin[k] & 0xffffffffu);
+                events += static_cast<std::int64_t>(bin[k] >> 32);
+            }
+            if (removed == 0) continue;
+            out.time.push_back(time_of(k));
+            out.removed.push_back(removed);
+            out.events.push_back(events);
         }
         return out;
     }
-    // Otherwise sort. For doubles >= 0 the bit pattern orders like the value, and its sign bit is
-    // 0: shifting it out makes room for the event flag, so one integer key carries both.
-    std::vector<std::uint64_t> keys(n);
-    for (std::size_t i = 0; i < n; ++i)
-        keys[i] = (std::bit_cast<std::uint64_t>(durations[i] + 0.0) << 1) | is_event(i);
-    retain::detail::radix_sort(keys);
-    for (std::size_t i = 0; i < n;) {
+    // Many bins (months to four decimals): counting straight into them would miss the cache on
+    // nearly every duration. The codes are first partitioned by their high bits into buckets of
+    // 2^11 bins, then each bucket is counted in bins that fit the L1 cache.
+    constexpr int low_bits = 11;
+    constexpr std::size_t bucket_bins = std::size_t{1} << low_bits;
+    const std::size_t n_buckets = (span + bucket_bins - 1) >> low_bits;
+    std::vector<std::uint32_t> bucketed(n);                  // code << 1 | event (span < 2^31)
+    std::vector<std::size_t> offset(chunks * n_buckets, 0);  // per chunk, per bucket
+    retain::detail::for_each_block(
+        chunks, 1, threads, [&](std::size_t c, std::size_t, std::size_t) {
+            std::size_t* count = offset.data() + c * n_buckets;
+            for (std::size_t i = chunk_begin(c); i < chunk_begin(c + 1); ++i)
+                ++count[code(i) >> low_bits];
+        });
+    std::vector<std::size_t> bucket_begin(n_buckets + 1, 0);
+    for (std::size_t b = 0, at = 0; b < n_buckets; ++b) {
+        bucket_begin[b] = at;
+        for (std::size_t c = 0; c < chunks; ++c) {
+            const std::size_t here = offset[c * n_buckets + b];
+            offset[c * n_buckets + b] = at;
+            at += here;
+        }
+        bucket_begin[b + 1] = at;
+    }
+    retain::detail::for_each_block(
+        chunks, 1, threads, [&](std::size_t c, std::size_t, std::size_t) {
+            std::size_t* to = offset.data() + c * n_buckets;
+            for (std::size_t i = chunk_begin(c); i < chunk_begin(c + 1); ++i) {
+                const std::size_t k = code(i);
+                bucketed[to[k >> low_bits]++] =
+                    static_cast<std::uint32_t>((k << 1) | event_flag(observed, i));
+            }
+        });
+    // Buckets in groups of a fixed size; each group writes its distinct times from where the
+    // groups before it could at most have ended (a bucket has at most as many as its durations
+    // and its bins), then the groups are moved together.
+    constexpr std::size_t group = 64;
+    const std::size_t n_groups = (n_buckets + group - 1) / group;
+    std::vector<std::size_t> room(n_groups + 1, 0), used(n_groups, 0);
+    for (std::size_t b = 0; b < n_buckets; ++b)
+        room[b / group + 1] += std::min(bucket_begin[b + 1] - bucket_begin[b], bucket_bins);
+    for (std::size_t g = 0; g < n_groups; ++g) room[g + 1] += room[g];
+    // One spare row in front, for the table's row at time 0.
+    for (auto* v : {&out.removed, &out.events}) v->reserve(room[n_groups] + 1);
+    out.time.reserve(room[n_groups] + 1);
+    out.time.resize(room[n_groups]);
+    out.removed.resize(room[n_groups]);
+    out.events.resize(room[n_groups]);
+    retain::detail::for_each_block(
+        n_groups, 1, threads, [&](std::size_t g, std::size_t, std::size_t) {
+            std::vector<std::uint64_t> bin(bucket_bins);
+            std::size_t row = room[g];
+            for (std::size_t b = g * group; b < std::min(n_buckets, (g + 1) * group); ++b) {
+                if (b > g * group) std::fill(bin.begin(), bin.end(), 0);
+                for (std::size_t i = bucket_begin[b]; i < bucket_begin[b + 1]; ++i)
+                    bin[(bucketed[i] >> 1) & (bucket_bins - 1)] +=
+                        one + (static_cast<std::uint64_t>(bucketed[i] & 1) << 32);
+                for (std::size_t k = 0; k < bucket_bins; ++k) {
+                    if (bin[k] == 0) continue;
+                    out.time[row] = time_of((b << low_bits) + k);
+                    out.removed[row] = static_cast<std::int64_t>(bin[k] & 0xffffffffu);
+                    out.events[row] = static_cast<std::int64_t>(bin[k] >> 32);
+                    ++row;
+                }
+            }
+            used[g] = row - room[g];
+        });
+    std::size_t rows = 0;
+    for (std::size_t g = 0; g < n_groups; ++g) {
+        // Moving down (rows <= room[g]), so a forward copy is safe.
+        std::copy_n(out.time.begin() + room[g], used[g], out.time.begin() + rows);
+        std::copy_n(out.removed.begin() + room[g], used[g], out.removed.begin() + rows);
+        std::copy_n(out.events.begin() + room[g], used[g], out.events.begin() + rows);
+        rows += used[g];
+    }
+    out.time.resize(rows);
+    out.removed.resize(rows);
+    out.events.resize(rows);
+    return out;
+}
+
+// Run-length counts of sorted keys (a duration's bits shifted left by one, its event flag in the
+// low bit) appended to `out`.
+void append_runs(std::span<const std::uint64_t> keys, DurationCounts& out) {
+    // At most one row per key, and one spare in front for the table's row at time 0.
+    const std::size_t most = out.time.size() + keys.size() + 1;
+    out.time.reserve(most);
+    out.removed.reserve(most);
+    out.events.reserve(most);
+    for (std::size_t i = 0; i < keys.size();) {
         const std::uint64_t time_bits = keys[i] >> 1;
         std::int64_t removed = 0, events = 0;
-        for (; i < n && (keys[i] >> 1) == time_bits; ++i) {
+        for (; i < keys.size() && (keys[i] >> 1) == time_bits; ++i) {
             ++removed;
             events += static_cast<std::int64_t>(keys[i] & 1);
         }
@@ -118,37 +342,100 @@ DurationCounts count_durations(std::span<const double> durations,
         out.removed.push_back(removed);
         out.events.push_back(events);
     }
+}
+
+// Any durations: sort. For doubles >= 0 the bit pattern orders like the value, and its sign bit
+// is 0: shifting it out makes room for the event flag, so one integer key carries both. Each
+// worker sorts a slice; the sorted slices are then cut at common times into ranges that the
+// workers merge and count. A sort has one result, so the counts are the same on any number of
+// threads.
+template <class Flag>
+DurationCounts count_sorted(std::span<const double> durations, std::span<const Flag> observed,
+                            Threads threads) {
+    const std::size_t n = durations.size();
+    const std::size_t workers = std::min<std::size_t>(retain::detail::resolve_threads(threads),
+                                                      std::max<std::size_t>(1, n >> 15));
+    auto key = [&](std::size_t i) {
+        return (std::bit_cast<std::uint64_t>(durations[i] + 0.0) << 1) | event_flag(observed, i);
+    };
+    std::vector<std::vector<std::uint64_t>> runs(workers);
+    retain::detail::for_each_block(
+        workers, 1, threads, [&](std::size_t w, std::size_t, std::size_t) {
+            const std::size_t begin = n * w / workers, end = n * (w + 1) / workers;
+            std::vector<std::uint64_t>& run = runs[w];
+            run.resize(end - begin);
+            for (std::size_t i = begin; i < end; ++i) run[i - begin] = key(i);
+            if (run.size() < 2048)
+                std::sort(run.begin(), run.end());
+            else
+                retain::detail::radix_sort(run);
+        });
+    DurationCounts out;
+    if (workers == 1) {
+        append_runs(runs[0], out);
+        return out;
+    }
+    // Cut points: times at even quantiles of the first run; each range holds the keys of every
+    // run from one cut time (inclusive) to the next (exclusive), so no time is split.
+    std::vector<std::uint64_t> cut(workers + 1, 0);
+    cut[workers] = std::numeric_limits<std::uint64_t>::max();
+    for (std::size_t r = 1; r < workers; ++r) {
+        const std::vector<std::uint64_t>& r0 = runs[0];
+        cut[r] = r0.empty() ? 0 : (r0[r0.size() * r / workers] >> 1) << 1;
+        cut[r] = std::max(cut[r], cut[r - 1]);
+    }
+    std::vector<DurationCounts> ranges(workers);
+    retain::detail::for_each_block(
+        workers, 1, threads, [&](std::size_t r, std::size_t, std::size_t) {
+            std::vector<std::uint64_t> merged, next;
+            for (const std::vector<std::uint64_t>& run : runs) {
+                const auto from = std::lower_bound(run.begin(), run.end(), cut[r]);
+                const auto to =
+                    r + 1 == workers ? run.end() : std::lower_bound(from, run.end(), cut[r + 1]);
+                next.resize(merged.size() + static_cast<std::size_t>(to - from));
+                std::merge(merged.begin(), merged.end(), from, to, next.begin());
+                merged.swap(next);
+            }
+            append_runs(merged, ranges[r]);
+        });
+    for (DurationCounts& range : ranges) {
+        out.time.insert(out.time.end(), range.time.begin(), range.time.end());
+        out.removed.insert(out.removed.end(), range.removed.begin(), range.removed.end());
+        out.events.insert(out.events.end(), range.events.begin(), range.events.end());
+    }
     return out;
 }
 
-void validate(std::span<const double> durations, std::span<const double> observed,
-              std::span<const double> timeline, double alpha, const SurvivalColumns& columns) {
-    if (!observed.empty() && observed.size() != durations.size()) {
+template <class Flag>
+DurationCounts count_durations(std::span<const double> durations, std::span<const Flag> observed,
+                               const DurationScan& scan, Threads threads) {
+    const std::size_t n = durations.size();
+    if (n == 0) return {};
+    // A counting pass beats the sort while the bins are not many more than the durations.
+    // (and codes with their event flag fit 32 bits)
+    const double max_span = std::min(4.0 * static_cast<double>(n) + 4096, 2147483647.0);
+    const double scale =
+        n < (std::size_t{1} << 32) ? fixed_point_scale(durations, scan, max_span, threads) : 0.0;
+    if (scale > 0.0) {
+        const double span =
+            ((scan.hi * scale + two52) - two52) - ((scan.lo * scale + two52) - two52);
+        return count_fixed_point(durations, observed, scale, scan.lo,
+                                 static_cast<std::size_t>(span) + 1, threads);
+    }
+    return count_sorted(durations, observed, threads);
+}
+
+void validate_lengths(std::size_t n_durations, std::size_t n_observed,
+                      const SurvivalColumns& columns) {
+    if (n_observed != 0 && n_observed != n_durations) {
         std::ostringstream msg;
-        msg << "columns differ in length: '" << columns.duration << "' has " << durations.size()
-            << " rows, '" << columns.observed << "' " << observed.size();
+        msg << "columns differ in length: '" << columns.duration << "' has " << n_durations
+            << " rows, '" << columns.observed << "' " << n_observed;
         throw InputError(msg.str());
     }
-    // A branch-free pass finds whether anything is wrong (it vectorises); only then is the row
-    // looked for, so valid input pays one cheap pass.
-    constexpr double largest = std::numeric_limits<double>::max();
-    bool bad = false;
-    for (const double t : durations) bad |= !(t >= 0.0 && t <= largest);
-    for (const double o : observed) bad |= (o != 0.0) & (o != 1.0);
-    for (std::size_t i = 0; bad && i < durations.size(); ++i) {
-        const double t = durations[i];
-        if (!(t >= 0.0) || std::isinf(t)) {
-            std::ostringstream what;
-            what << "duration must be a finite number >= 0, got " << t;
-            throw InputError::at(columns.duration, i, what.str());
-        }
-    }
-    for (std::size_t i = 0; bad && i < observed.size(); ++i)
-        if (observed[i] != 0.0 && observed[i] != 1.0) {
-            std::ostringstream what;
-            what << "observed flag must be 0 (censored) or 1 (event), got " << observed[i];
-            throw InputError::at(columns.observed, i, what.str());
-        }
+}
+
+void validate_timeline(std::span<const double> timeline, double alpha) {
     for (std::size_t i = 0; i < timeline.size(); ++i)
         if (!std::isfinite(timeline[i]) || (i > 0 && !(timeline[i] > timeline[i - 1])))
             throw InputError::argument(
@@ -156,6 +443,33 @@ void validate(std::span<const double> durations, std::span<const double> observe
                 "must be finite and strictly increasing (at position " + std::to_string(i) + ")");
     if (!(alpha > 0.0 && alpha < 1.0))
         throw InputError::argument("alpha", "must be strictly between 0 and 1");
+}
+
+// Checks the arguments, then reads the durations once; the first bad row is looked for only when
+// that read found one.
+template <class Flag>
+DurationScan validate(std::span<const double> durations, std::span<const Flag> observed,
+                      std::span<const double> timeline, double alpha,
+                      const SurvivalColumns& columns, Threads threads) {
+    validate_lengths(durations.size(), observed.size(), columns);
+    const DurationScan scan = scan_durations(durations, observed, threads);
+    for (std::size_t i = 0; scan.bad && i < durations.size(); ++i) {
+        const double t = durations[i];
+        if (!(t >= 0.0) || std::isinf(t)) {
+            std::ostringstream what;
+            what << "duration must be a finite number >= 0, got " << t;
+            throw InputError::at(columns.duration, i, what.str());
+        }
+    }
+    for (std::size_t i = 0; scan.bad && i < observed.size(); ++i)
+        if (observed[i] != Flag{0} && observed[i] != Flag{1}) {
+            std::ostringstream what;
+            what << "observed flag must be 0 (censored) or 1 (event), got "
+                 << static_cast<double>(observed[i]);
+            throw InputError::at(columns.observed, i, what.str());
+        }
+    validate_timeline(timeline, alpha);
+    return scan;
 }
 
 void validate_entry(std::span<const double> durations, std::span<const double> entry,
@@ -185,6 +499,98 @@ void validate_entry(std::span<const double> durations, std::span<const double> e
     }
 }
 
+// Survival and its interval from a row's running sums: v = log S and Greenwood's sum.
+inline void interval_at(double v, double greenwood, double z, double& surv, double& lower,
+                        double& upper) {
+    surv = std::exp(v);
+    // log(-log) interval exp(-exp(log(-v) -/+ spread)) = exp(v e^-/+spread), v = log S.
+    // Where v is 0 (S = 1), or the variance is negative (see KaplanMeier), it is undefined
+    // (NaN) and, as lifelines, 1.
+    const double e = std::exp(z * std::sqrt(greenwood) / v);
+    lower = std::exp(v / e);
+    upper = std::exp(v * e);
+    if (std::isnan(lower)) lower = 1.0;
+    if (std::isnan(upper)) upper = 1.0;
+}
+
+// Rows per block of the table's parallel loops.
+constexpr std::size_t row_block = std::size_t{1} << 14;
+
+// The table at its own times without late entry: everyone is at risk from 0, so a row at 0 leads
+// (the first duration's own when one is 0), and the risk set at each time is every duration not
+// gone before it. The logs and variance terms of the rows are computed in parallel and summed in
+// row order, as the definition adds them, so every thread count gives the same bits.
+KaplanMeier table_without_entry(DurationCounts&& counts, std::size_t n, double alpha,
+                                Threads threads) {
+    // The counts' arrays become the table's columns (a row at 0 put in front when needed).
+    if (counts.time.front() != 0.0) {
+        counts.time.insert(counts.time.begin(), 0.0);
+        counts.removed.insert(counts.removed.begin(), 0);
+        counts.events.insert(counts.events.begin(), 0);
+    }
+    const std::size_t m = counts.time.size();
+    KaplanMeier km;
+    km.alpha = alpha;
+    km.time = std::move(counts.time);
+    km.events = std::move(counts.events);
+    km.censored = std::move(counts.removed);  // removed until each row's censored is written
+    km.at_risk.resize(m);
+    for (auto* v : {&km.survival, &km.ci_lower, &km.ci_upper}) v->resize(m);
+    const std::size_t n_blocks = (m + row_block - 1) / row_block;
+    std::vector<std::int64_t> gone(n_blocks + 1, 0);
+    retain::detail::for_each_block(m, row_block, threads,
+                                   [&](std::size_t b, std::size_t begin, std::size_t end) {
+                                       std::int64_t sum = 0;
+                                       for (std::size_t j = begin; j < end; ++j)
+                                           sum += km.censored[j];
+                                       gone[b + 1] = sum;
+                                   });
+    for (std::size_t b = 0; b < n_blocks; ++b) gone[b + 1] += gone[b];
+    // survival and ci_upper hold each row's log(1 - d/n) and Greenwood term until summed.
+    std::vector<double>&log_term = km.survival, &var_term = km.ci_upper;
+    retain::detail::for_each_block(
+        m, row_block, threads, [&](std::size_t b, std::size_t begin, std::size_t end) {
+            std::int64_t before = gone[b];
+            for (std::size_t j = begin; j < end; ++j) {
+                const std::int64_t removed = km.censored[j], events = km.events[j];
+                const std::int64_t at_risk = static_cast<std::int64_t>(n) - before;
+                km.at_risk[j] = at_risk;
+                km.censored[j] = removed - events;
+                const auto d = static_cast<double>(events), r = static_cast<double>(at_risk);
+                // log(1 - d/n), as lifelines' log(n - d) - log(n); -infinity where n == d, where
+                // lifelines sets the variance term's infinity to 0.
+                log_term[j] = events > 0 ? std::log1p(-d / r) : 0.0;
+                var_term[j] = events > 0 && events != at_risk ? d / (r * (r - d)) : 0.0;
+                before += removed;
+            }
+        });
+    double log_total = 0.0, var_total = 0.0;
+    for (std::size_t j = 0; j < m; ++j) {
+        if (km.events[j] > 0) {
+            log_total += log_term[j];
+            if (km.events[j] != km.at_risk[j]) var_total += var_term[j];
+        }
+        log_term[j] = log_total;
+        var_term[j] = var_total;
+    }
+    const double z = normal_quantile(1.0 - alpha / 2.0);
+    retain::detail::for_each_block(
+        m, row_block, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
+            // A row without events has its predecessor's sums, hence its values: copied.
+            for (std::size_t j = begin; j < end; ++j) {
+                if (j > begin && km.events[j] == 0) {
+                    km.survival[j] = km.survival[j - 1];
+                    km.ci_lower[j] = km.ci_lower[j - 1];
+                    km.ci_upper[j] = km.ci_upper[j - 1];
+                    continue;
+                }
+                interval_at(km.survival[j], km.ci_upper[j], z, km.survival[j], km.ci_lower[j],
+                            km.ci_upper[j]);
+            }
+        });
+    return km;
+}
+
 // The table at its own times (every distinct entry and duration), with the running sums of the
 // product-limit estimate and of Greenwood's variance at each.
 struct OwnTable {
@@ -192,16 +598,18 @@ struct OwnTable {
     std::vector<std::int64_t> at_risk, events, censored, entered, removed;
 };
 
-OwnTable own_table(std::span<const double> durations, std::span<const double> observed,
-                   std::span<const double> entry) {
-    const DurationCounts out = count_durations(durations, observed);
+template <class Flag>
+OwnTable own_table(std::span<const double> durations, std::span<const Flag> observed,
+                   const DurationScan& scan, std::span<const double> entry, Threads threads) {
+    const DurationCounts out = count_durations(durations, observed, scan, threads);
     // Without entries every account is there from time 0: one entry time holding them all.
     DurationCounts in;
     if (entry.empty()) {
         in.time = {0.0};
         in.removed = {static_cast<std::int64_t>(durations.size())};
     } else {
-        in = count_durations(entry, {});
+        const std::span<const double> none;
+        in = count_durations(entry, none, scan_durations(entry, none, threads), threads);
     }
     OwnTable t;
     const std::size_t reserve = out.time.size() + in.time.size();
@@ -247,33 +655,24 @@ OwnTable own_table(std::span<const double> durations, std::span<const double> ob
     return t;
 }
 
-}  // namespace
-}  // namespace detail
-
-KaplanMeier kaplan_meier(std::span<const double> durations, std::span<const double> observed,
-                         std::span<const double> timeline, double alpha,
-                         const SurvivalColumns& columns, Threads n_threads,
-                         std::span<const double> entry) {
-    detail::validate(durations, observed, timeline, alpha, columns);
-    detail::validate_entry(durations, entry, columns);
+template <class Flag>
+KaplanMeier kaplan_meier_of(std::span<const double> durations, std::span<const Flag> observed,
+                            std::span<const double> timeline, double alpha,
+                            const SurvivalColumns& columns, Threads n_threads,
+                            std::span<const double> entry) {
+    const DurationScan scan = validate(durations, observed, timeline, alpha, columns, n_threads);
+    validate_entry(durations, entry, columns);
     KaplanMeier km;
     km.alpha = alpha;
     if (durations.empty()) return km;
-    detail::OwnTable own = detail::own_table(durations, observed, entry);
+    if (entry.empty() && timeline.empty())
+        return table_without_entry(count_durations(durations, observed, scan, n_threads),
+                                   durations.size(), alpha, n_threads);
+    OwnTable own = own_table(durations, observed, scan, entry, n_threads);
     const std::size_t m = own.time.size();
     const double z = normal_quantile(1.0 - alpha / 2.0);
-    // Survival and its interval at row j of the table's own times.
     auto interval = [&](std::size_t j, double& surv, double& lower, double& upper) {
-        const double v = own.log_s[j];
-        surv = std::exp(v);
-        // log(-log) interval exp(-exp(log(-v) -/+ spread)) = exp(v e^-/+spread), v = log S.
-        // Where v is 0 (S = 1), or the variance is negative (see KaplanMeier), it is undefined
-        // (NaN) and, as lifelines, 1.
-        const double e = std::exp(z * std::sqrt(own.greenwood[j]) / v);
-        lower = std::exp(v / e);
-        upper = std::exp(v * e);
-        if (std::isnan(lower)) lower = 1.0;
-        if (std::isnan(upper)) upper = 1.0;
+        interval_at(own.log_s[j], own.greenwood[j], z, surv, lower, upper);
     };
     if (timeline.empty()) {
         km.time = std::move(own.time);
@@ -327,6 +726,24 @@ KaplanMeier kaplan_meier(std::span<const double> durations, std::span<const doub
     return km;
 }
 
+}  // namespace
+}  // namespace detail
+
+KaplanMeier kaplan_meier(std::span<const double> durations, std::span<const double> observed,
+                         std::span<const double> timeline, double alpha,
+                         const SurvivalColumns& columns, Threads n_threads,
+                         std::span<const double> entry) {
+    return detail::kaplan_meier_of(durations, observed, timeline, alpha, columns, n_threads, entry);
+}
+
+KaplanMeier kaplan_meier_flags(std::span<const double> durations,
+                               std::span<const std::uint8_t> observed,
+                               std::span<const double> timeline, double alpha,
+                               const SurvivalColumns& columns, Threads n_threads,
+                               std::span<const double> entry) {
+    return detail::kaplan_meier_of(durations, observed, timeline, alpha, columns, n_threads, entry);
+}
+
 std::vector<KaplanMeier> retention_curves(std::span<const std::int64_t> group, std::size_t n_groups,
                                           std::span<const double> durations,
                                           std::span<const double> observed,
@@ -334,7 +751,7 @@ std::vector<KaplanMeier> retention_curves(std::span<const std::int64_t> group, s
                                           const SurvivalColumns& columns,
                                           std::string_view group_column, Threads n_threads,
                                           std::span<const double> entry) {
-    detail::validate(durations, observed, timeline, alpha, columns);
+    detail::validate(durations, observed, timeline, alpha, columns, n_threads);
     detail::validate_entry(durations, entry, columns);
     if (group.size() != durations.size())
         throw InputError("columns differ in length: '" + std::string(group_column) + "' has " +

@@ -65,6 +65,15 @@ KaplanMeier kaplan_meier(std::span<const double> durations, std::span<const doub
                          const SurvivalColumns& columns = {}, Threads n_threads = {},
                          std::span<const double> entry = {});
 
+/// kaplan_meier with the observed flags as bytes, 0 (censored) or 1 (event), as numpy and pandas
+/// hold booleans: a million flags are read where they are, not widened to doubles first. An
+/// empty `observed` means every duration is an event; any other byte is an error naming the row.
+KaplanMeier kaplan_meier_flags(std::span<const double> durations,
+                               std::span<const std::uint8_t> observed,
+                               std::span<const double> timeline = {}, double alpha = 0.05,
+                               const SurvivalColumns& columns = {}, Threads n_threads = {},
+                               std::span<const double> entry = {});
+
 /// One Kaplan-Meier curve per segment (plan, cohort, tier): `group[i]` is the dense code
 /// (0 <= code < n_groups) of duration i's segment; element g is kaplan_meier of segment g's
 /// durations (an empty table for a segment without any), with their entries when `entry` is given.

@@ -68,12 +68,12 @@ def kaplan_meier(
     outnumber the risk set, survival does not step and the interval may be undefined (1).
     lifelines refuses a table whose risk set empties early (``StatError``); retain computes it.
     ``n_threads`` (None: every core) fills the table; the result does not depend on it.
+    Durations that are whole numbers or decimals of up to 6 places (days; months to 4 decimals)
+    are counted without a sort when they span at most about 4 steps per duration; a boolean
+    ``observed`` is read in place, not copied.
     """
     d, d_name = _frames.vector(durations, "durations")
-    if observed is None:
-        o, o_name = np.empty(0), "observed"
-    else:
-        o, o_name = _frames.vector(observed, "observed", allow_bool=True)
+    o, o_name = (np.empty(0), "observed") if observed is None else _flags(observed)
     t = np.empty(0) if timeline is None else _frames.vector(timeline, "timeline")[0]
     e, e_name = (None, "entry") if entry is None else _frames.vector(entry, "entry")
     if e is not None and len(e) != len(d):
@@ -83,9 +83,24 @@ def kaplan_meier(
     columns = _core.survival.kaplan_meier(
         d, o, t, float(alpha), d_name, o_name, e, e_name, _frames.threads(n_threads)
     )
-    km = pd.DataFrame({name: columns[name] for name in _KM_COLUMNS})
+    # The core's arrays become the columns as they are (no copy into one block).
+    km = pd.DataFrame({name: columns[name] for name in _KM_COLUMNS}, copy=False)
     km.attrs["alpha"] = float(alpha)
     return km
+
+
+def _flags(observed: Any) -> tuple[np.ndarray, str]:
+    """Observed flags for the core: a numpy-boolean column or array as it is (the core reads its
+    bytes in place), anything else as float64 through ``_frames.vector`` (which rejects other
+    values and turns missing ones, as in a nullable ``boolean`` column, into NaN for the core)."""
+    if (
+        isinstance(observed, (pd.Series, pd.Index, np.ndarray))
+        and observed.dtype == np.bool_
+        and observed.ndim == 1
+    ):
+        name = getattr(observed, "name", None) or "observed"
+        return np.asarray(observed), str(name)
+    return _frames.vector(observed, "observed", allow_bool=True)
 
 
 def median_survival(km: pd.DataFrame) -> float:

@@ -51,27 +51,42 @@ void register_survival(py::module_& root) {
 
     m.def(
         "kaplan_meier",
-        [](const array_in<double>& durations, const array_in<double>& observed,
+        [](const array_in<double>& durations, const py::array& observed,
            const array_in<double>& timeline, double alpha, const std::string& duration_col,
            const std::string& observed_col, const std::optional<array_in<double>>& entry,
            const std::string& entry_col, int n_threads) {
             const auto d = as_span(durations, "durations");
-            const auto o = as_span(observed, "observed");
             const auto t = as_span(timeline, "timeline");
             const auto e = optional_span(entry, "entry");
+            const survival::SurvivalColumns columns{duration_col, observed_col, entry_col};
             survival::KaplanMeier km;
-            {
+            if (observed.dtype().kind() == 'b') {
+                // Booleans are read as the bytes numpy keeps them in (0 or 1), not widened.
+                const auto flags =
+                    py::array_t<bool, py::array::c_style | py::array::forcecast>::ensure(observed);
+                if (flags.ndim() != 1)
+                    throw InputError::argument("observed", "must be one-dimensional, got " +
+                                                               std::to_string(flags.ndim()) +
+                                                               " dimensions");
+                const std::span<const std::uint8_t> o(
+                    reinterpret_cast<const std::uint8_t*>(flags.data()),
+                    static_cast<std::size_t>(flags.size()));
                 py::gil_scoped_release release;  // reads only the caller's buffers
-                km = survival::kaplan_meier(d, o, t, alpha, {duration_col, observed_col, entry_col},
-                                            n_threads, e);
+                km = survival::kaplan_meier_flags(d, o, t, alpha, columns, n_threads, e);
+            } else {
+                const auto values = array_in<double>::ensure(observed);
+                if (!values) throw py::error_already_set();
+                const auto o = as_span(values, "observed");
+                py::gil_scoped_release release;  // reads only the caller's buffers
+                km = survival::kaplan_meier(d, o, t, alpha, columns, n_threads, e);
             }
             return table_to_dict(std::move(km));
         },
         py::arg("durations"), py::arg("observed"), py::arg("timeline"), py::arg("alpha"),
         py::arg("duration_col") = "duration", py::arg("observed_col") = "observed",
         py::arg("entry") = py::none(), py::arg("entry_col") = "entry", py::arg("n_threads") = 0,
-        "Kaplan-Meier table as a dict of columns; empty observed means all events, no entry no "
-        "late entry.");
+        "Kaplan-Meier table as a dict of columns; observed as float64 or bool (read in place), "
+        "empty observed means all events, no entry no late entry.");
     m.def(
         "retention_curves",
         [](const array_in<std::int64_t>& group, std::size_t n_groups,

@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
+#include <random>
 #include <retain/book.hpp>
 #include <retain/survival.hpp>
 #include <retain/tenure.hpp>
@@ -68,6 +70,142 @@ TEST_CASE("whole-number durations (the counting path) give the same curve as the
         CHECK(a.events[j] == b.events[j + 1]);
         CHECK(a.survival[j] == Approx(b.survival[j + 1]).epsilon(1e-15));
     }
+}
+
+namespace {
+// Counts per distinct duration straight from the definition (a sorted map), and the product-limit
+// survival from them: the oracle for the large inputs below.
+struct ByHand {
+    std::vector<double> time;
+    std::vector<std::int64_t> at_risk, events, censored;
+    std::vector<double> survival;
+};
+
+ByHand by_hand(const std::vector<double>& d, const std::vector<std::uint8_t>& flags) {
+    std::map<double, std::pair<std::int64_t, std::int64_t>> at;  // time -> (events, censored)
+    for (std::size_t i = 0; i < d.size(); ++i) ++(flags[i] ? at[d[i]].first : at[d[i]].second);
+    ByHand out;
+    auto risk = static_cast<std::int64_t>(d.size());
+    double s = 1;
+    if (!at.count(0.0)) {
+        out.time.push_back(0);
+        out.at_risk.push_back(risk);
+        out.events.push_back(0);
+        out.censored.push_back(0);
+        out.survival.push_back(1);
+    }
+    for (const auto& [t, c] : at) {
+        s *= 1 - static_cast<double>(c.first) / static_cast<double>(risk);
+        out.time.push_back(t);
+        out.at_risk.push_back(risk);
+        out.events.push_back(c.first);
+        out.censored.push_back(c.second);
+        out.survival.push_back(s);
+        risk -= c.first + c.second;
+    }
+    return out;
+}
+
+void check_against(const survival::KaplanMeier& km, const ByHand& expected) {
+    REQUIRE(km.size() == expected.time.size());
+    CHECK(km.time == expected.time);
+    CHECK(km.at_risk == expected.at_risk);
+    CHECK(km.events == expected.events);
+    CHECK(km.censored == expected.censored);
+    for (std::size_t j = 0; j < km.size(); j += 97)
+        CHECK(km.survival[j] == Approx(expected.survival[j]).epsilon(1e-9));
+}
+
+// Every column bit for bit (NaN never occurs in a table).
+bool same_table(const survival::KaplanMeier& a, const survival::KaplanMeier& b) {
+    return a.time == b.time && a.at_risk == b.at_risk && a.events == b.events &&
+           a.censored == b.censored && a.survival == b.survival && a.ci_lower == b.ci_lower &&
+           a.ci_upper == b.ci_upper;
+}
+
+std::vector<double> as_doubles(const std::vector<std::uint8_t>& flags) {
+    return {flags.begin(), flags.end()};
+}
+}  // namespace
+
+TEST_CASE("decimal durations (the fixed-point counting path) keep their own doubles, by hand") {
+    // 0.25 x 2 (1 event), 0.5 x 2 (2 events), 1.75 (event), 3.1 (censored; not a binary fraction,
+    // so its time must be the very double given, not a rounded neighbour).
+    const std::vector<double> d = {0.5, 0.25, 0.5, 1.75, 0.25, 3.1};
+    const std::vector<std::uint8_t> flags = {1, 0, 1, 1, 1, 0};
+    for (const int threads : {1, 2}) {
+        const auto km = survival::kaplan_meier_flags(d, flags, {}, 0.05, {}, threads);
+        CHECK(km.time == std::vector<double>{0, 0.25, 0.5, 1.75, 3.1});
+        CHECK(km.at_risk == std::vector<std::int64_t>{6, 6, 4, 2, 1});
+        CHECK(km.events == std::vector<std::int64_t>{0, 1, 2, 1, 0});
+        CHECK(km.censored == std::vector<std::int64_t>{0, 1, 0, 0, 1});
+        const std::vector<double> s = {1, 5.0 / 6, 5.0 / 12, 5.0 / 24, 5.0 / 24};
+        for (std::size_t j = 0; j < s.size(); ++j)
+            CHECK(km.survival[j] == Approx(s[j]).epsilon(1e-15));
+        CHECK(same_table(km, survival::kaplan_meier(d, as_doubles(flags))));
+    }
+}
+
+TEST_CASE("large inputs: every counting path equals the definition, on 1 or 2 threads alike") {
+    std::mt19937_64 rng(7);
+    std::exponential_distribution<double> months(1.0 / 14);
+    const std::size_t n = 70000;  // enough for two workers in every path
+    std::vector<std::uint8_t> flags(n);
+    for (auto& f : flags) f = rng() % 10 < 6;
+    std::vector<double> days(n), cents(n), raw(n), wide(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const double m = months(rng);
+        days[i] = std::floor(m * 30);            // few bins: counted directly
+        cents[i] = std::round(m * 1000) / 1000;  // ~200,000 bins: partitioned, then counted
+        raw[i] = i % 3 == 0 ? raw[i / 2] : m;    // any doubles, with ties: sorted
+        wide[i] = std::floor(m * 1e6);           // whole, but too many bins: sorted
+    }
+    for (const auto* d : {&days, &cents, &raw, &wide}) {
+        const ByHand expected = by_hand(*d, flags);
+        const auto one = survival::kaplan_meier_flags(*d, flags, {}, 0.05, {}, 1);
+        const auto two = survival::kaplan_meier_flags(*d, flags, {}, 0.05, {}, 2);
+        check_against(one, expected);
+        CHECK(same_table(one, two));
+        CHECK(same_table(one, survival::kaplan_meier(*d, as_doubles(flags), {}, 0.05, {}, 2)));
+    }
+}
+
+TEST_CASE("flags as bytes: a byte other than 0 or 1, or a bad duration, names the row") {
+    const std::vector<std::uint8_t> flags = {1, 0, 2};
+    CHECK_THROWS_WITH_AS(
+        survival::kaplan_meier_flags(std::vector<double>{1, 2, 3}, flags, {}, 0.05,
+                                     {"tenure", "churned"}),
+        "column 'churned', row 2: observed flag must be 0 (censored) or 1 (event), got 2",
+        InputError);
+    const std::vector<std::uint8_t> ok = {1, 0, 1};
+    CHECK_THROWS_WITH_AS(survival::kaplan_meier_flags(std::vector<double>{1, NAN, 3}, ok, {}, 0.05,
+                                                      {"tenure", "churned"}),
+                         "column 'tenure', row 1: duration must be a finite number >= 0, got nan",
+                         InputError);
+    CHECK_THROWS_WITH_AS(
+        survival::kaplan_meier_flags(std::vector<double>{1, 2, -0.5}, ok),
+        "column 'duration', row 2: duration must be a finite number >= 0, got -0.5", InputError);
+    CHECK_THROWS_AS(survival::kaplan_meier_flags(std::vector<double>{1, 2}, ok), InputError);
+    // Deep inside a long column (the checks run several values at a time), each still named.
+    std::vector<double> many(100000, 2.5);
+    std::vector<std::uint8_t> many_flags(many.size(), 1);
+    many[70001] = -1;
+    CHECK_THROWS_WITH_AS(survival::kaplan_meier_flags(many, many_flags, {}, 0.05, {}, 2),
+                         "column 'duration', row 70001: duration must be a finite number >= 0, "
+                         "got -1",
+                         InputError);
+    many[70001] = 2.5;
+    many[517] = INFINITY;
+    CHECK_THROWS_WITH_AS(survival::kaplan_meier(many, {}, {}, 0.05, {}, 2),
+                         "column 'duration', row 517: duration must be a finite number >= 0, "
+                         "got inf",
+                         InputError);
+    many[517] = 2.5;
+    many_flags[99998] = 7;
+    CHECK_THROWS_WITH_AS(survival::kaplan_meier_flags(many, many_flags, {}, 0.05, {}, 2),
+                         "column 'observed', row 99998: observed flag must be 0 (censored) or 1 "
+                         "(event), got 7",
+                         InputError);
 }
 
 TEST_CASE("a given timeline reads the step function and counts what happened in between") {

@@ -347,3 +347,77 @@ def test_discounted_lifetime_bad_arguments():
         rt.survival.discounted_lifetime(km, "5")
     with pytest.raises(rt.ColumnError, match="no column 'survival'"):
         rt.survival.discounted_lifetime(km.drop(columns="survival"), 5)
+
+
+def numpy_counts(durations, observed):
+    """Times, at-risk, event and censored counts by np.unique (a row at 0 first when no
+    duration is 0), and the product-limit survival: the definition, independently of retain."""
+    time, removed = np.unique(durations, return_counts=True)
+    event_time, n_events = np.unique(durations[observed], return_counts=True)
+    events = np.zeros(len(time), np.int64)
+    events[np.searchsorted(time, event_time)] = n_events
+    at_risk = np.cumsum(removed[::-1])[::-1]
+    if time[0] != 0.0:
+        time, removed = np.r_[0.0, time], np.r_[0, removed]
+        events, at_risk = np.r_[0, events], np.r_[len(durations), at_risk]
+    return time, at_risk, events, removed - events, np.cumprod(1.0 - events / at_risk)
+
+
+@pytest.mark.parametrize("kind", ["whole days", "4 decimals", "any doubles"])
+def test_large_curves_equal_numpy_and_do_not_depend_on_threads(kind):
+    rng = np.random.default_rng(13)
+    n = 120_000
+    months = rng.exponential(14.0, n)
+    durations = {
+        "whole days": np.floor(months * 30),
+        "4 decimals": np.round(months, 4),
+        "any doubles": np.where(np.arange(n) % 4 == 0, months[np.arange(n) // 2], months),
+    }[kind]
+    churned = pd.Series(rng.random(n) < 0.6, name="churned")
+    tenure = pd.Series(durations, name="tenure")
+    one = rt.survival.kaplan_meier(tenure, churned, n_threads=1)
+    two = rt.survival.kaplan_meier(tenure, churned, n_threads=2)
+    pd.testing.assert_frame_equal(one, two, check_exact=True)
+    as_floats = rt.survival.kaplan_meier(tenure, churned.astype(float), n_threads=2)
+    pd.testing.assert_frame_equal(one, as_floats, check_exact=True)
+    time, at_risk, events, censored, survival = numpy_counts(durations, churned.to_numpy())
+    np.testing.assert_array_equal(one["time"], time)
+    np.testing.assert_array_equal(one["at_risk"], at_risk)
+    np.testing.assert_array_equal(one["events"], events)
+    np.testing.assert_array_equal(one["censored"], censored)
+    np.testing.assert_allclose(one["survival"], survival, rtol=1e-9, atol=0)
+
+
+@pytest.mark.parametrize(
+    ("durations", "observed", "message"),
+    [
+        (
+            pd.Series([1.5, -2.25, 3.0], name="tenure"),
+            pd.Series([True, False, True], name="churned"),
+            r"column 'tenure', row 1: duration must be a finite number >= 0, got -2.25",
+        ),
+        (
+            pd.Series([1.0, 2.0, np.nan], name="tenure"),
+            np.array([True, False, True]),
+            r"column 'tenure', row 2: duration must be a finite number >= 0",
+        ),
+        (
+            [1.0, 2.0, 3.0],
+            pd.Series([True, pd.NA, False], dtype="boolean", name="churned"),
+            r"column 'churned', row 1: observed flag must be 0 .* got nan",
+        ),
+        ([1.0, 2.0], np.array([True, False, True]), r"columns differ in length"),
+    ],
+)
+def test_boolean_flags_bad_input_names_column_and_row(durations, observed, message):
+    with pytest.raises(rt.InputError, match=message):
+        rt.survival.kaplan_meier(durations, observed)
+
+
+def test_boolean_flags_equal_lifelines_on_a_strided_view():
+    # A non-contiguous boolean view is read correctly (copied by the binding).
+    rng = np.random.default_rng(3)
+    durations = np.round(rng.exponential(5.0, 400), 2)
+    flags = (rng.random(800) < 0.5)[::2]
+    km = rt.survival.kaplan_meier(durations, flags)
+    assert_matches_lifelines(km, lifelines_km(durations, flags))

@@ -8,7 +8,7 @@ from .book import Book
 
 def kaplan_meier(
     durations: npt.ArrayLike,
-    observed: npt.ArrayLike,
+    observed: npt.NDArray[np.float64] | npt.NDArray[np.bool_],
     timeline: npt.ArrayLike,
     alpha: float,
     duration_col: str = ...,
