@@ -94,6 +94,56 @@ void require_time(std::span<const Time> times, std::size_t row, std::string_view
 
 }  // namespace
 
+InternedIds intern_ids(const IdColumn& ids, Threads threads) {
+    const std::size_t n = ids.size();
+    InternedIds out;
+    out.code.resize(n);
+    const auto first_rows = [&](std::size_t lo, std::size_t hi, std::vector<std::size_t>& first) {
+        for (std::size_t i = lo; i < hi; ++i)
+            if (static_cast<std::size_t>(out.code[i]) == first.size()) first.push_back(i);
+    };
+    if (!ids.is_text()) {
+        IdIndex<std::int64_t> index;
+        index.intern_all(
+            0, n, [&](std::size_t i) { return ids.int_at(i); }, out.code.data());
+        first_rows(0, n, out.first_row);
+        return out;
+    }
+    // Each part interns its own rows; the parts' distinct ids are then merged in part order, which
+    // is row order, so a global code is still the rank of its first appearance.
+    const std::size_t parts =
+        std::clamp<std::size_t>(n / (std::size_t{1} << 16), 1, detail::resolve_threads(threads));
+    std::vector<IdIndex<std::string>> local(parts);
+    std::vector<std::vector<std::size_t>> local_first(parts);
+    const std::size_t per_part = (n + parts - 1) / parts;
+    detail::for_each_block(
+        n, per_part, threads, [&](std::size_t p, std::size_t lo, std::size_t hi) {
+            local[p].intern_all(
+                lo, hi, [&](std::size_t i) { return ids.text_at(i); }, out.code.data());
+            first_rows(lo, hi, local_first[p]);
+        });
+    // Blank text is missing (-1), and takes no global code.
+    IdIndex<std::string> global;
+    std::vector<std::vector<std::int64_t>> to_global(parts);
+    for (std::size_t p = 0; p < parts; ++p)
+        for (std::size_t k = 0; k < local[p].size(); ++k) {
+            if (local[p].ids()[k].empty()) {
+                to_global[p].push_back(-1);
+                continue;
+            }
+            const std::int64_t g = global.intern(local[p].ids()[k]);
+            to_global[p].push_back(g);
+            if (static_cast<std::size_t>(g) == out.first_row.size())
+                out.first_row.push_back(local_first[p][k]);
+        }
+    detail::for_each_block(
+        n, per_part, threads, [&](std::size_t p, std::size_t lo, std::size_t hi) {
+            for (std::size_t i = lo; i < hi; ++i)
+                out.code[i] = to_global[p][static_cast<std::size_t>(out.code[i])];
+        });
+    return out;
+}
+
 Book::Book(const AccountsInput& accounts, UnknownAccounts unknown, Threads threads)
     : unknown_(unknown), threads_(threads) {
     const std::size_t n = accounts.id.size();

@@ -86,6 +86,18 @@ class IdColumn {
     std::size_t size_ = 0;
 };
 
+/// Dense codes of an id column.
+struct InternedIds {
+    std::vector<std::int64_t> code;      ///< per row, in order of first appearance; -1 blank text
+    std::vector<std::size_t> first_row;  ///< per code, the row it first appears in
+};
+
+/// Dense codes of the ids of a column, numbered in order of first appearance (as
+/// pandas.factorize numbers them), with the first row of each. Blank text is a missing id (code
+/// -1), as a blank cell is missing in pandas. Text is interned on every core (each thread its
+/// own rows, the distinct ids merged in row order), so the codes do not depend on `threads`.
+InternedIds intern_ids(const IdColumn& ids, Threads threads = {});
+
 /// What a Book does with rows whose account is not in the accounts table.
 enum class UnknownAccounts {
     error,  ///< InputError naming the table, column, row and id

@@ -82,6 +82,38 @@ class IdIndex {
         }
     }
 
+    /// intern() of the keys `key_of(i)` for i in [begin, end), codes written to `codes[i]`: the
+    /// same codes as one intern() after another, with the cache misses of a few keys overlapped
+    /// (as in find_all). A key equal to the previous one reuses its code.
+    template <class KeyOf>
+    void intern_all(std::size_t begin, std::size_t end, KeyOf key_of, std::int64_t* codes) {
+        constexpr std::size_t lag = 8, ring = 4 * lag;
+        std::array<std::size_t, ring> hashes{};
+        key_type last{};
+        std::int64_t last_code = -1;
+        for (std::size_t i = begin; i < end + 2 * lag; ++i) {
+            if (i < end) {  // stage 1: hash, fetch the slot (the table may grow before it is used:
+                            // a fetch of a stale slot is wasted, never wrong)
+                const std::size_t h = detail::hash_id(key_of(i));
+                hashes[i % ring] = h;
+                if (!slots_.empty()) __builtin_prefetch(&slots_[h & mask()]);
+            }
+            if (i >= begin + lag && i - lag < end && !slots_.empty()) {  // stage 2: fetch its id
+                const std::int64_t slot = slots_[hashes[(i - lag) % ring] & mask()];
+                if (slot != 0) __builtin_prefetch(&ids_[static_cast<std::size_t>(slot - 1)]);
+            }
+            if (i >= begin + 2 * lag) {  // stage 3: look up, intern when new
+                const std::size_t r = i - 2 * lag;
+                const key_type key = key_of(r);
+                if (r == begin || !(key == last)) {
+                    last = key;
+                    last_code = intern_hashed(key, hashes[r % ring]);
+                }
+                codes[r] = last_code;
+            }
+        }
+    }
+
     /// The code of `key`, interning it when new.
     std::int64_t intern(key_type key) {
         if (2 * (ids_.size() + 1) > slots_.size()) grow();
@@ -153,6 +185,16 @@ class IdIndex {
             if (slots_[s] == 0) return -1;
             if (key_type(ids_[slots_[s] - 1]) == key) return slots_[s] - 1;
         }
+    }
+
+    std::int64_t intern_hashed(key_type key, std::size_t hash) {
+        if (2 * (ids_.size() + 1) > slots_.size()) grow();
+        std::size_t s = hash & mask();
+        for (; slots_[s] != 0; s = (s + 1) & mask())
+            if (key_type(ids_[slots_[s] - 1]) == key) return slots_[s] - 1;
+        ids_.emplace_back(key);
+        slots_[s] = static_cast<std::int64_t>(ids_.size());
+        return slots_[s] - 1;
     }
 
     std::size_t mask() const noexcept { return slots_.size() - 1; }

@@ -85,7 +85,13 @@ def id_codes(column: pd.Series, name: Any, what: str = "account id") -> tuple[np
             )
         codes, ids = _core.intern_int64(column.to_numpy(dtype=np.int64))
         return codes, pd.Index(ids, name=name)
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    if isinstance(dtype, np.dtype) and dtype.kind == "O":
+        # Text as pandas holds it, interned in the core without a Python call per cell (blank
+        # text is missing, as in a Book; values other than text are compared by their str()).
+        codes, first = _core.book.intern_ids(column.to_numpy())
+        uniques = column.to_numpy()[first]
+    else:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
     if len(codes) and codes.min() < 0:
         raise InputError(f"column {name!r}, row {first_row(codes < 0)}: missing {what}")
     return codes.astype(np.int64, copy=False), pd.Index(uniques, name=name)

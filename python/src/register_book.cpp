@@ -278,6 +278,22 @@ void register_book(py::module_& root) {
         "of text): (clock seconds as written, offset seconds, flag: 1 with offset, 0 without, "
         "-1 blank).");
 
+    m.def(
+        "intern_ids",
+        [](const py::object& ids, int n_threads) {
+            const Ids column = ids_of(ids, "ids");
+            InternedIds out;
+            {
+                py::gil_scoped_release release;  // the held cells and our vectors only
+                out = intern_ids(column.column, n_threads);
+            }
+            std::vector<std::int64_t> first(out.first_row.begin(), out.first_row.end());
+            return py::make_tuple(to_numpy(std::move(out.code)), to_numpy(std::move(first)));
+        },
+        py::arg("ids"), py::arg("n_threads") = 0,
+        "Dense codes of an id column (int64 values, text buffers or an object array of text) in "
+        "order of first appearance, -1 for blank text; and the first row of each code.");
+
     py::class_<Book>(m, "Book", "One business's tables, validated once (see retain.Book).")
         .def(py::init([](const py::object& ids, const array_in<std::int64_t>& signed_at,
                          bool drop_unknown, const Names& names) {

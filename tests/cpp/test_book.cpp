@@ -2,7 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <string_view>
 #include <vector>
 
@@ -460,4 +462,40 @@ TEST_CASE("Book: MRR rows in any order, sorted ones read in place, give the same
         REQUIRE(b.mrr().months(1).size() == 1);
         CHECK(b.mrr().amounts(1)[0] == 9.0);
     }
+}
+
+TEST_CASE("intern_ids numbers ids by first appearance, blanks missing, on any thread count") {
+    // By hand: b a b "" c a -> b 0, a 1, c 2; the blank is -1.
+    const std::vector<std::string> few{"b", "a", "b", "", "c", "a"};
+    const InternedIds small = intern_ids(IdColumn(few));
+    CHECK(small.code == std::vector<std::int64_t>{0, 1, 0, -1, 2, 1});
+    CHECK(small.first_row == std::vector<std::size_t>{0, 1, 4});
+    const std::vector<std::int64_t> ints{7, -2, 7, 9};
+    const InternedIds by_int = intern_ids(IdColumn(ints));
+    CHECK(by_int.code == std::vector<std::int64_t>{0, 1, 0, 2});
+    CHECK(by_int.first_row == std::vector<std::size_t>{0, 1, 3});
+    // Enough rows for several parts: ids that first appear late in the column, blanks anywhere.
+    std::vector<std::string> many;
+    for (std::size_t i = 0; i < 300'000; ++i)
+        many.push_back(i % 1000 == 999 ? "" : "id-" + std::to_string((i * 7) % (1000 + i / 1000)));
+    const InternedIds one = intern_ids(IdColumn(many), 1), two = intern_ids(IdColumn(many), 2);
+    CHECK(one.code == two.code);
+    CHECK(one.first_row == two.first_row);
+    // The oracle: a map from id to its first row, codes ranked by that row.
+    std::map<std::string, std::size_t> first;
+    for (std::size_t i = 0; i < many.size(); ++i)
+        if (!many[i].empty()) first.emplace(many[i], i);
+    REQUIRE(one.first_row.size() == first.size());
+    bool all_match = true;
+    for (std::size_t i = 0; i < many.size(); ++i) {
+        const std::int64_t c = one.code[i];
+        if (many[i].empty()) {
+            all_match = all_match && c == -1;
+        } else {
+            all_match = all_match && c >= 0 &&
+                        one.first_row[static_cast<std::size_t>(c)] == first.at(many[i]);
+        }
+    }
+    CHECK(all_match);
+    CHECK(std::is_sorted(one.first_row.begin(), one.first_row.end()));
 }

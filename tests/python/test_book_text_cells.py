@@ -139,3 +139,21 @@ def test_plan_and_credit_errors_name_the_input_row():
     credit.loc[5] = ["B", "2024-02", -9.0]
     with pytest.raises(rt.InputError, match=r"'mrr', row 5: account 'B' sums to -4"):
         rt.Book(accounts, mrr=credit)
+
+
+def test_event_log_ids_are_numbered_as_pandas_factorize_numbers_them():
+    from retain import _frames
+
+    rng = np.random.default_rng(3)
+    ids = np.array(
+        [f"USR-{i}" if i % 11 else f"Nutzer-{i}-ß" for i in rng.integers(0, 5_000, 200_000)],
+        dtype=object,
+    )
+    codes, uniques = _frames.id_codes(pd.Series(ids), "user_id", "user id")
+    expected_codes, expected_uniques = pd.factorize(ids)
+    np.testing.assert_array_equal(codes, expected_codes)
+    assert list(uniques) == list(expected_uniques)
+    assert uniques.name == "user_id"
+    ids[77] = None
+    with pytest.raises(rt.InputError, match=r"column 'user_id', row 77: missing user id"):
+        _frames.id_codes(pd.Series(ids), "user_id", "user id")

@@ -17,6 +17,10 @@ def parse_times(
     text: _Ids, table: str, column: str
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int8]]: ...
 
+def intern_ids(
+    ids: _Ids, n_threads: int = 0
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+
 class Book:
     def __init__(
         self, ids: _Ids, signed_at: npt.ArrayLike, drop_unknown: bool, names: dict[str, str]
