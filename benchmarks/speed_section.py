@@ -25,7 +25,15 @@ HERE = Path(__file__).resolve().parent
 README = HERE.parent / "README.md"
 BEGIN, END = "<!-- speed:begin -->", "<!-- speed:end -->"
 #: The benchmarks whose tables the README shows, in the README's order.
-BENCHMARKS = ("bench_kpi", "bench_engagement", "bench_survival", "bench_metrics", "bench_logistic")
+BENCHMARKS = (
+    "bench_kpi",
+    "bench_engagement",
+    "bench_survival",
+    "bench_metrics",
+    "bench_logistic",
+    "bench_health",
+    "bench_backtest",
+)
 
 
 def run(names: list[str], folder: Path) -> None:

@@ -291,20 +291,28 @@ def _times(t: _Table, name: str, tz: str, required: bool = True) -> np.ndarray:
             )
     else:
         local, offset, flag = _core.book.parse_times(_text_cells(column), t.table, t.names[name])
-        seconds = local
-        instant = flag == 1
-        if instant.any():
-            utc = local[instant] - offset[instant]
-            if tz == "UTC":
-                seconds[instant] = utc
-            else:
-                stamps = pd.DatetimeIndex(utc.astype("datetime64[s]"), tz="UTC")
-                seconds[instant] = _seconds(pd.Series(stamps.tz_convert(tz).tz_localize(None)))
+        seconds = _instants_on_wall_clock(local, offset, flag, tz)
     if required:
         missing = seconds == _NO_TIME
         if missing.any():
             raise InputError(f"{t.where(name, _frames.first_row(missing))}: missing date")
     return seconds
+
+
+def _instants_on_wall_clock(
+    local: np.ndarray, offset: np.ndarray, flag: np.ndarray, tz: str
+) -> np.ndarray:
+    """Parsed text times on the Book's wall clock: the rows written with an offset (flag 1) are
+    instants, shown in ``tz``; the others are wall times already (changed in place)."""
+    instant = flag == 1
+    if instant.any():
+        utc = local[instant] - offset[instant]
+        if tz == "UTC":
+            local[instant] = utc
+        else:
+            stamps = pd.DatetimeIndex(utc.astype("datetime64[s]"), tz="UTC")
+            local[instant] = _seconds(pd.Series(stamps.tz_convert(tz).tz_localize(None)))
+    return local
 
 
 def _seconds(naive: pd.Series) -> np.ndarray:
@@ -345,11 +353,20 @@ def _months(t: _Table, name: str, tz: str, periods: str | None) -> np.ndarray:
             f"{t.where(name, 0)}: float periods are ambiguous; give 'YYYY-MM' "
             "text, Period[M], datetimes or integers"
         )
-    seconds = _times(t, name, tz, required=False)
-    missing = seconds == _NO_TIME
+    if isinstance(dtype, pd.DatetimeTZDtype) or dtype.kind == "M":  # their wall-clock month
+        return _core.months_from_timestamps(_times(t, name, tz), "s", t.names[name])
+    # Text: months straight from the parser, rows written with an offset by their wall time.
+    months, offset, flag = _core.book.parse_times(
+        _text_cells(column), t.table, t.names[name], months=True
+    )
+    missing = flag < 0
     if missing.any():
         raise InputError(f"{t.where(name, _frames.first_row(missing))}: missing period")
-    return _core.months_from_timestamps(seconds, "s", t.names[name])
+    instant = flag == 1
+    if instant.any():
+        wall = _instants_on_wall_clock(months[instant], offset[instant], flag[instant], tz)
+        months[instant] = _core.months_from_timestamps(wall, "s", t.names[name])
+    return months
 
 
 def _labels(t: _Table, name: str) -> Any:

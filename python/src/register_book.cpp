@@ -78,20 +78,33 @@ void read_object_text(ObjectText& out, const py::object& value, const char* name
     const std::size_t n_blocks = (n + block - 1) / block;
     std::vector<std::vector<std::size_t>> slow(n_blocks);
     out.blocks.assign(n_blocks, std::string());
+    // pandas' CSV reader gives equal cells of a chunk one shared object: a cell whose object was
+    // just seen (a small table by address) takes that view, without reading the object at all.
+    constexpr std::size_t seen_slots = 4096;
     detail::for_each_block(n, block, 0, [&](std::size_t b, std::size_t lo, std::size_t hi) {
         std::string& chars = out.blocks[b];
         std::vector<std::size_t> end(hi - lo, 0);
+        std::vector<std::pair<PyObject*, std::size_t>> seen(seen_slots, {nullptr, 0});
+        std::vector<std::size_t> same(hi - lo, n);  // the earlier row of the same object, or n
         for (std::size_t i = lo; i < hi; ++i) {
             if (i + ahead < hi) __builtin_prefetch(cell[i + ahead]);
+            auto& memo = seen[(reinterpret_cast<std::uintptr_t>(cell[i]) >> 4) % seen_slots];
             std::string_view text;
-            if (ascii_text(cell[i], text))
+            if (memo.first == cell[i]) {
+                same[i - lo] = memo.second;
+            } else if (ascii_text(cell[i], text)) {
                 chars.append(text);
-            else
+                memo = {cell[i], i};
+            } else {
                 slow[b].push_back(i);
+            }
             end[i - lo] = chars.size();
         }
+        // Views once the block's buffer no longer moves.
         for (std::size_t i = lo, begin = 0; i < hi; begin = end[i - lo], ++i)
-            out.views[i] = std::string_view(chars).substr(begin, end[i - lo] - begin);
+            out.views[i] = same[i - lo] < n
+                               ? out.views[same[i - lo]]
+                               : std::string_view(chars).substr(begin, end[i - lo] - begin);
     });
     for (const auto& rows : slow)
         for (const std::size_t i : rows) out.views[i] = other_text(cell[i], out.shown);
@@ -182,7 +195,8 @@ void register_book(py::module_& root) {
 
     m.def(
         "parse_times",
-        [](const py::object& text, const std::string& table, const std::string& column) {
+        [](const py::object& text, const std::string& table, const std::string& column,
+           bool months) {
             // Text buffers, or an object array read in place: no view per row is stored, and a
             // cell object seen before (pandas often shares one between equal cells; a period
             // column holds a few dozen values) is not parsed again.
@@ -206,7 +220,9 @@ void register_book(py::module_& root) {
                 if (t.empty()) return true;  // a blank cell: missing
                 ParsedTime p;
                 if (!parse_datetime(t, p)) return false;
-                local[i] = p.local, offset[i] = p.offset, flag[i] = p.has_offset ? 1 : 0;
+                // A month column needs no second pass: the month of a wall time is known here.
+                local[i] = months && !p.has_offset ? month_of_day(day_of_time(p.local)) : p.local;
+                offset[i] = p.offset, flag[i] = p.has_offset ? 1 : 0;
                 return true;
             };
             constexpr std::size_t block = std::size_t{1} << 16, slots = 64;
@@ -273,10 +289,11 @@ void register_book(py::module_& root) {
             return py::make_tuple(to_numpy(std::move(local)), to_numpy(std::move(offset)),
                                   to_numpy(std::move(flag)));
         },
-        py::arg("text"), py::arg("table"), py::arg("column"),
+        py::arg("text"), py::arg("table"), py::arg("column"), py::arg("months") = false,
         "Dates of a text column (Arrow large_string buffers (offsets, chars) or an object array "
         "of text): (clock seconds as written, offset seconds, flag: 1 with offset, 0 without, "
-        "-1 blank).");
+        "-1 blank). With `months`, a row without an offset gives its month number instead of "
+        "its seconds.");
 
     m.def(
         "intern_ids",

@@ -157,3 +157,24 @@ def test_event_log_ids_are_numbered_as_pandas_factorize_numbers_them():
     ids[77] = None
     with pytest.raises(rt.InputError, match=r"column 'user_id', row 77: missing user id"):
         _frames.id_codes(pd.Series(ids), "user_id", "user id")
+
+
+def test_period_text_with_offsets_takes_the_month_on_the_books_clock():
+    accounts = pd.DataFrame({"account_id": ["a", "b"], "signed_at": ["2024-01-01", "2024-01-01"]})
+    periods = ["2024-03-01T02:00:00+00:00", "2024-03-01T02:00:00-08:00", "2024-02", "2024-03-15"]
+    mrr = pd.DataFrame({"account_id": ["a", "b", "b", "a"], "period": periods, "mrr": [1.0] * 4})
+    book = rt.Book(accounts, mrr=mrr, tz="America/New_York")
+    # pandas: an offset is an instant, read on New York's clock; text without one is wall time.
+    expected = [
+        pd.Timestamp(p).tz_convert("America/New_York").strftime("%Y-%m")
+        if "+" in p[10:] or "-" in p[10:]
+        else p[:7]
+        for p in periods
+    ]
+    # 02:00 UTC is 21:00 on 29 February in New York; 02:00 at -08:00 is 05:00 on 1 March there.
+    assert expected == ["2024-02", "2024-03", "2024-02", "2024-03"]
+    mv = rt.kpi.mrr_movements(book)
+    # February: a (row 0) and b (row 2); March: b (row 1) and a (row 3).
+    assert [str(p) for p in mv.index] == ["2024-02", "2024-03"]
+    assert mv["ending_mrr"].tolist() == [2.0, 2.0]
+    assert mv["ending_accounts"].tolist() == [2, 2]

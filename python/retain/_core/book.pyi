@@ -14,7 +14,7 @@ NO_TIME: int
 _Ids = npt.ArrayLike | tuple[npt.ArrayLike, npt.ArrayLike]
 
 def parse_times(
-    text: _Ids, table: str, column: str
+    text: _Ids, table: str, column: str, months: bool = False
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int8]]: ...
 
 def intern_ids(
