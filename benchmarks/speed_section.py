@@ -44,12 +44,63 @@ def run(names: list[str], folder: Path) -> None:
 
 
 def _cell(value: object) -> str:
+    if value is None:
+        return ""
     if isinstance(value, float):
         return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
     return str(value)
 
 
-def render(results: list[dict]) -> str:
+#: How a JSON column name reads as a table header (the rest: underscores to spaces).
+_HEADERS = {
+    "numpy_over_this": "numpy way / this",
+    "pandas_over_this": "pandas way / this",
+    "polars_over_this": "polars / this",
+    "plain_over_this": "plain way / this",
+    "ratio_to_retain_every_core": "this / retain every core",
+    "this_over_floor": "this / floor",
+}
+_UNITS = {"_s": " s", "_gib": " GiB", "_mib": " MiB"}
+
+
+def _header(column: str) -> str:
+    if column in _HEADERS:
+        return _HEADERS[column]
+    for suffix, unit in _UNITS.items():
+        if column.endswith(suffix):
+            return column[: -len(suffix)].replace("_", " ") + unit
+    return column.replace("_", " ")
+
+
+def _table(rows: list[dict]) -> list[str]:
+    """A Markdown table of a benchmark's rows: byte counts shown in MiB, input descriptions
+    listed once above the table instead of on every row."""
+    described: dict[str, str] = {}
+    shown = []
+    for row in rows:
+        kept: dict = {}
+        for key, value in row.items():
+            if key == "input_description":
+                described.setdefault(str(row.get("input", "")), str(value))
+            elif key.endswith("_bytes"):
+                kept[key[: -len("_bytes")] + "_mib"] = None if value is None else value / 2**20
+            else:
+                kept[key] = value
+        shown.append(kept)
+    lines = [f"- `{name}`: {text}" for name, text in described.items()]
+    if lines:
+        lines.append("")
+    columns = list(shown[0])
+    lines.append("| " + " | ".join(_header(c) for c in columns) + " |")
+    lines.append("|" + "---|" * len(columns))
+    for row in shown:
+        lines.append("| " + " | ".join(_cell(row.get(c)) for c in columns) + " |")
+    lines.append("")
+    return lines
+
+
+def render(results: list[dict], files: list[str] | None = None) -> str:
+    """The README section of the benchmarks' JSON documents (``files``: the script of each)."""
     if not results:
         return ""
     machine = results[0].get("machine", {})
@@ -61,17 +112,13 @@ def render(results: list[dict]) -> str:
         "repeat count on both sides, results checked equal before timing.",
         "",
     ]
-    for result in results:
+    for k, result in enumerate(results):
+        script = files[k] if files else result["benchmark"]
         rows = result.get("rows", [])
-        lines.append(f"**{result['benchmark']}** (`benchmarks/{result['benchmark']}.py`)")
+        lines.append(f"**{result['benchmark']}** (`benchmarks/{script}.py`)")
         lines.append("")
         if rows:
-            columns = list(rows[0])
-            lines.append("| " + " | ".join(columns) + " |")
-            lines.append("|" + "---|" * len(columns))
-            for row in rows:
-                lines.append("| " + " | ".join(_cell(row.get(c, "")) for c in columns) + " |")
-            lines.append("")
+            lines.extend(_table(rows))
         for target in result.get("targets", []):
             verdict = "met" if target.get("met") else "not met"
             lines.append(f"- {target['text']}: {target['ratio']:.2f}x ({verdict})")
@@ -97,13 +144,10 @@ def main() -> int:
         folder = args.source or Path(tmp)
         if args.source is None:
             run(args.only, folder)
-        results = [
-            json.loads((folder / f"{name}.json").read_text())
-            for name in args.only
-            if (folder / f"{name}.json").is_file()
-        ]
+        found = [name for name in args.only if (folder / f"{name}.json").is_file()]
+        results = [json.loads((folder / f"{name}.json").read_text()) for name in found]
     text = README.read_text()
-    updated = replace_section(text, render(results))
+    updated = replace_section(text, render(results, found))
     if args.check:
         return 0 if updated == text else 1
     README.write_text(updated)

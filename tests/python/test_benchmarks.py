@@ -206,6 +206,31 @@ def test_speed_section_renders_the_json_of_a_run_between_the_readme_markers(tmp_
     assert "Test CPU, 2 cores" in section
     assert "| side | s |" in section and "| numpy | 1.25 |" in section
     assert "- x >= 2x numpy: 2.50x (met)" in section
+    # Byte counts read in MiB, a missing value as a blank cell, each input described once.
+    bytes_result = dict(
+        result,
+        rows=[
+            {
+                "input": "a",
+                "input_description": "ids as text",
+                "side": "numpy",
+                "peak_bytes": 3 * 2**20,
+                "build_s": None,
+            },
+            {
+                "input": "a",
+                "input_description": "ids as text",
+                "side": "retain",
+                "peak_bytes": 2**19,
+                "build_s": 0.25,
+            },
+        ],
+    )
+    shown = speed_section.render([bytes_result], ["bench_y"])
+    assert "(`benchmarks/bench_y.py`)" in shown
+    assert shown.count("ids as text") == 1 and "- `a`: ids as text" in shown
+    assert "| input | side | peak MiB | build s |" in shown
+    assert "| a | numpy | 3 |  |" in shown and "| a | retain | 0.5 | 0.25 |" in shown
     text = f"before\n{speed_section.BEGIN}\nold\n{speed_section.END}\nafter\n"
     assert speed_section.replace_section(text, section) == (
         f"before\n{speed_section.BEGIN}\n{section}{speed_section.END}\nafter\n"
