@@ -80,9 +80,7 @@ def pin_to_one_core() -> None:
 def run_child(script: str, arguments: list[str]) -> dict:
     """Runs ``script`` with ``arguments`` in a fresh Python process (its own imports, heap and
     peak memory) and returns the JSON of its last stdout line."""
-    out = subprocess.run(
-        [sys.executable, script, *arguments], capture_output=True, text=True
-    )
+    out = subprocess.run([sys.executable, script, *arguments], capture_output=True, text=True)
     if out.returncode != 0:
         sys.stderr.write(out.stderr)
         raise SystemExit(f"the child {os.path.basename(script)} {' '.join(arguments)} failed")
@@ -122,3 +120,13 @@ def write_json(
     }
     with open(path, "w") as out:
         json.dump(document, out, indent=2)
+
+
+#: Set by a benchmark run with --quick: its timings then check that the script works, nothing more.
+QUICK = [False]
+
+
+def verdict(met: bool) -> str:
+    """A target's verdict as a line prints it; a --quick run says that it measured nothing."""
+    text = "met" if met else "not met"
+    return f"{text} at a toy size: --quick is a smoke test, not a measurement" if QUICK[0] else text

@@ -63,15 +63,17 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from _common import cpu_model, peak_rss_bytes, pin_to_one_core, run_child, write_json
+import _common
+from _common import cpu_model, peak_rss_bytes, pin_to_one_core, run_child, verdict, write_json
 from bench_health import numpy_transform, plan_of
 
 TZ = "America/New_York"
 HORIZON = 90
 TARGET_SECONDS = 1.0
 FIRST_DATE = pd.Timestamp("2022-04-01")
-FEATURES = np.array(["dashboard", "export", "alerts", "api", "reports", "sso", "billing", "share"],
-                    dtype=object)
+FEATURES = np.array(
+    ["dashboard", "export", "alerts", "api", "reports", "sso", "billing", "share"], dtype=object
+)
 INPUTS = {
     "str-shuffled": "string ids, rows in no order",
     "int-sorted": "int64 ids, rows sorted by account",
@@ -89,31 +91,61 @@ def document() -> dict:
     for w, days in ((7, 7), (30, 30), (90, 90)):
         measures += [
             {"name": f"events_{w}d", "group": "usage", "transform": {"kind": "percentile"}},
-            {"name": f"active_users_{w}d", "group": "usage", "weight": 2,
-             "transform": {"kind": "linear", "lo": 0, "hi": 5}},
-            {"name": f"active_days_{w}d", "group": "usage",
-             "transform": {"kind": "linear", "lo": 0, "hi": days / 2}},
-            {"name": f"distinct_features_{w}d", "group": "usage",
-             "transform": {"kind": "linear", "lo": 0, "hi": 4}},
-            {"name": f"trend_{w}d", "group": "usage", "weight": 0.5,
-             "transform": {"kind": "bands", "edges": [-0.25, 0.1], "scores": [0, 50, 100]}},
+            {
+                "name": f"active_users_{w}d",
+                "group": "usage",
+                "weight": 2,
+                "transform": {"kind": "linear", "lo": 0, "hi": 5},
+            },
+            {
+                "name": f"active_days_{w}d",
+                "group": "usage",
+                "transform": {"kind": "linear", "lo": 0, "hi": days / 2},
+            },
+            {
+                "name": f"distinct_features_{w}d",
+                "group": "usage",
+                "transform": {"kind": "linear", "lo": 0, "hi": 4},
+            },
+            {
+                "name": f"trend_{w}d",
+                "group": "usage",
+                "weight": 0.5,
+                "transform": {"kind": "bands", "edges": [-0.25, 0.1], "scores": [0, 50, 100]},
+            },
         ]
     measures += [
-        {"name": "days_since_last_event", "group": "usage",
-         "transform": {"kind": "linear", "lo": 60, "hi": 0}},
-        {"name": "nps_score", "group": "satisfaction",
-         "transform": {"kind": "bands", "edges": [7, 9], "scores": [0, 50, 100]}},
-        {"name": "csat_score", "group": "satisfaction",
-         "transform": {"kind": "linear", "lo": 1, "hi": 5}},
-        {"name": "open_tickets", "group": "satisfaction", "weight": 0.5,
-         "transform": {"kind": "linear", "lo": 5, "hi": 0}},
+        {
+            "name": "days_since_last_event",
+            "group": "usage",
+            "transform": {"kind": "linear", "lo": 60, "hi": 0},
+        },
+        {
+            "name": "nps_score",
+            "group": "satisfaction",
+            "transform": {"kind": "bands", "edges": [7, 9], "scores": [0, 50, 100]},
+        },
+        {
+            "name": "csat_score",
+            "group": "satisfaction",
+            "transform": {"kind": "linear", "lo": 1, "hi": 5},
+        },
+        {
+            "name": "open_tickets",
+            "group": "satisfaction",
+            "weight": 0.5,
+            "transform": {"kind": "linear", "lo": 5, "hi": 0},
+        },
         {"name": "tenure_days", "group": "customer", "transform": {"kind": "percentile"}},
     ]
     return {
         "version": 1,
         "name": "backtest benchmark",
-        "groups": [{"name": "usage", "weight": 0.5}, {"name": "satisfaction", "weight": 0.3},
-                   {"name": "customer", "weight": 0.2}],
+        "groups": [
+            {"name": "usage", "weight": 0.5},
+            {"name": "satisfaction", "weight": 0.3},
+            {"name": "customer", "weight": 0.2},
+        ],
         "measures": measures,
         "missing": "reweight",
     }
@@ -128,8 +160,9 @@ def as_of_dates(n_dates: int) -> pd.DatetimeIndex:
     return pd.date_range(FIRST_DATE, periods=n_dates, freq="MS")
 
 
-def make_tables(n_accounts: int, n_dates: int, per_month: float, ids: str,
-                seed: int = 13) -> dict[str, pd.DataFrame]:
+def make_tables(
+    n_accounts: int, n_dates: int, per_month: float, ids: str, seed: int = 13
+) -> dict[str, pd.DataFrame]:
     """The Book's tables (see the module docstring)."""
     rng = np.random.default_rng(seed)
     a = n_accounts
@@ -140,8 +173,7 @@ def make_tables(n_accounts: int, n_dates: int, per_month: float, ids: str,
     months = (hi - lo) / (30.4 * 86_400)
 
     def instants(seconds: np.ndarray) -> pd.DatetimeIndex:
-        return pd.DatetimeIndex(seconds.astype("datetime64[s]").astype("datetime64[ns]"),
-                                tz="UTC")
+        return pd.DatetimeIndex(seconds.astype("datetime64[s]").astype("datetime64[ns]"), tz="UTC")
 
     if ids == "str-shuffled":
         names = np.char.add("ACC-", np.char.zfill(np.arange(a).astype(str), 7)).astype(object)
@@ -168,19 +200,29 @@ def make_tables(n_accounts: int, n_dates: int, per_month: float, ids: str,
 
     e_acc, e_time = activity_rows(activity, 0.3)
     seats = rng.integers(1, 25, a)
-    events = {"account_id": e_acc, "user_id": rng.integers(0, 1 << 30, len(e_acc)) % seats[e_acc],
-              "feature": FEATURES[rng.integers(0, len(FEATURES), len(e_acc))], "timestamp": e_time}
+    events = {
+        "account_id": e_acc,
+        "user_id": rng.integers(0, 1 << 30, len(e_acc)) % seats[e_acc],
+        "feature": FEATURES[rng.integers(0, len(FEATURES), len(e_acc))],
+        "timestamp": e_time,
+    }
     s_acc, s_time = activity_rows(np.full(a, 0.15), 0.5)
     nps = rng.random(len(s_acc)) < 0.6
     score = np.where(nps, rng.integers(0, 11, len(s_acc)), rng.integers(1, 6, len(s_acc)))
-    surveys = {"account_id": s_acc, "answered_at": s_time, "score": score.astype(np.float64),
-               "kind": np.where(nps, "nps", "csat").astype(object)}
+    surveys = {
+        "account_id": s_acc,
+        "answered_at": s_time,
+        "score": score.astype(np.float64),
+        "kind": np.where(nps, "nps", "csat").astype(object),
+    }
     t_acc, t_time = activity_rows(np.full(a, 0.3), 1.0)
     closed = t_time + rng.exponential(5 * 86_400, len(t_acc)).astype(np.int64)
     tickets = {"account_id": t_acc, "opened_at": t_time, "closed_at": closed}
     tables = {
         "accounts": {"account_id": np.arange(a), "signed_at": signed},
-        "events": events, "surveys": surveys, "tickets": tickets,
+        "events": events,
+        "surveys": surveys,
+        "tickets": tickets,
         "churns": {"account_id": c_acc, "churned_at": c_time},
     }
     out = {}
@@ -203,8 +245,14 @@ def make_tables(n_accounts: int, n_dates: int, per_month: float, ids: str,
 def make_book(tables: dict) -> Any:
     import retain as rt
 
-    return rt.Book(tables["accounts"], events=tables["events"], surveys=tables["surveys"],
-                   tickets=tables["tickets"], churns=tables["churns"], tz=TZ)
+    return rt.Book(
+        tables["accounts"],
+        events=tables["events"],
+        surveys=tables["surveys"],
+        tickets=tables["tickets"],
+        churns=tables["churns"],
+        tz=TZ,
+    )
 
 
 def plain_input(book: Any, tables: dict, n_dates: int, ids: str) -> dict:
@@ -226,8 +274,9 @@ def plain_input(book: Any, tables: dict, n_dates: int, ids: str) -> dict:
 def retain_backtest(model: Any, book: Any, n_dates: int, n_threads: int | None) -> pd.DataFrame:
     import retain as rt
 
-    result = rt.backtest(model, book, as_of=as_of_dates(n_dates), horizon_days=HORIZON,
-                         n_threads=n_threads)
+    result = rt.backtest(
+        model, book, as_of=as_of_dates(n_dates), horizon_days=HORIZON, n_threads=n_threads
+    )
     return result.per_date
 
 
@@ -262,15 +311,25 @@ def plain_backtest(plan: Any, data: dict, detail: list | None = None) -> pd.Data
     features, churns = data["features"], data["churns"]
     as_of = features["as_of"].to_numpy()
     order = np.argsort(as_of, kind="stable")  # merge_asof wants its key sorted; scoring, dates
-    left = pd.DataFrame({"account_id": features["account_id"].to_numpy()[order],
-                         "as_of": as_of[order]})
+    left = pd.DataFrame(
+        {"account_id": features["account_id"].to_numpy()[order], "as_of": as_of[order]}
+    )
     day = churns["churned_at"].dt.tz_convert(TZ).dt.tz_localize(None).dt.floor("D")
-    right = pd.DataFrame({"account_id": churns["account_id"].to_numpy(),
-                          "churn_day": day.to_numpy()}).sort_values("churn_day")
-    before = pd.merge_asof(left, right, left_on="as_of", right_on="churn_day", by="account_id",
-                           direction="backward")
-    after = pd.merge_asof(left, right, left_on="as_of", right_on="churn_day", by="account_id",
-                          direction="forward", allow_exact_matches=False)
+    right = pd.DataFrame(
+        {"account_id": churns["account_id"].to_numpy(), "churn_day": day.to_numpy()}
+    ).sort_values("churn_day")
+    before = pd.merge_asof(
+        left, right, left_on="as_of", right_on="churn_day", by="account_id", direction="backward"
+    )
+    after = pd.merge_asof(
+        left,
+        right,
+        left_on="as_of",
+        right_on="churn_day",
+        by="account_id",
+        direction="forward",
+        allow_exact_matches=False,
+    )
     horizon = np.timedelta64(HORIZON, "D")
     when = left["as_of"].to_numpy()
     keep = before["churn_day"].isna().to_numpy() & (when + horizon <= when[-1])
@@ -281,8 +340,9 @@ def plain_backtest(plan: Any, data: dict, detail: list | None = None) -> pd.Data
     bounds = np.append(starts, len(rows))
     risk = np.empty(len(rows))
     for k in range(len(dates)):
-        risk[bounds[k]:bounds[k + 1]] = 100.0 - plain_score(plan, columns, bounds[k],
-                                                             bounds[k + 1])
+        risk[bounds[k] : bounds[k + 1]] = 100.0 - plain_score(
+            plan, columns, bounds[k], bounds[k + 1]
+        )
     date = np.repeat(np.arange(len(dates)), np.diff(bounds))
     scored = ~np.isnan(risk)
     date, risk, label = date[scored], risk[scored], label[scored]
@@ -303,8 +363,10 @@ def plain_backtest(plan: Any, data: dict, detail: list | None = None) -> pd.Data
     negatives = n - positives
     with np.errstate(invalid="ignore", divide="ignore"):
         auc = (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
-    return pd.DataFrame({"n": n, "churners": positives.astype(np.int64), "roc_auc": auc},
-                        index=pd.DatetimeIndex(dates, name="as_of"))
+    return pd.DataFrame(
+        {"n": n, "churners": positives.astype(np.int64), "roc_auc": auc},
+        index=pd.DatetimeIndex(dates, name="as_of"),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -315,8 +377,9 @@ def plain_backtest(plan: Any, data: dict, detail: list | None = None) -> pd.Data
 def check_equal(ours: pd.DataFrame, theirs: pd.DataFrame, who: str) -> None:
     assert list(pd.DatetimeIndex(ours.index)) == list(theirs.index), f"{who}: dates differ"
     for c in ("n", "churners"):
-        np.testing.assert_array_equal(ours[c].to_numpy(np.int64), theirs[c].to_numpy(np.int64),
-                                      err_msg=f"{who}: {c}")
+        np.testing.assert_array_equal(
+            ours[c].to_numpy(np.int64), theirs[c].to_numpy(np.int64), err_msg=f"{who}: {c}"
+        )
     # Scores summed in another order can differ in the last bit, splitting (or joining) a tie:
     # that moves an AUC by half a (churner, non-churner) pair, so one pair is the tolerance.
     pairs = theirs["churners"].to_numpy(float) * (theirs["n"] - theirs["churners"]).to_numpy()
@@ -338,11 +401,17 @@ def check_input(args: argparse.Namespace, ids: str) -> str:
     theirs = plain_backtest(plan, data, detail)
     date, risk, label = detail
     sk = [roc_auc_score(label[date == k], risk[date == k]) for k in range(len(theirs))]
-    np.testing.assert_allclose(theirs["roc_auc"].to_numpy(), sk, rtol=1e-9, atol=0,
-                               err_msg="the one-sort AUC against roc_auc_score")
+    np.testing.assert_allclose(
+        theirs["roc_auc"].to_numpy(),
+        sk,
+        rtol=1e-9,
+        atol=0,
+        err_msg="the one-sort AUC against roc_auc_score",
+    )
     for threads in (1, None):
-        check_equal(retain_backtest(model, book, args.dates, threads), theirs,
-                    f"retain n_threads={threads}")
+        check_equal(
+            retain_backtest(model, book, args.dates, threads), theirs, f"retain n_threads={threads}"
+        )
     return (
         f"check: the plain way (pandas merge_asof + numpy, AUC checked against scikit-learn) "
         f"equals retain rt.backtest (1 thread and every core) on {ids}: {len(theirs)} scored "
@@ -380,6 +449,7 @@ def time_side(side: str, ids: str, args: argparse.Namespace) -> dict:
 
         def work() -> Any:
             return retain_backtest(model, book, args.dates, threads)
+
     gc.collect()
     data_peak = peak_rss_bytes()
     best = float("inf")
@@ -398,33 +468,52 @@ def child(args: argparse.Namespace) -> None:
 
 
 def run_side(side: str, ids: str, args: argparse.Namespace) -> dict:
-    return run_child(__file__, [
-        "--child", side, "--ids", ids, "--accounts", str(args.accounts), "--dates",
-        str(args.dates), "--repeat", str(args.repeat), "--events-per-month",
-        str(args.events_per_month)])
+    return run_child(
+        __file__,
+        [
+            "--child",
+            side,
+            "--ids",
+            ids,
+            "--accounts",
+            str(args.accounts),
+            "--dates",
+            str(args.dates),
+            "--repeat",
+            str(args.repeat),
+            "--events-per-month",
+            str(args.events_per_month),
+        ],
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--dates", type=int, default=36)
-    parser.add_argument("--events-per-month", type=float, default=2.0,
-                        help="mean events per account and month")
+    parser.add_argument(
+        "--events-per-month", type=float, default=2.0, help="mean events per account and month"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per timing; the best is kept")
     parser.add_argument("--inputs", nargs="+", choices=list(INPUTS), default=list(INPUTS))
-    parser.add_argument("--quick", action="store_true",
-                        help="a toy size (1,500 accounts x 8 dates, 1 run) to check it works")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a toy size (1,500 accounts x 8 dates, 1 run) to check it works",
+    )
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--child", choices=list(SIDES), help=argparse.SUPPRESS)
     parser.add_argument("--ids", choices=list(INPUTS), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    _common.QUICK[0] = bool(getattr(args, "quick", False))
     if args.quick:
         args.accounts, args.dates, args.repeat = 1_500, 8, 1
     if args.dates < 5:
         parser.error("--dates must be at least 5 (the last 3 are within the 90-day horizon)")
     if args.accounts < 100 or args.repeat < 1 or args.events_per_month <= 0:
-        parser.error("--accounts must be at least 100, --repeat at least 1, "
-                     "--events-per-month positive")
+        parser.error(
+            "--accounts must be at least 100, --repeat at least 1, --events-per-month positive"
+        )
     if args.child:
         child(args)
         return
@@ -434,22 +523,29 @@ def main() -> None:
     import retain as rt
 
     cores = os.cpu_count() or 1
-    print(f"{cores} cores ({cpu_model()}); retain {rt.__version__}, pandas {pd.__version__}, "
-          f"numpy {np.__version__}, scikit-learn {sklearn.__version__}")
-    print(f"data: {args.accounts:,} accounts x {args.dates} monthly as-of dates, "
-          f"{args.events_per_month:g} events per account and month; Book zone {TZ}; "
-          f"{len(document()['measures'])} measures; horizon {HORIZON} days")
+    print(
+        f"{cores} cores ({cpu_model()}); retain {rt.__version__}, pandas {pd.__version__}, "
+        f"numpy {np.__version__}, scikit-learn {sklearn.__version__}"
+    )
+    print(
+        f"data: {args.accounts:,} accounts x {args.dates} monthly as-of dates, "
+        f"{args.events_per_month:g} events per account and month; Book zone {TZ}; "
+        f"{len(document()['measures'])} measures; horizon {HORIZON} days"
+    )
     for ids in args.inputs:
         print(check_input(args, ids), flush=True)
         gc.collect()
 
     print()
-    where = ("--quick: every row in this process, not pinned, peaks cumulative (a smoke test, "
-             "not a measurement)" if args.quick else "every row a fresh child process")
+    where = (
+        "--quick: every row in this process, not pinned, peaks cumulative (a smoke test, "
+        "not a measurement)"
+        if args.quick
+        else "every row a fresh child process"
+    )
     print(f"best of {args.repeat} runs each, seconds, {where}")
     print()
-    header = ["input", "side", "Book build s", "backtest s", "plain / this", "peak GiB",
-              "data GiB"]
+    header = ["input", "side", "Book build s", "backtest s", "plain / this", "peak GiB", "data GiB"]
     print("| " + " | ".join(header) + " |")
     print("|---|---|" + "---:|" * (len(header) - 2))
     rows, targets = [], []
@@ -462,40 +558,70 @@ def main() -> None:
         for side, label in SIDES.items():
             r = results[side]
             build = f"{r['build']:.3f}" if side != "plain" else "(untimed)"
-            print(f"| {ids} | {label} | {build} | {r['seconds']:.3f} | "
-                  f"{plain / r['seconds']:.2f}x | {r['peak'] / 2**30:.2f} | "
-                  f"{r['data_peak'] / 2**30:.2f} |", flush=True)
-            rows.append({
-                "input": ids, "input_description": INPUTS[ids], "side": label,
-                "threads": cores if side == "retain-all" else 1,
-                "book_build_s": r["build"] if side != "plain" else None,
-                "backtest_s": r["seconds"], "plain_over_this": plain / r["seconds"],
-                "peak_gib": r["peak"] / 2**30, "data_gib": r["data_peak"] / 2**30,
-            })
+            print(
+                f"| {ids} | {label} | {build} | {r['seconds']:.3f} | "
+                f"{plain / r['seconds']:.2f}x | {r['peak'] / 2**30:.2f} | "
+                f"{r['data_peak'] / 2**30:.2f} |",
+                flush=True,
+            )
+            rows.append(
+                {
+                    "input": ids,
+                    "input_description": INPUTS[ids],
+                    "side": label,
+                    "threads": cores if side == "retain-all" else 1,
+                    "book_build_s": r["build"] if side != "plain" else None,
+                    "backtest_s": r["seconds"],
+                    "plain_over_this": plain / r["seconds"],
+                    "peak_gib": r["peak"] / 2**30,
+                    "data_gib": r["data_peak"] / 2**30,
+                }
+            )
         seconds = results["retain-all"]["seconds"]
-        targets.append({
-            "text": (f"backtest of {args.dates} dates x {args.accounts:,} accounts x 20 measures "
-                     f"from a Book, retain on every core < {TARGET_SECONDS:g} s on "
-                     f"{INPUTS[ids]} ({ids}): {seconds:.3f} s, against the plain way"),
-            "ratio": plain / seconds, "seconds": seconds, "target": TARGET_SECONDS,
-            "met": seconds < TARGET_SECONDS,
-        })
+        targets.append(
+            {
+                "text": (
+                    f"backtest of {args.dates} dates x {args.accounts:,} accounts x 20 measures "
+                    f"from a Book, retain on every core < {TARGET_SECONDS:g} s on "
+                    f"{INPUTS[ids]} ({ids}): {seconds:.3f} s, against the plain way"
+                ),
+                "ratio": plain / seconds,
+                "seconds": seconds,
+                "target": TARGET_SECONDS,
+                "met": seconds < TARGET_SECONDS,
+            }
+        )
     print()
-    print("Book build: rt.Book(...) once (not in the backtest time; default threads, or the one "
-          "pinned core). The plain way starts from book.snapshots(...) made untimed.")
-    print("1 thread: the child pinned to one CPU and n_threads=1; pandas and numpy run on one "
-          "thread.")
-    print("peak = the child's resident-set high-water mark (VmHWM); data = the same mark once "
-          "its inputs were made (the Book, or the plain way's feature table).")
+    print(
+        "Book build: rt.Book(...) once (not in the backtest time; default threads, or the one "
+        "pinned core). The plain way starts from book.snapshots(...) made untimed."
+    )
+    print(
+        "1 thread: the child pinned to one CPU and n_threads=1; pandas and numpy run on one thread."
+    )
+    print(
+        "peak = the child's resident-set high-water mark (VmHWM); data = the same mark once "
+        "its inputs were made (the Book, or the plain way's feature table)."
+    )
     print()
     for t in targets:
-        print(f"Target: {t['text']}: {t['ratio']:.2f}x ({'met' if t['met'] else 'not met'})")
+        print(f"Target: {t['text']}: {t['ratio']:.2f}x ({verdict(t['met'])})")
 
     if args.json:
-        write_json(args.json, "bench_backtest", rows, targets,
-                   {"accounts": args.accounts, "dates": args.dates, "repeat": args.repeat,
-                    "events_per_month": args.events_per_month, "inputs": args.inputs,
-                    "quick": args.quick})
+        write_json(
+            args.json,
+            "bench_backtest",
+            rows,
+            targets,
+            {
+                "accounts": args.accounts,
+                "dates": args.dates,
+                "repeat": args.repeat,
+                "events_per_month": args.events_per_month,
+                "inputs": args.inputs,
+                "quick": args.quick,
+            },
+        )
 
 
 if __name__ == "__main__":

@@ -61,7 +61,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from _common import best_of, cpu_model, peak_rss_bytes, pin_to_one_core, run_child, write_json
+import _common
+from _common import (
+    best_of,
+    cpu_model,
+    peak_rss_bytes,
+    pin_to_one_core,
+    run_child,
+    verdict,
+    write_json,
+)
 
 TARGET_SPEEDUP = 5.0  # retain on every core over vectorised numpy: at least this
 TARGET_FLOOR = 2.0  # retain on every core over np.nansum of the matrix: at most this
@@ -406,10 +415,13 @@ def child(args: argparse.Namespace) -> None:
 
 
 def run_side(side: str, layout: str, ids: str, model: str, args: argparse.Namespace) -> dict:
-    return run_child(__file__, [
-        *("--child", side, "--layout", layout, "--id", ids, "--model", model),
-        *("--accounts", str(args.accounts), "--repeat", str(args.repeat)),
-    ])
+    return run_child(
+        __file__,
+        [
+            *("--child", side, "--layout", layout, "--id", ids, "--model", model),
+            *("--accounts", str(args.accounts), "--repeat", str(args.repeat)),
+        ],
+    )
 
 
 def check_input(args: argparse.Namespace, layout: str, ids: str) -> str:
@@ -454,6 +466,7 @@ def main() -> None:
     parser.add_argument("--id", choices=list(IDS), help=argparse.SUPPRESS)
     parser.add_argument("--model", choices=[*MODELS, "-"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    _common.QUICK[0] = bool(getattr(args, "quick", False))
     if args.quick:
         args.accounts, args.repeat = 3_000, 1
     if args.accounts < 1 or args.repeat < 1:
@@ -618,7 +631,7 @@ def main() -> None:
         )
     print()
     for t in targets:
-        print(f"Target: {t['text']}: {t['ratio']:.2f}x ({'met' if t['met'] else 'not met'})")
+        print(f"Target: {t['text']}: {t['ratio']:.2f}x ({verdict(t['met'])})")
 
     if args.json:
         write_json(

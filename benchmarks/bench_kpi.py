@@ -72,7 +72,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from _common import best_of, cpu_model, peak_rss_bytes, pin_to_one_core, run_child, write_json
+import _common
+from _common import (
+    best_of,
+    cpu_model,
+    peak_rss_bytes,
+    pin_to_one_core,
+    run_child,
+    verdict,
+    write_json,
+)
 
 LAG = 12  # NRR / GRR over 12 months, as the demo reports them
 FIRST_MONTH = pd.Period("2021-01", freq="M")
@@ -628,10 +637,13 @@ def boundary(args: argparse.Namespace) -> str:
 
 
 def run_side(side: str, ids: str, args: argparse.Namespace) -> dict:
-    return run_child(__file__, [
-        *("--child", side, "--ids", ids, "--accounts", str(args.accounts)),
-        *("--months", str(args.months), "--repeat", str(args.repeat)),
-    ])
+    return run_child(
+        __file__,
+        [
+            *("--child", side, "--ids", ids, "--accounts", str(args.accounts)),
+            *("--months", str(args.months), "--repeat", str(args.repeat)),
+        ],
+    )
 
 
 def main() -> None:
@@ -649,6 +661,7 @@ def main() -> None:
     parser.add_argument("--child", choices=list(SIDES), help=argparse.SUPPRESS)
     parser.add_argument("--ids", choices=list(INPUTS), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    _common.QUICK[0] = bool(getattr(args, "quick", False))
     if args.quick:
         args.accounts, args.months, args.repeat = 2_000, 18, 1
     if args.months <= LAG:
@@ -758,7 +771,7 @@ def main() -> None:
         print(boundary(args))
     print()
     for t in targets:
-        print(f"Target: {t['text']}: {t['ratio']:.2f}x ({'met' if t['met'] else 'not met'})")
+        print(f"Target: {t['text']}: {t['ratio']:.2f}x ({verdict(t['met'])})")
 
     if args.json:
         write_json(

@@ -43,12 +43,23 @@ import time
 import numpy as np
 import pandas as pd
 
-from _common import best_of, peak_rss_bytes, pin_to_one_core, reset_peak, run_child, write_json
+import _common
+from _common import (
+    best_of,
+    peak_rss_bytes,
+    pin_to_one_core,
+    reset_peak,
+    run_child,
+    verdict,
+    write_json,
+)
 
 CASES = ["risk rounded to 3 decimals", "continuous risk", "rounded risk, sample_weight"]
 RTOL = 1e-9
-TARGETS = [("sklearn", "scikit-learn's roc_auc_score", 3.0),
-           ("plain", "the plain way (one-sort rankdata; weighted: argsort + cumsum)", 3.0)]
+TARGETS = [
+    ("sklearn", "scikit-learn's roc_auc_score", 3.0),
+    ("plain", "the plain way (one-sort rankdata; weighted: argsort + cumsum)", 3.0),
+]
 SIDES = ["retain-1", "retain-all", "sklearn", "plain"]
 NAMES = {
     "sklearn": "scikit-learn roc_auc_score",
@@ -57,13 +68,19 @@ NAMES = {
 
 def label(side: str, case: str, cores: int, pinned: bool) -> str:
     if side == "retain-1":
-        return ("retain, 1 core (pinned: roc_auc takes no n_threads)" if pinned
-                else "retain, n_threads=1")
+        return (
+            "retain, 1 core (pinned: roc_auc takes no n_threads)"
+            if pinned
+            else "retain, n_threads=1"
+        )
     if side == "retain-all":
         return f"retain, every core ({cores})"
     if side == "plain":
-        return ("plain: argsort + cumsum" if case.endswith("sample_weight")
-                else "plain: scipy.stats.rankdata")
+        return (
+            "plain: argsort + cumsum"
+            if case.endswith("sample_weight")
+            else "plain: scipy.stats.rankdata"
+        )
     return NAMES[side]
 
 
@@ -77,8 +94,9 @@ def make_case(case: str, n: int, seed: int = 2026) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     churned = (rng.random(n) < 0.08).astype(np.int64)
     risk = 1.0 / (1.0 + np.exp(-(rng.normal(size=n) + 1.2 * churned - 2.0)))
-    frame = pd.DataFrame({"churned": churned,
-                          "risk": risk if case == "continuous risk" else np.round(risk, 3)})
+    frame = pd.DataFrame(
+        {"churned": churned, "risk": risk if case == "continuous risk" else np.round(risk, 3)}
+    )
     if case.endswith("sample_weight"):
         frame["weight"] = rng.uniform(0.5, 2.0, n)
     return frame
@@ -129,8 +147,9 @@ def side_function(side: str):
         kw = {}
         if retain_takes_threads():
             kw["n_threads"] = 1 if side == "retain-1" else None
-        return lambda df: rt.metrics.roc_auc(df["churned"], df["risk"], sample_weight=weight(df),
-                                             **kw)
+        return lambda df: rt.metrics.roc_auc(
+            df["churned"], df["risk"], sample_weight=weight(df), **kw
+        )
     if side == "sklearn":
         from sklearn.metrics import roc_auc_score
 
@@ -164,8 +183,12 @@ def child(args: argparse.Namespace) -> None:
         frame = make_case(case, args.n)
         data_peak = peak_rss_bytes()
         seconds, _ = best_of(args.repeat, lambda f=frame: fn(f))
-        out[case] = {"seconds": seconds, "peak": peak_rss_bytes(), "data_peak": data_peak,
-                     "peak_reset": reset}
+        out[case] = {
+            "seconds": seconds,
+            "peak": peak_rss_bytes(),
+            "data_peak": data_peak,
+            "peak_reset": reset,
+        }
         del frame
     print(json.dumps(out))
 
@@ -178,11 +201,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=10_000_000, help="rows")
     parser.add_argument("--repeat", type=int, default=3, help="runs per timing; the best is kept")
-    parser.add_argument("--quick", action="store_true",
-                        help="a toy size (20,000 rows, 1 run) to check that it works")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a toy size (20,000 rows, 1 run) to check that it works",
+    )
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON here")
     parser.add_argument("--child", choices=SIDES, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    _common.QUICK[0] = bool(getattr(args, "quick", False))
     if args.quick:
         args.n, args.repeat = 20_000, 1
     if args.child:
@@ -195,10 +222,14 @@ def main() -> None:
     import retain as rt
 
     cores = os.cpu_count()
-    print(f"{cores} cores; retain {rt.__version__}, scikit-learn {sklearn.__version__}, "
-          f"scipy {scipy.__version__}, numpy {np.__version__}")
-    print(f"data: {args.n:,} rows, 8 % churners, rows in no order; risk rounded to 3 decimals, "
-          f"continuous, and rounded with sample weights in [0.5, 2]")
+    print(
+        f"{cores} cores; retain {rt.__version__}, scikit-learn {sklearn.__version__}, "
+        f"scipy {scipy.__version__}, numpy {np.__version__}"
+    )
+    print(
+        f"data: {args.n:,} rows, 8 % churners, rows in no order; risk rounded to 3 decimals, "
+        f"continuous, and rounded with sample weights in [0.5, 2]"
+    )
 
     start = time.perf_counter()
     worst = {"sklearn": 0.0, "plain": 0.0}
@@ -212,16 +243,20 @@ def main() -> None:
             assert diff <= RTOL, f"{case}: retain {ours[0]!r} != {side} {theirs!r}"
             worst[side] = max(worst[side], diff)
         del frame
-    print(f"check: retain equals scikit-learn and the plain way (1 thread and every core, "
-          f"{RTOL:g} relative) in every case; largest relative difference: scikit-learn "
-          f"{worst['sklearn']:.1e}, plain {worst['plain']:.1e} "
-          f"({time.perf_counter() - start:.1f} s)")
+    print(
+        f"check: retain equals scikit-learn and the plain way (1 thread and every core, "
+        f"{RTOL:g} relative) in every case; largest relative difference: scikit-learn "
+        f"{worst['sklearn']:.1e}, plain {worst['plain']:.1e} "
+        f"({time.perf_counter() - start:.1f} s)"
+    )
 
     results = {side: run_side(side, args) for side in SIDES}
     pinned = not retain_takes_threads()
     print()
-    print(f"best of {args.repeat} runs each, seconds, every side in a fresh child process, from "
-          f"the same DataFrame columns; scikit-learn, scipy and numpy compute on one thread")
+    print(
+        f"best of {args.repeat} runs each, seconds, every side in a fresh child process, from "
+        f"the same DataFrame columns; scikit-learn, scipy and numpy compute on one thread"
+    )
     print()
     print("| risk | side | seconds | this / retain every core | peak MiB | data MiB |")
     print("|---|---|---:|---:|---:|---:|")
@@ -232,32 +267,57 @@ def main() -> None:
             r = results[side][case]
             ratio = r["seconds"] / ours
             name = label(side, case, cores, pinned)
-            print(f"| {case} | {name} | {r['seconds']:.3f} | {ratio:.1f} | "
-                  f"{r['peak'] / 2**20:.0f} | {r['data_peak'] / 2**20:.0f} |")
-            rows.append({"risk": case, "side": name, "seconds": r["seconds"],
-                         "ratio_to_retain_every_core": ratio, "peak_bytes": r["peak"],
-                         "data_bytes": r["data_peak"]})
+            print(
+                f"| {case} | {name} | {r['seconds']:.3f} | {ratio:.1f} | "
+                f"{r['peak'] / 2**20:.0f} | {r['data_peak'] / 2**20:.0f} |"
+            )
+            rows.append(
+                {
+                    "risk": case,
+                    "side": name,
+                    "seconds": r["seconds"],
+                    "ratio_to_retain_every_core": ratio,
+                    "peak_bytes": r["peak"],
+                    "data_bytes": r["data_peak"],
+                }
+            )
     print()
     reset = all(r[case]["peak_reset"] for r in results.values() for case in CASES)
-    print("peak = the child's resident-set high-water mark (VmHWM) while it made and timed that "
-          "case" + ("" if reset else " (could not be reset between cases: a row is the peak "
-                    "over it and the cases before)")
-          + "; data = the same mark right after making the table (interpreter, libraries, data)")
+    print(
+        "peak = the child's resident-set high-water mark (VmHWM) while it made and timed that "
+        "case"
+        + (
+            ""
+            if reset
+            else " (could not be reset between cases: a row is the peak "
+            "over it and the cases before)"
+        )
+        + "; data = the same mark right after making the table (interpreter, libraries, data)"
+    )
     targets = []
     for baseline, name, target in TARGETS:
-        ratio, ratio_1 = (min(results[baseline][c]["seconds"] / results[kind][c]["seconds"]
-                              for c in CASES) for kind in ("retain-all", "retain-1"))
+        ratio, ratio_1 = (
+            min(results[baseline][c]["seconds"] / results[kind][c]["seconds"] for c in CASES)
+            for kind in ("retain-all", "retain-1")
+        )
         met = ratio >= target
-        text = (f"roc_auc >= {target:.0f}x {name} (retain on every core, the lowest of the three "
-                f"cases)")
-        print(f"Target: {text}: {ratio:.2f}x ({'met' if met else 'not met'})")
+        text = (
+            f"roc_auc >= {target:.0f}x {name} (retain on every core, the lowest of the three cases)"
+        )
+        print(f"Target: {text}: {ratio:.2f}x ({verdict(met)})")
         print(f"        retain on 1 thread: {ratio_1:.2f}x")
-        targets.append({"text": text, "ratio": ratio, "target": target, "met": met,
-                        "ratio_1_thread": ratio_1})
+        targets.append(
+            {"text": text, "ratio": ratio, "target": target, "met": met, "ratio_1_thread": ratio_1}
+        )
 
     if args.json:
-        write_json(args.json, "metrics", rows, targets,
-                   {k: v for k, v in vars(args).items() if k not in ("child", "json")})
+        write_json(
+            args.json,
+            "metrics",
+            rows,
+            targets,
+            {k: v for k, v in vars(args).items() if k not in ("child", "json")},
+        )
 
 
 if __name__ == "__main__":

@@ -55,7 +55,16 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from _common import best_of, peak_rss_bytes, pin_to_one_core, reset_peak, run_child, write_json
+import _common
+from _common import (
+    best_of,
+    peak_rss_bytes,
+    pin_to_one_core,
+    reset_peak,
+    run_child,
+    verdict,
+    write_json,
+)
 
 CASES = {"whole days": "tenure_days", "fractional months": "tenure_months"}
 ALPHA = 0.05
@@ -106,8 +115,14 @@ def numpy_km(duration: np.ndarray, churned: np.ndarray, alpha: float = ALPHA) ->
         lower = np.where(survival == 1.0, 1.0, np.exp(log_s / spread))
         upper = np.where(survival == 1.0, 1.0, np.exp(log_s * spread))
         lower[survival == 0.0] = upper[survival == 0.0] = 0.0
-    return {"time": time, "at_risk": at_risk, "events": events, "survival": survival,
-            "ci_lower": lower, "ci_upper": upper}
+    return {
+        "time": time,
+        "at_risk": at_risk,
+        "events": events,
+        "survival": survival,
+        "ci_lower": lower,
+        "ci_upper": upper,
+    }
 
 
 def side_function(side: str, case: str):
@@ -126,8 +141,9 @@ def side_function(side: str, case: str):
         return lambda df: KaplanMeierFitter(alpha=ALPHA).fit(df[column], df["churned"])
     from sksurv.nonparametric import kaplan_meier_estimator
 
-    return lambda df: kaplan_meier_estimator(df["churned"].to_numpy(), df[column].to_numpy(),
-                                             conf_type="log-log", conf_level=1.0 - ALPHA)
+    return lambda df: kaplan_meier_estimator(
+        df["churned"].to_numpy(), df[column].to_numpy(), conf_type="log-log", conf_level=1.0 - ALPHA
+    )
 
 
 def have_sksurv() -> bool:
@@ -146,10 +162,12 @@ def have_sksurv() -> bool:
 def rows_at(km: pd.DataFrame, times: np.ndarray, who: str) -> pd.DataFrame:
     """retain's rows at the other side's times (retain adds a row at 0 when no duration is 0)."""
     at = np.searchsorted(km["time"].to_numpy(), times)
-    assert at.max(initial=0) < len(km) and np.array_equal(km["time"].to_numpy()[at], times), \
+    assert at.max(initial=0) < len(km) and np.array_equal(km["time"].to_numpy()[at], times), (
         f"{who}: the times differ"
-    assert len(km) - len(times) <= 1 and (len(km) == len(times) or km["time"].iloc[0] == 0.0), \
+    )
+    assert len(km) - len(times) <= 1 and (len(km) == len(times) or km["time"].iloc[0] == 0.0), (
         f"{who}: retain has times the other side has not"
+    )
     return km.iloc[at]
 
 
@@ -213,8 +231,12 @@ def child(args: argparse.Namespace) -> None:
         frame = make_case(case, args.n)
         data_peak = peak_rss_bytes()
         seconds, _ = best_of(args.repeat, lambda f=frame, g=fn: g(f))
-        out[case] = {"seconds": seconds, "peak": peak_rss_bytes(), "data_peak": data_peak,
-                     "peak_reset": reset}
+        out[case] = {
+            "seconds": seconds,
+            "peak": peak_rss_bytes(),
+            "data_peak": data_peak,
+            "peak_reset": reset,
+        }
         del frame
     print(json.dumps(out))
 
@@ -227,11 +249,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="durations (accounts)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per timing; the best is kept")
-    parser.add_argument("--quick", action="store_true",
-                        help="a toy size (5,000 durations, 1 run) to check that it works")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a toy size (5,000 durations, 1 run) to check that it works",
+    )
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON here")
     parser.add_argument("--child", choices=SIDES, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    _common.QUICK[0] = bool(getattr(args, "quick", False))
     if args.quick:
         args.n, args.repeat = 5_000, 1
     if args.child:
@@ -250,20 +276,27 @@ def main() -> None:
 
         versions += f", scikit-survival {sks.__version__}"
     print(f"{cores} cores; {versions}")
-    print(f"data: {args.n:,} accounts, 60 % churned; durations in whole days (exponential, mean "
-          f"400) and in fractional months (exponential, mean 14, 4 decimals); rows in no order")
+    print(
+        f"data: {args.n:,} accounts, 60 % churned; durations in whole days (exponential, mean "
+        f"400) and in fractional months (exponential, mean 14, 4 decimals); rows in no order"
+    )
     if not sksurv:
-        print("scikit-survival is not installed: its rows are skipped "
-              "(pip install scikit-survival to time it)")
+        print(
+            "scikit-survival is not installed: its rows are skipped "
+            "(pip install scikit-survival to time it)"
+        )
 
     start = time.perf_counter()
     n_rows = {case: check_case(case, args.n, sksurv) for case in CASES}
-    others = ("the numpy way, lifelines and scikit-survival" if sksurv
-              else "the numpy way and lifelines")
-    print(f"check: retain equals {others} (1 thread and every core; times, at-risk and event "
-          f"counts exact, survival and interval to {RTOL:g} relative): "
-          + ", ".join(f"{case} {rows:,} rows" for case, rows in n_rows.items())
-          + f" ({time.perf_counter() - start:.1f} s)")
+    others = (
+        "the numpy way, lifelines and scikit-survival" if sksurv else "the numpy way and lifelines"
+    )
+    print(
+        f"check: retain equals {others} (1 thread and every core; times, at-risk and event "
+        f"counts exact, survival and interval to {RTOL:g} relative): "
+        + ", ".join(f"{case} {rows:,} rows" for case, rows in n_rows.items())
+        + f" ({time.perf_counter() - start:.1f} s)"
+    )
 
     sides = [s for s in SIDES if s != "sksurv" or sksurv]
     results = {side: run_side(side, args) for side in sides}
@@ -273,9 +306,11 @@ def main() -> None:
         **NAMES,
     }
     print()
-    print(f"best of {args.repeat} runs each, seconds, every side in a fresh child process; "
-          f"the baselines run as their libraries do (numpy, lifelines and scikit-survival "
-          f"compute on one thread)")
+    print(
+        f"best of {args.repeat} runs each, seconds, every side in a fresh child process; "
+        f"the baselines run as their libraries do (numpy, lifelines and scikit-survival "
+        f"compute on one thread)"
+    )
     print()
     print("| durations | side | seconds | this / retain every core | peak MiB | data MiB |")
     print("|---|---|---:|---:|---:|---:|")
@@ -285,37 +320,63 @@ def main() -> None:
         for side in sides:
             r = results[side][case]
             ratio = r["seconds"] / ours
-            print(f"| {case} | {labels[side]} | {r['seconds']:.4f} | {ratio:.1f} | "
-                  f"{r['peak'] / 2**20:.0f} | {r['data_peak'] / 2**20:.0f} |")
-            rows.append({"durations": case, "side": labels[side], "seconds": r["seconds"],
-                         "ratio_to_retain_every_core": ratio, "peak_bytes": r["peak"],
-                         "data_bytes": r["data_peak"]})
+            print(
+                f"| {case} | {labels[side]} | {r['seconds']:.4f} | {ratio:.1f} | "
+                f"{r['peak'] / 2**20:.0f} | {r['data_peak'] / 2**20:.0f} |"
+            )
+            rows.append(
+                {
+                    "durations": case,
+                    "side": labels[side],
+                    "seconds": r["seconds"],
+                    "ratio_to_retain_every_core": ratio,
+                    "peak_bytes": r["peak"],
+                    "data_bytes": r["data_peak"],
+                }
+            )
     print()
     reset = all(r[case]["peak_reset"] for r in results.values() for case in CASES)
-    print("peak = the child's resident-set high-water mark (VmHWM) while it made and timed that "
-          "kind of durations" + ("" if reset else " (could not be reset between the kinds: the "
-                                 "fractional row is the peak over both)")
-          + "; data = the same mark right after making the table (interpreter, libraries, data)")
+    print(
+        "peak = the child's resident-set high-water mark (VmHWM) while it made and timed that "
+        "kind of durations"
+        + (
+            ""
+            if reset
+            else " (could not be reset between the kinds: the fractional row is the peak over both)"
+        )
+        + "; data = the same mark right after making the table (interpreter, libraries, data)"
+    )
     targets = []
     for baseline, target in TARGETS:
-        ratio, ratio_1 = (min(results[baseline][c]["seconds"] / results[kind][c]["seconds"]
-                              for c in CASES) for kind in ("retain-all", "retain-1"))
+        ratio, ratio_1 = (
+            min(results[baseline][c]["seconds"] / results[kind][c]["seconds"] for c in CASES)
+            for kind in ("retain-all", "retain-1")
+        )
         met = ratio >= target
         name = "the numpy way" if baseline == "numpy" else baseline
-        text = (f"Kaplan-Meier >= {target:.0f}x {name} (retain on every core, the lower of the "
-                f"two kinds of durations)")
-        print(f"Target: {text}: {ratio:.2f}x ({'met' if met else 'not met'})")
+        text = (
+            f"Kaplan-Meier >= {target:.0f}x {name} (retain on every core, the lower of the "
+            f"two kinds of durations)"
+        )
+        print(f"Target: {text}: {ratio:.2f}x ({verdict(met)})")
         print(f"        retain on 1 thread: {ratio_1:.2f}x {name}")
-        targets.append({"text": text, "ratio": ratio, "target": target, "met": met,
-                        "ratio_1_thread": ratio_1})
+        targets.append(
+            {"text": text, "ratio": ratio, "target": target, "met": met, "ratio_1_thread": ratio_1}
+        )
     if sksurv:
-        ratio = min(results["sksurv"][c]["seconds"] / results["retain-all"][c]["seconds"]
-                    for c in CASES)
+        ratio = min(
+            results["sksurv"][c]["seconds"] / results["retain-all"][c]["seconds"] for c in CASES
+        )
         print(f"(no target) scikit-survival / retain on every core: {ratio:.1f}x")
 
     if args.json:
-        write_json(args.json, "survival", rows, targets,
-                   {k: v for k, v in vars(args).items() if k not in ("child", "json")})
+        write_json(
+            args.json,
+            "survival",
+            rows,
+            targets,
+            {k: v for k, v in vars(args).items() if k not in ("child", "json")},
+        )
 
 
 if __name__ == "__main__":

@@ -97,7 +97,8 @@ Snapshots snapshots(const Book& book, std::span<const std::int64_t> as_of,
             // Said in the reader's terms: the usual cause is an export cut a few days short.
             out.warnings.push_back(
                 "the events table ends on " + format_day(book.last_event_day()) + ", " +
-                std::to_string(last_cut - book.last_event_day()) + " days before the cutoff " +
+                std::to_string(last_cut - book.last_event_day()) +
+                (last_cut - book.last_event_day() == 1 ? " day" : " days") + " before the cutoff " +
                 format_day(last_cut) +
                 ": no activity is counted after its last day (is the events export complete?)");
     }

@@ -138,11 +138,15 @@ class _Table:
         if user in self.frame.columns:
             return
         close = difflib.get_close_matches(str(user), [str(c) for c in self.frame.columns], n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ColumnError(
-            f"table {self.table!r} has no column {user!r}{hint} (its columns: "
-            f"{list(self.frame.columns)}); map yours with "
-            f"columns={{{self.table!r}: {{{name!r}: 'your_column'}}}}"
+        hint = f"; is {close[0]!r} it?" if close else ""
+        raise _located(
+            ColumnError(
+                f"table {self.table!r} has no column {user!r}{hint} (its columns: "
+                f"{list(self.frame.columns)}); map yours with "
+                f"columns={{{self.table!r}: {{{name!r}: 'your_column'}}}}"
+            ),
+            self.table,
+            user,
         )
 
     def has(self, name: str) -> bool:
@@ -170,8 +174,21 @@ class _Table:
     def where(self, name: str, row: int) -> str:
         return f"table {self.table!r}, column {self.names[name]!r}, row {row}"
 
+    def error(self, name: str, row: int, what: str) -> InputError:
+        """An InputError at a cell, with ``table``, ``column`` and ``row`` set as the core sets
+        them."""
+        return _located(
+            InputError(f"{self.where(name, row)}: {what}"), self.table, self.names[name], row
+        )
+
 
 # ------------------------------------------------------------------------- columns to the core
+
+
+def _located(error: RetainError, table: str, column: Any, row: int | None = None) -> Any:
+    """``error`` with the attributes that name its cell (as the core's errors carry them)."""
+    error.table, error.column, error.row = table, str(column), row
+    return error
 
 
 def _text_array(column: pd.Series) -> Any:
@@ -241,7 +258,7 @@ def _ids(t: _Table, name: str, what: str = "account id") -> Any:
         return np.empty(0, dtype=np.int64)
     dtype = column.dtype
     if pd.api.types.is_bool_dtype(dtype):
-        raise InputError(f"{t.where(name, 0)}: booleans are not ids")
+        raise t.error(name, 0, "booleans are not ids")
     if _is_object(dtype):
         return column.to_numpy()
     numeric = pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)
@@ -252,11 +269,11 @@ def _ids(t: _Table, name: str, what: str = "account id") -> Any:
             import pyarrow.compute as pc
 
             missing = pc.is_null(text).to_numpy(zero_copy_only=False)
-            raise InputError(f"{t.where(name, _frames.first_row(missing))}: missing {what}")
+            raise t.error(name, _frames.first_row(missing), f"missing {what}")
         return _text_buffers(column, text)
     missing = column.isna().to_numpy()
     if missing.any():
-        raise InputError(f"{t.where(name, _frames.first_row(missing))}: missing {what}")
+        raise t.error(name, _frames.first_row(missing), f"missing {what}")
     if pd.api.types.is_integer_dtype(dtype):
         return column.to_numpy(dtype=np.int64)
     if pd.api.types.is_float_dtype(dtype):
@@ -264,7 +281,7 @@ def _ids(t: _Table, name: str, what: str = "account id") -> Any:
         frac = values != np.round(values)
         if frac.any():
             row = _frames.first_row(frac)
-            raise InputError(f"{t.where(name, row)}: id {values[row]} is not a whole number")
+            raise t.error(name, row, f"id {values[row]} is not a whole number")
         return values.astype(np.int64)
     # Ids of mixed kinds (ints beside strings): compared as their text.
     return _text_buffers(column.astype(str))
@@ -286,16 +303,14 @@ def _times(t: _Table, name: str, tz: str, required: bool = True) -> np.ndarray:
         if len(column) and column.isna().all():
             seconds = np.full(len(column), _NO_TIME, dtype=np.int64)
         else:
-            raise InputError(
-                f"{t.where(name, 0)}: give dates as datetime64 or ISO 8601 text, got dtype {dtype}"
-            )
+            raise t.error(name, 0, f"give dates as datetime64 or ISO 8601 text, got dtype {dtype}")
     else:
         local, offset, flag = _core.book.parse_times(_text_cells(column), t.table, t.names[name])
         seconds = _instants_on_wall_clock(local, offset, flag, tz)
     if required:
         missing = seconds == _NO_TIME
         if missing.any():
-            raise InputError(f"{t.where(name, _frames.first_row(missing))}: missing date")
+            raise t.error(name, _frames.first_row(missing), "missing date")
     return seconds
 
 
@@ -337,21 +352,22 @@ def _months(t: _Table, name: str, tz: str, periods: str | None) -> np.ndarray:
     if not _is_object(dtype):  # text cells are checked as they are parsed, below
         missing = column.isna().to_numpy()
         if missing.any():
-            raise InputError(f"{t.where(name, _frames.first_row(missing))}: missing period")
+            raise t.error(name, _frames.first_row(missing), "missing period")
     if isinstance(dtype, pd.PeriodDtype):
         if dtype != pd.PeriodDtype("M"):
-            raise InputError(f"{t.where(name, 0)}: periods of dtype {dtype} are not monthly")
+            raise t.error(name, 0, f"periods of dtype {dtype} are not monthly")
         return column.array.asi8.astype(np.int64)
     if pd.api.types.is_bool_dtype(dtype):
-        raise InputError(f"{t.where(name, 0)}: booleans are not periods")
+        raise t.error(name, 0, "booleans are not periods")
     if pd.api.types.is_integer_dtype(dtype):
         return _frames.integer_months(
             column.to_numpy(dtype=np.int64), periods, f"table {t.table!r}, column {t.names[name]!r}"
         )
     if pd.api.types.is_float_dtype(dtype):
-        raise InputError(
-            f"{t.where(name, 0)}: float periods are ambiguous; give 'YYYY-MM' "
-            "text, Period[M], datetimes or integers"
+        raise t.error(
+            name,
+            0,
+            "float periods are ambiguous; give 'YYYY-MM' text, Period[M], datetimes or integers",
         )
     if isinstance(dtype, pd.DatetimeTZDtype) or dtype.kind == "M":  # their wall-clock month
         return _core.months_from_timestamps(_times(t, name, tz), "s", t.names[name])
@@ -361,7 +377,7 @@ def _months(t: _Table, name: str, tz: str, periods: str | None) -> np.ndarray:
     )
     missing = flag < 0
     if missing.any():
-        raise InputError(f"{t.where(name, _frames.first_row(missing))}: missing period")
+        raise t.error(name, _frames.first_row(missing), "missing period")
     instant = flag == 1
     if instant.any():
         wall = _instants_on_wall_clock(months[instant], offset[instant], flag[instant], tz)
@@ -395,11 +411,13 @@ def _numbers(t: _Table, name: str) -> pd.Series:
         bad = (coerced.isna() & values.notna()).to_numpy(dtype=bool)
         if bad.any():
             row = _frames.first_row(bad)
-            raise InputError(
-                f"{t.where(name, row)}: {values.iloc[row]!r} is not a number (a plain number "
-                "is, with a point for decimals and no thousands separator)"
+            raise t.error(
+                name,
+                row,
+                f"{values.iloc[row]!r} is not a number (a plain number is, with a point for "
+                "decimals and no thousands separator)",
             )
-    raise InputError(f"{t.where(name, 0)}: must be numeric, got dtype {dtype}")
+    raise t.error(name, 0, f"must be numeric, got dtype {dtype}")
 
 
 def _choice(t: _Table, name: str, choices: dict[str, int], missing: int | None) -> np.ndarray:
@@ -415,9 +433,7 @@ def _choice(t: _Table, name: str, choices: dict[str, int], missing: int | None) 
     bad = codes == -9
     if bad.any():
         row = _frames.first_row(bad)
-        raise InputError(
-            f"{t.where(name, row)}: {column.iloc[row]!r} is not one of {', '.join(choices)}"
-        )
+        raise t.error(name, row, f"{column.iloc[row]!r} is not one of {', '.join(choices)}")
     return codes
 
 
@@ -593,9 +609,7 @@ class Book:
             self._range("milestones", reached)
             missing = t["milestone"].isna().to_numpy()
             if missing.any():
-                raise InputError(
-                    f"{t.where('milestone', _frames.first_row(missing))}: missing milestone"
-                )
+                raise t.error("milestone", _frames.first_row(missing), "missing milestone")
             self._core.set_milestones(
                 _ids(t, "account_id"), _labels(t, "milestone"), reached, t.names
             )
@@ -1013,6 +1027,7 @@ def _in_file(exc: RetainError, folder: Path) -> RetainError:
         where = f"{path.name}, row {row.group(1)}"
     located = type(exc)(f"{text} [{where}]")
     located.__dict__.update(exc.__dict__)
+    located.path = str(path)
     return located
 
 

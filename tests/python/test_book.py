@@ -111,7 +111,7 @@ def test_errors_carry_table_column_row_as_attributes():
     ):
         rt.Book(accounts(), mrr=mrr())
     typo = mrr().rename(columns={"period": "peroid"})
-    with pytest.raises(rt.ColumnError, match=r"no column 'period'; did you mean 'peroid'\?"):
+    with pytest.raises(rt.ColumnError, match=r"no column 'period'; is 'peroid' it\?"):
         rt.Book(accounts(), mrr=typo, columns={"mrr": {"mrr": "amount"}})
 
     credit = mrr()

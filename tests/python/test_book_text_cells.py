@@ -178,3 +178,34 @@ def test_period_text_with_offsets_takes_the_month_on_the_books_clock():
     assert [str(p) for p in mv.index] == ["2024-02", "2024-03"]
     assert mv["ending_mrr"].tolist() == [2.0, 2.0]
     assert mv["ending_accounts"].tolist() == [2, 2]
+
+
+def test_errors_raised_in_python_name_their_cell_as_the_cores_do():
+    accounts, mrr = _small()
+    typo = mrr.rename(columns={"account_id": "acount_id"})
+    with pytest.raises(rt.ColumnError) as caught:
+        rt.Book(accounts, mrr=typo)
+    assert (caught.value.table, caught.value.column, caught.value.row) == (
+        "mrr",
+        "account_id",
+        None,
+    )
+    assert "is 'acount_id' it?" in str(caught.value)
+    blank = mrr.assign(period=["2024-02", "2024-01", None, "2024-02", "2024-02"])
+    with pytest.raises(rt.InputError) as caught:
+        rt.Book(accounts, mrr=blank)
+    assert (caught.value.table, caught.value.column, caught.value.row) == ("mrr", "period", 2)
+    text = mrr.assign(mrr=["1", "2", "abc", "4", "5"])
+    with pytest.raises(rt.InputError, match="'abc' is not a number") as caught:
+        rt.Book(accounts, mrr=text)
+    assert (caught.value.table, caught.value.column, caught.value.row) == ("mrr", "mrr", 2)
+
+
+def test_an_events_table_one_day_short_says_one_day():
+    accounts, _ = _small()
+    events = pd.DataFrame(
+        {"account_id": ["B"], "user_id": ["u"], "timestamp": ["2024-02-28T10:00:00"]}
+    )
+    book = rt.Book(accounts, events=events)
+    with pytest.warns(rt.RetainWarning, match=r"ends on 2024-02-28, 1 day before the cutoff"):
+        book.snapshots(["2024-02-29"])
