@@ -8,6 +8,7 @@ two benchmarks can come to measure or report in different ways.
 
 from __future__ import annotations
 
+import argparse
 import ctypes
 import datetime
 import gc
@@ -122,11 +123,42 @@ def write_json(
         json.dump(document, out, indent=2)
 
 
-#: Set by a benchmark run with --quick: its timings then check that the script works, nothing more.
-QUICK = [False]
+_quick = False  # set by parse_args: a --quick run's timings check that the script works
+
+
+def parse_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """The benchmark's arguments, noting whether it runs --quick (for verdict)."""
+    global _quick
+    args = parser.parse_args()
+    _quick = bool(getattr(args, "quick", False))
+    return args
 
 
 def verdict(met: bool) -> str:
     """A target's verdict as a line prints it; a --quick run says that it measured nothing."""
     text = "met" if met else "not met"
-    return f"{text} at a toy size: --quick is a smoke test, not a measurement" if QUICK[0] else text
+    return f"{text} at a toy size: --quick is a smoke test, not a measurement" if _quick else text
+
+
+def time_cases(
+    cases: Any, make_case: Callable[[Any], Any], function_of: Callable[[Any], Callable], repeat: int
+) -> dict:
+    """For each case, in a child: its data made (the peak reset first), then the best of
+    ``repeat`` calls of ``function_of(case)`` on it, with the peaks after the data and after
+    the runs."""
+    out = {}
+    for case in cases:
+        fn = function_of(case)  # imports the side's library before the data
+        gc.collect()
+        reset = reset_peak()
+        data = make_case(case)
+        data_peak = peak_rss_bytes()
+        seconds, _ = best_of(repeat, lambda d=data, g=fn: g(d))
+        out[case] = {
+            "seconds": seconds,
+            "peak": peak_rss_bytes(),
+            "data_peak": data_peak,
+            "peak_reset": reset,
+        }
+        del data
+    return out

@@ -504,8 +504,7 @@ def main() -> None:
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--child", choices=list(SIDES), help=argparse.SUPPRESS)
     parser.add_argument("--ids", choices=list(INPUTS), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    _common.QUICK[0] = bool(getattr(args, "quick", False))
+    args = _common.parse_args(parser)
     if args.quick:
         args.accounts, args.dates, args.repeat = 1_500, 8, 1
     if args.dates < 5:

@@ -693,8 +693,7 @@ def main() -> None:
         help=argparse.SUPPRESS,
     )
     parser.add_argument("--input", choices=INPUTS, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    _common.QUICK[0] = bool(getattr(args, "quick", False))
+    args = _common.parse_args(parser)
     if args.quick:
         args.events, args.accounts, args.repeat = 20_000, 100, 1
     if not 1 <= args.dates <= MAX_DATES:

@@ -465,8 +465,7 @@ def main() -> None:
     parser.add_argument("--layout", choices=list(LAYOUTS), help=argparse.SUPPRESS)
     parser.add_argument("--id", choices=list(IDS), help=argparse.SUPPRESS)
     parser.add_argument("--model", choices=[*MODELS, "-"], help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    _common.QUICK[0] = bool(getattr(args, "quick", False))
+    args = _common.parse_args(parser)
     if args.quick:
         args.accounts, args.repeat = 3_000, 1
     if args.accounts < 1 or args.repeat < 1:

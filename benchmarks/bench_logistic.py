@@ -259,8 +259,7 @@ def main() -> None:
     parser.add_argument("--child", choices=SIDES, help=argparse.SUPPRESS)
     parser.add_argument("--tol-newton", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--tol-lbfgs", type=float, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    _common.QUICK[0] = bool(getattr(args, "quick", False))
+    args = _common.parse_args(parser)
     if args.quick:
         args.rows, args.repeat = 5_000, 1
     if args.child:

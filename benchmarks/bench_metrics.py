@@ -34,7 +34,6 @@ Targets (issue 5, kept by issue 13), retain on every core, the lowest ratio of t
 from __future__ import annotations
 
 import argparse
-import gc
 import inspect
 import json
 import os
@@ -45,11 +44,9 @@ import pandas as pd
 
 import _common
 from _common import (
-    best_of,
-    peak_rss_bytes,
     pin_to_one_core,
-    reset_peak,
     run_child,
+    time_cases,
     verdict,
     write_json,
 )
@@ -176,20 +173,7 @@ def child(args: argparse.Namespace) -> None:
     if side == "retain-1" and not retain_takes_threads():
         pin_to_one_core()
     fn = side_function(side)  # imports the side's library before the data
-    out = {}
-    for case in CASES:
-        gc.collect()
-        reset = reset_peak()
-        frame = make_case(case, args.n)
-        data_peak = peak_rss_bytes()
-        seconds, _ = best_of(args.repeat, lambda f=frame: fn(f))
-        out[case] = {
-            "seconds": seconds,
-            "peak": peak_rss_bytes(),
-            "data_peak": data_peak,
-            "peak_reset": reset,
-        }
-        del frame
+    out = time_cases(CASES, lambda case: make_case(case, args.n), lambda case: fn, args.repeat)
     print(json.dumps(out))
 
 
@@ -208,8 +192,7 @@ def main() -> None:
     )
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON here")
     parser.add_argument("--child", choices=SIDES, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    _common.QUICK[0] = bool(getattr(args, "quick", False))
+    args = _common.parse_args(parser)
     if args.quick:
         args.n, args.repeat = 20_000, 1
     if args.child:

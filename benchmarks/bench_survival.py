@@ -46,7 +46,6 @@ Targets (issue 13), retain on every core, the lower ratio of the two kinds of du
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import time
@@ -57,11 +56,9 @@ import pandas as pd
 
 import _common
 from _common import (
-    best_of,
-    peak_rss_bytes,
     pin_to_one_core,
-    reset_peak,
     run_child,
+    time_cases,
     verdict,
     write_json,
 )
@@ -223,21 +220,12 @@ def child(args: argparse.Namespace) -> None:
     side = args.child
     if side == "retain-1":
         pin_to_one_core()
-    out = {}
-    for case in CASES:
-        fn = side_function(side, case)  # imports the side's library before the data
-        gc.collect()
-        reset = reset_peak()
-        frame = make_case(case, args.n)
-        data_peak = peak_rss_bytes()
-        seconds, _ = best_of(args.repeat, lambda f=frame, g=fn: g(f))
-        out[case] = {
-            "seconds": seconds,
-            "peak": peak_rss_bytes(),
-            "data_peak": data_peak,
-            "peak_reset": reset,
-        }
-        del frame
+    out = time_cases(
+        CASES,
+        lambda case: make_case(case, args.n),
+        lambda case: side_function(side, case),
+        args.repeat,
+    )
     print(json.dumps(out))
 
 
@@ -256,8 +244,7 @@ def main() -> None:
     )
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON here")
     parser.add_argument("--child", choices=SIDES, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    _common.QUICK[0] = bool(getattr(args, "quick", False))
+    args = _common.parse_args(parser)
     if args.quick:
         args.n, args.repeat = 5_000, 1
     if args.child:

@@ -35,95 +35,32 @@ class IdIndex {
 
     /// The code of `key`, or -1 when it was never interned.
     std::int64_t find(key_type key) const noexcept {
-        if (slots_.empty()) return -1;
-        for (std::size_t s = slot_of(key);; s = (s + 1) & mask()) {
-            if (slots_[s] == 0) return -1;
-            if (key_type(ids_[slots_[s] - 1]) == key) return slots_[s] - 1;
-        }
+        return slots_.empty() ? -1 : find_hashed(key, detail::hash_id(key));
     }
 
     /// find() of the keys `key_of(i)` for i in [begin, end), written to `codes[i]`: the same
-    /// codes, several times faster on tables that do not fit in cache. One lookup is a chain of
-    /// cache misses (the key's bytes, its slot, the id the slot points to); working on a few keys
-    /// at different stages of that chain overlaps the misses of different keys. A key equal to
-    /// the previous one (a table sorted by id) reuses its code.
+    /// codes, several times faster on tables that do not fit in cache (see pipelined). A key
+    /// equal to the previous one (a table sorted by id) reuses its code.
     template <class KeyOf>
     void find_all(std::size_t begin, std::size_t end, KeyOf key_of, std::int64_t* codes) const {
         if (slots_.empty()) {
             std::fill(codes + begin, codes + end, std::int64_t{-1});
             return;
         }
-        constexpr std::size_t lag = 8, ring = 4 * lag;  // rows between stages; ring of hashes
-        std::array<std::size_t, ring> hashes{};
-        key_type last{};
-        std::int64_t last_code = -1;
-        for (std::size_t i = begin; i < end + 3 * lag; ++i) {
-            if (i < end) {  // stage 1: fetch the key's bytes
-                if constexpr (std::is_same_v<Id, std::string>) __builtin_prefetch(key_of(i).data());
-            }
-            if (i >= begin + lag && i - lag < end) {  // stage 2: hash, fetch the slot
-                const std::size_t h = detail::hash_id(key_of(i - lag));
-                hashes[(i - lag) % ring] = h;
-                __builtin_prefetch(&slots_[h & mask()]);
-            }
-            if (i >= begin + 2 * lag && i - 2 * lag < end) {  // stage 3: fetch the id it names
-                const std::int64_t slot = slots_[hashes[(i - 2 * lag) % ring] & mask()];
-                if (slot != 0) __builtin_prefetch(&ids_[static_cast<std::size_t>(slot - 1)]);
-            }
-            if (i >= begin + 3 * lag) {  // stage 4: compare
-                const std::size_t r = i - 3 * lag;
-                const key_type key = key_of(r);
-                if (r == begin || !(key == last)) {
-                    last = key;
-                    last_code = find_hashed(key, hashes[r % ring]);
-                }
-                codes[r] = last_code;
-            }
-        }
+        pipelined(begin, end, key_of, codes,
+                  [this](key_type key, std::size_t hash) { return find_hashed(key, hash); });
     }
 
     /// intern() of the keys `key_of(i)` for i in [begin, end), codes written to `codes[i]`: the
-    /// same codes as one intern() after another, with the cache misses of a few keys overlapped
-    /// (as in find_all). A key equal to the previous one reuses its code.
+    /// same codes as one intern() after another, faster as find_all is.
     template <class KeyOf>
     void intern_all(std::size_t begin, std::size_t end, KeyOf key_of, std::int64_t* codes) {
-        constexpr std::size_t lag = 8, ring = 4 * lag;
-        std::array<std::size_t, ring> hashes{};
-        key_type last{};
-        std::int64_t last_code = -1;
-        for (std::size_t i = begin; i < end + 2 * lag; ++i) {
-            if (i < end) {  // stage 1: hash, fetch the slot (the table may grow before it is used:
-                            // a fetch of a stale slot is wasted, never wrong)
-                const std::size_t h = detail::hash_id(key_of(i));
-                hashes[i % ring] = h;
-                if (!slots_.empty()) __builtin_prefetch(&slots_[h & mask()]);
-            }
-            if (i >= begin + lag && i - lag < end && !slots_.empty()) {  // stage 2: fetch its id
-                const std::int64_t slot = slots_[hashes[(i - lag) % ring] & mask()];
-                if (slot != 0) __builtin_prefetch(&ids_[static_cast<std::size_t>(slot - 1)]);
-            }
-            if (i >= begin + 2 * lag) {  // stage 3: look up, intern when new
-                const std::size_t r = i - 2 * lag;
-                const key_type key = key_of(r);
-                if (r == begin || !(key == last)) {
-                    last = key;
-                    last_code = intern_hashed(key, hashes[r % ring]);
-                }
-                codes[r] = last_code;
-            }
-        }
+        pipelined(begin, end, key_of, codes,
+                  [this](key_type key, std::size_t hash) { return intern_hashed(key, hash); });
     }
 
     /// The code of `key`, interning it when new.
-    std::int64_t intern(key_type key) {
-        if (2 * (ids_.size() + 1) > slots_.size()) grow();
-        std::size_t s = slot_of(key);
-        for (; slots_[s] != 0; s = (s + 1) & mask())
-            if (key_type(ids_[slots_[s] - 1]) == key) return slots_[s] - 1;
-        ids_.emplace_back(key);
-        slots_[s] = static_cast<std::int64_t>(ids_.size());
-        return slots_[s] - 1;
-    }
+    std::int64_t intern(key_type key) { return intern_hashed(key, detail::hash_id(key)); }
 
     /// Interns every key, writing each row's code to `codes` (same length).
     void intern(std::span<const key_type> keys, std::span<std::int64_t> codes) {
@@ -178,6 +115,42 @@ class IdIndex {
             codes[i] = c;
         }
         return true;
+    }
+
+    // One lookup is a chain of cache misses: the key's bytes, its slot, the id the slot names.
+    // Working on keys a few rows apart at different links of that chain overlaps the misses of
+    // different keys. `code_of(key, hash)` is the last link (it may intern, and so grow the
+    // table while later keys' slots are being fetched: a fetch of a stale slot is wasted, never
+    // wrong).
+    template <class KeyOf, class CodeOf>
+    void pipelined(std::size_t begin, std::size_t end, KeyOf key_of, std::int64_t* codes,
+                   CodeOf code_of) const {
+        constexpr std::size_t lag = 8, ring = 4 * lag;  // rows between links; ring of hashes
+        std::array<std::size_t, ring> hashes{};
+        key_type last{};
+        std::int64_t last_code = -1;
+        for (std::size_t i = begin; i < end + 3 * lag; ++i) {
+            if constexpr (std::is_same_v<Id, std::string>)
+                if (i < end) __builtin_prefetch(key_of(i).data());
+            if (i >= begin + lag && i - lag < end) {  // hash, fetch the slot
+                const std::size_t h = detail::hash_id(key_of(i - lag));
+                hashes[(i - lag) % ring] = h;
+                if (!slots_.empty()) __builtin_prefetch(&slots_[h & mask()]);
+            }
+            if (i >= begin + 2 * lag && i - 2 * lag < end && !slots_.empty()) {  // fetch the id
+                const std::int64_t slot = slots_[hashes[(i - 2 * lag) % ring] & mask()];
+                if (slot != 0) __builtin_prefetch(&ids_[static_cast<std::size_t>(slot - 1)]);
+            }
+            if (i >= begin + 3 * lag) {
+                const std::size_t r = i - 3 * lag;
+                const key_type key = key_of(r);
+                if (r == begin || !(key == last)) {
+                    last = key;
+                    last_code = code_of(key, hashes[r % ring]);
+                }
+                codes[r] = last_code;
+            }
+        }
     }
 
     std::int64_t find_hashed(key_type key, std::size_t hash) const noexcept {

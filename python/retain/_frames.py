@@ -88,8 +88,9 @@ def id_codes(column: pd.Series, name: Any, what: str = "account id") -> tuple[np
     if isinstance(dtype, np.dtype) and dtype.kind == "O":
         # Text as pandas holds it, interned in the core without a Python call per cell (blank
         # text is missing, as in a Book; values other than text are compared by their str()).
-        codes, first = _core.book.intern_ids(column.to_numpy())
-        uniques = column.to_numpy()[first]
+        cells = column.to_numpy()
+        codes, first = _core.book.intern_ids(cells)
+        uniques = cells[first]
     else:
         codes, uniques = pd.factorize(column, use_na_sentinel=True)
     if len(codes) and codes.min() < 0:
