@@ -239,3 +239,504 @@ def snapshots(
         n_threads=_threads(n_threads),
     )
     return t.per_account(work)
+
+
+def usage_features(
+    events: Any,
+    as_of: Any,
+    windows: Any = (7, 30, 90),
+    accounts: Any = None,
+    *,
+    account: Any = "account_id",
+    user: Any = "user_id",
+    timestamp: Any = "timestamp",
+    feature: Any = "feature",
+    engine: str | None = None,
+    n_partitions: int | None = None,
+    n_threads: int | None = 1,
+) -> Any:
+    """:func:`retain.engagement.usage_features` of a distributed event log, as a Dask or Spark
+    DataFrame: one row per account and as-of date, the same columns, in no particular order.
+    ``accounts`` is a distributed frame with the ``account`` column (its accounts without events
+    get rows of zeros), or None for every account of the log. ``timestamp`` values are instants
+    (tz-aware, or Spark timestamps) or naive UTC wall times, as the one-process function reads
+    them."""
+    given = {"events": events} if accounts is None else {"events": events, "accounts": accounts}
+    mod = _engine_module(engine, list(given.values()))
+    frames = {name: mod.as_frame(f, f"the {name} frame") for name, f in given.items()}
+    names = {"account": account, "user": user, "timestamp": timestamp, "feature": feature}
+    work = functools.partial(
+        _work.usage_features,
+        as_of=_as_of_list(as_of),
+        windows=[_frames.whole(w, "windows") for w in (windows if hasattr(windows, "__iter__") else [windows])],
+        names=names,
+        n_threads=_threads(n_threads),
+    )
+    meta = work({name: _work.tagged_empty(mod.empty(f)) for name, f in frames.items()})
+    n = _partitions(n_partitions, mod, frames)
+    return mod.per_account(frames, {name: account for name in frames}, work, meta, n)
+
+
+def labels(
+    tables: dict,
+    snapshots: Any,
+    horizon_days: int = 90,
+    observed_until: Any = None,
+    *,
+    engine: str | None = None,
+    n_partitions: int | None = None,
+    n_threads: int | None = 1,
+    columns: dict | None = None,
+    tz: str = "UTC",
+    unknown_accounts: str = "error",
+    periods: str | None = None,
+    internal_activity_types: Any = None,
+) -> Any:
+    """:meth:`retain.Book.labels` of distributed snapshots (from :func:`snapshots`): the rows
+    that can be labelled, with their ``label`` column, as a Dask or Spark DataFrame.
+    ``observed_until`` defaults to the last as-of date of all the snapshots, as in one process."""
+    options = _book_options(columns, tz, unknown_accounts, periods, internal_activity_types)
+    t = _Tables(tables, engine, options, n_partitions)
+    if "churns" not in t.frames:
+        raise InputError(
+            "labels: the tables have no churns table, so no row can be labelled; add "
+            "tables['churns']"
+        )
+    snaps = t.engine.as_frame(snapshots, "snapshots")
+    id_name = t.accounts["accounts"]
+    _frames.require_columns(t.engine.empty(snaps), [id_name, "as_of"], "the snapshots")
+    horizon = _frames.whole(horizon_days, "horizon_days")
+    if observed_until is None:
+        observed_until = t.engine.last(snaps, "as_of")
+    work = functools.partial(
+        _work.labels,
+        options=options,
+        horizon_days=horizon,
+        observed_until=observed_until,
+        n_threads=_threads(n_threads),
+    )
+    return t.per_account(work, {"snapshots": (snaps, id_name)})
+
+
+def _scoring_model(model: Any, frame: Any, mod: Any) -> Any:
+    """``model``, its percentile measures calibrated on the whole frame when they have no
+    reference: one process ranks an account among all the rows it scores, and a partition holds
+    only some of them. Only those columns (and a ModelSet's segment column) are collected."""
+    from ..health_model import HealthModel, ModelSet
+
+    if not isinstance(model, (HealthModel, ModelSet)):
+        raise TypeError(f"model must be a HealthModel or ModelSet, got {type(model).__name__}")
+    columns = _percentile_columns(model)
+    if not columns:
+        return model
+    if isinstance(model, ModelSet):
+        columns = [model.by, *columns]
+    present = [c for c in dict.fromkeys(columns) if c in mod.empty(frame).columns]
+    return model.calibrate(mod.collect(mod.select(frame, present)))
+
+
+def _percentile_columns(model: Any) -> list[str]:
+    from ..health_model import ModelSet
+
+    models = model.models.values() if isinstance(model, ModelSet) else [model]
+    out = []
+    for m in models:
+        for measure in m.to_dict()["measures"]:
+            transform = measure.get("transform", {})
+            if transform.get("kind") == "percentile" and "reference" not in transform:
+                out.append(measure.get("column", measure["name"]))
+    return out
+
+
+def _keys(frame: pd.DataFrame, keys: Any) -> list:
+    if keys is None:
+        keys = [frame.columns[0]] + (["as_of"] if "as_of" in frame.columns else [])
+    keys = [keys] if isinstance(keys, str) else list(keys)
+    _frames.require_columns(frame, keys, "the feature frame")
+    return keys
+
+
+def score(
+    frame: Any,
+    model: Any,
+    *,
+    keys: Any = None,
+    engine: str | None = None,
+    n_threads: int | None = 1,
+) -> Any:
+    """:meth:`retain.HealthModel.score` (or a :class:`~retain.ModelSet`'s) of a distributed
+    feature frame, rows scored where they are: the ``keys`` columns (by default the first
+    column and ``as_of``, as :func:`snapshots` gives them) then the score columns. A percentile
+    measure without a reference ranks among all the frame's rows, as in one process: retain
+    collects its column and calibrates the model on it first (``model.calibrate``)."""
+    mod = _engine_module(engine, [frame])
+    frame = mod.as_frame(frame, "the feature frame")
+    empty = mod.empty(frame)
+    keys = _keys(empty, keys)
+    model = _scoring_model(model, frame, mod)
+    work = functools.partial(_work.score, model=model, keys=keys, n_threads=_threads(n_threads))
+    return mod.per_row(frame, work, work(_work.tagged_empty(empty)))
+
+
+def reasons(
+    frame: Any,
+    model: Any,
+    top: int = 3,
+    *,
+    keys: Any = None,
+    engine: str | None = None,
+    n_threads: int | None = 1,
+) -> Any:
+    """:meth:`retain.HealthModel.reasons` of a distributed feature frame: the ``keys`` columns
+    (as in :func:`score`), ``rank``, then the reason columns, one row per (row, rank)."""
+    mod = _engine_module(engine, [frame])
+    frame = mod.as_frame(frame, "the feature frame")
+    empty = mod.empty(frame)
+    keys = _keys(empty, keys)
+    top = _frames.whole(top, "top")
+    model = _scoring_model(model, frame, mod)
+    work = functools.partial(
+        _work.reasons, model=model, keys=keys, top=top, n_threads=_threads(n_threads)
+    )
+    return mod.per_row(frame, work, work(_work.tagged_empty(empty)))
+
+
+# -- global figures
+
+
+def _summed(t: _Tables, kpi: str, keys: list[str], args: dict, span: Any = "mrr") -> pd.DataFrame:
+    """The KPI's parts of every partition, summed per key on the driver (a few rows each)."""
+    span = t.span() if span == "mrr" else span
+    work = functools.partial(_work.kpi_parts, options=t.options, span=span, kpi=kpi, args=args)
+    parts = _plain_text(t.engine.collect(t.per_account(work)))
+    # min_count=1: a cell NaN in every partition (a cohort's age past the data) stays NaN.
+    return parts.groupby(keys, sort=True, dropna=False).sum(min_count=1)
+
+
+def _plain_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as object, as one process gives them (Dask may have made them Arrow
+    strings)."""
+    for column in frame.columns:
+        if pd.api.types.is_string_dtype(frame[column].dtype) and frame[column].dtype != object:
+            frame[column] = frame[column].astype(object)
+    return frame
+
+
+def _months_index(ordinals: Any, name: str, freq: str = "M") -> pd.PeriodIndex:
+    return pd.PeriodIndex.from_ordinals(np.asarray(ordinals, dtype=np.int64), freq=freq).rename(
+        name
+    )
+
+
+def mrr_movements(
+    tables: dict,
+    *,
+    engine: str | None = None,
+    n_partitions: int | None = None,
+    columns: dict | None = None,
+    tz: str = "UTC",
+    unknown_accounts: str = "error",
+    periods: str | None = None,
+) -> pd.DataFrame:
+    """:func:`retain.kpi.mrr_movements` of the Book of ``tables`` (pandas): every column is a
+    sum over accounts per month, so each partition's table is summed."""
+    t = _Tables(tables, engine, _book_options(columns, tz, unknown_accounts, periods, None), n_partitions)
+    _require_mrr(t, "mrr_movements")
+    out = _summed(t, "mrr_movements", ["period"], {})
+    out.index = _months_index(out.index, "period")
+    return out
+
+
+def _require_mrr(t: _Tables, func: str) -> None:
+    if "mrr" not in t.frames:
+        raise InputError(f"{func}: the tables have no 'mrr' table")
+
+
+def churn_rate(tables: dict, kind: str = "logo", ci: float | None = None, **options: Any) -> Any:
+    """:func:`retain.kpi.churn_rate` of the summed :func:`mrr_movements` (same options)."""
+    from .. import kpi
+
+    return kpi.churn_rate(mrr_movements(tables, **options), kind, ci)
+
+
+def _retention(
+    which: str, tables: dict, months: int, parts: bool, engine: Any, n_partitions: Any, options: dict
+) -> Any:
+    t = _Tables(tables, engine, options, n_partitions)
+    _require_mrr(t, which)
+    months = _frames.whole(months, "months")
+    out = _summed(t, which, ["period"], {"months": months})
+    out.index = _months_index(out.index, "period")
+    if parts:
+        return out
+    start = out["start_mrr"].to_numpy()
+    ratio = np.full(len(out), np.nan)
+    np.divide(out["end_mrr"].to_numpy(), start, out=ratio, where=start > 0)
+    return pd.Series(ratio, index=out.index, name=which)
+
+
+def nrr(
+    tables: dict,
+    months: int = 12,
+    *,
+    parts: bool = False,
+    engine: str | None = None,
+    n_partitions: int | None = None,
+    columns: dict | None = None,
+    tz: str = "UTC",
+    unknown_accounts: str = "error",
+    periods: str | None = None,
+) -> Any:
+    """:func:`retain.kpi.nrr` of the Book of ``tables``: each partition's numerator and
+    denominator per period (``parts=True`` returns their sums), divided at the end."""
+    options = _book_options(columns, tz, unknown_accounts, periods, None)
+    return _retention("nrr", tables, months, parts, engine, n_partitions, options)
+
+
+def grr(
+    tables: dict,
+    months: int = 12,
+    *,
+    parts: bool = False,
+    engine: str | None = None,
+    n_partitions: int | None = None,
+    columns: dict | None = None,
+    tz: str = "UTC",
+    unknown_accounts: str = "error",
+    periods: str | None = None,
+) -> Any:
+    """:func:`retain.kpi.grr` of the Book of ``tables``, summed as :func:`nrr` is."""
+    options = _book_options(columns, tz, unknown_accounts, periods, None)
+    return _retention("grr", tables, months, parts, engine, n_partitions, options)
+
+
+def cohort_retention(
+    tables: dict,
+    kind: str = "logo",
+    *,
+    engine: str | None = None,
+    n_partitions: int | None = None,
+    columns: dict | None = None,
+    tz: str = "UTC",
+    unknown_accounts: str = "error",
+    periods: str | None = None,
+) -> pd.DataFrame:
+    """:func:`retain.kpi.cohort_retention` (first-paid cohorts) of the Book of ``tables``: per
+    cohort and age, each partition's accounts paying (logo) or MRR (revenue) and the cohort's
+    size or age-0 MRR, summed, then divided."""
+    if kind not in ("logo", "revenue"):
+        raise InputError(f"kind: unknown cohort retention kind '{kind}' (expected logo or revenue)")
+    t = _Tables(tables, engine, _book_options(columns, tz, unknown_accounts, periods, None), n_partitions)
+    _require_mrr(t, "cohort_retention")
+    out = _summed(t, "cohort_retention", ["cohort", "age"], {"kind": kind})
+    table = (out["numerator"] / out["denominator"]).unstack("age")
+    table.index = _months_index(table.index, "cohort")
+    table.columns = pd.RangeIndex(table.shape[1], name="age")
+    return table
+
+
+def churn_reasons(
+    tables: dict,
+    freq: str = "M",
+    *,
+    names: dict | None = None,
+    engine: str | None = None,
+    n_partitions: int | None = None,
+    columns: dict | None = None,
+    tz: str = "UTC",
+    unknown_accounts: str = "error",
+    periods: str | None = None,
+) -> pd.DataFrame:
+    """:func:`retain.kpi.churn_reasons` of the Book of ``tables``: accounts and MRR per period
+    and reason summed over partitions, each reason's share of the period's churned MRR taken
+    from the sums."""
+    t = _Tables(tables, engine, _book_options(columns, tz, unknown_accounts, periods, None), n_partitions)
+    out = _summed(t, "churn_reasons", ["period", "reason"], {"freq": freq, "names": names})
+    out = out.drop(columns="share_of_churned_mrr")
+    period = out.index.get_level_values("period")
+    total = out["mrr_lost"].groupby(level="period").transform("sum")
+    share = np.full(len(out), np.nan)
+    np.divide(out["mrr_lost"].to_numpy(), total.to_numpy(), out=share, where=total.to_numpy() > 0)
+    out.insert(2, "share_of_churned_mrr", share)
+    out.index = pd.MultiIndex.from_arrays(
+        [_months_index(period, "period", freq), out.index.get_level_values("reason")]
+    )
+    return out
+
+
+def nps_by(
+    tables: dict,
+    by: Any = None,
+    *,
+    freq: str | None = None,
+    dropna: bool = True,
+    engine: str | None = None,
+    n_partitions: int | None = None,
+    columns: dict | None = None,
+    tz: str = "UTC",
+    unknown_accounts: str = "error",
+) -> pd.DataFrame:
+    """:func:`retain.kpi.nps_by` of the Book of ``tables`` (``by`` account attributes and/or
+    ``freq``): promoters, passives and detractors summed per group, then the score, its
+    standard error and margin (defined as in :class:`retain.kpi.NpsResult`)."""
+    t = _Tables(tables, engine, _book_options(columns, tz, unknown_accounts, None, None), n_partitions)
+    keys = ([] if by is None else [by] if isinstance(by, str) else list(by))
+    keys += ["period"] if freq is not None else []
+    if not keys:
+        raise InputError("nps_by: give by= (account attributes) and/or freq= ('M', 'Q', 'Y')")
+    out = _summed(t, "nps_by", keys, {"by": by, "freq": freq, "dropna": dropna})
+    counts = out[["promoters", "passives", "detractors", "n"]].astype(np.int64)
+    n = counts["n"].to_numpy(dtype=float)
+    p, d = counts["promoters"] / n, counts["detractors"] / n
+    stderr = 100 * np.sqrt((p + d - (p - d) ** 2) / n)
+    table = pd.DataFrame({"nps": 100 * (p - d)}, index=counts.index).join(counts)
+    table["stderr"], table["margin95"] = stderr, 1.96 * stderr
+    if freq is not None:
+        levels = [table.index.get_level_values(k) for k in keys]
+        levels[-1] = _months_index(levels[-1], "period", freq)
+        table.index = pd.MultiIndex.from_arrays(levels) if len(levels) > 1 else pd.Index(levels[0])
+    return table
+
+
+def kaplan_meier(
+    tables: dict,
+    as_of: Any,
+    start: Any = None,
+    alpha: float = 0.05,
+    timeline: Any = None,
+    *,
+    engine: str | None = None,
+    n_partitions: int | None = None,
+    columns: dict | None = None,
+    tz: str = "UTC",
+    unknown_accounts: str = "error",
+    periods: str | None = None,
+) -> pd.DataFrame:
+    """:func:`retain.survival.kaplan_meier` of the Book's tenure (:meth:`retain.Book.tenure`
+    as of ``as_of``, late entry from ``start``): each partition counts its accounts per
+    (duration, churned, entry), the counts are summed and the curve is computed from them on
+    the driver. ``.attrs["left_out"]`` counts the accounts that churned before ``start``."""
+    from .. import survival
+
+    t = _Tables(tables, engine, _book_options(columns, tz, unknown_accounts, periods, None), n_partitions)
+    span = t.span()
+    out = _summed(t, "tenure", ["duration", "churned", "entry"], {"as_of": as_of, "start": start}, span)
+    out = out.reset_index()
+    left = out["duration"] < 0
+    n = out["n"].to_numpy(dtype=np.int64)
+    kept = out[~left]
+    repeat = n[~left.to_numpy()]
+    km = survival.kaplan_meier(
+        np.repeat(kept["duration"].to_numpy(dtype=np.float64), repeat),
+        np.repeat(kept["churned"].to_numpy(dtype=bool), repeat),
+        timeline,
+        alpha,
+        entry=np.repeat(kept["entry"].to_numpy(dtype=np.float64), repeat),
+        n_threads=1,
+    )
+    km.attrs["left_out"] = int(n[left.to_numpy()].sum())
+    return km
+
+
+def backtest(
+    scorer: Any,
+    tables: dict,
+    as_of: Any,
+    horizon_days: int = 90,
+    observed_until: Any = None,
+    n_boot: int = 0,
+    random_state: int = 0,
+    *,
+    lead_days: int = 0,
+    features: Any = None,
+    engine: str | None = None,
+    n_partitions: int | None = None,
+    n_threads: int | None = 1,
+    columns: dict | None = None,
+    tz: str = "UTC",
+    unknown_accounts: str = "error",
+    periods: str | None = None,
+    internal_activity_types: Any = None,
+) -> Any:
+    """:func:`retain.backtest` of the Book of ``tables`` at the ``as_of`` dates: snapshots,
+    labels and scores on the cluster, then the (account, as_of, risk, label) rows collected and
+    measured on the driver. Returns the same :class:`~retain.backtest.BacktestResult`.
+
+    ``scorer`` is a HealthModel or ModelSet (whose percentile measures without a reference are
+    calibrated on each date's labelled rows, collected first: one more pass over the data), a
+    fitted model with ``predict_proba`` (pickled to the workers), a callable frame -> risk or
+    the name of a risk column. ``observed_until`` defaults to the last as-of date."""
+    from ..backtest import _evaluate
+    from ..health_model import HealthModel, ModelSet
+
+    options = _book_options(columns, tz, unknown_accounts, periods, internal_activity_types)
+    t = _Tables(tables, engine, options, n_partitions)
+    if "churns" not in t.frames:
+        raise InputError(
+            "backtest: the tables have no churns table, so no row can be labelled; add "
+            "tables['churns']"
+        )
+    dates = _as_of_list(as_of)
+    days = pd.DatetimeIndex(pd.to_datetime(dates))
+    if observed_until is None:
+        observed_until = days.max()
+    n_boot = _frames.whole(n_boot, "n_boot")
+    if n_boot < 0:
+        raise InputError(f"n_boot: must be >= 0, got {n_boot}")
+    seed = _frames.whole(random_state, "random_state")
+    args = {
+        "options": options,
+        "as_of": dates,
+        "lead_days": _frames.whole(lead_days, "lead_days"),
+        "horizon_days": _frames.whole(horizon_days, "horizon_days"),
+        "observed_until": observed_until,
+        "span": t.span(),
+        "n_threads": _threads(n_threads),
+    }
+    model = scorer
+    if isinstance(scorer, (HealthModel, ModelSet)) and _percentile_columns(scorer):
+        model = _calibrated_by_date(t, scorer, args)
+    work = functools.partial(_work.backtest_rows, scorer=model, features=features, **args)
+    rows = t.engine.collect(t.per_account(work))
+    counted = rows["label"].to_numpy() < 0
+    dropped = {
+        rule: int(rows["risk"].to_numpy()[counted & (rows["label"].to_numpy() == code)].sum())
+        for rule, code in _work.DROPPED.items()
+    }
+    rows = rows[~counted]
+    rows = rows.assign(as_of=pd.to_datetime(rows["as_of"]).astype("datetime64[ns]"))
+    rows = rows.sort_values(["as_of", "order"], kind="stable").reset_index(drop=True)
+    id_name = t.accounts["accounts"]
+    ids = rows["account"]
+    id_dtype = t.empty["accounts"][id_name].dtype
+    if pd.api.types.is_integer_dtype(id_dtype):
+        ids = ids.astype(np.int64)
+    scores = pd.DataFrame(
+        {
+            id_name: ids.to_numpy(),
+            "as_of": rows["as_of"].to_numpy(),
+            "risk": rows["risk"].to_numpy(dtype=np.float64),
+            "label": rows["label"].to_numpy(dtype=np.int64),
+        }
+    )
+    probabilities = (
+        not isinstance(scorer, (HealthModel, ModelSet, str)) and hasattr(scorer, "predict_proba")
+    )
+    return _evaluate(scores, probabilities, dropped, n_boot, seed, id_name, n_threads)
+
+
+def _calibrated_by_date(t: _Tables, model: Any, args: dict) -> dict:
+    """The model calibrated on each as-of date's labelled rows (their percentile columns,
+    collected): one process ranks an account among the rows of its own date."""
+    from ..health_model import ModelSet
+
+    columns = _percentile_columns(model)
+    if isinstance(model, ModelSet):
+        columns = [model.by, *columns]
+    work = functools.partial(_work.reference_rows, columns=list(dict.fromkeys(columns)), **args)
+    rows = t.engine.collect(t.per_account(work))
+    rows["as_of"] = pd.to_datetime(rows["as_of"])
+    return {
+        date.to_datetime64(): model.calibrate(group.drop(columns="as_of"))
+        for date, group in rows.groupby("as_of", sort=True)
+    }

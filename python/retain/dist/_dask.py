@@ -109,3 +109,11 @@ def collect(frame: Any) -> pd.DataFrame:
 def distinct(frame: Any, column: Any) -> list:
     values = frame[column].dropna().unique().compute()
     return list(pd.unique(np.asarray(values, dtype=object)))
+
+
+def select(frame: Any, columns: list) -> Any:
+    return frame[columns]
+
+
+def last(frame: Any, column: Any) -> Any:
+    return frame[column].max().compute()

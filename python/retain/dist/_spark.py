@@ -263,3 +263,11 @@ def _retain_error(exc: Exception) -> Exception | None:
 def distinct(frame: Any, column: Any) -> list:
     rows = frame.select(F.col(_quoted(column)).cast("string")).distinct().collect()
     return [row[0] for row in rows if row[0] is not None]
+
+
+def select(frame: Any, columns: list) -> Any:
+    return frame.select(*[F.col(_quoted(c)) for c in columns])
+
+
+def last(frame: Any, column: Any) -> Any:
+    return frame.agg(F.max(F.col(_quoted(column)))).collect()[0][0]

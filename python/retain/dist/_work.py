@@ -254,11 +254,17 @@ def reasons(frame: pd.DataFrame, model: Any, keys: list, top: int, n_threads: in
 def kpi_parts(frames: dict[str, pd.DataFrame], options: dict, span: Any, kpi: str, args: dict):
     """The additive parts of one global KPI over a partition's accounts, as a frame with the
     KPI's keys as columns (summed across partitions by the driver)."""
+    book = build_book(frames, options, span)
+    out = _kpi_table(book, kpi, args)
+    for column in out.columns:  # periods cross as month (or quarter, year) numbers
+        if isinstance(out[column].dtype, pd.PeriodDtype):
+            out[column] = out[column].array.asi8.astype(np.int64)
+    return out
+
+
+def _kpi_table(book: Book, kpi: str, args: dict) -> pd.DataFrame:
     from .. import kpi as k
 
-    book = build_book(frames, options, span)
-    if kpi in ("mrr_movements", "nrr", "grr", "cohort_retention") and "mrr" not in book.tables:
-        return None
     if kpi == "mrr_movements":
         return k.mrr_movements(book, n_threads=1).reset_index()
     if kpi in ("nrr", "grr"):
@@ -309,3 +315,86 @@ def _cohort_parts(book: Book, kind: str) -> pd.DataFrame:
             "denominator": np.repeat(base, n_ages),
         }
     )
+
+
+# -- backtests: labelled rows scored where they are, collected small
+
+# The rows a partition left out ride along as rows of their own: no account, risk = the count,
+# label = the rule's code.
+DROPPED = {"inactive": -1, "unresolved": -2, "unscored": -3}
+
+
+def labelled(
+    frames: dict[str, pd.DataFrame],
+    options: dict,
+    as_of: list,
+    lead_days: int,
+    horizon_days: int,
+    observed_until: Any,
+    span: Any,
+    n_threads: int,
+) -> tuple[Any, Book]:
+    """The Book's labelled snapshots, as :func:`retain.backtest` makes them from a Book."""
+    book = build_book(frames, options, span)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RetainWarning)
+        snaps = book.snapshots(as_of, lead_days, n_threads=n_threads).drop(columns="active")
+    if "mrr" in frames and not len(frames["mrr"]):
+        snaps = snaps.drop(columns=["plan"], errors="ignore")
+    return book.labels(snaps, horizon_days, observed_until, n_threads=n_threads), book
+
+
+def reference_rows(frames: dict[str, pd.DataFrame], columns: list, **args: Any) -> pd.DataFrame:
+    """The as-of date and the given columns of the labelled rows (for calibrating a model's
+    percentile measures on each date's rows)."""
+    labels, _ = labelled(frames, **args)
+    frame = labels.frame
+    return plain_columns(frame[["as_of", *[c for c in columns if c in frame.columns]]].copy())
+
+
+def backtest_rows(
+    frames: dict[str, pd.DataFrame], scorer: Any, features: Any, **args: Any
+) -> pd.DataFrame:
+    """(account, as_of, risk, label, order) of the partition's scored rows, ``order`` being the
+    account's row in the accounts table, then a row per rule of rows left out."""
+    from ..backtest import _feature_columns, _risk_of, _scores_frame
+
+    labels, book = labelled(frames, **args)
+    frame = labels.frame
+    id_name = book.ids.name
+    dropped = dict(labels.dropped)
+    if isinstance(scorer, dict):  # a model calibrated on each date's rows
+        risk = np.full(len(frame), np.nan)
+        day = frame["as_of"].to_numpy()
+        for date, model in scorer.items():
+            rows = np.flatnonzero(day == np.datetime64(date))
+            if len(rows):
+                risk[rows] = 100.0 - model._score_parts(frame, [rows], args["n_threads"])[rows]
+    else:
+        columns = _feature_columns(frame, id_name, features)
+        risk, _ = _risk_of(scorer, frame, columns, args["n_threads"])
+    scores = _scores_frame(frame, risk, id_name, dropped)
+    accounts = frames["accounts"]
+    position = pd.Series(
+        np.sort(accounts[ROW].to_numpy()) if ROW in accounts.columns else np.arange(len(accounts)),
+        index=book.ids,
+    )
+    rows = pd.DataFrame(
+        {
+            "account": scores[id_name].astype(str).astype(object),
+            "as_of": scores["as_of"].to_numpy(),
+            "risk": scores["risk"].to_numpy(dtype=np.float64),
+            "label": scores["label"].to_numpy(dtype=np.int64),
+            "order": position.reindex(scores[id_name]).to_numpy(dtype=np.int64),
+        }
+    )
+    counts = pd.DataFrame(
+        {
+            "account": [None] * len(DROPPED),
+            "as_of": np.zeros(len(DROPPED), dtype="datetime64[ns]"),
+            "risk": [float(dropped.get(rule, 0)) for rule in DROPPED],
+            "label": list(DROPPED.values()),
+            "order": np.full(len(DROPPED), -1, dtype=np.int64),
+        }
+    )
+    return pd.concat([rows, counts], ignore_index=True)
