@@ -123,6 +123,28 @@ class _Tables:
         # bad option is an error now, named as the Book names it.
         self.empty = {name: self.engine.empty(frame) for name, frame in self.frames.items()}
         _quiet_book(self.empty, options)
+        self._check_internal_types()
+
+    def _check_internal_types(self) -> None:
+        """A listed internal activity type that no activity has: likely a typo (as a Book
+        warns)."""
+        internal = self.options.get("internal_activity_types")
+        if not internal or "activities" not in self.frames:
+            return
+        if isinstance(internal, str):
+            internal = [internal]
+        column = ((self.options.get("columns") or {}).get("activities") or {}).get("type", "type")
+        seen = sorted(self.engine.distinct(self.frames["activities"], column))
+        for name in internal:
+            if str(name) not in seen:
+                close = difflib.get_close_matches(str(name), seen, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                warnings.warn(
+                    f"internal_activity_types: {name!r} does not occur in the activities' "
+                    f"types{hint} (its types: {seen})",
+                    RetainWarning,
+                    stacklevel=3,
+                )
 
     def per_account(self, work: Any, extra: dict | None = None) -> Any:
         frames = dict(self.frames)
@@ -172,6 +194,8 @@ def _quiet_book(frames: dict[str, pd.DataFrame], options: dict) -> None:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r".*table has no rows", category=RetainWarning)
         warnings.filterwarnings("ignore", message=r".*past the end", category=RetainWarning)
+        # Checked against the data by _Tables.check_internal_types instead.
+        warnings.filterwarnings("ignore", message=r"internal_activity_types: .* does not occur")
         Book(**frames, **options)
 
 
@@ -716,7 +740,7 @@ def backtest(
             id_name: ids.to_numpy(),
             "as_of": rows["as_of"].to_numpy(),
             "risk": rows["risk"].to_numpy(dtype=np.float64),
-            "label": rows["label"].to_numpy(dtype=np.int64),
+            "label": rows["label"].to_numpy(dtype=np.int8),  # as Book.labels gives it
         }
     )
     probabilities = (

@@ -1,0 +1,243 @@
+"""retain.dist on Dask and Spark against retain in one process, the oracle here being the one-process
+result, itself checked against pandas, lifelines and scikit-learn by the other test modules.
+
+The data: 1,000 accounts of ``rt.datasets.synthetic_saas`` with 50,000 of their events, every table
+shuffled, split into input partitions that cut through accounts (3 and 7). Engines: Dask's ``sync``
+scheduler, a two-worker ``distributed.LocalCluster`` (worker processes: everything pickles), and a
+Spark session in ``local[2]`` whose session time zone is not UTC.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import retain as rt
+import retain.dist as rd
+
+dask = pytest.importorskip("dask")
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+
+DATES = ["2023-06-30", "2023-09-30", "2023-12-31"]
+KEY = ["account_id", "as_of"]
+OPTIONS = {"internal_activity_types": ["note"]}
+
+
+def _synthetic(accounts: int = 1_000, events: int = 50_000) -> dict[str, pd.DataFrame]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rt.RetainWarning)
+        book = rt.datasets.synthetic_saas(accounts=accounts, months=14, random_state=3)
+    tables = {name: book.table(name) for name in book.tables}
+    tables["events"] = tables["events"].sample(n=events, random_state=1)
+    # Rows in no order; MRR periods as dates, which Spark holds; timestamps tz-aware (instants).
+    out = {}
+    for name, frame in tables.items():
+        frame = frame.sample(frac=1, random_state=2).reset_index(drop=True)
+        for column in frame.columns:
+            if isinstance(frame[column].dtype, pd.PeriodDtype):
+                frame[column] = frame[column].dt.to_timestamp().dt.tz_localize("UTC")
+            elif frame[column].dtype.kind == "M":
+                frame[column] = frame[column].dt.tz_localize("UTC")
+        out[name] = frame
+    return out
+
+
+TABLES = _synthetic()
+
+
+def _book(tables: dict[str, pd.DataFrame], **options) -> rt.Book:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rt.RetainWarning)
+        return rt.Book(**tables, **{**OPTIONS, **options})
+
+
+BOOK = _book(TABLES)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as local,
+        Client(local) as client,
+    ):
+        yield client
+
+
+@pytest.fixture(scope="session")
+def spark():
+    pytest.importorskip("pyspark")
+    from pyspark.sql import SparkSession
+
+    # The workers must run this interpreter, the one retain is installed in.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("retain-tests")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "America/Los_Angeles")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+class Engine:
+    """One way of running retain.dist: how tables become its frames, and how it computes."""
+
+    def __init__(self, name: str, partitions: int, spark=None, client=None):
+        self.name, self.partitions, self.spark, self.client = name, partitions, spark, client
+
+    def frames(self, tables: dict[str, pd.DataFrame]) -> dict:
+        if self.spark is not None:
+            return {n: self.spark.createDataFrame(f) for n, f in tables.items()}
+        return {n: dd.from_pandas(f, npartitions=self.partitions, sort=False) for n, f in tables.items()}
+
+    def compute(self, result):
+        if self.spark is not None:
+            out = result.toPandas()
+            if "as_of" in out.columns:
+                out["as_of"] = pd.to_datetime(out["as_of"])
+            return out
+        return self(result.compute)
+
+    def __call__(self, fn, *args, **kwargs):
+        """Run a retain.dist call (or a compute) under this engine's scheduler: Dask's sync one
+        shuffles by tasks, even while the cluster fixture's client exists."""
+        if self.client is None and self.spark is None:
+            with dask.config.set(scheduler="sync", **{"dataframe.shuffle.method": "tasks"}):
+                return fn(*args, **kwargs)
+        return fn(*args, **kwargs)
+
+    def engine(self) -> str:
+        return "spark" if self.spark is not None else "dask"
+
+
+@pytest.fixture(params=["dask-sync-3", "dask-sync-7", "dask-cluster-3", "spark"])
+def engine(request):
+    name = request.param
+    if name == "spark":
+        return Engine(name, 2, spark=request.getfixturevalue("spark"))
+    partitions = int(name.rsplit("-", 1)[1])
+    client = request.getfixturevalue("cluster") if "cluster" in name else None
+    return Engine(name, partitions, client=client)
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categories and Arrow strings as object columns, rows sorted by account and date."""
+    frame = frame.copy()
+    for column in frame.columns:
+        dtype = frame[column].dtype
+        if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dtype):
+            values = frame[column].astype(object).to_numpy()
+            values[pd.isna(values)] = None
+            frame[column] = values
+    keys = [c for c in KEY if c in frame.columns]
+    extra = [c for c in ("rank",) if c in frame.columns]
+    return frame.sort_values(keys + extra, kind="stable").reset_index(drop=True)
+
+
+def _equal(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(_plain(got), _plain(want), check_dtype=False, rtol=1e-12)
+
+
+# -- per-account work
+
+
+def test_snapshots(engine):
+    got = engine.compute(engine(rd.snapshots, engine.frames(TABLES), DATES, **OPTIONS))
+    want = BOOK.snapshots(DATES)
+    assert len(got) == len(want) > 1_000
+    _equal(got, want)
+
+
+def test_usage_features(engine):
+    events = TABLES["events"]
+    frames = engine.frames({"events": events, "accounts": TABLES["accounts"][["account_id"]]})
+    got = engine.compute(
+        engine(rd.usage_features, frames["events"], DATES, (7, 30), frames["accounts"])
+    )
+    want = rt.engagement.usage_features(events, DATES, (7, 30), TABLES["accounts"][["account_id"]])
+    assert len(got) == len(want) == 3_000
+    _equal(got, want)
+
+
+def test_labels(engine):
+    frames = engine.frames(TABLES)
+    snaps = engine(rd.snapshots, frames, DATES, **OPTIONS)
+    got = engine.compute(engine(rd.labels, frames, snaps, 90, **OPTIONS))
+    want = BOOK.labels(BOOK.snapshots(DATES), 90).frame
+    assert set(got["label"]) == {0, 1}
+    _equal(got, want)
+
+
+def test_scores_and_reasons_rank_among_all_rows(engine):
+    # The default model has a percentile measure without a reference: it ranks among every row
+    # scored, which no partition holds alone.
+    model = rt.models.default()
+    snaps = engine(rd.snapshots, engine.frames(TABLES), DATES, **OPTIONS)
+    one = BOOK.snapshots(DATES)
+    got = engine.compute(engine(rd.score, snaps, model))
+    want = pd.concat([one[KEY], model.score(one)], axis=1)
+    _equal(got, want)
+    got = engine.compute(engine(rd.reasons, snaps, model, 2))
+    local = model.reasons(one, 2)
+    rows = local.index.get_level_values(0).to_numpy()
+    want = pd.concat(
+        [one[KEY].take(rows).reset_index(drop=True), local.reset_index(level=-1).reset_index(drop=True)],
+        axis=1,
+    )
+    _equal(got, want)
+
+
+# -- global figures
+
+
+def test_revenue_kpis(engine):
+    frames = engine.frames(TABLES)
+    mv = rt.kpi.mrr_movements(BOOK)
+    pd.testing.assert_frame_equal(engine(rd.mrr_movements, frames), mv, rtol=1e-12)
+    pd.testing.assert_series_equal(engine(rd.churn_rate, frames, "net_revenue"), rt.kpi.churn_rate(mv, "net_revenue"), rtol=1e-12)
+    pd.testing.assert_series_equal(engine(rd.nrr, frames, 6), rt.kpi.nrr(BOOK, months=6), rtol=1e-12)
+    pd.testing.assert_frame_equal(
+        engine(rd.grr, frames, 3, parts=True), rt.kpi.grr(BOOK, months=3, parts=True), rtol=1e-12
+    )
+    for kind in ("logo", "revenue"):
+        pd.testing.assert_frame_equal(
+            engine(rd.cohort_retention, frames, kind), rt.kpi.cohort_retention(BOOK, kind=kind), rtol=1e-12
+        )
+
+
+def test_reasons_nps_and_survival(engine):
+    frames = engine.frames(TABLES)
+    pd.testing.assert_frame_equal(
+        engine(rd.churn_reasons, frames, "Q"), rt.kpi.churn_reasons(BOOK, "Q"), rtol=1e-12
+    )
+    pd.testing.assert_frame_equal(
+        engine(rd.nps_by, frames, ["plan"], freq="M"), rt.kpi.nps_by(BOOK, ["plan"], freq="M"), rtol=1e-12
+    )
+    t = BOOK.tenure("2024-01-31")
+    km = engine(rd.kaplan_meier, frames, "2024-01-31")
+    pd.testing.assert_frame_equal(km, rt.survival.kaplan_meier(t["duration"], t["churned"], entry=t["entry"]))
+    assert km.attrs["left_out"] == t.attrs["left_out"]
+
+
+def test_backtest(engine):
+    model = rt.models.default()
+    got = engine(rd.backtest, model, engine.frames(TABLES), DATES, 60, n_boot=10, **OPTIONS)
+    want = rt.backtest(model, BOOK, as_of=DATES, horizon_days=60, n_boot=10)
+    pd.testing.assert_frame_equal(got.per_date, want.per_date, rtol=1e-12)
+    pd.testing.assert_frame_equal(got.scores, want.scores, rtol=1e-12)
+    pd.testing.assert_series_equal(got.pooled, want.pooled)
+    assert got.dropped == want.dropped
