@@ -1,4 +1,4 @@
-"""retain.dist on Dask and Spark against retain in one process, the oracle here being the one-process
+"""retain.dist on Dask and Spark against retain in one process: the oracle is the one-process
 result, itself checked against pandas, lifelines and scikit-learn by the other test modules.
 
 The data: 1,000 accounts of ``rt.datasets.synthetic_saas`` with 50,000 of their events, every table
@@ -54,7 +54,7 @@ TABLES = _synthetic()
 def _book(tables: dict[str, pd.DataFrame], **options) -> rt.Book:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", rt.RetainWarning)
-        return rt.Book(**tables, **{**OPTIONS, **options})
+        return rt.Book(**tables, **{**(OPTIONS if "activities" in tables else {}), **options})
 
 
 BOOK = _book(TABLES)
@@ -102,7 +102,9 @@ class Engine:
     def frames(self, tables: dict[str, pd.DataFrame]) -> dict:
         if self.spark is not None:
             return {n: self.spark.createDataFrame(f) for n, f in tables.items()}
-        return {n: dd.from_pandas(f, npartitions=self.partitions, sort=False) for n, f in tables.items()}
+        return {
+            n: dd.from_pandas(f, npartitions=self.partitions, sort=False) for n, f in tables.items()
+        }
 
     def compute(self, result):
         if self.spark is not None:
@@ -195,7 +197,10 @@ def test_scores_and_reasons_rank_among_all_rows(engine):
     local = model.reasons(one, 2)
     rows = local.index.get_level_values(0).to_numpy()
     want = pd.concat(
-        [one[KEY].take(rows).reset_index(drop=True), local.reset_index(level=-1).reset_index(drop=True)],
+        [
+            one[KEY].take(rows).reset_index(drop=True),
+            local.reset_index(level=-1).reset_index(drop=True),
+        ],
         axis=1,
     )
     _equal(got, want)
@@ -208,14 +213,22 @@ def test_revenue_kpis(engine):
     frames = engine.frames(TABLES)
     mv = rt.kpi.mrr_movements(BOOK)
     pd.testing.assert_frame_equal(engine(rd.mrr_movements, frames), mv, rtol=1e-12)
-    pd.testing.assert_series_equal(engine(rd.churn_rate, frames, "net_revenue"), rt.kpi.churn_rate(mv, "net_revenue"), rtol=1e-12)
-    pd.testing.assert_series_equal(engine(rd.nrr, frames, 6), rt.kpi.nrr(BOOK, months=6), rtol=1e-12)
+    pd.testing.assert_series_equal(
+        engine(rd.churn_rate, frames, "net_revenue"),
+        rt.kpi.churn_rate(mv, "net_revenue"),
+        rtol=1e-12,
+    )
+    pd.testing.assert_series_equal(
+        engine(rd.nrr, frames, 6), rt.kpi.nrr(BOOK, months=6), rtol=1e-12
+    )
     pd.testing.assert_frame_equal(
         engine(rd.grr, frames, 3, parts=True), rt.kpi.grr(BOOK, months=3, parts=True), rtol=1e-12
     )
     for kind in ("logo", "revenue"):
         pd.testing.assert_frame_equal(
-            engine(rd.cohort_retention, frames, kind), rt.kpi.cohort_retention(BOOK, kind=kind), rtol=1e-12
+            engine(rd.cohort_retention, frames, kind),
+            rt.kpi.cohort_retention(BOOK, kind=kind),
+            rtol=1e-12,
         )
 
 
@@ -225,11 +238,15 @@ def test_reasons_nps_and_survival(engine):
         engine(rd.churn_reasons, frames, "Q"), rt.kpi.churn_reasons(BOOK, "Q"), rtol=1e-12
     )
     pd.testing.assert_frame_equal(
-        engine(rd.nps_by, frames, ["plan"], freq="M"), rt.kpi.nps_by(BOOK, ["plan"], freq="M"), rtol=1e-12
+        engine(rd.nps_by, frames, ["plan"], freq="M"),
+        rt.kpi.nps_by(BOOK, ["plan"], freq="M"),
+        rtol=1e-12,
     )
     t = BOOK.tenure("2024-01-31")
     km = engine(rd.kaplan_meier, frames, "2024-01-31")
-    pd.testing.assert_frame_equal(km, rt.survival.kaplan_meier(t["duration"], t["churned"], entry=t["entry"]))
+    pd.testing.assert_frame_equal(
+        km, rt.survival.kaplan_meier(t["duration"], t["churned"], entry=t["entry"])
+    )
     assert km.attrs["left_out"] == t.attrs["left_out"]
 
 
@@ -241,3 +258,103 @@ def test_backtest(engine):
     pd.testing.assert_frame_equal(got.scores, want.scores, rtol=1e-12)
     pd.testing.assert_series_equal(got.pooled, want.pooled)
     assert got.dropped == want.dropped
+
+
+# -- skew, time zones
+
+
+def test_one_account_with_a_third_of_the_events(engine):
+    tables = dict(TABLES)
+    events = tables["events"].copy()
+    big = tables["accounts"]["account_id"].iloc[0]
+    events.loc[events.index[: len(events) // 3], "account_id"] = big
+    tables["events"] = events
+    got = engine.compute(engine(rd.snapshots, engine.frames(tables), DATES, **OPTIONS))
+    want = _book(tables).snapshots(DATES)
+    assert (want.loc[want["account_id"] == big, "events_90d"] > 1_000).any()
+    _equal(got, want)
+
+
+def test_text_times_with_offsets_in_a_book_zone_east_of_utc(engine):
+    # Text with offsets is an instant in every engine (Spark keeps strings as strings); the Book's
+    # zone decides the days. The session's zone (Los Angeles) plays no part.
+    tables = {name: TABLES[name] for name in ("accounts", "events", "churns")}
+    events = tables["events"].copy()
+    events["timestamp"] = (
+        events["timestamp"].dt.tz_convert("Asia/Tokyo").dt.strftime("%Y-%m-%dT%H:%M:%S%z")
+    )
+    tables["events"] = events
+    got = engine.compute(engine(rd.snapshots, engine.frames(tables), DATES, tz="Europe/Berlin"))
+    want = _book(tables, tz="Europe/Berlin").snapshots(DATES)
+    _equal(got, want)
+
+
+# -- bad input: named on the driver before any work, or by row when the work reads it
+
+
+def test_bad_tables_and_options_are_named_before_any_work():
+    frames = Engine("dask", 2).frames(TABLES)
+    with pytest.raises(rt.InputError, match=r"unknown table 'event'; did you mean 'events'\?"):
+        rd.snapshots({"accounts": frames["accounts"], "event": frames["events"]}, DATES)
+    with pytest.raises(rt.InputError, match="the 'accounts' table is required"):
+        rd.snapshots({"events": frames["events"]}, DATES)
+    with pytest.raises(TypeError, match="dict of table name"):
+        rd.snapshots([frames["accounts"]], DATES)
+    with pytest.raises(rt.InputError, match="engine: must be 'dask' or 'spark', got 'ray'"):
+        rd.mrr_movements(frames, engine="ray")
+    with pytest.raises(rt.InputError, match="n_partitions: must be a whole number >= 1, got 0"):
+        rd.mrr_movements(frames, n_partitions=0)
+    with pytest.raises(rt.InputError, match="unknown_accounts"):
+        rd.mrr_movements(frames, unknown_accounts="keep")
+    with pytest.raises(rt.InputError, match="no churns table"):
+        rd.backtest(rt.models.default(), {"accounts": frames["accounts"]}, DATES)
+    with pytest.raises(TypeError, match="HealthModel or ModelSet"):
+        rd.score(rd.snapshots(frames, DATES, **OPTIONS), "events_30d")
+    with pytest.raises(rt.InputError, match="tables have no 'mrr' table"):
+        rd.nrr({"accounts": frames["accounts"]})
+
+
+def test_a_misspelt_column_is_named_on_the_driver():
+    events = TABLES["events"].rename(columns={"timestamp": "timestmp"})
+    frames = Engine("dask", 2).frames({"accounts": TABLES["accounts"], "events": events})
+    with pytest.raises(rt.ColumnError, match=r"events.*'timestamp'.*is 'timestmp' it\?"):
+        rd.snapshots(frames, DATES)
+
+
+def test_a_bad_cell_names_its_input_partition_and_row(engine):
+    mrr = TABLES["mrr"].copy()
+    at = 777
+    mrr.loc[at, "account_id"] = None
+    frames = engine.frames({"accounts": TABLES["accounts"], "mrr": mrr})
+    if engine.spark is None:
+        # The row as its input partition holds it.
+        sizes = frames["mrr"].map_partitions(len).compute().to_numpy()
+        starts = np.concatenate([[0], np.cumsum(sizes)])
+        p = int(np.searchsorted(starts, at, side="right")) - 1
+        where = f"row {at - int(starts[p])} of input partition {p}"
+    else:
+        where = r"row \d+ of input partition \d+"
+    with pytest.raises(rt.InputError, match=rf"table 'mrr', column 'account_id', {where}: missing"):
+        engine(rd.mrr_movements, frames)
+
+
+def test_empty_tables_give_the_declared_columns():
+    tables = {name: TABLES[name].iloc[:0] for name in ("accounts", "events", "mrr")}
+    engine = Engine("dask-sync-2", 2)
+    got = engine.compute(engine(rd.snapshots, engine.frames(tables), DATES))
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always", rt.RetainWarning)
+        want = _book(tables).snapshots(DATES)
+    assert {"the MRR table has no rows", "the events table has no events"} <= {
+        str(w.message).split(":")[0] for w in said
+    }
+    assert len(got) == 0
+    # The same columns, and the feature counts of an event log with a feature column (the core
+    # leaves them out of a Book without events); the plan sits after mrr, where partitions with
+    # MRR rows have it.
+    extra = set(got.columns) - set(want.columns)
+    assert set(want.columns) <= set(got.columns)
+    assert extra == {"distinct_features_7d", "distinct_features_30d", "distinct_features_90d"}
+    assert list(got.columns[4:6]) == ["mrr", "plan"]
+    mv = engine(rd.mrr_movements, engine.frames(tables))
+    assert len(mv) == 0 and list(mv.columns) == list(rt.kpi.mrr_movements(_book(tables)).columns)

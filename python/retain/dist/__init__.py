@@ -47,7 +47,7 @@ import pandas as pd
 
 from .. import _frames
 from ..book import TABLES
-from ..errors import ColumnError, InputError, RetainWarning
+from ..errors import InputError, RetainWarning
 from . import _work
 
 __all__ = [
@@ -200,7 +200,11 @@ def _quiet_book(frames: dict[str, pd.DataFrame], options: dict) -> None:
 
 
 def _book_options(
-    columns: Any, tz: Any, unknown_accounts: Any, periods: Any, internal_activity_types: Any
+    columns: Any,
+    tz: Any,
+    unknown_accounts: Any,
+    periods: Any = None,
+    internal_activity_types: Any = None,
 ) -> dict:
     return {
         "columns": columns,
@@ -215,6 +219,13 @@ def _threads(n_threads: Any) -> int:
     if n_threads is None:
         return 0
     return _frames.threads(n_threads)
+
+
+def _window_list(windows: Any) -> list[int]:
+    return [
+        _frames.whole(w, "windows")
+        for w in (windows if hasattr(windows, "__iter__") else [windows])
+    ]
 
 
 def _as_of_list(as_of: Any) -> list:
@@ -250,13 +261,12 @@ def snapshots(
     t = _Tables(tables, engine, options, n_partitions)
     dates = _as_of_list(as_of)
     lead = _frames.whole(lead_days, "lead_days")
-    win = [_frames.whole(w, "windows") for w in (windows if hasattr(windows, "__iter__") else [windows])]
     work = functools.partial(
         _work.snapshots,
         options=options,
         as_of=dates,
         lead_days=lead,
-        windows=win,
+        windows=_window_list(windows),
         active_only=bool(active_only),
         milestones=t.milestones(),
         span=t.span(),
@@ -292,7 +302,7 @@ def usage_features(
     work = functools.partial(
         _work.usage_features,
         as_of=_as_of_list(as_of),
-        windows=[_frames.whole(w, "windows") for w in (windows if hasattr(windows, "__iter__") else [windows])],
+        windows=_window_list(windows),
         names=names,
         n_threads=_threads(n_threads),
     )
@@ -464,7 +474,7 @@ def mrr_movements(
 ) -> pd.DataFrame:
     """:func:`retain.kpi.mrr_movements` of the Book of ``tables`` (pandas): every column is a
     sum over accounts per month, so each partition's table is summed."""
-    t = _Tables(tables, engine, _book_options(columns, tz, unknown_accounts, periods, None), n_partitions)
+    t = _Tables(tables, engine, _book_options(columns, tz, unknown_accounts, periods), n_partitions)
     _require_mrr(t, "mrr_movements")
     out = _summed(t, "mrr_movements", ["period"], {})
     out.index = _months_index(out.index, "period")
@@ -484,7 +494,13 @@ def churn_rate(tables: dict, kind: str = "logo", ci: float | None = None, **opti
 
 
 def _retention(
-    which: str, tables: dict, months: int, parts: bool, engine: Any, n_partitions: Any, options: dict
+    which: str,
+    tables: dict,
+    months: int,
+    parts: bool,
+    engine: Any,
+    n_partitions: Any,
+    options: dict,
 ) -> Any:
     t = _Tables(tables, engine, options, n_partitions)
     _require_mrr(t, which)
@@ -513,7 +529,7 @@ def nrr(
 ) -> Any:
     """:func:`retain.kpi.nrr` of the Book of ``tables``: each partition's numerator and
     denominator per period (``parts=True`` returns their sums), divided at the end."""
-    options = _book_options(columns, tz, unknown_accounts, periods, None)
+    options = _book_options(columns, tz, unknown_accounts, periods)
     return _retention("nrr", tables, months, parts, engine, n_partitions, options)
 
 
@@ -530,7 +546,7 @@ def grr(
     periods: str | None = None,
 ) -> Any:
     """:func:`retain.kpi.grr` of the Book of ``tables``, summed as :func:`nrr` is."""
-    options = _book_options(columns, tz, unknown_accounts, periods, None)
+    options = _book_options(columns, tz, unknown_accounts, periods)
     return _retention("grr", tables, months, parts, engine, n_partitions, options)
 
 
@@ -550,7 +566,7 @@ def cohort_retention(
     size or age-0 MRR, summed, then divided."""
     if kind not in ("logo", "revenue"):
         raise InputError(f"kind: unknown cohort retention kind '{kind}' (expected logo or revenue)")
-    t = _Tables(tables, engine, _book_options(columns, tz, unknown_accounts, periods, None), n_partitions)
+    t = _Tables(tables, engine, _book_options(columns, tz, unknown_accounts, periods), n_partitions)
     _require_mrr(t, "cohort_retention")
     out = _summed(t, "cohort_retention", ["cohort", "age"], {"kind": kind})
     table = (out["numerator"] / out["denominator"]).unstack("age")
@@ -574,7 +590,7 @@ def churn_reasons(
     """:func:`retain.kpi.churn_reasons` of the Book of ``tables``: accounts and MRR per period
     and reason summed over partitions, each reason's share of the period's churned MRR taken
     from the sums."""
-    t = _Tables(tables, engine, _book_options(columns, tz, unknown_accounts, periods, None), n_partitions)
+    t = _Tables(tables, engine, _book_options(columns, tz, unknown_accounts, periods), n_partitions)
     out = _summed(t, "churn_reasons", ["period", "reason"], {"freq": freq, "names": names})
     out = out.drop(columns="share_of_churned_mrr")
     period = out.index.get_level_values("period")
@@ -603,8 +619,8 @@ def nps_by(
     """:func:`retain.kpi.nps_by` of the Book of ``tables`` (``by`` account attributes and/or
     ``freq``): promoters, passives and detractors summed per group, then the score, its
     standard error and margin (defined as in :class:`retain.kpi.NpsResult`)."""
-    t = _Tables(tables, engine, _book_options(columns, tz, unknown_accounts, None, None), n_partitions)
-    keys = ([] if by is None else [by] if isinstance(by, str) else list(by))
+    t = _Tables(tables, engine, _book_options(columns, tz, unknown_accounts), n_partitions)
+    keys = [] if by is None else [by] if isinstance(by, str) else list(by)
     keys += ["period"] if freq is not None else []
     if not keys:
         raise InputError("nps_by: give by= (account attributes) and/or freq= ('M', 'Q', 'Y')")
@@ -642,9 +658,11 @@ def kaplan_meier(
     the driver. ``.attrs["left_out"]`` counts the accounts that churned before ``start``."""
     from .. import survival
 
-    t = _Tables(tables, engine, _book_options(columns, tz, unknown_accounts, periods, None), n_partitions)
+    t = _Tables(tables, engine, _book_options(columns, tz, unknown_accounts, periods), n_partitions)
     span = t.span()
-    out = _summed(t, "tenure", ["duration", "churned", "entry"], {"as_of": as_of, "start": start}, span)
+    out = _summed(
+        t, "tenure", ["duration", "churned", "entry"], {"as_of": as_of, "start": start}, span
+    )
     out = out.reset_index()
     left = out["duration"] < 0
     n = out["n"].to_numpy(dtype=np.int64)
@@ -743,8 +761,8 @@ def backtest(
             "label": rows["label"].to_numpy(dtype=np.int8),  # as Book.labels gives it
         }
     )
-    probabilities = (
-        not isinstance(scorer, (HealthModel, ModelSet, str)) and hasattr(scorer, "predict_proba")
+    probabilities = not isinstance(scorer, (HealthModel, ModelSet, str)) and hasattr(
+        scorer, "predict_proba"
     )
     return _evaluate(scores, probabilities, dropped, n_boot, seed, id_name, n_threads)
 

@@ -55,9 +55,7 @@ def _tagged(frame: pd.DataFrame, account: Any, n: int, partition_info: Any = Non
 
 
 def _tagged_meta(meta: pd.DataFrame) -> pd.DataFrame:
-    return meta.assign(
-        **{_work.BUCKET: np.empty(0, np.int64), _work.ROW: np.empty(0, np.int64)}
-    )
+    return meta.assign(**{_work.BUCKET: np.empty(0, np.int64), _work.ROW: np.empty(0, np.int64)})
 
 
 def _by_bucket(frame: Any, account: Any, n: int) -> Any:
@@ -72,7 +70,7 @@ class _Call:
         self.names, self.work = names, work
 
     def __call__(self, *partitions: pd.DataFrame) -> pd.DataFrame:
-        return self.work(dict(zip(self.names, partitions)))
+        return self.work(dict(zip(self.names, partitions, strict=True)))
 
 
 def per_account(

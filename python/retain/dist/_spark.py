@@ -155,7 +155,7 @@ def _spark_type(dtype: Any, column: Any) -> Any:
         return T.LongType()
     if dtype.kind == "f":
         return T.DoubleType()
-    if dtype == object or pd.api.types.is_string_dtype(dtype):
+    if dtype.kind == "O" or pd.api.types.is_string_dtype(dtype):
         return T.StringType()
     raise TypeError(f"column {column!r}: no Spark type for {dtype}")
 

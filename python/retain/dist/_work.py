@@ -15,13 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import _frames
 from ..book import Book, _months, _Table
 from ..errors import InputError, RetainError, RetainWarning
 
 # Columns the engines add to every table: the account's bucket, and the row's place in the input
-# (input partition << 33 | row in it, as Spark numbers rows), so that a worker restores the input's row order (ties in
-# the Book are broken by it) and an error names the row the user gave.
+# (input partition << 33 | row in it, as Spark numbers rows), so that a worker restores the
+# input's row order (ties in the Book are broken by it) and an error names the row the user gave.
 BUCKET, ROW = "_retain_bucket", "_retain_row"
 _ROW_BITS = 33
 _ROW_TEXT = re.compile(r"\brow (\d+)\b")
@@ -66,9 +65,7 @@ def renamed_rows(exc: RetainError, rows: np.ndarray) -> RetainError:
 def tagged_empty(frame: pd.DataFrame) -> pd.DataFrame:
     """A table's declared columns with the engines' two, no rows: what the work functions are
     run on to declare their output."""
-    return frame.iloc[:0].assign(
-        **{BUCKET: np.empty(0, np.int64), ROW: np.empty(0, np.int64)}
-    )
+    return frame.iloc[:0].assign(**{BUCKET: np.empty(0, np.int64), ROW: np.empty(0, np.int64)})
 
 
 def row_numbers(partition: int, n: int) -> np.ndarray:
@@ -167,7 +164,9 @@ def snapshots(
         # attribute named plan takes its name): a partition whose accounts never paid has
         # the plan column, missing, where the others have it.
         out = out.drop(columns=["plan"], errors="ignore")
-        out.insert(out.columns.get_loc("mrr") + 1, "plan", pd.Series([None] * len(out), dtype=object))
+        out.insert(
+            out.columns.get_loc("mrr") + 1, "plan", pd.Series([None] * len(out), dtype=object)
+        )
     return plain_columns(_with_milestones(out, milestones))
 
 
