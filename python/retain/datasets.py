@@ -624,6 +624,13 @@ def _write_table(frame: pd.DataFrame, path: Path, format: str) -> None:
         # A column of mixed kinds (numbers beside text, say) has no one file type.
         raise InputError(f"table {path.stem!r}: cannot write it ({exc})") from exc
     if format == "parquet":
-        pq.write_table(table, path)
+        # Microseconds, which every reader takes (Spark refuses Parquet's nanosecond
+        # timestamps); a time with finer digits is an error, not silently truncated.
+        try:
+            pq.write_table(table, path, coerce_timestamps="us", allow_truncated_timestamps=False)
+        except pa.ArrowInvalid as exc:
+            raise InputError(
+                f"table {path.stem!r}: cannot write it to Parquet in microseconds ({exc})"
+            ) from exc
     else:
         pacsv.write_csv(table, path)

@@ -644,11 +644,6 @@ class ModelSet(_Scorer):
             [str(k) for k in models], [m._core for m in models.values()]
         )
 
-    def __reduce__(self) -> tuple:
-        # Pickled as its models (each as its JSON document) and its segment column, so that it
-        # travels to worker processes (retain.dist).
-        return (ModelSet, (self._models, self.by))
-
     @property
     def models(self) -> dict[Any, HealthModel]:
         """The models by segment (a copy: a model set does not change once built)."""

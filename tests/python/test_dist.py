@@ -358,3 +358,37 @@ def test_empty_tables_give_the_declared_columns():
     assert list(got.columns[4:6]) == ["mrr", "plan"]
     mv = engine(rd.mrr_movements, engine.frames(tables))
     assert len(mv) == 0 and list(mv.columns) == list(rt.kpi.mrr_movements(_book(tables)).columns)
+
+
+# -- the README's snippets
+
+
+def test_the_readme_snippets_run_on_dask_and_spark(tmp_path, monkeypatch, spark):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Running at scale")[1].split("\n## ")[0]
+    dask_block, spark_block = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    with warnings.catch_warnings():
+        # Starting a LocalCluster may warn about its dashboard's port; that is not retain's.
+        warnings.simplefilter("ignore", UserWarning)
+        exec(compile(dask_block, "README.md", "exec"), namespace)
+    exec(compile(spark_block, "README.md", "exec"), namespace)
+    book = namespace["book"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rt.RetainWarning)
+        one = rt.Book(**{n: book.table(n) for n in book.tables})
+    model = rt.models.default()
+    snaps = one.snapshots(["2023-09-30", "2023-12-31"])
+    _equal(namespace["scored"], pd.concat([snaps[KEY], model.score(snaps)], axis=1))
+    pd.testing.assert_frame_equal(namespace["mv"], rt.kpi.mrr_movements(one), rtol=1e-12)
+    want = rt.backtest(model, one, as_of=["2023-06-30", "2023-09-30"], horizon_days=90)
+    pd.testing.assert_frame_equal(namespace["result"].per_date, want.per_date, rtol=1e-12)
+    last = one.snapshots(["2023-12-31"])
+    got = namespace["spark_scores"].toPandas().assign(as_of=lambda f: pd.to_datetime(f["as_of"]))
+    _equal(got, pd.concat([last[KEY], model.score(last)], axis=1))
+    pd.testing.assert_series_equal(namespace["spark_nrr"], rt.kpi.nrr(one, months=3), rtol=1e-12)
+    assert (namespace["folder"] / "scores.parquet").is_dir()

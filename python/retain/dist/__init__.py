@@ -409,7 +409,7 @@ def score(
     keys = _keys(empty, keys)
     model = _scoring_model(model, frame, mod)
     work = functools.partial(_work.score, model=model, keys=keys, n_threads=_threads(n_threads))
-    return mod.per_row(frame, work, work(_work.tagged_empty(empty)))
+    return mod.per_row(frame, work, work(_work.tagged_empty(empty), quiet=False))
 
 
 def reasons(
@@ -432,7 +432,7 @@ def reasons(
     work = functools.partial(
         _work.reasons, model=model, keys=keys, top=top, n_threads=_threads(n_threads)
     )
-    return mod.per_row(frame, work, work(_work.tagged_empty(empty)))
+    return mod.per_row(frame, work, work(_work.tagged_empty(empty), quiet=False))
 
 
 # -- global figures
@@ -660,6 +660,10 @@ def kaplan_meier(
 
     t = _Tables(tables, engine, _book_options(columns, tz, unknown_accounts, periods), n_partitions)
     span = t.span()
+    if start is None and span is not None:
+        # One process starts observation on the first day of the Book's first MRR month; a
+        # partition whose accounts never paid would not know that month.
+        start = pd.Period(ordinal=span[0], freq="M").start_time
     out = _summed(
         t, "tenure", ["duration", "churned", "entry"], {"as_of": as_of, "start": start}, span
     )

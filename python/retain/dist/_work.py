@@ -231,16 +231,27 @@ def labels(
 # -- rows, scored where they are
 
 
-def score(frame: pd.DataFrame, model: Any, keys: list, n_threads: int) -> pd.DataFrame:
+def score(
+    frame: pd.DataFrame, model: Any, keys: list, n_threads: int, quiet: bool = True
+) -> pd.DataFrame:
     """Scores of a partition's rows, after its key columns. ``model`` came pickled as its JSON
-    document (a HealthModel or ModelSet)."""
-    out = plain_columns(model.score(frame, n_threads=n_threads))
+    document (a HealthModel or ModelSet). A column the model misses is said once, on the
+    driver (``quiet=False`` there), not by every partition."""
+    with warnings.catch_warnings():
+        if quiet:
+            warnings.simplefilter("ignore", RetainWarning)
+        out = plain_columns(model.score(frame, n_threads=n_threads))
     return pd.concat([frame[keys], out], axis=1)
 
 
-def reasons(frame: pd.DataFrame, model: Any, keys: list, top: int, n_threads: int) -> pd.DataFrame:
+def reasons(
+    frame: pd.DataFrame, model: Any, keys: list, top: int, n_threads: int, quiet: bool = True
+) -> pd.DataFrame:
     local = frame.reset_index(drop=True)
-    out = model.reasons(local, top, n_threads=n_threads)
+    with warnings.catch_warnings():
+        if quiet:
+            warnings.simplefilter("ignore", RetainWarning)
+        out = model.reasons(local, top, n_threads=n_threads)
     rows = out.index.get_level_values(0).to_numpy()
     head = local[keys].take(rows).reset_index(drop=True)
     body = plain_columns(out.reset_index(level=-1).reset_index(drop=True))
