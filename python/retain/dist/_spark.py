@@ -95,16 +95,28 @@ def _received(values: pd.Series, kind: str) -> pd.Series:
     return values
 
 
+_SENT_TYPE = {"instant": "bigint", "wall": "string", "date": "int", "decimal": "double"}
+
+
 class _Layout:
-    """Where each table's columns sit in the united frame: table -> [(name, slot, kind)]."""
+    """Where each table's columns sit in the united frame: table -> [(name, slot, kind)].
+
+    Tables share slots: the k-th column of a given type of every table goes to the same slot,
+    so the united frame is as wide as the widest table per type, not as all tables together
+    (each row carries a null in every slot its table does not use)."""
 
     def __init__(self, frames: dict[str, Any]):
         self.columns: dict[str, list[tuple[str, str, str]]] = {}
-        for t, (name, frame) in enumerate(frames.items()):
-            self.columns[name] = [
-                (field.name, f"_{t}_{i}", _kind(field.dataType))
-                for i, field in enumerate(frame.schema.fields)
-            ]
+        for name, frame in frames.items():
+            used: dict[str, int] = {}
+            slots = []
+            for field in frame.schema.fields:
+                kind = _kind(field.dataType)
+                sent = _SENT_TYPE.get(kind, field.dataType.simpleString())
+                key = re.sub(r"\W", "_", sent)
+                k = used[key] = used.get(key, -1) + 1
+                slots.append((field.name, f"_{key}_{k}", kind))
+            self.columns[name] = slots
 
     def table(self, frame: pd.DataFrame, name: str) -> pd.DataFrame:
         rows = frame[_TABLE].to_numpy() == name
