@@ -304,6 +304,8 @@ def test_bad_tables_and_options_are_named_before_any_work():
         rd.mrr_movements(frames, engine="ray")
     with pytest.raises(rt.InputError, match="n_partitions: must be a whole number >= 1, got 0"):
         rd.mrr_movements(frames, n_partitions=0)
+    with pytest.raises(TypeError, match=r"unknown option 'tzz'; did you mean 'tz'\?"):
+        rd.mrr_movements(frames, tzz="Europe/Berlin")
     with pytest.raises(rt.InputError, match="unknown_accounts"):
         rd.mrr_movements(frames, unknown_accounts="keep")
     with pytest.raises(rt.InputError, match="no churns table"):

@@ -18,11 +18,13 @@ the (account, as-of date, risk, label) rows, which are small, to measure them on
 
 ``tables`` maps the Book's table names (``"accounts"`` required, then any of ``"mrr"``,
 ``"events"``, ...) to Dask or Spark DataFrames (pandas frames are taken as one-partition Dask
-frames), with the column contract, ``columns=``, ``tz=`` and the other options of
-:class:`~retain.Book`. ``engine`` is ``"dask"`` or ``"spark"`` (by default, the kind of the
-frames). ``n_partitions`` is the number of account buckets (Dask: the most partitions of any
-input table; Spark: ``spark.sql.shuffle.partitions``). Inside a partition retain uses
-``n_threads`` threads (1 by default: the engine runs partitions side by side).
+frames) under the Book's column contract. Every function taking ``tables`` takes the keywords
+(``**options``): ``engine``, ``"dask"`` or ``"spark"`` (by default, the kind of the frames);
+``n_partitions``, the number of account buckets (Dask: the most partitions of any input table;
+Spark: ``spark.sql.shuffle.partitions``); and the options of :class:`~retain.Book`:
+``columns``, ``tz``, ``unknown_accounts``, ``periods``, ``internal_activity_types``. Inside a
+partition retain uses ``n_threads`` threads (1 by default: the engine runs partitions side by
+side).
 
 Models travel to the workers as their JSON documents; timestamps cross into Spark's Python
 workers as UTC integers, so the session time zone cannot shift them. The output of every call is
@@ -94,7 +96,20 @@ def _is_spark(frame: Any) -> bool:
 class _Tables:
     """The tables of a distributed Book: checked, as the engine's frames, with their options."""
 
-    def __init__(self, tables: Any, engine: Any, options: dict, n_partitions: Any):
+    def __init__(self, tables: Any, options: dict):
+        options = dict(options)
+        engine, n_partitions = options.pop("engine", None), options.pop("n_partitions", None)
+        for key in options:
+            if key not in _BOOK_OPTIONS:
+                close = difflib.get_close_matches(
+                    str(key), [*_BOOK_OPTIONS, "engine", "n_partitions"], n=1
+                )
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise TypeError(
+                    f"unknown option {key!r}{hint} (the options: engine, n_partitions and the "
+                    f"Book's: {', '.join(_BOOK_OPTIONS)})"
+                )
+        options = {**_BOOK_OPTIONS, **options}
         if not isinstance(tables, dict):
             raise TypeError(
                 "tables must be a dict of table name -> DataFrame, e.g. "
@@ -199,20 +214,14 @@ def _quiet_book(frames: dict[str, pd.DataFrame], options: dict) -> None:
         Book(**frames, **options)
 
 
-def _book_options(
-    columns: Any,
-    tz: Any,
-    unknown_accounts: Any,
-    periods: Any = None,
-    internal_activity_types: Any = None,
-) -> dict:
-    return {
-        "columns": columns,
-        "tz": tz,
-        "unknown_accounts": unknown_accounts,
-        "periods": periods,
-        "internal_activity_types": internal_activity_types,
-    }
+# The Book's options (keywords of every function taking tables), with rt.Book's defaults.
+_BOOK_OPTIONS = {
+    "columns": None,
+    "tz": "UTC",
+    "unknown_accounts": "error",
+    "periods": None,
+    "internal_activity_types": None,
+}
 
 
 def _threads(n_threads: Any) -> int:
@@ -245,25 +254,18 @@ def snapshots(
     windows: Any = (7, 30, 90),
     active_only: bool = True,
     *,
-    engine: str | None = None,
-    n_partitions: int | None = None,
     n_threads: int | None = 1,
-    columns: dict | None = None,
-    tz: str = "UTC",
-    unknown_accounts: str = "error",
-    periods: str | None = None,
-    internal_activity_types: Any = None,
+    **options: Any,
 ) -> Any:
     """:meth:`retain.Book.snapshots` of the Book of ``tables``, as a Dask or Spark DataFrame:
     the same rows and columns (text columns as strings), in no particular order. Every
     milestone of the whole table has its ``reached_<name>`` column."""
-    options = _book_options(columns, tz, unknown_accounts, periods, internal_activity_types)
-    t = _Tables(tables, engine, options, n_partitions)
+    t = _Tables(tables, options)
     dates = _as_of_list(as_of)
     lead = _frames.whole(lead_days, "lead_days")
     work = functools.partial(
         _work.snapshots,
-        options=options,
+        options=t.options,
         as_of=dates,
         lead_days=lead,
         windows=_window_list(windows),
@@ -317,20 +319,13 @@ def labels(
     horizon_days: int = 90,
     observed_until: Any = None,
     *,
-    engine: str | None = None,
-    n_partitions: int | None = None,
     n_threads: int | None = 1,
-    columns: dict | None = None,
-    tz: str = "UTC",
-    unknown_accounts: str = "error",
-    periods: str | None = None,
-    internal_activity_types: Any = None,
+    **options: Any,
 ) -> Any:
     """:meth:`retain.Book.labels` of distributed snapshots (from :func:`snapshots`): the rows
     that can be labelled, with their ``label`` column, as a Dask or Spark DataFrame.
     ``observed_until`` defaults to the last as-of date of all the snapshots, as in one process."""
-    options = _book_options(columns, tz, unknown_accounts, periods, internal_activity_types)
-    t = _Tables(tables, engine, options, n_partitions)
+    t = _Tables(tables, options)
     if "churns" not in t.frames:
         raise InputError(
             "labels: the tables have no churns table, so no row can be labelled; add "
@@ -344,7 +339,7 @@ def labels(
         observed_until = t.engine.last(snaps, "as_of")
     work = functools.partial(
         _work.labels,
-        options=options,
+        options=t.options,
         horizon_days=horizon,
         observed_until=observed_until,
         n_threads=_threads(n_threads),
@@ -464,17 +459,11 @@ def _months_index(ordinals: Any, name: str, freq: str = "M") -> pd.PeriodIndex:
 
 def mrr_movements(
     tables: dict,
-    *,
-    engine: str | None = None,
-    n_partitions: int | None = None,
-    columns: dict | None = None,
-    tz: str = "UTC",
-    unknown_accounts: str = "error",
-    periods: str | None = None,
+    **options: Any,
 ) -> pd.DataFrame:
     """:func:`retain.kpi.mrr_movements` of the Book of ``tables`` (pandas): every column is a
     sum over accounts per month, so each partition's table is summed."""
-    t = _Tables(tables, engine, _book_options(columns, tz, unknown_accounts, periods), n_partitions)
+    t = _Tables(tables, options)
     _require_mrr(t, "mrr_movements")
     out = _summed(t, "mrr_movements", ["period"], {})
     out.index = _months_index(out.index, "period")
@@ -493,16 +482,8 @@ def churn_rate(tables: dict, kind: str = "logo", ci: float | None = None, **opti
     return kpi.churn_rate(mrr_movements(tables, **options), kind, ci)
 
 
-def _retention(
-    which: str,
-    tables: dict,
-    months: int,
-    parts: bool,
-    engine: Any,
-    n_partitions: Any,
-    options: dict,
-) -> Any:
-    t = _Tables(tables, engine, options, n_partitions)
+def _retention(which: str, tables: dict, months: int, parts: bool, options: dict) -> Any:
+    t = _Tables(tables, options)
     _require_mrr(t, which)
     months = _frames.whole(months, "months")
     out = _summed(t, which, ["period"], {"months": months})
@@ -520,17 +501,11 @@ def nrr(
     months: int = 12,
     *,
     parts: bool = False,
-    engine: str | None = None,
-    n_partitions: int | None = None,
-    columns: dict | None = None,
-    tz: str = "UTC",
-    unknown_accounts: str = "error",
-    periods: str | None = None,
+    **options: Any,
 ) -> Any:
     """:func:`retain.kpi.nrr` of the Book of ``tables``: each partition's numerator and
     denominator per period (``parts=True`` returns their sums), divided at the end."""
-    options = _book_options(columns, tz, unknown_accounts, periods)
-    return _retention("nrr", tables, months, parts, engine, n_partitions, options)
+    return _retention("nrr", tables, months, parts, options)
 
 
 def grr(
@@ -538,35 +513,23 @@ def grr(
     months: int = 12,
     *,
     parts: bool = False,
-    engine: str | None = None,
-    n_partitions: int | None = None,
-    columns: dict | None = None,
-    tz: str = "UTC",
-    unknown_accounts: str = "error",
-    periods: str | None = None,
+    **options: Any,
 ) -> Any:
     """:func:`retain.kpi.grr` of the Book of ``tables``, summed as :func:`nrr` is."""
-    options = _book_options(columns, tz, unknown_accounts, periods)
-    return _retention("grr", tables, months, parts, engine, n_partitions, options)
+    return _retention("grr", tables, months, parts, options)
 
 
 def cohort_retention(
     tables: dict,
     kind: str = "logo",
-    *,
-    engine: str | None = None,
-    n_partitions: int | None = None,
-    columns: dict | None = None,
-    tz: str = "UTC",
-    unknown_accounts: str = "error",
-    periods: str | None = None,
+    **options: Any,
 ) -> pd.DataFrame:
     """:func:`retain.kpi.cohort_retention` (first-paid cohorts) of the Book of ``tables``: per
     cohort and age, each partition's accounts paying (logo) or MRR (revenue) and the cohort's
     size or age-0 MRR, summed, then divided."""
     if kind not in ("logo", "revenue"):
         raise InputError(f"kind: unknown cohort retention kind '{kind}' (expected logo or revenue)")
-    t = _Tables(tables, engine, _book_options(columns, tz, unknown_accounts, periods), n_partitions)
+    t = _Tables(tables, options)
     _require_mrr(t, "cohort_retention")
     out = _summed(t, "cohort_retention", ["cohort", "age"], {"kind": kind})
     table = (out["numerator"] / out["denominator"]).unstack("age")
@@ -580,17 +543,12 @@ def churn_reasons(
     freq: str = "M",
     *,
     names: dict | None = None,
-    engine: str | None = None,
-    n_partitions: int | None = None,
-    columns: dict | None = None,
-    tz: str = "UTC",
-    unknown_accounts: str = "error",
-    periods: str | None = None,
+    **options: Any,
 ) -> pd.DataFrame:
     """:func:`retain.kpi.churn_reasons` of the Book of ``tables``: accounts and MRR per period
     and reason summed over partitions, each reason's share of the period's churned MRR taken
     from the sums."""
-    t = _Tables(tables, engine, _book_options(columns, tz, unknown_accounts, periods), n_partitions)
+    t = _Tables(tables, options)
     out = _summed(t, "churn_reasons", ["period", "reason"], {"freq": freq, "names": names})
     out = out.drop(columns="share_of_churned_mrr")
     period = out.index.get_level_values("period")
@@ -610,16 +568,12 @@ def nps_by(
     *,
     freq: str | None = None,
     dropna: bool = True,
-    engine: str | None = None,
-    n_partitions: int | None = None,
-    columns: dict | None = None,
-    tz: str = "UTC",
-    unknown_accounts: str = "error",
+    **options: Any,
 ) -> pd.DataFrame:
     """:func:`retain.kpi.nps_by` of the Book of ``tables`` (``by`` account attributes and/or
     ``freq``): promoters, passives and detractors summed per group, then the score, its
     standard error and margin (defined as in :class:`retain.kpi.NpsResult`)."""
-    t = _Tables(tables, engine, _book_options(columns, tz, unknown_accounts), n_partitions)
+    t = _Tables(tables, options)
     keys = [] if by is None else [by] if isinstance(by, str) else list(by)
     keys += ["period"] if freq is not None else []
     if not keys:
@@ -644,13 +598,7 @@ def kaplan_meier(
     start: Any = None,
     alpha: float = 0.05,
     timeline: Any = None,
-    *,
-    engine: str | None = None,
-    n_partitions: int | None = None,
-    columns: dict | None = None,
-    tz: str = "UTC",
-    unknown_accounts: str = "error",
-    periods: str | None = None,
+    **options: Any,
 ) -> pd.DataFrame:
     """:func:`retain.survival.kaplan_meier` of the Book's tenure (:meth:`retain.Book.tenure`
     as of ``as_of``, late entry from ``start``): each partition counts its accounts per
@@ -658,7 +606,7 @@ def kaplan_meier(
     the driver. ``.attrs["left_out"]`` counts the accounts that churned before ``start``."""
     from .. import survival
 
-    t = _Tables(tables, engine, _book_options(columns, tz, unknown_accounts, periods), n_partitions)
+    t = _Tables(tables, options)
     span = t.span()
     if start is None and span is not None:
         # One process starts observation on the first day of the Book's first MRR month; a
@@ -695,14 +643,8 @@ def backtest(
     *,
     lead_days: int = 0,
     features: Any = None,
-    engine: str | None = None,
-    n_partitions: int | None = None,
     n_threads: int | None = 1,
-    columns: dict | None = None,
-    tz: str = "UTC",
-    unknown_accounts: str = "error",
-    periods: str | None = None,
-    internal_activity_types: Any = None,
+    **options: Any,
 ) -> Any:
     """:func:`retain.backtest` of the Book of ``tables`` at the ``as_of`` dates: snapshots,
     labels and scores on the cluster, then the (account, as_of, risk, label) rows collected and
@@ -715,8 +657,7 @@ def backtest(
     from ..backtest import _evaluate
     from ..health_model import HealthModel, ModelSet
 
-    options = _book_options(columns, tz, unknown_accounts, periods, internal_activity_types)
-    t = _Tables(tables, engine, options, n_partitions)
+    t = _Tables(tables, options)
     if "churns" not in t.frames:
         raise InputError(
             "backtest: the tables have no churns table, so no row can be labelled; add "
@@ -731,7 +672,7 @@ def backtest(
         raise InputError(f"n_boot: must be >= 0, got {n_boot}")
     seed = _frames.whole(random_state, "random_state")
     args = {
-        "options": options,
+        "options": t.options,
         "as_of": dates,
         "lead_days": _frames.whole(lead_days, "lead_days"),
         "horizon_days": _frames.whole(horizon_days, "horizon_days"),
