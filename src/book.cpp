@@ -1,6 +1,7 @@
 #include "retain/book.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <exception>
@@ -93,6 +94,36 @@ void require_time(std::span<const Time> times, std::size_t row, std::string_view
 }
 
 }  // namespace
+
+std::vector<std::int64_t> id_buckets(const IdColumn& ids, std::int64_t n_buckets, Threads threads) {
+    if (n_buckets < 1)
+        throw InputError::argument("n_buckets", "must be >= 1, got " + std::to_string(n_buckets));
+    const auto fnv1a = [](std::string_view text) {
+        std::uint64_t h = 14695981039346656037ull;
+        for (const char c : text) {
+            h ^= static_cast<unsigned char>(c);
+            h *= 1099511628211ull;
+        }
+        return h;
+    };
+    const auto n = static_cast<std::uint64_t>(n_buckets);
+    std::vector<std::int64_t> out(ids.size());
+    detail::for_each_block(
+        ids.size(), std::size_t{1} << 16, threads, [&](std::size_t, std::size_t lo, std::size_t hi) {
+            if (ids.is_text()) {
+                for (std::size_t i = lo; i < hi; ++i)
+                    out[i] = static_cast<std::int64_t>(fnv1a(ids.text_at(i)) % n);
+                return;
+            }
+            char digits[24];
+            for (std::size_t i = lo; i < hi; ++i) {
+                const auto end = std::to_chars(digits, digits + sizeof digits, ids.int_at(i)).ptr;
+                out[i] = static_cast<std::int64_t>(
+                    fnv1a(std::string_view(digits, static_cast<std::size_t>(end - digits))) % n);
+            }
+        });
+    return out;
+}
 
 InternedIds intern_ids(const IdColumn& ids, Threads threads) {
     const std::size_t n = ids.size();

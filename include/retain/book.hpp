@@ -98,6 +98,13 @@ struct InternedIds {
 /// own rows, the distinct ids merged in row order), so the codes do not depend on `threads`.
 InternedIds intern_ids(const IdColumn& ids, Threads threads = {});
 
+/// The bucket, 0 .. n_buckets - 1, of each id: the 64-bit FNV-1a hash of its text (an int by its
+/// decimal digits, so 17 and "17" share a bucket) modulo n_buckets. The same on every machine and
+/// in every process, so that the tables of a Book split by account (retain.dist) send an account's
+/// rows to one place. n_buckets < 1 is an InputError.
+std::vector<std::int64_t> id_buckets(const IdColumn& ids, std::int64_t n_buckets,
+                                     Threads threads = {});
+
 /// What a Book does with rows whose account is not in the accounts table.
 enum class UnknownAccounts {
     error,  ///< InputError naming the table, column, row and id

@@ -311,6 +311,21 @@ void register_book(py::module_& root) {
         "Dense codes of an id column (int64 values, text buffers or an object array of text) in "
         "order of first appearance, -1 for blank text; and the first row of each code.");
 
+    m.def(
+        "id_buckets",
+        [](const py::object& ids, std::int64_t n_buckets, int n_threads) {
+            const Ids column = ids_of(ids, "ids");
+            std::vector<std::int64_t> out;
+            {
+                py::gil_scoped_release release;  // the held cells and our vector only
+                out = id_buckets(column.column, n_buckets, n_threads);
+            }
+            return to_numpy(std::move(out));
+        },
+        py::arg("ids"), py::arg("n_buckets"), py::arg("n_threads") = 0,
+        "The bucket (0 .. n_buckets - 1) of each id (int64 values, text buffers or an object array "
+        "of text): FNV-1a of its text, ints by their decimal digits; the same in every process.");
+
     py::class_<Book>(m, "Book", "One business's tables, validated once (see retain.Book).")
         .def(py::init([](const py::object& ids, const array_in<std::int64_t>& signed_at,
                          bool drop_unknown, const Names& names) {

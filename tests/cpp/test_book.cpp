@@ -464,6 +464,23 @@ TEST_CASE("Book: MRR rows in any order, sorted ones read in place, give the same
     }
 }
 
+TEST_CASE("id_buckets hashes the text of an id, ints by their digits, the same on any thread count") {
+    // FNV-1a 64 worked out by hand (Python: h ^= byte, h *= 1099511628211 mod 2^64 from the
+    // offset basis 14695981039346656037): "17" -> 574368414772627185, "ACC-1" ->
+    // 14041961199456520172, "" -> the basis, "-5" -> 562966479190349815; modulo 1000 and 7.
+    const std::vector<std::string> text{"17", "ACC-1", "", "-5"};
+    CHECK(id_buckets(IdColumn(text), 1000) == std::vector<std::int64_t>{185, 172, 37, 815});
+    CHECK(id_buckets(IdColumn(text), 7) == std::vector<std::int64_t>{4, 3, 2, 0});
+    const std::vector<std::int64_t> ints{17, -5};
+    CHECK(id_buckets(IdColumn(ints), 1000) == std::vector<std::int64_t>{185, 815});
+    CHECK(id_buckets(IdColumn(ints), 1) == std::vector<std::int64_t>{0, 0});
+    std::vector<std::string> many;
+    for (std::size_t i = 0; i < 200'000; ++i) many.push_back("acc-" + std::to_string(i % 977));
+    CHECK(id_buckets(IdColumn(many), 13, 1) == id_buckets(IdColumn(many), 13, 2));
+    CHECK_THROWS_WITH_AS(id_buckets(IdColumn(ints), 0), doctest::Contains("n_buckets"),
+                         InputError);
+}
+
 TEST_CASE("intern_ids numbers ids by first appearance, blanks missing, on any thread count") {
     // By hand: b a b "" c a -> b 0, a 1, c 2; the blank is -1.
     const std::vector<std::string> few{"b", "a", "b", "", "c", "a"};

@@ -237,3 +237,9 @@ def test_speed_section_renders_the_json_of_a_run_between_the_readme_markers(tmp_
     )
     readme = speed_section.README.read_text()
     assert readme.count(speed_section.BEGIN) == 1 and readme.count(speed_section.END) == 1
+
+
+def test_bench_dist_agrees_with_one_process():
+    out = run_benchmark("bench_dist.py", "--quick")
+    assert_checked_and_targeted(out, "equals one process on the usage features", "on the scores")
+    assert "overhead: " in out and "Target: usage features + scores, Dask on 2 workers" in out

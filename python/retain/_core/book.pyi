@@ -21,6 +21,8 @@ def intern_ids(
     ids: _Ids, n_threads: int = 0
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
 
+def id_buckets(ids: _Ids, n_buckets: int, n_threads: int = 0) -> npt.NDArray[np.int64]: ...
+
 class Book:
     def __init__(
         self, ids: _Ids, signed_at: npt.ArrayLike, drop_unknown: bool, names: dict[str, str]

@@ -27,14 +27,21 @@ _ROW_TEXT = re.compile(r"\brow (\d+)\b")
 
 
 def account_buckets(ids: pd.Series, n: int) -> np.ndarray:
-    """The bucket (0 .. n-1) of each id: a hash of its text, the same in every process and for
-    an id read as int64 in one table and float64 (whole) in another."""
-    if pd.api.types.is_float_dtype(ids.dtype) and not ids.isna().any():
+    """The bucket (0 .. n-1) of each id, hashed in the core from its text (ints by their digits,
+    whole floats as ints): the same in every process, and for an id read as int64 in one table
+    and as text or whole floats in another."""
+    from .. import _core
+    from ..book import _is_object, _text_buffers
+
+    dtype = ids.dtype
+    if pd.api.types.is_float_dtype(dtype) and not ids.isna().any():
         values = ids.to_numpy(dtype=np.float64)
         if (values == np.round(values)).all():
-            ids = pd.Series(values.astype(np.int64))
-    text = np.asarray(ids.astype(str), dtype=object)
-    return (pd.util.hash_array(text) % np.uint64(n)).astype(np.int64)
+            return _core.book.id_buckets(values.astype(np.int64), n, 1)
+    if pd.api.types.is_integer_dtype(dtype) and not ids.hasnans:
+        return _core.book.id_buckets(ids.to_numpy(dtype=np.int64), n, 1)
+    cells = ids.to_numpy() if _is_object(dtype) else _text_buffers(ids)
+    return _core.book.id_buckets(cells, n, 1)
 
 
 def in_order(frame: pd.DataFrame) -> pd.DataFrame:
