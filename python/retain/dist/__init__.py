@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _frames
-from ..book import TABLES
+from ..book import CONTRACT, TABLES
 from ..errors import InputError, RetainWarning
 from . import _work
 
@@ -139,6 +139,14 @@ class _Tables:
         self.empty = {name: self.engine.empty(frame) for name, frame in self.frames.items()}
         _quiet_book(self.empty, options)
         self._check_internal_types()
+        # A Book reads only the contract's columns of every table but the accounts (whose other
+        # columns are attributes): the rest need not cross the shuffle.
+        for name in self.frames:
+            if name != "accounts":
+                keep = _contract_columns(name, mapping, self.empty[name])
+                if len(keep) < len(self.empty[name].columns):
+                    self.frames[name] = self.engine.select(self.frames[name], keep)
+                    self.empty[name] = self.empty[name][keep]
 
     def _check_internal_types(self) -> None:
         """A listed internal activity type that no activity has: likely a typo (as a Book
@@ -190,6 +198,13 @@ class _Tables:
             "milestone", "milestone"
         )
         return sorted({str(v) for v in self.engine.distinct(self.frames["milestones"], column)})
+
+
+def _contract_columns(table: str, mapping: dict, empty: pd.DataFrame) -> list:
+    required, optional = CONTRACT[table]
+    names = mapping.get(table) or {}
+    wanted = {names.get(c, c) for c in required + optional}
+    return [c for c in empty.columns if c in wanted]
 
 
 def _partitions(n: Any, engine: Any, frames: dict) -> int:
