@@ -10,6 +10,7 @@ Spark session in ``local[2]`` whose session time zone is not UTC.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import warnings
 
@@ -35,13 +36,13 @@ def _synthetic(accounts: int = 1_000, events: int = 50_000) -> dict[str, pd.Data
         book = rt.datasets.synthetic_saas(accounts=accounts, months=14, random_state=3)
     tables = {name: book.table(name) for name in book.tables}
     tables["events"] = tables["events"].sample(n=events, random_state=1)
-    # Rows in no order; MRR periods as dates, which Spark holds; timestamps tz-aware (instants).
+    # Rows in no order; MRR periods as "YYYY-MM" text; timestamps tz-aware (instants).
     out = {}
     for name, frame in tables.items():
         frame = frame.sample(frac=1, random_state=2).reset_index(drop=True)
         for column in frame.columns:
             if isinstance(frame[column].dtype, pd.PeriodDtype):
-                frame[column] = frame[column].dt.to_timestamp().dt.tz_localize("UTC")
+                frame[column] = frame[column].astype(str)
             elif frame[column].dtype.kind == "M":
                 frame[column] = frame[column].dt.tz_localize("UTC")
         out[name] = frame
@@ -260,7 +261,29 @@ def test_backtest(engine):
     assert got.dropped == want.dropped
 
 
-# -- skew, time zones
+# -- skew, time zones, plans
+
+
+def test_a_plan_change_survives_the_months_padding(engine):
+    # Each partition's MRR table is padded with MRR 0 in the whole's first and last month; the
+    # padding must carry no plan, or account a's upgrade would read as two plans in March.
+    accounts = pd.DataFrame({"account_id": list("abcd"), "signed_at": ["2024-01-01"] * 4})
+    mrr = pd.DataFrame(
+        {
+            "account_id": list("aaabcdd"),
+            "period": ["2024-01", "2024-02", "2024-03", "2024-03", "2024-01", "2024-01", "2024-02"],
+            "mrr": [10.0, 20, 30, 5, 7, 3, 3],
+            "plan": ["basic", "pro", "pro", "pro", "pro", "basic", "basic"],
+        }
+    )
+    one = _book({"accounts": accounts, "mrr": mrr})
+    frames = engine.frames({"accounts": accounts, "mrr": mrr})
+    for n in (1, 2, 3):
+        got = engine(rd.mrr_movements, frames, n_partitions=n)
+        pd.testing.assert_frame_equal(got, rt.kpi.mrr_movements(one))
+        snaps = engine(rd.snapshots, frames, ["2024-03-31"], active_only=False, n_partitions=n)
+        want = one.snapshots(["2024-03-31"], active_only=False)
+        _equal(engine.compute(snaps), want)  # c and d churned: their plan is missing
 
 
 def test_one_account_with_a_third_of_the_events(engine):
@@ -373,7 +396,7 @@ def test_the_readme_snippets_run_on_dask_and_spark(tmp_path, monkeypatch, spark)
     section = readme.split("## Running at scale")[1].split("\n## ")[0]
     dask_block, spark_block = re.findall(r"```python\n(.*?)```", section, flags=re.S)
     monkeypatch.chdir(tmp_path)
-    namespace: dict = {}
+    namespace: dict = {"__name__": "__main__"}
     with warnings.catch_warnings():
         # Starting a LocalCluster may warn about its dashboard's port; that is not retain's.
         warnings.simplefilter("ignore", UserWarning)
@@ -382,15 +405,55 @@ def test_the_readme_snippets_run_on_dask_and_spark(tmp_path, monkeypatch, spark)
     book = namespace["book"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", rt.RetainWarning)
-        one = rt.Book(**{n: book.table(n) for n in book.tables})
+        one = rt.Book(**{n: book.table(n) for n in book.tables}, **OPTIONS)
     model = rt.models.default()
     snaps = one.snapshots(["2023-09-30", "2023-12-31"])
     _equal(namespace["scored"], pd.concat([snaps[KEY], model.score(snaps)], axis=1))
     pd.testing.assert_frame_equal(namespace["mv"], rt.kpi.mrr_movements(one), rtol=1e-12)
-    want = rt.backtest(model, one, as_of=["2023-06-30", "2023-09-30"], horizon_days=90)
+    as_of = ["2023-03-31", "2023-06-30", "2023-09-30"]
+    want = rt.backtest(model, one, as_of=as_of, horizon_days=90, observed_until="2023-12-31")
+    assert len(want.per_date) == 3
     pd.testing.assert_frame_equal(namespace["result"].per_date, want.per_date, rtol=1e-12)
     last = one.snapshots(["2023-12-31"])
     got = namespace["spark_scores"].toPandas().assign(as_of=lambda f: pd.to_datetime(f["as_of"]))
     _equal(got, pd.concat([last[KEY], model.score(last)], axis=1))
     pd.testing.assert_series_equal(namespace["spark_nrr"], rt.kpi.nrr(one, months=3), rtol=1e-12)
     assert (namespace["folder"] / "scores.parquet").is_dir()
+
+
+def test_amounts_held_as_text_are_named_on_the_driver(engine):
+    mrr = TABLES["mrr"].assign(mrr=TABLES["mrr"]["mrr"].map("{:.2f}".format))
+    frames = engine.frames({"accounts": TABLES["accounts"], "mrr": mrr})
+    hint = "cast('double')" if engine.spark is not None else "dd.to_numeric"
+    with pytest.raises(
+        rt.InputError, match=rf"table 'mrr', column 'mrr': holds .*{re.escape(hint)}"
+    ):
+        rd.mrr_movements(frames)
+
+
+def test_spark_periods_held_as_timestamps_in_another_zone_are_said(spark):
+    from pyspark.sql import functions as F
+
+    tables = {"accounts": TABLES["accounts"], "mrr": TABLES["mrr"]}
+    frames = Engine("spark", 2, spark=spark).frames(tables)
+    # "2023-01" read by Spark as a timestamp: midnight in the session's zone (Los Angeles).
+    frames["mrr"] = frames["mrr"].withColumn("period", F.to_timestamp("period", "yyyy-MM"))
+    with pytest.warns(
+        rt.RetainWarning, match=r"column 'period': Spark holds the periods as TIMESTAMP"
+    ):
+        rd.mrr_movements(frames)
+    # In the session's zone the months are the labels Spark shows.
+    got = rd.mrr_movements(frames, tz="America/Los_Angeles")
+    pd.testing.assert_frame_equal(got, rt.kpi.mrr_movements(BOOK), rtol=1e-12)
+
+
+def test_engines_name_what_they_were_given_and_what_spark_workers_miss():
+    from retain.dist import _spark
+
+    accounts = dd.from_pandas(TABLES["accounts"], npartitions=1)
+    with pytest.raises(TypeError, match=r"Spark DataFrame \(engine='spark'\), got dask\."):
+        rd.mrr_movements({"accounts": accounts}, engine="spark")
+    lost = _spark._retain_error(RuntimeError("... ModuleNotFoundError: No module named 'retain'"))
+    assert isinstance(lost, ImportError) and "PYSPARK_PYTHON" in str(lost)
+    named = _spark._retain_error(RuntimeError("x\nretain.InputError: table 'mrr', row 3: bad\n"))
+    assert isinstance(named, rt.InputError) and str(named) == "table 'mrr', row 3: bad"

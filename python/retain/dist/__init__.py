@@ -139,6 +139,8 @@ class _Tables:
         self.empty = {name: self.engine.empty(frame) for name, frame in self.frames.items()}
         _quiet_book(self.empty, options)
         self._check_internal_types()
+        self._check_numbers(mapping)
+        self.engine.check_zones(self.frames, options)
         # A Book reads only the contract's columns of every table but the accounts (whose other
         # columns are attributes): the rest need not cross the shuffle.
         for name in self.frames:
@@ -147,6 +149,20 @@ class _Tables:
                 if len(keep) < len(self.empty[name].columns):
                     self.frames[name] = self.engine.select(self.frames[name], keep)
                     self.empty[name] = self.empty[name][keep]
+
+    def _check_numbers(self, mapping: dict) -> None:
+        """Amounts and scores held as text (a CSV read without types) are an error now, before
+        any work: a partition whose text all reads as numbers would only say its dtype."""
+        for table, column in (("mrr", "mrr"), ("surveys", "score")):
+            if table not in self.empty:
+                continue
+            name = (mapping.get(table) or {}).get(column, column)
+            dtype = self.empty[table][name].dtype if name in self.empty[table] else None
+            if dtype is not None and not pd.api.types.is_numeric_dtype(dtype):
+                raise InputError(
+                    f"table {table!r}, column {name!r}: holds {dtype}, not numbers; convert it "
+                    f"first ({self.engine.to_number_hint(name)})"
+                )
 
     def _check_internal_types(self) -> None:
         """A listed internal activity type that no activity has: likely a typo (as a Book
@@ -692,10 +708,18 @@ def backtest(
         "lead_days": _frames.whole(lead_days, "lead_days"),
         "horizon_days": _frames.whole(horizon_days, "horizon_days"),
         "observed_until": observed_until,
+        "milestones": t.milestones(),
         "span": t.span(),
         "n_threads": _threads(n_threads),
     }
     model = scorer
+    if isinstance(scorer, (HealthModel, ModelSet)):
+        # The columns the model misses, said once here, on the snapshots' declared columns.
+        empty = {name: _work.tagged_empty(frame) for name, frame in t.empty.items()}
+        columns = _work.snapshots(
+            empty, t.options, dates, 0, [7, 30, 90], True, args["milestones"], None, 1
+        )
+        scorer.score(columns.drop(columns="active"))
     if isinstance(scorer, (HealthModel, ModelSet)) and _percentile_columns(scorer):
         model = _calibrated_by_date(t, scorer, args)
     work = functools.partial(_work.backtest_rows, scorer=model, features=features, **args)

@@ -31,7 +31,8 @@ def as_frame(frame: Any, what: str) -> Any:
     if isinstance(frame, pd.DataFrame):
         return dd.from_pandas(frame, npartitions=1, sort=False)
     if not is_frame(frame):
-        raise TypeError(f"{what} must be a Dask or pandas DataFrame, got {type(frame).__name__}")
+        kind = f"{type(frame).__module__}.{type(frame).__name__}"
+        raise TypeError(f"{what} must be a Dask or pandas DataFrame (engine='dask'), got {kind}")
     return frame
 
 
@@ -115,3 +116,11 @@ def select(frame: Any, columns: list) -> Any:
 
 def last(frame: Any, column: Any) -> Any:
     return frame[column].max().compute()
+
+
+def check_zones(frames: dict[str, Any], options: dict) -> None:
+    """Nothing to check: Dask hands the workers the frames' own timestamps."""
+
+
+def to_number_hint(column: Any) -> str:
+    return f"dd.to_numeric(frame[{column!r}]), or dtype= when reading"

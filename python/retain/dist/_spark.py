@@ -39,7 +39,8 @@ def as_frame(frame: Any, what: str) -> Any:
     if isinstance(frame, pd.DataFrame):
         return _session().createDataFrame(frame)
     if not is_frame(frame):
-        raise TypeError(f"{what} must be a Spark DataFrame, got {type(frame).__name__}")
+        kind = f"{type(frame).__module__}.{type(frame).__name__}"
+        raise TypeError(f"{what} must be a Spark DataFrame (engine='spark'), got {kind}")
     return frame
 
 
@@ -261,9 +262,16 @@ _RAISED = re.compile(r"\bretain\.(?:errors\.)?(\w+Error): (.*?)(?:\n|$)")
 
 
 def _retain_error(exc: Exception) -> Exception | None:
-    """The retain error a Python worker raised, out of the text of Spark's exception."""
+    """The retain error a Python worker raised, out of the text of Spark's exception; or why
+    the workers could not import retain at all."""
     from .. import errors
 
+    if "No module named 'retain'" in str(exc):
+        return ImportError(
+            "Spark's Python workers cannot import retain: they run another Python. Set "
+            "PYSPARK_PYTHON (or spark.pyspark.python) to the Python retain is installed in "
+            "before the session starts, e.g. os.environ['PYSPARK_PYTHON'] = sys.executable"
+        )
     found = _RAISED.findall(str(exc))
     if not found:
         return None
@@ -283,3 +291,31 @@ def select(frame: Any, columns: list) -> Any:
 
 def last(frame: Any, column: Any) -> Any:
     return frame.agg(F.max(F.col(_quoted(column)))).collect()[0][0]
+
+
+def check_zones(frames: dict[str, Any], options: dict) -> None:
+    """A month label held as a Spark TIMESTAMP is an instant: Spark made it from text without an
+    offset in its session zone ("2024-03" -> 2024-03-01 00:00 there), and retain reads instants
+    in the Book's zone, where it may fall in the month before. Said, not guessed."""
+    if "mrr" not in frames:
+        return
+    import warnings
+
+    from ..errors import RetainWarning
+
+    column = ((options.get("columns") or {}).get("mrr") or {}).get("period", "period")
+    fields = {f.name: f.dataType for f in frames["mrr"].schema.fields}
+    session = _session().conf.get("spark.sql.session.timeZone")
+    if isinstance(fields.get(column), T.TimestampType) and session != options["tz"]:
+        warnings.warn(
+            f"table 'mrr', column {column!r}: Spark holds the periods as TIMESTAMP, instants it "
+            f"read in its session zone ({session}); retain reads them in the Book's zone "
+            f"({options['tz']}), where a month's first midnight may fall in the month before. "
+            "Read the periods as text ('2024-03'), or give tz= the session's zone",
+            RetainWarning,
+            stacklevel=4,
+        )
+
+
+def to_number_hint(column: Any) -> str:
+    return f"F.col({str(column)!r}).cast('double'), or inferSchema=True when reading"

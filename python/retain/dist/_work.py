@@ -139,9 +139,16 @@ def _padded_mrr(frame: pd.DataFrame, options: dict, span: tuple[int, int]) -> pd
     period = t.names["period"]
     out = frame.copy()
     out[period] = pd.PeriodIndex.from_ordinals(months, freq="M")
-    pad = out.iloc[[0, 0]].copy()
-    pad[period] = pd.PeriodIndex.from_ordinals(np.asarray(span, dtype=np.int64), freq="M")
-    pad[t.names["mrr"]] = 0
+    # Two rows of MRR 0 for the first account, nothing else of its row (a plan of its would be
+    # a second plan in that month): they add no revenue, only the months.
+    account = t.names["account_id"]
+    pad = pd.DataFrame(
+        {
+            account: out[account].iloc[[0, 0]].to_numpy(),
+            period: pd.PeriodIndex.from_ordinals(np.asarray(span, dtype=np.int64), freq="M"),
+            t.names["mrr"]: np.zeros(2),
+        }
+    )
     return pd.concat([out, pad], ignore_index=True)
 
 
@@ -160,6 +167,24 @@ def snapshots(
     n_threads: int,
 ) -> pd.DataFrame:
     book = build_book(frames, options, span)
+    return book_snapshots(
+        book, frames, options, as_of, lead_days, windows, active_only, milestones, n_threads
+    )
+
+
+def book_snapshots(
+    book: Book,
+    frames: dict[str, pd.DataFrame],
+    options: dict,
+    as_of: list,
+    lead_days: int,
+    windows: list[int],
+    active_only: bool,
+    milestones: list[str],
+    n_threads: int,
+) -> pd.DataFrame:
+    """A partition Book's snapshots with the columns of the whole's: every milestone's, the
+    feature counts and the MRR plan even where this partition's rows lack them."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RetainWarning)
         out = book.snapshots(as_of, lead_days, windows, active_only, n_threads=n_threads)
@@ -348,16 +373,15 @@ def labelled(
     lead_days: int,
     horizon_days: int,
     observed_until: Any,
+    milestones: list[str],
     span: Any,
     n_threads: int,
 ) -> tuple[Any, Book]:
     """The Book's labelled snapshots, as :func:`retain.backtest` makes them from a Book."""
     book = build_book(frames, options, span)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RetainWarning)
-        snaps = book.snapshots(as_of, lead_days, n_threads=n_threads).drop(columns="active")
-    if "mrr" in frames and not len(frames["mrr"]):
-        snaps = snaps.drop(columns=["plan"], errors="ignore")
+    snaps = book_snapshots(
+        book, frames, options, as_of, lead_days, [7, 30, 90], True, milestones, n_threads
+    ).drop(columns="active")
     return book.labels(snaps, horizon_days, observed_until, n_threads=n_threads), book
 
 
@@ -386,10 +410,15 @@ def backtest_rows(
         for date, model in scorer.items():
             rows = np.flatnonzero(day == np.datetime64(date))
             if len(rows):
-                risk[rows] = 100.0 - model._score_parts(frame, [rows], args["n_threads"])[rows]
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RetainWarning)
+                    scored = model._score_parts(frame, [rows], args["n_threads"])
+                risk[rows] = 100.0 - scored[rows]
     else:
         columns = _feature_columns(frame, id_name, features)
-        risk, _ = _risk_of(scorer, frame, columns, args["n_threads"])
+        with warnings.catch_warnings():  # a model's absent columns are said on the driver
+            warnings.simplefilter("ignore", RetainWarning)
+            risk, _ = _risk_of(scorer, frame, columns, args["n_threads"])
     scores = _scores_frame(frame, risk, id_name, dropped)
     accounts = frames["accounts"]
     position = pd.Series(
