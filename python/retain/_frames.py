@@ -75,6 +75,23 @@ def account_codes(column: pd.Series, name: Any, what: str = "account id") -> tup
     return codes, len(uniques)
 
 
+def account_buckets(ids: pd.Series, n: int) -> np.ndarray:
+    """The bucket (0 .. n-1) of each id, hashed in the core from its text (ints by their digits,
+    whole floats as ints): the same in every process, and for an id read as int64 in one table
+    and as text or whole floats in another."""
+    from .book import _is_object, _text_buffers
+
+    dtype = ids.dtype
+    if pd.api.types.is_float_dtype(dtype) and not ids.isna().any():
+        values = ids.to_numpy(dtype=np.float64)
+        if (values == np.round(values)).all():
+            return _core.book.id_buckets(values.astype(np.int64), n, 1)
+    if pd.api.types.is_integer_dtype(dtype) and not ids.hasnans:
+        return _core.book.id_buckets(ids.to_numpy(dtype=np.int64), n, 1)
+    cells = ids.to_numpy() if _is_object(dtype) else _text_buffers(ids)
+    return _core.book.id_buckets(cells, n, 1)
+
+
 def id_codes(column: pd.Series, name: Any, what: str = "account id") -> tuple[np.ndarray, pd.Index]:
     """Dense int64 codes (order of first appearance) and the ids behind them, named ``name``."""
     dtype = column.dtype

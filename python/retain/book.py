@@ -764,8 +764,8 @@ class Book:
         n = _frames.whole(n, "n")
         if n < 1:
             raise InputError(f"n: must be a whole number >= 1, got {n}")
-        hashed = pd.util.hash_array(np.asarray(self.ids.astype(str), dtype=object))
-        shard_of_account = (hashed % np.uint64(n)).astype(np.int64)
+        # The same buckets as retain.dist splits tables into (the core's hash of the id's text).
+        shard_of_account = _frames.account_buckets(self.ids.to_series(), n)
         out = []
         for k in range(n):
             frames = {}

@@ -488,17 +488,29 @@ def _months_index(ordinals: Any, name: str, freq: str = "M") -> pd.PeriodIndex:
     )
 
 
-def mrr_movements(
-    tables: dict,
-    **options: Any,
-) -> pd.DataFrame:
-    """:func:`retain.kpi.mrr_movements` of the Book of ``tables`` (pandas): every column is a
-    sum over accounts per month, so each partition's table is summed."""
+def mrr_movements(tables: dict, *, by: Any = None, dropna: bool = True, **options: Any) -> Any:
+    """:func:`retain.kpi.mrr_movements` of the Book of ``tables`` (pandas), ``by`` account
+    attributes as there: every column is a sum over accounts per (group and) month, so each
+    partition's table is summed."""
     t = _Tables(tables, options)
     _require_mrr(t, "mrr_movements")
-    out = _summed(t, "mrr_movements", ["period"], {})
-    out.index = _months_index(out.index, "period")
+    keys = _group_keys(by)
+    out = _summed(t, "mrr_movements", [*keys, "period"], {"by": by, "dropna": dropna})
+    out.index = _grouped_months(out.index, keys)
     return out
+
+
+def _group_keys(by: Any) -> list:
+    return [] if by is None else [by] if isinstance(by, str) else list(by)
+
+
+def _grouped_months(index: pd.Index, keys: list, name: str = "period", freq: str = "M") -> Any:
+    """The summed parts' index as one process labels it: the groups' levels, then Periods."""
+    if not keys:
+        return _months_index(index, name, freq)
+    levels = [index.get_level_values(k) for k in keys]
+    periods = _months_index(index.get_level_values(name), name, freq)
+    return pd.MultiIndex.from_arrays([*levels, periods])
 
 
 def _require_mrr(t: _Tables, func: str) -> None:
@@ -507,18 +519,20 @@ def _require_mrr(t: _Tables, func: str) -> None:
 
 
 def churn_rate(tables: dict, kind: str = "logo", ci: float | None = None, **options: Any) -> Any:
-    """:func:`retain.kpi.churn_rate` of the summed :func:`mrr_movements` (same options)."""
+    """:func:`retain.kpi.churn_rate` of the summed :func:`mrr_movements` (same options, ``by``
+    and ``dropna`` included)."""
     from .. import kpi
 
     return kpi.churn_rate(mrr_movements(tables, **options), kind, ci)
 
 
-def _retention(which: str, tables: dict, months: int, parts: bool, options: dict) -> Any:
+def _retention(which: str, tables: dict, months: int, parts: bool, groups: dict, options: dict):
     t = _Tables(tables, options)
     _require_mrr(t, which)
     months = _frames.whole(months, "months")
-    out = _summed(t, which, ["period"], {"months": months})
-    out.index = _months_index(out.index, "period")
+    keys = _group_keys(groups["by"])
+    out = _summed(t, which, [*keys, "period"], {"months": months, **groups})
+    out.index = _grouped_months(out.index, keys)
     if parts:
         return out
     start = out["start_mrr"].to_numpy()
@@ -531,23 +545,28 @@ def nrr(
     tables: dict,
     months: int = 12,
     *,
+    by: Any = None,
+    dropna: bool = True,
     parts: bool = False,
     **options: Any,
 ) -> Any:
-    """:func:`retain.kpi.nrr` of the Book of ``tables``: each partition's numerator and
-    denominator per period (``parts=True`` returns their sums), divided at the end."""
-    return _retention("nrr", tables, months, parts, options)
+    """:func:`retain.kpi.nrr` of the Book of ``tables`` (``by`` account attributes as there):
+    each partition's numerator and denominator per (group and) period (``parts=True`` returns
+    their sums), divided at the end."""
+    return _retention("nrr", tables, months, parts, {"by": by, "dropna": dropna}, options)
 
 
 def grr(
     tables: dict,
     months: int = 12,
     *,
+    by: Any = None,
+    dropna: bool = True,
     parts: bool = False,
     **options: Any,
 ) -> Any:
     """:func:`retain.kpi.grr` of the Book of ``tables``, summed as :func:`nrr` is."""
-    return _retention("grr", tables, months, parts, options)
+    return _retention("grr", tables, months, parts, {"by": by, "dropna": dropna}, options)
 
 
 def cohort_retention(

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import _frames
 from . import _work
 
 try:
@@ -49,7 +50,7 @@ def _tagged(frame: pd.DataFrame, account: Any, n: int, partition_info: Any = Non
     number = partition_info["number"] if partition_info else 0
     return frame.assign(
         **{
-            _work.BUCKET: _work.account_buckets(frame[account], n),
+            _work.BUCKET: _frames.account_buckets(frame[account], n),
             _work.ROW: _work.row_numbers(number, len(frame)),
         }
     )

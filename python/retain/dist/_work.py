@@ -26,24 +26,6 @@ _ROW_BITS = 33
 _ROW_TEXT = re.compile(r"\brow (\d+)\b")
 
 
-def account_buckets(ids: pd.Series, n: int) -> np.ndarray:
-    """The bucket (0 .. n-1) of each id, hashed in the core from its text (ints by their digits,
-    whole floats as ints): the same in every process, and for an id read as int64 in one table
-    and as text or whole floats in another."""
-    from .. import _core
-    from ..book import _is_object, _text_buffers
-
-    dtype = ids.dtype
-    if pd.api.types.is_float_dtype(dtype) and not ids.isna().any():
-        values = ids.to_numpy(dtype=np.float64)
-        if (values == np.round(values)).all():
-            return _core.book.id_buckets(values.astype(np.int64), n, 1)
-    if pd.api.types.is_integer_dtype(dtype) and not ids.hasnans:
-        return _core.book.id_buckets(ids.to_numpy(dtype=np.int64), n, 1)
-    cells = ids.to_numpy() if _is_object(dtype) else _text_buffers(ids)
-    return _core.book.id_buckets(cells, n, 1)
-
-
 def in_order(frame: pd.DataFrame) -> pd.DataFrame:
     """A partition's rows of one table in input order, without the engines' columns, numbered
     0, 1, ... (the Book's rows)."""
@@ -307,10 +289,11 @@ def kpi_parts(frames: dict[str, pd.DataFrame], options: dict, span: Any, kpi: st
 def _kpi_table(book: Book, kpi: str, args: dict) -> pd.DataFrame:
     from .. import kpi as k
 
+    groups = {"by": args.get("by"), "dropna": args.get("dropna", True)}
     if kpi == "mrr_movements":
-        return k.mrr_movements(book, n_threads=1).reset_index()
+        return k.mrr_movements(book, **groups, n_threads=1).reset_index()
     if kpi in ("nrr", "grr"):
-        return getattr(k, kpi)(book, months=args["months"], parts=True).reset_index()
+        return getattr(k, kpi)(book, months=args["months"], **groups, parts=True).reset_index()
     if kpi == "cohort_retention":
         return _cohort_parts(book, args["kind"])
     if kpi == "churn_reasons":
