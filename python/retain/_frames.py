@@ -591,11 +591,18 @@ def feature_matrix(X: Any, what: str = "X") -> tuple[np.ndarray, list[Any] | Non
         return X.to_numpy(dtype=np.float64, na_value=np.nan), list(X.columns)
     array = np.asarray(X)
     if array.ndim != 2:
-        raise InputError(f"{what}: must be two-dimensional, got {array.ndim} dimensions")
+        raise InputError(
+            f"{what}: must be two-dimensional, got {array.ndim} dimensions. Reshape your data: "
+            "array.reshape(-1, 1) for one feature, array.reshape(1, -1) for one row"
+        )
     dtype = array.dtype
+    if dtype.kind == "c":
+        raise InputError(f"{what}: Complex data not supported")
     if not (pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype)):
         try:
             return array.astype(np.float64), None
-        except (TypeError, ValueError) as exc:
+        except TypeError as exc:  # a cell that is no number at all (a dict, say)
+            raise TypeError(f"{what}: must be numeric, got dtype {dtype} ({exc})") from exc
+        except ValueError as exc:
             raise InputError(f"{what}: must be numeric, got dtype {dtype}") from exc
     return array.astype(np.float64, copy=False), None

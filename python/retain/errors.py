@@ -28,6 +28,24 @@ class NotFittedError(RetainError, ValueError, AttributeError):
     """A model was used before ``fit``."""
 
 
+_BOTH_NOT_FITTED: type | None = None
+
+
+def not_fitted(message: str) -> NotFittedError:
+    """A NotFittedError to raise; where scikit-learn is loaded, one that is also its
+    NotFittedError, so that either ``except`` catches it (scikit-learn is not imported for it)."""
+    import sys
+
+    global _BOTH_NOT_FITTED
+    sklearn = sys.modules.get("sklearn.exceptions")
+    if sklearn is None:
+        return NotFittedError(message)
+    if _BOTH_NOT_FITTED is None:
+        _BOTH_NOT_FITTED = type("NotFittedError", (NotFittedError, sklearn.NotFittedError), {})
+        _BOTH_NOT_FITTED.__module__ = NotFittedError.__module__
+    return _BOTH_NOT_FITTED(message)
+
+
 class RetainWarning(UserWarning):
     """Base of the warnings retain emits."""
 

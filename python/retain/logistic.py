@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core, _frames
-from .errors import ColumnError, ConvergenceWarning, InputError, NotFittedError, RetainWarning
+from .errors import ColumnError, ConvergenceWarning, InputError, RetainWarning, not_fitted
 
 __all__ = ["LogisticChurnModel"]
 
@@ -186,7 +186,13 @@ class LogisticChurnModel:
         ``sample_weight``. Returns self. Warns (see the class docstring) but keeps the fit."""
         options = self._options()
         matrix, columns = _frames.feature_matrix(X)
-        labels, _ = _frames.vector(y, "y", allow_bool=True)
+        for axis, what in ((0, "sample(s)"), (1, "feature(s)")):
+            if matrix.shape[axis] == 0:
+                raise InputError(
+                    f"X: found 0 {what} (shape={matrix.shape}) while a minimum of 1 is required."
+                )
+        labels, classes = _binary_labels(y)
+        options["class_weight"] = _class_weights(self.class_weight, classes)
         weights = None
         if sample_weight is not None:
             weights, _ = _frames.vector(sample_weight, "sample_weight")
@@ -202,13 +208,13 @@ class LogisticChurnModel:
         self.intercept_standardized_ = np.array([fit["intercept_standardized"]])
         self.mean_ = fit["mean"]
         self.scale_ = fit["scale"]
-        self.classes_ = np.array([0, 1])
+        self.classes_ = classes
         self.n_features_in_ = n_features
         if columns is not None and all(isinstance(c, str) for c in columns):
             self.feature_names_in_ = np.array(columns, dtype=object)
         self.n_iter_ = np.array([fit["n_iter"]], dtype=np.int32)
         self.converged_ = bool(fit["converged"])
-        self.class_weight_ = {0: fit["class_weight"][0], 1: fit["class_weight"][1]}
+        self.class_weight_ = dict(zip(classes.tolist(), fit["class_weight"], strict=True))
         label = names if names else [f"x{j}" for j in range(n_features)]
         self.constant_features_ = [
             columns[j] if columns is not None else label[j] for j in fit["constant_columns"]
@@ -229,27 +235,20 @@ class LogisticChurnModel:
             raise InputError(f"tol: must be a finite number >= 0, got {tol!r}")
         if not isinstance(self.standardize, (bool, np.bool_)):
             raise InputError(f"standardize: must be True or False, got {self.standardize!r}")
-        weights, balanced = (1.0, 1.0), False
         cw = self.class_weight
-        if isinstance(cw, str):
-            if cw != "balanced":
-                raise InputError(f"class_weight: must be None, 'balanced' or a dict, got {cw!r}")
-            balanced = True
-        elif isinstance(cw, dict):
-            w = [1.0, 1.0]
+        balanced = cw == "balanced" if isinstance(cw, str) else False
+        if isinstance(cw, str) and not balanced:
+            raise InputError(f"class_weight: must be None, 'balanced' or a dict, got {cw!r}")
+        if isinstance(cw, dict):
             for key, value in cw.items():
-                if isinstance(key, (bool, np.bool_)) or key not in (0, 1):
-                    raise InputError(f"class_weight: unknown class {key!r} (the classes are 0, 1)")
                 if isinstance(value, bool) or not isinstance(value, numbers.Real):
                     raise InputError(f"class_weight: the weight of class {key} must be a number")
-                w[int(key)] = float(value)
-            weights = (w[0], w[1])
-        elif cw is not None:
+        elif cw is not None and not isinstance(cw, str):
             raise InputError(f"class_weight: must be None, 'balanced' or a dict, got {cw!r}")
         return {
             "C": float(C),
             "standardize": bool(self.standardize),
-            "class_weight": weights,
+            "class_weight": (1.0, 1.0),
             "balanced": balanced,
             "max_iter": min(max(int(max_iter), -(2**31)), 2**31 - 1),
             "tol": float(tol),
@@ -291,7 +290,7 @@ class LogisticChurnModel:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "coef_"):
-            raise NotFittedError(
+            raise not_fitted(
                 "This LogisticChurnModel instance is not fitted yet. Call 'fit' with appropriate "
                 "arguments before using this estimator."
             )
@@ -308,6 +307,11 @@ class LogisticChurnModel:
             if list(X.columns) != list(names):
                 X = X[list(names)]  # by name, as fitted
         matrix, _ = _frames.feature_matrix(X)
+        if matrix.shape[1] != self.n_features_in_:
+            raise InputError(
+                f"X has {matrix.shape[1]} features, but LogisticChurnModel is expecting "
+                f"{self.n_features_in_} features as input (as fitted)"
+            )
         return matrix, self._names
 
     def decision_function(self, X: Any) -> np.ndarray:
@@ -333,14 +337,15 @@ class LogisticChurnModel:
         return np.column_stack([-np.logaddexp(0.0, z), -np.logaddexp(0.0, -z)])
 
     def predict(self, X: Any) -> np.ndarray:
-        """Class 1 where the churn probability is above 0.5 (score above 0), else 0 (int64)."""
-        return (self.decision_function(X) > 0).astype(np.int64)
+        """``classes_[1]`` (churn) where its probability is above 0.5 (score above 0), else
+        ``classes_[0]``: 1 and 0 (int64) for 0/1 labels."""
+        churn = self.decision_function(X) > 0  # first: unfitted is a NotFittedError
+        return self.classes_[churn.astype(np.intp)]
 
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Accuracy of :meth:`predict` (weighted by ``sample_weight``), scikit-learn's default
         score for classifiers."""
-        labels, _ = _frames.vector(y, "y", allow_bool=True)
-        hits = (self.predict(X) == labels).astype(np.float64)
+        hits = (self.predict(X) == _label_array(y)).astype(np.float64)
         if sample_weight is None:
             return float(hits.mean())
         weights, _ = _frames.vector(sample_weight, "sample_weight")
@@ -348,3 +353,85 @@ class LogisticChurnModel:
 
     def _threads(self) -> int:
         return _frames.threads(self.n_threads)
+
+
+def _label_array(y: Any) -> np.ndarray:
+    """``y`` as a 1-d array; a column vector warns (scikit-learn's DataConversionWarning where
+    scikit-learn is loaded) and is flattened; None or more dimensions are an InputError."""
+    import sys
+
+    if y is None:
+        raise InputError("LogisticChurnModel requires y to be passed, but the target y is None")
+    array = np.asarray(y)
+    if array.ndim == 2 and array.shape[1] == 1:
+        exceptions = sys.modules.get("sklearn.exceptions")
+        kind = exceptions.DataConversionWarning if exceptions is not None else RetainWarning
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected: it is read as one",
+            kind,
+            stacklevel=3,
+        )
+        array = array.ravel()
+    if array.ndim != 1:
+        raise InputError(f"y should be a 1d array, got an array of shape {array.shape}")
+    return array
+
+
+def _binary_labels(y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Labels as 0/1 floats for the core, 1 for the second of the two classes, and the classes
+    (sorted, as ``numpy.unique`` gives them: ``classes_``). Any two labels (0/1, booleans, text)
+    are a binary target; a missing label names its row; fractions are a continuous target and
+    more than two classes are not binary, both ValueErrors as scikit-learn words them."""
+    name = getattr(y, "name", None) or "y"
+    array = _label_array(y)
+    if array.dtype.kind == "c":
+        raise InputError("Complex data not supported (y)")
+    missing = pd.isna(array) if array.dtype.kind in "Of" else np.zeros(len(array), bool)
+    if missing.any():
+        raise InputError(f"column {name!r}, row {_frames.first_row(missing)}: missing label")
+    if array.dtype.kind == "f":
+        fraction = array != np.round(array)
+        if fraction.any():
+            row = _frames.first_row(fraction)
+            raise InputError(
+                f"Unknown label type: continuous (column {name!r}, row {row}: {array[row]}); "
+                "LogisticChurnModel tells two classes apart"
+            )
+    try:
+        classes = np.unique(array)
+    except TypeError as exc:
+        raise InputError(
+            f"Unknown label type: {name!r} mixes labels that cannot be ordered ({exc})"
+        ) from exc
+    if array.dtype.kind == "O" and not all(
+        isinstance(c, (str, numbers.Integral, np.bool_)) for c in classes
+    ):
+        raise InputError(f"Unknown label type: {name!r} holds {classes[:3].tolist()!r}")
+    if len(classes) > 2:
+        raise InputError(
+            f"Only binary classification is supported: {name!r} has {len(classes)} classes "
+            f"({classes[:5].tolist()!r}...); LogisticChurnModel tells churn from no churn"
+        )
+    if len(classes) < 2:
+        only = classes[0].item() if len(classes) else "no rows"
+        if isinstance(only, float) and only.is_integer():
+            only = int(only)
+        raise InputError(f"y: has one class only (all {only}); a churn model needs both classes")
+    return (array == classes[1]).astype(np.float64), classes
+
+
+def _class_weights(class_weight: Any, classes: np.ndarray) -> tuple[float, float]:
+    """The weights of the two classes from a dict keyed by class label (a class left out
+    weighs 1); an unknown key names itself and the classes."""
+    if not isinstance(class_weight, dict):
+        return (1.0, 1.0)
+    weights = [1.0, 1.0]
+    known = classes.tolist()
+    for key, value in class_weight.items():
+        # True is not the class 1, nor 1 the class True.
+        same_kind = isinstance(key, (bool, np.bool_)) == (classes.dtype.kind == "b")
+        matches = [j for j, c in enumerate(known) if same_kind and c == key]
+        if not matches:
+            raise InputError(f"class_weight: unknown class {key!r} (the classes are {known!r})")
+        weights[matches[0]] = float(value)
+    return (weights[0], weights[1])

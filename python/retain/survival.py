@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core, _frames
-from .errors import InputError
+from .errors import InputError, not_fitted
 
 __all__ = [
     "ShiftedBetaGeometric",
@@ -528,7 +528,7 @@ class ShiftedBetaGeometric:
 
     def _fitted(self) -> Any:
         if not hasattr(self, "_model"):
-            raise InputError("ShiftedBetaGeometric: call fit(survivors) first")
+            raise not_fitted("ShiftedBetaGeometric: not fitted yet; call fit(survivors) first")
         return self._model
 
     def _each(self, method: str, t: Any) -> Any:

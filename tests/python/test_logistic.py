@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.model_selection import GridSearchCV, cross_val_score  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 
 def churn_data(n: int = 2000, d: int = 5, seed: int = 0, positives: float = 0.15):
@@ -183,8 +185,16 @@ def test_errors_name_the_column_row_or_argument():
     bad[3, 0] = np.inf
     with pytest.raises(rt.InputError, match=r"column 'x0', row 3: is inf"):
         m.fit(bad, y)
-    with pytest.raises(rt.InputError, match=r"column 'y', row 2: must be 0 or 1, got 2"):
+    with pytest.raises(rt.InputError, match=r"Only binary classification is supported: 'y' has 3"):
         m.fit(X, np.where(np.arange(50) == 2, 2, y))
+    with pytest.raises(rt.InputError, match=r"Unknown label type: continuous \(column 'y', row 5"):
+        m.fit(X, np.where(np.arange(50) == 5, 0.5, y))
+    with pytest.raises(rt.InputError, match=r"column 'churned', row 6: missing label"):
+        m.fit(X, pd.Series(np.where(np.arange(50) == 6, np.nan, y), name="churned"))
+    with pytest.raises(rt.InputError, match="requires y to be passed"):
+        m.fit(X, None)
+    with pytest.raises(rt.InputError, match=r"X: found 0 feature\(s\) \(shape=\(50, 0\)\)"):
+        m.fit(X[:, :0], y)
     with pytest.raises(rt.InputError, match=r"y: has one class only \(all 0\)"):
         m.fit(X, np.zeros(50))
     with pytest.raises(rt.InputError, match=r"column 'sample_weight', row 4: .*got -1"):
@@ -193,7 +203,9 @@ def test_errors_name_the_column_row_or_argument():
         m.fit(X, y[:-1])
     with pytest.raises(rt.InputError, match="C: must be a positive finite number, got -1"):
         rt.LogisticChurnModel(C=-1).fit(X, y)
-    with pytest.raises(rt.InputError, match="class_weight: unknown class 2"):
+    with pytest.raises(
+        rt.InputError, match=r"class_weight: unknown class 2 \(the classes are \[0, 1\]"
+    ):
         rt.LogisticChurnModel(class_weight={2: 1.0}).fit(X, y)
     with pytest.raises(rt.InputError, match="class_weight: must be None, 'balanced' or a dict"):
         rt.LogisticChurnModel(class_weight="auto").fit(X, y)
@@ -204,7 +216,9 @@ def test_errors_name_the_column_row_or_argument():
     assert issubclass(rt.NotFittedError, ValueError)
     assert issubclass(rt.NotFittedError, AttributeError)
     fitted = rt.LogisticChurnModel().fit(X, y)
-    with pytest.raises(rt.InputError, match="X: has 3 columns but the model was fitted on 2"):
+    with pytest.raises(
+        rt.InputError, match="X has 3 features, but LogisticChurnModel is expecting 2"
+    ):
         fitted.predict(np.ones((2, 3)))
 
 
@@ -278,3 +292,60 @@ def test_import_does_not_import_sklearn():
     code = "import sys, retain; print('sklearn' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_any_two_labels_as_scikit_learn_reads_them():
+    # The oracle: scikit-learn's LogisticRegression on the same text labels; classes_ sorted, the
+    # second one the positive class of predict_proba[:, 1] and of the coefficients.
+    X, y, w = churn_data(n=400, d=3)
+    text = np.where(y == 1, "stay", "churn")  # deliberately "churn" < "stay"
+    ours = rt.LogisticChurnModel(class_weight={"churn": 2.0}).fit(X, text, sample_weight=w)
+    theirs = make_pipeline(
+        StandardScaler(), LogisticRegression(C=1.0, class_weight={"churn": 2.0}, tol=1e-10)
+    ).fit(X, text, standardscaler__sample_weight=w, logisticregression__sample_weight=w)
+    assert ours.classes_.tolist() == theirs.classes_.tolist() == ["churn", "stay"]
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-6)
+    assert (ours.predict(X) == theirs.predict(X)).all()
+    assert ours.class_weight_ == {"churn": 2.0, "stay": 1.0}
+    assert ours.score(X, text) == pytest.approx(theirs.score(X, text))
+    # Booleans keep their type; 1/2 labels are two classes, 2 the positive one.
+    flags = rt.LogisticChurnModel().fit(X, y.astype(bool))
+    assert flags.classes_.dtype == bool and flags.predict(X).dtype == bool
+    twos = rt.LogisticChurnModel().fit(X, y + 1)
+    np.testing.assert_allclose(
+        twos.decision_function(X), rt.LogisticChurnModel().fit(X, y).decision_function(X)
+    )
+    with pytest.raises(
+        rt.InputError, match="X has 2 features, but LogisticChurnModel is expecting 3"
+    ):
+        twos.predict(X[:, :2])
+
+
+def test_unfitted_is_scikit_learns_not_fitted_error_too():
+    from sklearn.exceptions import NotFittedError
+
+    m = rt.LogisticChurnModel()
+    for method in (m.predict, m.predict_proba, m.decision_function):
+        with pytest.raises(NotFittedError):
+            method(np.zeros((2, 1)))
+        with pytest.raises(rt.NotFittedError, match="not fitted yet"):
+            method(np.zeros((2, 1)))
+    # The other estimator with a fit, the same way.
+    sbg = rt.survival.ShiftedBetaGeometric()
+    for call in (lambda: sbg.survival(3), lambda: sbg.discounted_expected_lifetime(0.1)):
+        with pytest.raises(NotFittedError, match="ShiftedBetaGeometric: not fitted yet"):
+            call()
+        with pytest.raises(rt.NotFittedError):
+            call()
+
+
+with warnings.catch_warnings():
+    # retain does not import scikit-learn, so it cannot inherit its BaseEstimator: said once here.
+    warnings.filterwarnings("ignore", "Estimator LogisticChurnModel does not inherit", UserWarning)
+    _SKLEARN_CHECKS = parametrize_with_checks([rt.LogisticChurnModel()])
+
+
+@pytest.mark.filterwarnings("ignore::retain.RetainWarning")  # separable toy data, constant columns
+@_SKLEARN_CHECKS
+def test_scikit_learn_estimator_checks(estimator, check):
+    check(estimator)

@@ -93,7 +93,7 @@ def test_bad_counts_and_calls_are_named():
         SBG().fit([100, 60])
     with pytest.raises(rt.InputError, match="nobody churned"):
         SBG().fit([100, 100, 100])
-    with pytest.raises(rt.InputError, match="call fit"):
+    with pytest.raises(rt.NotFittedError, match="not fitted yet; call fit"):
         SBG().survival(3)
     model = SBG().fit([1000, 631, 468, 382])
     with pytest.raises(rt.InputError, match="discount_rate: must be > 0"):
