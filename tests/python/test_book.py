@@ -420,3 +420,18 @@ def test_a_cell_that_is_no_number_is_named_by_its_row_and_value():
         rt.InputError, match=r"table 'mrr', column 'amount', row 4: '1,185.78' is not a number"
     ):
         rt.Book(accounts(), mrr=bad, columns={"mrr": {"mrr": "amount"}})
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_truncated_file_is_an_error_naming_it(tmp_path, fmt):
+    # A copy cut short mid-row (CSV) or without its footer (Parquet), as an interrupted
+    # transfer leaves it.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rt.RetainWarning)
+        book = rt.datasets.synthetic_saas(accounts=30, months=4)
+    folder = rt.datasets.write(book, tmp_path / "export", format=fmt)
+    events = folder / f"events.{fmt}"
+    data = events.read_bytes()
+    events.write_bytes(data[: len(data) // 2 + 7])
+    with pytest.raises(rt.InputError, match=rf"^events\.{fmt}: cannot read it \("):
+        rt.Book.read(folder, internal_activity_types=["note"])

@@ -487,3 +487,33 @@ def test_revenue_by_account_attributes(engine):
     pd.testing.assert_series_equal(
         engine(rd.churn_rate, frames, by="tier"), rt.kpi.churn_rate(BOOK, by="tier"), rtol=1e-12
     )
+
+
+# -- faults
+
+
+def test_a_worker_killed_mid_run_gives_the_same_result():
+    # The tasks are pure (a partition's tables in, its results out), so the engine may rerun
+    # what a lost worker held or was doing: the result is the one-process result.
+    import time
+
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as local,
+        Client(local) as client,
+    ):
+        frames = Engine("dask-cluster-7", 7).frames(TABLES)
+        snaps = rd.snapshots(frames, DATES, n_partitions=16, **OPTIONS).persist()
+        time.sleep(0.5)
+        victim = sorted(client.scheduler_info()["workers"])[0]
+        try:
+            client.run(os._exit, 1, workers=[victim])
+        except Exception:  # the worker died before it could answer, as it should
+            pass
+        got = snaps.compute()
+        mv = rd.mrr_movements(frames)
+        # It did die: its nanny started a new worker, at a new address.
+        assert victim not in client.scheduler_info()["workers"]
+    _equal(got, BOOK.snapshots(DATES))
+    pd.testing.assert_frame_equal(mv, rt.kpi.mrr_movements(BOOK), rtol=1e-12)
