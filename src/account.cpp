@@ -246,8 +246,8 @@ MrrTable MrrTable::from_ids(IdIndex<Id>& index, std::span<const typename IdIndex
     return t;
 }
 
-// Sorts each account's run by month (stable, so line items add up in input order) and sums entries
-// of the same month; every stored amount is > 0 (zero rows are never stored), so every sum is too.
+// Sorts each account's run by month and amount (so line items add up in one order, whatever the
+// input's) and sums entries of the same month; every stored amount is > 0 (zero rows are never stored), so every sum is too.
 // Blocks of accounts are compacted in parallel,
 // each within its own range, then moved together; the result is the same for any thread count.
 void MrrTable::sum_line_items(Threads threads) {
@@ -263,15 +263,20 @@ void MrrTable::sum_line_items(Threads threads) {
             for (std::size_t a = begin; a < end; ++a) {
                 const std::size_t first = offsets_[a], last = run_end[a];
                 offsets_[a] = write;
-                const auto m_first = months_.begin() + static_cast<std::ptrdiff_t>(first);
-                const auto m_last = months_.begin() + static_cast<std::ptrdiff_t>(last);
-                if (!std::is_sorted(m_first, m_last)) {
+                // By month, then by amount: a month's line items add up in one order whatever the
+                // input's, so a sum never depends on how the rows came (to the last bit).
+                const auto by_month_amount = [&](std::size_t i, std::size_t j) {
+                    return months_[i] < months_[j] ||
+                           (months_[i] == months_[j] && amounts_[i] < amounts_[j]);
+                };
+                bool ordered = true;
+                for (std::size_t i = first; i + 1 < last && ordered; ++i)
+                    ordered = !by_month_amount(i + 1, i);
+                if (!ordered) {
                     scratch.clear();
                     for (std::size_t i = first; i < last; ++i)
                         scratch.emplace_back(months_[i], amounts_[i]);
-                    std::stable_sort(
-                        scratch.begin(), scratch.end(),
-                        [](const auto& x, const auto& y) { return x.first < y.first; });
+                    std::sort(scratch.begin(), scratch.end());
                     for (std::size_t i = first; i < last; ++i) {
                         months_[i] = scratch[i - first].first;
                         amounts_[i] = scratch[i - first].second;

@@ -507,7 +507,8 @@ void Book::set_events(const EventsInput& in) {
         events_ = engagement::EventLog(
             code, n_accounts(), user, std::max<std::size_t>(n_users, 1), in.timestamp,
             TimeUnit::second, feature, n_features,
-            {in.account_column, in.user_column, in.timestamp_column, in.feature_column}, threads_);
+            {in.account_column, in.user_column, in.timestamp_column, in.feature_column}, threads_,
+            in.has_feature_column);
         return;
     }
     std::vector<std::int64_t> kc, ku, kf;
@@ -522,7 +523,7 @@ void Book::set_events(const EventsInput& in) {
     events_ = engagement::EventLog(
         kc, n_accounts(), ku, std::max<std::size_t>(n_users, 1), kt, TimeUnit::second, kf,
         n_features, {in.account_column, in.user_column, in.timestamp_column, in.feature_column},
-        threads_);
+        threads_, in.has_feature_column);
 }
 
 void Book::set_surveys(const SurveysInput& in) {

@@ -72,8 +72,8 @@ EventLog::EventLog(std::span<const std::int64_t> account, std::size_t n_accounts
                    std::span<const std::int64_t> user, std::size_t n_users,
                    std::span<const std::int64_t> timestamp, TimeUnit unit,
                    std::span<const std::int64_t> feature, std::size_t n_features,
-                   const EventColumns& columns, Threads n_threads)
-    : n_users_(n_users), n_features_(n_features), has_features_(!feature.empty()) {
+                   const EventColumns& columns, Threads n_threads, bool feature_column)
+    : n_users_(n_users), n_features_(n_features), has_features_(feature_column || !feature.empty()) {
     const std::size_t n = account.size();
     if (user.size() != n || timestamp.size() != n || (!feature.empty() && feature.size() != n)) {
         std::string msg = "columns differ in length: '" + columns.account + "' has " +

@@ -569,7 +569,10 @@ RETAIN_WIDE_LOOPS BlockFlags score_block(const HealthModel& model, const Inputs&
         const double min = g.min;
         for (std::size_t i = 0; i < n; ++i) grade[i] += score[i] >= min ? 1 : 0;
     }
-    std::copy(coverage, coverage + n, out.coverage.begin() + static_cast<std::ptrdiff_t>(begin));
+    // The effective weights sum to 1 only to rounding: every measure present is coverage 1, not
+    // 1 + 2^-52, and coverage stays in [0, 1] as documented.
+    std::transform(coverage, coverage + n, out.coverage.begin() + static_cast<std::ptrdiff_t>(begin),
+                   [](double c) { return std::min(c, 1.0); });
     if (explain) explain_block(model, in, begin, end, den, total_weight, score, *explain);
     return flags;
 }

@@ -137,6 +137,9 @@ struct EventsInput {
     std::span<const Time> timestamp{};
     std::string account_column = "account_id", user_column = "user_id",
                 timestamp_column = "timestamp", feature_column = "feature";
+    /// The table has a feature column even if it has no rows (a non-empty `feature` says so too):
+    /// snapshots then have their distinct_features columns whatever the data.
+    bool has_feature_column = false;
 };
 
 /// Kinds of survey answers.

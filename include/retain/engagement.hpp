@@ -48,12 +48,15 @@ class EventLog {
     /// Builds the log from one row per event. `account` holds codes in [0, n_accounts), `user`
     /// codes in [0, n_users), `timestamp` counts of `unit` since 1970-01-01 UTC (numpy's NaT, the
     /// smallest int64, is an error), `feature` codes in [0, n_features) or is empty when the log
-    /// has no feature column. Throws InputError naming the column and the (0-based) row at fault.
+    /// has no feature column. `feature_column` says a feature column was given even when the log
+    /// has no rows, so that has_features() (and the columns results have) do not depend on the
+    /// data. Throws InputError naming the column and the (0-based) row at fault.
     EventLog(std::span<const std::int64_t> account, std::size_t n_accounts,
              std::span<const std::int64_t> user, std::size_t n_users,
              std::span<const std::int64_t> timestamp, TimeUnit unit,
              std::span<const std::int64_t> feature = {}, std::size_t n_features = 0,
-             const EventColumns& columns = {}, Threads n_threads = {});
+             const EventColumns& columns = {}, Threads n_threads = {},
+             bool feature_column = false);
 
     /// Number of account codes (accounts without events included).
     std::size_t n_accounts() const noexcept { return offsets_.empty() ? 0 : offsets_.size() - 1; }
@@ -61,7 +64,7 @@ class EventLog {
     std::size_t n_users() const noexcept { return n_users_; }
     /// Number of feature codes (0 without a feature column).
     std::size_t n_features() const noexcept { return n_features_; }
-    /// Whether the log was built with a feature column and has events.
+    /// Whether the log was built with a feature column (rows or not).
     bool has_features() const noexcept { return has_features_; }
     /// Number of events.
     std::size_t n_events() const noexcept { return events_.size(); }

@@ -539,6 +539,7 @@ def event_log(
         str(user),
         str(timestamp),
         str(feature),
+        has_feature,
     )
     return Events(log, known, feature_ids)
 

@@ -372,6 +372,7 @@ void register_book(py::module_& root) {
                                name_of(names, "user_id"),
                                name_of(names, "timestamp"),
                                name_of(names, "feature")};
+                in.has_feature_column = !feature.is_none();
                 py::gil_scoped_release release;
                 b.set_events(in);
             },

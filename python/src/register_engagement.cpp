@@ -30,7 +30,8 @@ void register_engagement(py::module_& root) {
                          const array_in<std::int64_t>& timestamp, const std::string& unit,
                          const array_in<std::int64_t>& feature, std::size_t n_features,
                          const std::string& account_col, const std::string& user_col,
-                         const std::string& timestamp_col, const std::string& feature_col) {
+                         const std::string& timestamp_col, const std::string& feature_col,
+                         bool feature_column) {
                  const auto a = as_span(account, "account");
                  const auto u = as_span(user, "user");
                  const auto t = as_span(timestamp, "timestamp");
@@ -40,12 +41,13 @@ void register_engagement(py::module_& root) {
                                                       feature_col};
                  py::gil_scoped_release release;  // reads only the caller's buffers
                  return engagement::EventLog(a, n_accounts, u, n_users, t, tu, f, n_features,
-                                             names);
+                                             names, {}, feature_column);
              }),
              py::arg("account"), py::arg("n_accounts"), py::arg("user"), py::arg("n_users"),
              py::arg("timestamp"), py::arg("unit"), py::arg("feature"), py::arg("n_features"),
              py::arg("account_col") = "account_id", py::arg("user_col") = "user_id",
-             py::arg("timestamp_col") = "timestamp", py::arg("feature_col") = "feature")
+             py::arg("timestamp_col") = "timestamp", py::arg("feature_col") = "feature",
+             py::arg("feature_column") = false)
         .def_property_readonly("n_accounts", &engagement::EventLog::n_accounts)
         .def_property_readonly("n_users", &engagement::EventLog::n_users)
         .def_property_readonly("n_features", &engagement::EventLog::n_features)

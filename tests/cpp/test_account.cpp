@@ -34,6 +34,17 @@ TEST_CASE("an MRR table sums line items, sorts months and drops months without r
     CHECK(t.n_entries() == 2);
 }
 
+TEST_CASE("an account-month's line items add up to the same bits in any row order") {
+    // Added in row order, 0.99999 + 32768 + 98304 is 131072.99998999998 and the reverse order
+    // 131072.99999: one table must give one answer, so items are added smallest first.
+    const std::vector<std::int64_t> account = {0, 0, 0}, month = {650, 650, 650};
+    const MrrTable forward(account, 1, month, std::vector<double>{0.99999, 32768.0, 98304.0});
+    const MrrTable backward(account, 1, month, std::vector<double>{98304.0, 32768.0, 0.99999});
+    REQUIRE(forward.amounts(0).size() == 1);
+    CHECK(forward.amounts(0)[0] == backward.amounts(0)[0]);
+    CHECK(forward.amounts(0)[0] == (0.99999 + 32768.0) + 98304.0);
+}
+
 TEST_CASE("an empty MRR table has no months") {
     const std::vector<std::int64_t> none;
     const std::vector<double> no_mrr;

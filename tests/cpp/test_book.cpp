@@ -167,6 +167,28 @@ TEST_CASE(
     CHECK(lead.column("tenure_days").ints == std::vector<std::int64_t>{50, 28});
 }
 
+TEST_CASE("snapshots: an events table with a feature column but no rows still has its columns") {
+    // The columns a Book's snapshots have depend on its tables and their columns, never on how
+    // many rows they hold (a split of the accounts may leave a part without events).
+    const std::vector<std::string_view> account_ids = ids({"a"});
+    const std::vector<Time> signed_at{at(2024, 1, 1)};
+    const auto names_of = [&](bool feature_column) {
+        Book b({account_ids, signed_at});
+        EventsInput ev;
+        ev.has_feature_column = feature_column;
+        b.set_events(ev);
+        const std::vector<std::int64_t> as_of{day_of(2024, 2, 1)};
+        const Snapshots s = snapshots(b, as_of, {});
+        std::vector<std::string> names;
+        for (const auto& c : s.columns) names.push_back(c.name);
+        return names;
+    };
+    const auto with = names_of(true), without = names_of(false);
+    CHECK(std::count(with.begin(), with.end(), "distinct_features_30d") == 1);
+    CHECK(std::count(without.begin(), without.end(), "distinct_features_30d") == 0);
+    CHECK(with.size() == without.size() + 3);  // one per window: 7, 30, 90
+}
+
 TEST_CASE("snapshots: a cutoff past the MRR table and the event log warns") {
     const Book b = Example{}.book();
     const std::vector<std::int64_t> as_of{day_of(2024, 6, 1)};

@@ -76,7 +76,7 @@ def cluster():
 
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as local,
         Client(local) as client,
     ):
@@ -383,12 +383,10 @@ def test_empty_tables_give_the_declared_columns():
         str(w.message).split(":")[0] for w in said
     }
     assert len(got) == 0
-    # The same columns, and the feature counts of an event log with a feature column (the core
-    # leaves them out of a Book without events); the plan sits after mrr, where partitions with
-    # MRR rows have it.
-    extra = set(got.columns) - set(want.columns)
-    assert set(want.columns) <= set(got.columns)
-    assert extra == {"distinct_features_7d", "distinct_features_30d", "distinct_features_90d"}
+    # The same columns (the feature counts too: the events have a feature column, rows or not);
+    # the plan sits after mrr, where partitions with MRR rows have it.
+    assert sorted(got.columns) == sorted(want.columns)
+    assert {"distinct_features_7d", "distinct_features_90d"} <= set(got.columns)
     assert list(got.columns[4:6]) == ["mrr", "plan"]
     mv = engine(rd.mrr_movements, engine.frames(tables))
     assert len(mv) == 0 and list(mv.columns) == list(rt.kpi.mrr_movements(_book(tables)).columns)
@@ -500,7 +498,7 @@ def test_a_worker_killed_mid_run_gives_the_same_result():
     from distributed import Client, LocalCluster
 
     with (
-        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as local,
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as local,
         Client(local) as client,
     ):
         frames = Engine("dask-cluster-7", 7).frames(TABLES)

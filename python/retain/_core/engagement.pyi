@@ -17,6 +17,7 @@ class EventLog:
         user_col: str = ...,
         timestamp_col: str = ...,
         feature_col: str = ...,
+        feature_column: bool = ...,
     ) -> None: ...
     @property
     def n_accounts(self) -> int: ...

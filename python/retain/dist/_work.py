@@ -165,13 +165,11 @@ def book_snapshots(
     milestones: list[str],
     n_threads: int,
 ) -> pd.DataFrame:
-    """A partition Book's snapshots with the columns of the whole's: every milestone's, the
-    feature counts and the MRR plan even where this partition's rows lack them."""
+    """A partition Book's snapshots with the columns of the whole's: every milestone's and the
+    MRR plan even where this partition's rows lack them."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RetainWarning)
         out = book.snapshots(as_of, lead_days, windows, active_only, n_threads=n_threads)
-    if "events" in frames and _has_column(options, frames["events"], "events", "feature"):
-        out = with_feature_counts(out, windows)
     mrr = frames.get("mrr")
     if mrr is not None and not len(mrr) and _has_column(options, mrr, "mrr", "plan"):
         # The core gives the MRR plan only for a Book with MRR rows (without, an accounts
@@ -187,16 +185,6 @@ def book_snapshots(
 def _has_column(options: dict, frame: pd.DataFrame, table: str, name: str) -> bool:
     mapping = (options.get("columns") or {}).get(table) or {}
     return mapping.get(name, name) in frame.columns
-
-
-def with_feature_counts(out: pd.DataFrame, windows: list[int]) -> pd.DataFrame:
-    """``distinct_features_{w}d`` where the events have a feature column: the core leaves them
-    out when a partition's accounts have no event, and they are 0 then."""
-    for w in windows:
-        name = f"distinct_features_{w}d"
-        if name not in out.columns:
-            out.insert(out.columns.get_loc(f"active_days_{w}d") + 1, name, np.int64(0))
-    return out
 
 
 def _with_milestones(out: pd.DataFrame, milestones: list[str]) -> pd.DataFrame:
@@ -224,10 +212,7 @@ def usage_features(
     events = in_order(frames["events"])
     accounts = frames.get("accounts")
     ids = None if accounts is None else in_order(accounts)[names["account"]]
-    out = one_process(events, as_of, windows, ids, **names, n_threads=n_threads)
-    if names["feature"] in events.columns:
-        out = with_feature_counts(out, windows)
-    return out
+    return one_process(events, as_of, windows, ids, **names, n_threads=n_threads)
 
 
 def labels(
