@@ -478,6 +478,11 @@ class Book:
         periods: str | None = None,
         internal_activity_types: Any = None,
     ) -> None:
+        if accounts is None:
+            raise TypeError(
+                "the accounts table is required: a pandas DataFrame with one row per account "
+                "(account_id, signed_at, then any attributes)"
+            )
         given = {
             "accounts": accounts,
             "mrr": mrr,
