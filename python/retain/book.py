@@ -105,6 +105,22 @@ def _internal_types(types: Any, activities: Any) -> list[str]:
     return [str(n) for n in names]
 
 
+def warn_unused_types(internal: list[str], types: Any, stacklevel: int) -> None:
+    """A RetainWarning for each listed internal activity type that no activity has: likely a
+    typo (retain.Book, and retain.dist on the distinct types of a distributed table)."""
+    seen = sorted({str(t) for t in types})
+    for name in internal:
+        if name not in seen:
+            close = difflib.get_close_matches(name, seen, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            warnings.warn(
+                f"internal_activity_types: {name!r} does not occur in the activities' "
+                f"types{hint} (its types: {seen})",
+                RetainWarning,
+                stacklevel=stacklevel + 1,
+            )
+
+
 def _check_tz(tz: Any) -> str:
     try:
         return str(pd.Timestamp("2000-01-01", tz=tz).tz)
@@ -534,17 +550,7 @@ class Book:
                     f"internal_activity_types: the activities table has no column "
                     f"{t.names['type']!r} to find {internal[0]!r} in"
                 )
-            seen = set(t["type"].dropna().astype(str).unique())
-            for name in internal:
-                if name not in seen:
-                    close = difflib.get_close_matches(name, sorted(seen), n=1)
-                    hint = f"; did you mean {close[0]!r}?" if close else ""
-                    warnings.warn(
-                        f"internal_activity_types: {name!r} does not occur in the activities' "
-                        f"types{hint} (its types: {sorted(seen)})",
-                        RetainWarning,
-                        stacklevel=2,
-                    )
+            warn_unused_types(internal, t["type"].dropna().astype(str).unique(), stacklevel=2)
         self._ranges: dict[str, tuple[Any, Any]] = {}
         self._build(periods, unknown_accounts == "drop")
 

@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _frames
-from ..book import CONTRACT, TABLES
+from ..book import CONTRACT, TABLES, warn_unused_types
 from ..errors import InputError, RetainWarning
 from . import _work
 
@@ -129,9 +129,8 @@ class _Tables:
             if name in tables
         }
         self.options = options
-        mapping = options.get("columns") or {}
         self.accounts = {
-            name: (mapping.get(name) or {}).get("account_id", "account_id") for name in self.frames
+            name: _work.column_name(options, name, "account_id") for name in self.frames
         }
         self.n = _partitions(n_partitions, self.engine, self.frames)
         # The declared columns checked on the driver, before any work: a misspelt column or a
@@ -139,24 +138,24 @@ class _Tables:
         self.empty = {name: self.engine.empty(frame) for name, frame in self.frames.items()}
         _quiet_book(self.empty, options)
         self._check_internal_types()
-        self._check_numbers(mapping)
+        self._check_numbers()
         self.engine.check_zones(self.frames, options)
         # A Book reads only the contract's columns of every table but the accounts (whose other
         # columns are attributes): the rest need not cross the shuffle.
         for name in self.frames:
             if name != "accounts":
-                keep = _contract_columns(name, mapping, self.empty[name])
+                keep = _contract_columns(name, options, self.empty[name])
                 if len(keep) < len(self.empty[name].columns):
                     self.frames[name] = self.engine.select(self.frames[name], keep)
                     self.empty[name] = self.empty[name][keep]
 
-    def _check_numbers(self, mapping: dict) -> None:
+    def _check_numbers(self) -> None:
         """Amounts and scores held as text (a CSV read without types) are an error now, before
         any work: a partition whose text all reads as numbers would only say its dtype."""
         for table, column in (("mrr", "mrr"), ("surveys", "score")):
             if table not in self.empty:
                 continue
-            name = (mapping.get(table) or {}).get(column, column)
+            name = _work.column_name(self.options, table, column)
             dtype = self.empty[table][name].dtype if name in self.empty[table] else None
             if dtype is not None and not pd.api.types.is_numeric_dtype(dtype):
                 raise InputError(
@@ -172,18 +171,9 @@ class _Tables:
             return
         if isinstance(internal, str):
             internal = [internal]
-        column = ((self.options.get("columns") or {}).get("activities") or {}).get("type", "type")
-        seen = sorted(self.engine.distinct(self.frames["activities"], column))
-        for name in internal:
-            if str(name) not in seen:
-                close = difflib.get_close_matches(str(name), seen, n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                warnings.warn(
-                    f"internal_activity_types: {name!r} does not occur in the activities' "
-                    f"types{hint} (its types: {seen})",
-                    RetainWarning,
-                    stacklevel=3,
-                )
+        column = _work.column_name(self.options, "activities", "type")
+        types = self.engine.distinct(self.frames["activities"], column)
+        warn_unused_types([str(n) for n in internal], types, stacklevel=4)
 
     def per_account(self, work: Any, extra: dict | None = None) -> Any:
         frames = dict(self.frames)
@@ -210,16 +200,13 @@ class _Tables:
         """Every milestone name, sorted as a Book sorts them."""
         if "milestones" not in self.frames:
             return []
-        column = ((self.options.get("columns") or {}).get("milestones") or {}).get(
-            "milestone", "milestone"
-        )
+        column = _work.column_name(self.options, "milestones", "milestone")
         return sorted({str(v) for v in self.engine.distinct(self.frames["milestones"], column)})
 
 
-def _contract_columns(table: str, mapping: dict, empty: pd.DataFrame) -> list:
+def _contract_columns(table: str, options: dict, empty: pd.DataFrame) -> list:
     required, optional = CONTRACT[table]
-    names = mapping.get(table) or {}
-    wanted = {names.get(c, c) for c in required + optional}
+    wanted = {_work.column_name(options, table, c) for c in required + optional}
     return [c for c in empty.columns if c in wanted]
 
 
@@ -253,12 +240,6 @@ _BOOK_OPTIONS = {
     "periods": None,
     "internal_activity_types": None,
 }
-
-
-def _threads(n_threads: Any) -> int:
-    if n_threads is None:
-        return 0
-    return _frames.threads(n_threads)
 
 
 def _window_list(windows: Any) -> list[int]:
@@ -303,7 +284,7 @@ def snapshots(
         active_only=bool(active_only),
         milestones=t.milestones(),
         span=t.span(),
-        n_threads=_threads(n_threads),
+        n_threads=_frames.threads(n_threads),
     )
     return t.per_account(work)
 
@@ -337,7 +318,7 @@ def usage_features(
         as_of=_as_of_list(as_of),
         windows=_window_list(windows),
         names=names,
-        n_threads=_threads(n_threads),
+        n_threads=_frames.threads(n_threads),
     )
     meta = work({name: _work.tagged_empty(mod.empty(f)) for name, f in frames.items()})
     n = _partitions(n_partitions, mod, frames)
@@ -373,7 +354,7 @@ def labels(
         options=t.options,
         horizon_days=horizon,
         observed_until=observed_until,
-        n_threads=_threads(n_threads),
+        n_threads=_frames.threads(n_threads),
     )
     return t.per_account(work, {"snapshots": (snaps, id_name)})
 
@@ -434,7 +415,9 @@ def score(
     empty = mod.empty(frame)
     keys = _keys(empty, keys)
     model = _scoring_model(model, frame, mod)
-    work = functools.partial(_work.score, model=model, keys=keys, n_threads=_threads(n_threads))
+    work = functools.partial(
+        _work.score, model=model, keys=keys, n_threads=_frames.threads(n_threads)
+    )
     return mod.per_row(frame, work, work(_work.tagged_empty(empty), quiet=False))
 
 
@@ -456,7 +439,7 @@ def reasons(
     top = _frames.whole(top, "top")
     model = _scoring_model(model, frame, mod)
     work = functools.partial(
-        _work.reasons, model=model, keys=keys, top=top, n_threads=_threads(n_threads)
+        _work.reasons, model=model, keys=keys, top=top, n_threads=_frames.threads(n_threads)
     )
     return mod.per_row(frame, work, work(_work.tagged_empty(empty), quiet=False))
 
@@ -729,7 +712,7 @@ def backtest(
         "observed_until": observed_until,
         "milestones": t.milestones(),
         "span": t.span(),
-        "n_threads": _threads(n_threads),
+        "n_threads": _frames.threads(n_threads),
     }
     model = scorer
     if isinstance(scorer, (HealthModel, ModelSet)):

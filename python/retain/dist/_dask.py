@@ -46,14 +46,14 @@ def default_partitions(tables: dict[str, Any]) -> int:
     return max(frame.npartitions for frame in tables.values())
 
 
-def _tagged(frame: pd.DataFrame, account: Any, n: int, partition_info: Any = None) -> pd.DataFrame:
+def _numbered(frame: pd.DataFrame, partition_info: Any = None) -> pd.DataFrame:
     number = partition_info["number"] if partition_info else 0
-    return frame.assign(
-        **{
-            _work.BUCKET: _frames.account_buckets(frame[account], n),
-            _work.ROW: _work.row_numbers(number, len(frame)),
-        }
-    )
+    return frame.assign(**{_work.ROW: _work.row_numbers(number, len(frame))})
+
+
+def _tagged(frame: pd.DataFrame, account: Any, n: int, partition_info: Any = None) -> pd.DataFrame:
+    buckets = _frames.account_buckets(frame[account], n)
+    return _numbered(frame.assign(**{_work.BUCKET: buckets}), partition_info)
 
 
 def _tagged_meta(meta: pd.DataFrame) -> pd.DataFrame:
@@ -98,8 +98,9 @@ def per_row(frame: Any, work: Callable[[pd.DataFrame], pd.DataFrame], meta: pd.D
 
 def per_input_partition(frame: Any, work: Callable[[pd.DataFrame], pd.DataFrame], meta) -> Any:
     """``work`` on each input partition, its rows numbered as the input's."""
-    tagged = frame.map_partitions(_tagged, frame.columns[0], 1, meta=_tagged_meta(frame._meta))
-    return tagged.map_partitions(work, meta=meta, enforce_metadata=False)
+    meta_in = frame._meta.assign(**{_work.ROW: np.empty(0, np.int64)})
+    numbered = frame.map_partitions(_numbered, meta=meta_in)
+    return numbered.map_partitions(work, meta=meta, enforce_metadata=False)
 
 
 def collect(frame: Any) -> pd.DataFrame:

@@ -303,7 +303,7 @@ def check_zones(frames: dict[str, Any], options: dict) -> None:
 
     from ..errors import RetainWarning
 
-    column = ((options.get("columns") or {}).get("mrr") or {}).get("period", "period")
+    column = _work.column_name(options, "mrr", "period")
     fields = {f.name: f.dataType for f in frames["mrr"].schema.fields}
     session = _session().conf.get("spark.sql.session.timeZone")
     if isinstance(fields.get(column), T.TimestampType) and session != options["tz"]:

@@ -26,6 +26,11 @@ _ROW_BITS = 33
 _ROW_TEXT = re.compile(r"\brow (\d+)\b")
 
 
+def column_name(options: dict, table: str, name: str) -> Any:
+    """The user's name of a contract column of ``table`` under the Book options' ``columns``."""
+    return ((options.get("columns") or {}).get(table) or {}).get(name, name)
+
+
 def in_order(frame: pd.DataFrame) -> pd.DataFrame:
     """A partition's rows of one table in input order, without the engines' columns, numbered
     0, 1, ... (the Book's rows)."""
@@ -107,9 +112,15 @@ def _mrr_table(options: dict, frame: pd.DataFrame) -> _Table:
 
 
 def month_span(frame: pd.DataFrame, options: dict) -> pd.DataFrame:
-    """First and last month number of an input partition of the MRR table (empty: no row)."""
-    frame = in_order(frame)
-    months = _months(_mrr_table(options, frame), "period", options["tz"], options["periods"])
+    """First and last month number of an input partition of the MRR table (empty: no row). A bad
+    period is named by its row of the input partition."""
+    rows = frame[ROW].to_numpy() if ROW in frame.columns else np.arange(len(frame))
+    try:
+        months = _months(
+            _mrr_table(options, in_order(frame)), "period", options["tz"], options["periods"]
+        )
+    except RetainError as exc:
+        raise renamed_rows(exc, np.sort(rows)) from None
     if not len(months):
         return pd.DataFrame({"first": np.empty(0, np.int64), "last": np.empty(0, np.int64)})
     return pd.DataFrame({"first": [int(months.min())], "last": [int(months.max())]})
@@ -183,8 +194,7 @@ def book_snapshots(
 
 
 def _has_column(options: dict, frame: pd.DataFrame, table: str, name: str) -> bool:
-    mapping = (options.get("columns") or {}).get(table) or {}
-    return mapping.get(name, name) in frame.columns
+    return column_name(options, table, name) in frame.columns
 
 
 def _with_milestones(out: pd.DataFrame, milestones: list[str]) -> pd.DataFrame:
