@@ -464,9 +464,11 @@ def main(argv: list[str] | None = None) -> int:
         for message in dict.fromkeys(str(w.message) for w in caught):  # each once
             print(f"retain {args.command}: warning: {message}", file=sys.stderr)
         return code
-    except (BadInput, RetainError, FileNotFoundError, NotADirectoryError, PermissionError) as exc:
+    except (BadInput, RetainError, OSError) as exc:
+        # OSError: a file that is not there or not readable, or a write that failed (a full
+        # disk); the output is then as it was before (retain._files).
         if isinstance(exc, OSError):
-            message = f"{exc.filename}: {exc.strerror}"
+            message = f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
         elif isinstance(exc, KeyError) and exc.args:  # ColumnError is a KeyError: no repr quotes
             message = str(exc.args[0])
         else:

@@ -592,10 +592,15 @@ def write(
         if not folder.exists():
             os.replace(staging, folder)
             return folder
-        for path in present:
-            path.unlink()
-        for path in sorted(staging.iterdir()):
+        # Each new file replaces its old one in one rename, and only then are the tables this
+        # Book lacks (or held in the other format) removed: a run killed midway leaves every
+        # file whole, never a table missing that was there before.
+        written = sorted(staging.iterdir())
+        for path in written:
             os.replace(path, folder / path.name)
+        for path in present:
+            if path.name not in {w.name for w in written}:
+                path.unlink()
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
