@@ -62,7 +62,7 @@ TableScan scan_rows(std::span<const std::int64_t> account, std::size_t n_account
             const double v = mrr[i];
             const std::int64_t a = codes ? account[i] : 0;
             const bool bad_code = codes && (a < 0 || static_cast<std::size_t>(a) >= n_accounts);
-            if (bad_code || !(v >= 0.0) || std::isinf(v)) {
+            if (bad_code || !(v >= 0.0 && v <= MrrTable::max_mrr)) {
                 s.bad = i;
                 break;
             }
@@ -87,7 +87,11 @@ TableScan scan_rows(std::span<const std::int64_t> account, std::size_t n_account
                                      "account code " + std::to_string(account[i]) +
                                          " is not below " + std::to_string(n_accounts));
             std::ostringstream what;
-            what << "MRR must be a finite number >= 0, got " << mrr[i];
+            if (std::isfinite(mrr[i]) && mrr[i] > 0)
+                what << "MRR must be at most " << MrrTable::max_mrr << " (a larger amount overflows "
+                     << "the sums), got " << mrr[i];
+            else
+                what << "MRR must be a finite number >= 0, got " << mrr[i];
             throw InputError::at(columns.mrr, i, what.str());
         }
         t.lo = std::min(t.lo, s.lo);
@@ -103,11 +107,17 @@ TableScan scan_rows(std::span<const std::int64_t> account, std::size_t n_account
 
 void MrrTable::set_span(std::int64_t lo, std::int64_t hi, std::span<const std::int64_t> month,
                         const MrrColumns& columns) {
-    if (hi - lo >= max_span_months || lo < -max_span_months * 100 || hi > max_span_months * 100) {
+    // The bounds first: hi - lo of a NaT (the smallest int64) month would overflow. The row named
+    // is the bound at fault: a too-low month's, else the highest.
+    const bool too_low = lo < -max_span_months * 100;
+    if (too_low || hi > max_span_months * 100 || hi - lo >= max_span_months) {
         std::ostringstream what;
-        what << "periods span month numbers " << lo << " to " << hi << "; at most "
-             << max_span_months << " months are supported (is a period mis-encoded?)";
-        const auto row = std::find(month.begin(), month.end(), hi) - month.begin();
+        if (lo == std::numeric_limits<std::int64_t>::min())
+            what << "missing period (NaT)";
+        else
+            what << "periods span month numbers " << lo << " to " << hi << "; at most "
+                 << max_span_months << " months are supported (is a period mis-encoded?)";
+        const auto row = std::find(month.begin(), month.end(), too_low ? lo : hi) - month.begin();
         throw InputError::at(columns.period, static_cast<std::size_t>(row), what.str());
     }
     first_month_ = static_cast<Month>(lo);

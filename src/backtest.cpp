@@ -7,6 +7,8 @@
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
 #include <utility>
 
 #include "retain/detail/parallel.hpp"
@@ -15,10 +17,41 @@
 
 namespace retain::backtest {
 
+namespace {
+
+std::string number(double v) {
+    std::ostringstream out;
+    out << v;
+    return out.str();
+}
+
+// Labels must be 0 or 1. Checked on every row up front, so that the row named is the caller's
+// (the metrics and fits below see subsets of the rows, or none when one class is missing).
+void check_labels(std::span<const double> y) {
+    for (std::size_t i = 0; i < y.size(); ++i)
+        if (y[i] != 0.0 && y[i] != 1.0)
+            throw InputError::at("y", i, "must be 0 or 1, got " + number(y[i]));
+}
+
+// An error of evaluate() on one date's rows (rows first .. of the gathered table), naming the
+// caller's row instead of the date's.
+InputError at_caller_row(const InputError& e, const std::vector<std::size_t>& origin,
+                         std::size_t first) {
+    if (!e.row()) return e;
+    const std::string prefix =
+        "column '" + e.column() + "', row " + std::to_string(*e.row()) + ": ";
+    const std::string what = e.what();
+    if (what.rfind(prefix, 0) != 0) return e;
+    return InputError::at(e.column(), origin[first + *e.row()], what.substr(prefix.size()));
+}
+
+}  // namespace
+
 Evaluation evaluate(std::span<const double> y, std::span<const double> risk, bool probabilities) {
     if (y.size() != risk.size())
         throw InputError::argument("risk", std::to_string(risk.size()) + " values for " +
                                                std::to_string(y.size()) + " labels");
+    check_labels(y);
     Evaluation out;
     out.n = static_cast<std::int64_t>(y.size());
     double churners = 0;
@@ -64,18 +97,25 @@ std::vector<Evaluation> evaluate_by_date(std::span<const std::int64_t> date_code
         ++start[static_cast<std::size_t>(d) + 1];
     }
     for (std::size_t d = 0; d < n_dates; ++d) start[d + 1] += start[d];
+    check_labels(y);
     std::vector<double> ys(y.size()), risks(y.size());
+    std::vector<std::size_t> origin(y.size());  // the caller's row of each gathered row
     std::vector<std::size_t> next(start.begin(), start.end() - 1);
     for (std::size_t i = 0; i < date_code.size(); ++i) {
         const std::size_t at = next[static_cast<std::size_t>(date_code[i])]++;
         ys[at] = y[i];
         risks[at] = risk[i];
+        origin[at] = i;
     }
     std::vector<Evaluation> out(n_dates);
     detail::for_each_block(n_dates, 1, n_threads, [&](std::size_t d, std::size_t, std::size_t) {
         const std::size_t b = start[d], n = start[d + 1] - start[d];
-        out[d] = evaluate(std::span<const double>(ys).subspan(b, n),
-                          std::span<const double>(risks).subspan(b, n), probabilities);
+        try {
+            out[d] = evaluate(std::span<const double>(ys).subspan(b, n),
+                              std::span<const double>(risks).subspan(b, n), probabilities);
+        } catch (const InputError& e) {
+            throw at_caller_row(e, origin, b);
+        }
     });
     return out;
 }
@@ -106,6 +146,25 @@ WalkForward walk_forward_logistic(MatrixView x, std::span<const double> y,
     if (min_train_dates < 1)
         throw InputError::argument("min_train_dates",
                                    "must be >= 1, got " + std::to_string(min_train_dates));
+    // Far enough from the int64 limits that day + horizon cannot overflow (as label_churn).
+    constexpr std::int64_t max_day = std::int64_t{1} << 40;
+    if (horizon_days > max_day) throw InputError::argument("horizon_days", "is too large");
+    for (std::size_t i = 0; i < n; ++i) {
+        if (day[i] == std::numeric_limits<std::int64_t>::min())
+            throw InputError::at("day", i, "missing date (NaT)");
+        if (day[i] < -max_day || day[i] > max_day)
+            throw InputError::at("day", i,
+                                 "day number " + std::to_string(day[i]) + " is out of range");
+    }
+    // Every row up front: the fits and scores below see subsets, whose rows are not the caller's.
+    check_labels(y);
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < x.cols; ++j)
+            if (!(std::abs(x(i, j)) <= logistic_max_feature))
+                throw InputError::at("x" + std::to_string(j), i,
+                                     "is " + number(x(i, j)) +
+                                         " (features must be finite numbers, of magnitude at most "
+                                         "1e100)");
     std::vector<std::int64_t> days(day.begin(), day.end());
     std::sort(days.begin(), days.end());
     days.erase(std::unique(days.begin(), days.end()), days.end());
@@ -164,6 +223,11 @@ WeightFit fit_weights(const HealthModel& model, const std::vector<std::string>& 
     std::vector<std::size_t> rows;
     for (std::size_t i = 0; i < n; ++i)
         if (train[i]) rows.push_back(i);
+    if (rows.empty()) throw InputError::argument("train", "no row is marked for training");
+    // The fit sees the training rows only: their labels are checked here, by the caller's row.
+    for (const std::size_t i : rows)
+        if (y[i] != 0.0 && y[i] != 1.0)
+            throw InputError::at("y", i, "must be 0 or 1, got " + number(y[i]));
     std::vector<double> x(rows.size() * M);  // column-major: measure m is x[m * rows + r]
     std::vector<double> yt;
     yt.reserve(rows.size());

@@ -88,9 +88,26 @@ std::vector<std::int32_t> sorted_labels(const IdColumn& column, std::vector<std:
     return out;
 }
 
-void require_time(std::span<const Time> times, std::size_t row, std::string_view table,
-                  std::string_view column) {
+// Days a Book's times may fall on, as the event log and the onboarding KPIs take them:
+// |day| <= 10^8 (273,000 years either way). A time beyond is mis-encoded, and its day would not
+// fit a Day.
+constexpr std::int64_t max_abs_day = 100'000'000;
+
+// The day of a time that is there (not NaT), checked to be in range.
+Day day_in_range(Time t, std::size_t row, std::string_view table, std::string_view column) {
+    const std::int64_t day = detail::floor_div(t, 86'400);
+    if (day < -max_abs_day || day > max_abs_day)
+        throw InputError::in_table(table, column, row,
+                                   "date out of range (" + std::to_string(t) +
+                                       " seconds is more than 10^8 days from 1970-01-01)");
+    return static_cast<Day>(day);
+}
+
+// The day of row `row`'s time, which is required: NaT is an error, as is a day out of range.
+Day required_day(std::span<const Time> times, std::size_t row, std::string_view table,
+                 std::string_view column) {
     if (times[row] == no_time) throw InputError::in_table(table, column, row, "missing date");
+    return day_in_range(times[row], row, table, column);
 }
 
 }  // namespace
@@ -205,8 +222,7 @@ Book::Book(const AccountsInput& accounts, UnknownAccounts unknown, Threads threa
         ids_ = std::move(index);
     }
     for (std::size_t i = 0; i < n; ++i) {
-        require_time(accounts.signed_at, i, "accounts", accounts.signed_at_column);
-        signed_[i] = day_of_time(accounts.signed_at[i]);
+        signed_[i] = required_day(accounts.signed_at, i, "accounts", accounts.signed_at_column);
     }
     mrr_ = MrrTable({}, n, {}, {});
     mrr_off_.assign(n + 1, 0);
@@ -322,8 +338,27 @@ void Book::set_mrr(const MrrInput& in) {
         if (code[i] < 0) continue;
         if (!std::isfinite(in.mrr[i]))
             throw InputError::in_table(table, in.mrr_column, i, "MRR must be a finite number");
-        if (!in.plan.empty() && in.plan[i] >= static_cast<std::int64_t>(in.plan_names.size()))
-            throw InputError::in_table(table, in.plan_column, i, "plan code out of range");
+        if (std::abs(in.mrr[i]) > MrrTable::max_mrr) {
+            std::ostringstream what;
+            what << "MRR must be at most " << MrrTable::max_mrr << " in size (a larger amount "
+                 << "overflows the sums), got " << in.mrr[i];
+            throw InputError::in_table(table, in.mrr_column, i, what.str());
+        }
+        if (!in.plan.empty() &&
+            (in.plan[i] < -1 || in.plan[i] >= static_cast<std::int64_t>(in.plan_names.size())))
+            throw InputError::in_table(table, in.plan_column, i,
+                                       "plan code " + std::to_string(in.plan[i]) +
+                                           " out of range (-1 for none, or below the " +
+                                           std::to_string(in.plan_names.size()) + " plan names)");
+        // Bounded before the span below is taken (it could overflow) and before a month is
+        // narrowed to a Month (a huge one would wrap to a plausible month).
+        if (in.month[i] == std::numeric_limits<std::int64_t>::min())
+            throw InputError::in_table(table, in.period_column, i, "missing period (NaT)");
+        if (in.month[i] < -MrrTable::max_span_months * 100 ||
+            in.month[i] > MrrTable::max_span_months * 100)
+            throw InputError::in_table(table, in.period_column, i,
+                                       "month number " + std::to_string(in.month[i]) +
+                                           " is out of range; is the period mis-encoded?");
         lo = std::min(lo, in.month[i]);
         if (in.month[i] > real_hi) real_hi = in.month[i], hi_row = i;
     }
@@ -477,7 +512,7 @@ void Book::set_events(const EventsInput& in) {
     const Adding adding(*this, table);
     auto code = codes(in.account, table, in.account_column);
     for (std::size_t i = 0; i < n; ++i)
-        if (code[i] >= 0) require_time(in.timestamp, i, table, in.timestamp_column);
+        if (code[i] >= 0) (void)required_day(in.timestamp, i, table, in.timestamp_column);
     // Users and features interned over the rows kept.
     std::vector<std::int64_t> user(n, 0), feature;
     std::size_t n_users = 0, n_features = 0;
@@ -537,7 +572,7 @@ void Book::set_surveys(const SurveysInput& in) {
     std::vector<std::int64_t> key(n, -1);
     for (std::size_t i = 0; i < n; ++i) {
         if (code[i] < 0) continue;
-        require_time(in.answered_at, i, table, in.answered_at_column);
+        (void)required_day(in.answered_at, i, table, in.answered_at_column);
         const int kind = in.kind.empty() ? 0 : in.kind[i];
         if (kind != 0 && kind != 1)
             throw InputError::in_table(table, in.kind_column, i, "kind must be 'nps' or 'csat'");
@@ -601,16 +636,14 @@ void Book::set_tickets(const TicketsInput& in) {
     std::vector<Day> open(n, 0), close(n, 0);
     for (std::size_t i = 0; i < n; ++i) {
         if (code[i] < 0) continue;
-        require_time(in.opened_at, i, table, in.opened_at_column);
-        open[i] = day_of_time(in.opened_at[i]);
+        open[i] = required_day(in.opened_at, i, table, in.opened_at_column);
         if (in.closed_at.empty() || in.closed_at[i] == no_time) continue;
+        close[i] = day_in_range(in.closed_at[i], i, table, in.closed_at_column);
         if (in.closed_at[i] < in.opened_at[i])
             throw InputError::in_table(table, in.closed_at_column, i,
                                        "account " + in.account.show(i) + ": closed on " +
-                                           format_day(day_of_time(in.closed_at[i])) +
-                                           ", before it was opened on " +
-                                           format_day(day_of_time(in.opened_at[i])));
-        close[i] = day_of_time(in.closed_at[i]);
+                                           format_day(close[i]) + ", before it was opened on " +
+                                           format_day(open[i]));
         closed_code[i] = code[i];
     }
     days_by_account(code, n_accounts(), open, open_off_, opens_);
@@ -645,7 +678,7 @@ void Book::set_milestones(const MilestonesInput& in) {
         milestone_names_.push_back(names[order[k]]);
     }
     for (std::size_t i = 0; i < n; ++i)
-        if (code[i] >= 0) require_time(in.reached_at, i, table, in.reached_at_column);
+        if (code[i] >= 0) (void)required_day(in.reached_at, i, table, in.reached_at_column);
     const Grouped g = group_by_code(code, n_accounts());
     milestone_off_ = g.offsets;
     milestones_.resize(g.rows.size());
@@ -734,13 +767,13 @@ void Book::set_churns(const ChurnsInput& in) {
     returns_inferred_ = false;
     for (std::size_t i = 0; i < n; ++i) {
         if (code[i] < 0) continue;
-        require_time(in.churned_at, i, table, in.churned_at_column);
-        Churn c{code[i], day_of_time(in.churned_at[i]), backtest::missing_day, -1, -1};
+        Churn c{code[i], required_day(in.churned_at, i, table, in.churned_at_column),
+                backtest::missing_day, -1, -1};
         if (!in.returned_at.empty() && in.returned_at[i] != no_time) {
             if (in.returned_at[i] < in.churned_at[i])
                 throw InputError::in_table(table, in.returned_at_column, i,
                                            "returned before churning");
-            c.returned = day_of_time(in.returned_at[i]);
+            c.returned = day_in_range(in.returned_at[i], i, table, in.returned_at_column);
         }
         // A blank return (or no returned_at column) is read from MRR when the Book has it:
         // paying again after the churned month is a return, whatever the churns table says.
@@ -811,8 +844,7 @@ void Book::set_activities(const ActivitiesInput& in) {
     std::vector<Day> day(n, 0);
     for (std::size_t i = 0; i < n; ++i) {
         if (code[i] < 0) continue;
-        require_time(in.at, i, table, in.at_column);
-        day[i] = day_of_time(in.at[i]);
+        day[i] = required_day(in.at, i, table, in.at_column);
         if (!type.empty() && type[i] >= 0 && internal[static_cast<std::size_t>(type[i])])
             touch_code[i] = -1;
     }

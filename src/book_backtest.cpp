@@ -3,10 +3,27 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 
 namespace retain {
 
 NumericColumns numeric_columns(const Snapshots& s, std::size_t begin, std::size_t end) {
+    // Snapshots may be made by hand: rows and columns are checked before any value is read.
+    const std::size_t n = s.n_rows();
+    if (begin > end || end > n)
+        throw InputError::argument(
+            "begin, end", "rows [" + std::to_string(begin) + ", " + std::to_string(end) +
+                              ") are not within the " + std::to_string(n) +
+                              " rows of the snapshots (begin <= end <= " + std::to_string(n) + ")");
+    for (const FeatureColumn& c : s.columns) {
+        const std::size_t size = c.kind == FeatureColumn::Kind::float64   ? c.floats.size()
+                                 : c.kind == FeatureColumn::Kind::boolean ? c.flags.size()
+                                                                          : c.ints.size();
+        if (size != n)
+            throw InputError("snapshots: column '" + c.name + "' has " + std::to_string(size) +
+                                 " values for " + std::to_string(n) + " rows",
+                             ErrorSite{"snapshots", c.name, std::nullopt, {}});
+    }
     NumericColumns out;
     for (const FeatureColumn& c : s.columns) {
         std::vector<double> v(end - begin);

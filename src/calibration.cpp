@@ -128,6 +128,12 @@ double IsotonicMap::operator()(double t) const noexcept {
     std::size_t hi = static_cast<std::size_t>(std::lower_bound(x.begin(), x.end(), t) - x.begin());
     hi = std::clamp<std::size_t>(hi, 1, n - 1);
     const std::size_t lo = hi - 1;
+    if (std::isinf(x[hi] - x[lo])) {
+        // Thresholds so far apart that their difference overflows: the same line, from halves
+        // (exact), where the slope would be 0 and the value 0 x inf.
+        const double share = (t / 2 - x[lo] / 2) / (x[hi] / 2 - x[lo] / 2);
+        return y[lo] + (y[hi] - y[lo]) * share;
+    }
     const double slope = (y[hi] - y[lo]) / (x[hi] - x[lo]);
     return slope * (t - x[lo]) + y[lo];
 }
@@ -205,6 +211,18 @@ LogisticMap fit_logistic_map(std::span<const double> x, metrics::Labels labels,
     const std::size_t n = x.size();
     check_length(n, labels.size(), "y", "x");
     check_finite(x, "x");
+    // x near the largest double would overflow its mean and spread (a slope of 0, silently): it
+    // is scaled by a power of two, exact, and the slope scaled back (the intercept is the same).
+    double largest = 0.0;
+    for (const double v : x) largest = std::max(largest, std::abs(v));
+    if (largest > 0x1p500) {
+        const int shift = std::ilogb(largest);
+        std::vector<double> scaled(x.begin(), x.end());
+        for (double& v : scaled) v = std::ldexp(v, -shift);
+        LogisticMap map = fit_logistic_map(scaled, labels, sample_weight);
+        map.slope = std::ldexp(map.slope, -shift);
+        return map;
+    }
     const std::vector<double> y = labels01(labels);
     check_weights(sample_weight, n);
 
@@ -336,7 +354,7 @@ RiskCalibration::RiskCalibration(IsotonicMap map)
 }
 
 RiskCalibration::RiskCalibration(LogisticMap map)
-    : method_(Method::logistic), logistic_(std::move(map)) {
+    : method_(Method::logistic), logistic_(map) {
     if (!std::isfinite(logistic_.intercept) || !std::isfinite(logistic_.slope))
         throw InputError::argument("LogisticMap", "intercept and slope must be finite");
 }

@@ -63,12 +63,45 @@ inline std::string indexed(const std::string& path, std::size_t i) {
     return path + "[" + std::to_string(i) + "]";
 }
 
-/// Parses JSON text; a syntax error is a ConfigError naming the document.
+/// A value as JSON text for a message. Never throws: text that is not UTF-8 is shown with U+FFFD
+/// in its place, where dump() would throw nlohmann's type_error.
+inline std::string shown(const json& j) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+/// Every string and key of `j` is UTF-8, or to_json() could not write the document back: a
+/// ConfigError names the first that is not. Recursive: for a document already validated (shallow).
+inline void require_utf8(const json& j, const std::string& path) {
+    const auto utf8 = [](const std::string& text) {
+        try {
+            (void)json(text).dump();
+            return true;
+        } catch (const json::type_error&) {
+            return false;
+        }
+    };
+    if (j.is_string() && !utf8(j.get<std::string>()))
+        config_fail(path, "text that is not valid UTF-8: " + shown(j));
+    if (j.is_array())
+        for (std::size_t i = 0; i < j.size(); ++i) require_utf8(j[i], indexed(path, i));
+    if (j.is_object())
+        for (const auto& [key, value] : j.items()) {
+            const std::string at = path.empty() ? key : path + "." + key;
+            if (!utf8(key)) config_fail(at, "a key that is not valid UTF-8");
+            require_utf8(value, at);
+        }
+}
+
+/// Parses JSON text; a syntax error is a ConfigError naming the document, and so is a number
+/// no double can hold.
 inline json parse_document(std::string_view text, std::string_view what) {
     try {
         return json::parse(text);
     } catch (const json::parse_error& e) {
         throw ConfigError(std::string(what) + ": not valid JSON (" + e.what() + ")");
+    } catch (const json::out_of_range& e) {
+        // Valid JSON (1e400) that nlohmann refuses with out_of_range 406, not a parse_error.
+        throw ConfigError(std::string(what) + ": a number out of range (" + e.what() + ")");
     }
 }
 

@@ -79,12 +79,21 @@ constexpr std::string_view reserved_names[] = {"score",        "grade",         
                                                "score_change", "previous_grade", "computed_score",
                                                "overridden",   "model"};
 
+// Scores are weighted sums of weight x score (up to 100): a weight near the top of the double
+// range overflows them (1e307 x 100 is inf), a subnormal one rounds them to a few digits. Weights
+// are relative, so a positive one within these bounds loses nothing, in a model of any size.
+constexpr double min_weight = 1e-100, max_weight = 1e100;
+
 double weight_at(const json& object, const std::string& path) {
     if (!object.contains("weight")) return 1.0;
     const double w = json_number(object["weight"], path + ".weight");
     if (!(w >= 0) || std::isinf(w))
         config_fail(path + ".weight",
                     "must be a finite number >= 0, got " + object["weight"].dump());
+    if (w != 0 && !(w >= min_weight && w <= max_weight))
+        config_fail(path + ".weight",
+                    "must be 0 or from 1e-100 to 1e100 (weights are relative), got " +
+                        object["weight"].dump());
     return w;
 }
 
@@ -125,6 +134,10 @@ MeasureTransform parse_transform(const json& t, const std::string& path) {
             if (out.lo == out.hi)
                 config_fail(path + ".hi", "must differ from lo (both " + t["lo"].dump() +
                                               "); lo > hi means lower is better");
+            // Scores divide by hi - lo: were it infinite, every value would score 0.
+            if (!std::isfinite(out.hi - out.lo))
+                config_fail(path + ".hi", "is too far from lo (hi - lo overflows a double: " +
+                                              t["lo"].dump() + " to " + t["hi"].dump() + ")");
             break;
         case MeasureTransform::Kind::bands:
             only_keys(t, path, {"kind", "edges", "scores"});
@@ -168,9 +181,11 @@ MeasureTransform parse_transform(const json& t, const std::string& path) {
 // The scoring loops are compiled twice on x86-64 Linux with GCC, for AVX2 and for the baseline,
 // and the loader picks the one the CPU runs: twice the doubles per instruction in loops that do
 // little else. AVX2 without FMA rounds every operation as the baseline does, so the scores are
-// the same to the last bit on either path.
+// the same to the last bit on either path. Not under a sanitizer: the loader runs the choosing
+// function (an ifunc resolver) before the sanitizer's runtime is up, and ThreadSanitizer's
+// instrumented resolver then crashes.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
-    !defined(__SANITIZE_ADDRESS__)
+    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 #define RETAIN_WIDE_LOOPS [[gnu::target_clones("avx2", "default")]]
 #else
 #define RETAIN_WIDE_LOOPS
@@ -722,8 +737,14 @@ HealthModel::HealthModel(State state) {
                     "expected an object with version, groups, measures; got " + json_kind(d));
     only_keys(d, "", {"version", "name", "groups", "measures", "missing", "grades"});
     if (!d.contains("version")) config_fail("version", "missing (this library reads version 1)");
-    if (!d["version"].is_number() || d["version"].get<double>() != 1.0)
-        config_fail("version", "unsupported version " + d["version"].dump() + " (expected 1)");
+    if (!d["version"].is_number() || d["version"].get<double>() != 1.0) {
+        // A list or object is named, not written out: dump() recurses once per level of nesting,
+        // and a deeply nested value would overflow the stack.
+        const json& version = d["version"];
+        const std::string given =
+            version.is_structured() ? json_kind(version) : detail::shown(version);
+        config_fail("version", "unsupported version " + given + " (expected 1)");
+    }
     if (d.contains("name")) {
         if (!d["name"].is_string())
             config_fail("name", "expected a string, got " + json_kind(d["name"]));
@@ -862,6 +883,8 @@ HealthModel::HealthModel(State state) {
             grades_.push_back(std::move(out));
         }
     }
+    // Last, once the document is known to be shallow: to_json() must be able to write it back.
+    detail::require_utf8(d, "");
     state_ = std::move(state);
 }
 

@@ -122,6 +122,10 @@ OnboardingCompletion onboarding_completion(std::span<const std::int64_t> signed_
 
 double survival_quantile(const survival::KaplanMeier& km, double q) {
     detail::require(q > 0 && q < 1, "q", "must be strictly between 0 and 1" + detail::got(q));
+    // A table may be made by hand: survival is read beside every time.
+    detail::require(km.survival.size() == km.size(), "km",
+                    "time and survival differ in length (" + std::to_string(km.size()) +
+                        " times, " + std::to_string(km.survival.size()) + " survivals)");
     if (km.size() == 0) return nan;
     for (std::size_t j = 0; j < km.size(); ++j)
         if (km.survival[j] <= 1.0 - q) return km.time[j];

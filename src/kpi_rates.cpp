@@ -20,6 +20,7 @@
 namespace retain::kpi {
 
 Proportions churn_rate_interval(const MrrMovements& mv, ChurnKind kind, double confidence) {
+    detail::check_movements(mv);
     detail::require(kind == ChurnKind::logo, "ci",
                     "a Wilson interval applies to account counts only, so only to logo churn; "
                     "revenue churn is a ratio of amounts, not a share of accounts");
@@ -45,6 +46,7 @@ Proportions churn_rate_interval(const MrrMovements& mv, ChurnKind kind, double c
 }
 
 std::vector<double> upsell_rate(const MrrMovements& mv) {
+    detail::check_movements(mv);
     std::vector<double> out(mv.size());
     for (std::size_t k = 0; k < mv.size(); ++k)
         out[k] = detail::ratio(static_cast<double>(mv.expansion_accounts[k]),
@@ -74,6 +76,10 @@ PeriodSeries cross_sell_rate(std::span<const std::int64_t> account, std::size_t 
         if (!(std::isfinite(mrr[i]) && mrr[i] >= 0))
             throw InputError::at(columns.mrr, i,
                                  "MRR must be a finite number >= 0" + detail::got(mrr[i]));
+        if (mrr[i] > MrrTable::max_mrr)
+            throw InputError::at(columns.mrr, i,
+                                 "MRR must be at most 1e+15 (a larger amount overflows the sums)" +
+                                     detail::got(mrr[i]));
         if (month[i] < std::numeric_limits<Month>::min() / 2 ||
             month[i] > std::numeric_limits<Month>::max() / 2)
             throw InputError::at(columns.period, i, "month number out of range");

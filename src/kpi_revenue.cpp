@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <string>
 #include <string_view>
@@ -113,6 +114,8 @@ RetentionSums retention_sums(const MrrTable& table, int lag, std::string_view wh
     if (lag < 1) throw InputError::argument(who, "months must be >= 1, got " + std::to_string(lag));
     const std::size_t n =
         table.n_months() > lag ? static_cast<std::size_t>(table.n_months() - lag) : 0;
+    // A lag past the table has no month to report; month + lag below could also overflow.
+    if (n == 0) return {};
     const Month first_target = table.first_month() + lag, last = table.last_month();
     const std::size_t block = retain::detail::account_block(table.n_accounts());
     std::vector<RetentionSums> partials((table.n_accounts() + block - 1) / block);
@@ -199,6 +202,7 @@ ChurnKind parse_churn_kind(std::string_view kind) {
 }
 
 std::vector<double> churn_rate(const MrrMovements& mv, ChurnKind kind) {
+    detail::check_movements(mv);
     std::vector<double> out(mv.size());
     for (std::size_t k = 0; k < mv.size(); ++k) {
         switch (kind) {
@@ -226,6 +230,7 @@ std::vector<double> retention_rate(const MrrMovements& mv, ChurnKind kind) {
 }
 
 std::vector<double> quick_ratio(const MrrMovements& mv) {
+    detail::check_movements(mv);
     std::vector<double> out(mv.size());
     for (std::size_t k = 0; k < mv.size(); ++k)
         out[k] = detail::ratio(mv.new_mrr[k] + mv.expansion[k] + mv.reactivation[k],
@@ -234,6 +239,7 @@ std::vector<double> quick_ratio(const MrrMovements& mv) {
 }
 
 std::vector<double> arpa(const MrrMovements& mv) {
+    detail::check_movements(mv);
     std::vector<double> out(mv.size());
     for (std::size_t k = 0; k < mv.size(); ++k)
         out[k] = detail::ratio(mv.ending_mrr[k], static_cast<double>(mv.ending_accounts[k]));
@@ -246,7 +252,11 @@ PeriodSeries retention_ratio(
     const MrrTable& table, int months, Threads n_threads, std::string_view who,
     std::vector<detail::CompensatedSum> detail::RetentionSums::*numerator) {
     const auto sums = detail::retention_sums(table, months, who, n_threads);
-    PeriodSeries out{table.first_month() + months, std::vector<double>(sums.base.size())};
+    // A lag past the table gives no value; its (empty) series' first month saturates rather than
+    // overflow.
+    const auto first = std::min<std::int64_t>(std::int64_t{table.first_month()} + months,
+                                              std::numeric_limits<Month>::max());
+    PeriodSeries out{static_cast<Month>(first), std::vector<double>(sums.base.size())};
     for (std::size_t k = 0; k < out.values.size(); ++k)
         out.values[k] = detail::ratio((sums.*numerator)[k].value(), sums.base[k].value());
     return out;

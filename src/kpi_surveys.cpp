@@ -120,25 +120,31 @@ CesResult ces(std::span<const double> scores, std::string_view column) {
     namespace acc = boost::accumulators;
     // Streaming mean and variance (Boost.Accumulators' recursive, Welford-style updates).
     acc::accumulator_set<double, acc::stats<acc::tag::mean, acc::tag::variance>> stats;
+    double largest = 0.0;
     for (std::size_t i = 0; i < scores.size(); ++i) {
         if (!std::isfinite(scores[i]))
             throw InputError::at(column, i,
                                  "effort score must be a finite number" + detail::got(scores[i]));
-        stats(scores[i]);
+        largest = std::max(largest, std::abs(scores[i]));
     }
+    // Answers near the largest double would overflow the sums (a mean of inf): they are scaled
+    // by a power of two, which is exact, and the results scaled back. Usual answers are not.
+    const int shift = largest > 0x1p500 ? std::ilogb(largest) : 0;
+    for (const double s : scores) stats(std::ldexp(s, -shift));
     CesResult r;
     r.n = static_cast<std::int64_t>(scores.size());
     if (r.n == 0) return r;
     const double n = static_cast<double>(r.n);
-    r.ces = acc::mean(stats);
+    r.ces = std::ldexp(acc::mean(stats), shift);
     if (r.n < 2) return r;
     // The accumulator's variance divides by n; the sample standard deviation by n - 1.
-    r.stddev = std::sqrt(acc::variance(stats) * n / (n - 1));
+    const double stddev = std::sqrt(acc::variance(stats) * n / (n - 1));
     const double t =
         boost::math::quantile(boost::math::students_t_distribution<double>{n - 1}, 0.975);
-    const double half = t * r.stddev / std::sqrt(n);
-    r.ci_lower = r.ces - half;
-    r.ci_upper = r.ces + half;
+    const double half = t * stddev / std::sqrt(n), mean = acc::mean(stats);
+    r.stddev = std::ldexp(stddev, shift);
+    r.ci_lower = std::ldexp(mean - half, shift);
+    r.ci_upper = std::ldexp(mean + half, shift);
     return r;
 }
 

@@ -127,6 +127,10 @@ std::string column_name(const std::vector<std::string>& names, std::size_t j) {
     return j < names.size() ? names[j] : "x" + std::to_string(j);
 }
 
+// Larger features would overflow the sums of squares: a column would silently standardize to
+// zeros.
+constexpr double max_feature = logistic_max_feature;
+
 /// A number for a message, as Python prints it: 2, -1, 0.5, 1e-12, NaN, inf.
 std::string number(double v) {
     if (std::isnan(v)) return "NaN";
@@ -354,7 +358,7 @@ LogisticFit solve(const X& x, std::size_t n, Index d, std::span<const double> y,
                                s.hi = Vec::Constant(d, -std::numeric_limits<double>::infinity());
                                in_memory_order(x, b, e, d, [&](std::size_t i, Index j) {
                                    const double v = x(i, static_cast<std::size_t>(j));
-                                   if (!std::isfinite(v)) {
+                                   if (!(std::abs(v) <= max_feature)) {
                                        if (i < s.bad_row || (i == s.bad_row && j < s.bad_col)) {
                                            s.bad_row = i;
                                            s.bad_col = j;
@@ -375,9 +379,13 @@ LogisticFit solve(const X& x, std::size_t n, Index d, std::span<const double> y,
     for (const auto& s : stats) {
         if (s.bad_row != none) {
             const double v = x(s.bad_row, static_cast<std::size_t>(s.bad_col));
-            throw InputError::at(column_name(feature_names, static_cast<std::size_t>(s.bad_col)),
-                                 s.bad_row,
-                                 "is " + number(v) + " (features must be finite numbers)");
+            throw InputError::at(
+                column_name(feature_names, static_cast<std::size_t>(s.bad_col)), s.bad_row,
+                "is " + number(v) +
+                    (std::isfinite(v) ? " (a fit takes features of magnitude at most 1e100: "
+                                        "their squares must add up without overflow; "
+                                        "rescale the column)"
+                                      : " (features must be finite numbers)"));
         }
         sum += s.sum;
         lo = lo.cwiseMin(s.lo);

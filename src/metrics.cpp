@@ -83,6 +83,11 @@ Totals check_inputs(const char* fn, std::span<const double> y, std::span<const d
     }
     for (int c = 0; c < 2; ++c)
         t.weight[c] = w.empty() ? static_cast<double>(t.rows[c]) : weight[c].value();
+    // Weights each finite can still add up past the largest double; every metric would be NaN.
+    if (!std::isfinite(t.weight[0] + t.weight[1]))
+        throw InputError::argument(fn,
+                                   "sample_weight sums past the largest double; scale the "
+                                   "weights down (the metrics depend only on their ratios)");
     return t;
 }
 
@@ -272,8 +277,13 @@ double roc_auc(Labels labels, std::span<const double> risk, std::span<const doub
         const auto pairs = static_cast<detail::uint128>(r.totals.rows[0]) * r.totals.rows[1];
         return static_cast<double>(twice) / static_cast<double>(2 * pairs);
     }
+    // The area adds products of two weights, which overflow past about 1e154: large weights are
+    // scaled by a power of two first (exact, and the AUC is a ratio). Usual weights are not.
+    const double largest = std::max(r.totals.weight[0], r.totals.weight[1]);
+    const int shift = largest > 0x1p500 ? std::ilogb(largest) : 0;
     detail::CompensatedSum area, above, negatives;
-    r.each([&](double, double p, double q) {
+    r.each([&](double, double p_weight, double q_weight) {
+        const double p = std::ldexp(p_weight, -shift), q = std::ldexp(q_weight, -shift);
         area.add(q * (above.value() + 0.5 * p));
         above.add(p);
         negatives.add(q);

@@ -40,7 +40,8 @@ ModelSet::ModelSet(std::vector<std::string> keys, std::vector<HealthModel> model
 }
 
 std::int32_t ModelSet::grade_of(std::size_t model, double score) const {
-    const std::int32_t own = models_.at(model).grade_of(score);
+    if (model >= models_.size()) throw InputError::out_of_range("model", model, models_.size());
+    const std::int32_t own = models_[model].grade_of(score);
     return own < 0 ? -1 : grade_code_[model][static_cast<std::size_t>(own)];
 }
 
@@ -73,9 +74,13 @@ HealthScores ModelSet::score(std::span<const std::int32_t> model_of_row,
                              const std::vector<std::span<const double>>& columns,
                              Threads n_threads) const {
     const std::size_t n = model_of_row.size();
+    // Names index the columns below: a name without a column would read past them.
+    if (column_names.size() != columns.size())
+        throw InputError("score: " + std::to_string(column_names.size()) + " column names for " +
+                         std::to_string(columns.size()) + " columns");
     for (std::size_t c = 0; c < columns.size(); ++c)
         if (columns[c].size() != n)
-            throw InputError("column '" + column_names.at(c) + "' has " +
+            throw InputError("column '" + column_names[c] + "' has " +
                              std::to_string(columns[c].size()) + " values for " +
                              std::to_string(n) + " rows");
     // Rows of each model, in row order.

@@ -51,6 +51,14 @@ using detail::only_keys;
 constexpr std::string_view op_names[] = {"<", "<=", ">", ">=", "==", "!=", "in", "between"};
 constexpr std::string_view expected_ops = "< <= > >= == != in between";
 
+// A threshold: a number that compares. A NaN (only a document built in code can hold one) would
+// make "!=" hold for every row and any other op for none.
+double threshold(const json& j, const std::string& path) {
+    const double x = json_number(j, path);
+    if (std::isnan(x)) config_fail(path, "expected a number, got NaN");
+    return x;
+}
+
 Segmenter::Condition parse_condition(const json& c, const std::string& path) {
     if (!c.is_object())
         config_fail(path, "expected an object with column, op, value; got " + json_kind(c));
@@ -79,18 +87,18 @@ Segmenter::Condition parse_condition(const json& c, const std::string& path) {
         if (!value.is_array() || value.empty())
             config_fail(vpath, "'in' needs a non-empty list of numbers, got " + json_kind(value));
         for (std::size_t i = 0; i < value.size(); ++i)
-            out.values.push_back(json_number(value[i], vpath + "[" + std::to_string(i) + "]"));
+            out.values.push_back(threshold(value[i], vpath + "[" + std::to_string(i) + "]"));
     } else if (out.op == Segmenter::Op::between) {
         if (!value.is_array() || value.size() != 2)
             config_fail(vpath, "'between' needs a list [lo, hi], got " + json_kind(value));
-        const double lo = json_number(value[0], vpath + "[0]");
-        const double hi = json_number(value[1], vpath + "[1]");
+        const double lo = threshold(value[0], vpath + "[0]");
+        const double hi = threshold(value[1], vpath + "[1]");
         if (!(lo <= hi))
             config_fail(vpath, "'between' needs lo <= hi, got [" + value[0].dump() + ", " +
                                    value[1].dump() + "]");
         out.values = {lo, hi};
     } else {
-        out.values = {json_number(value, vpath)};
+        out.values = {threshold(value, vpath)};
     }
     return out;
 }
@@ -161,6 +169,8 @@ Segmenter::Segmenter(State state) : state_(std::move(state)) {
         }
         tiers_.push_back(std::move(out));
     }
+    // Last, once the rules are known to be shallow: to_json() must be able to write them back.
+    detail::require_utf8(rules, "");
 }
 
 Segmenter Segmenter::from_json(std::string_view text) {

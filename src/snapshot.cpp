@@ -65,7 +65,11 @@ Snapshots snapshots(const Book& book, std::span<const std::int64_t> as_of,
     std::vector<std::int64_t> days(as_of.begin(), as_of.end());
     std::sort(days.begin(), days.end());
     for (std::size_t q = 0; q < days.size(); ++q) {
-        if (std::abs(days[q]) > 3'000'000) throw InputError::argument("as_of", "date out of range");
+        // NaT first: std::abs of the smallest int64 overflows.
+        if (days[q] == backtest::missing_day)
+            throw InputError::argument("as_of", "missing date (NaT)");
+        if (days[q] < -3'000'000 || days[q] > 3'000'000)
+            throw InputError::argument("as_of", "date out of range");
         if (q > 0 && days[q] == days[q - 1])
             throw InputError::argument("as_of",
                                        "the date " + format_day(days[q]) + " is given twice");

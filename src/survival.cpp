@@ -9,6 +9,7 @@
 #include <atomic>
 #include <bit>
 #include <boost/math/special_functions/digamma.hpp>
+#include <boost/math/special_functions/gamma.hpp>
 #include <boost/math/special_functions/trigamma.hpp>
 #include <cmath>
 #include <limits>
@@ -425,6 +426,22 @@ DurationCounts count_durations(std::span<const double> durations, std::span<cons
     return count_sorted(durations, observed, threads);
 }
 
+// The normal quantile of a two-sided interval at level 1 - alpha. For an alpha so small that
+// 1 - alpha / 2 rounds to 1, from the lower tail instead (the same number by symmetry), where
+// normal_quantile(1) would blame its own argument, not alpha.
+double interval_z(double alpha) {
+    const double upper = 1.0 - alpha / 2.0;
+    return upper < 1.0 ? normal_quantile(upper) : -normal_quantile(alpha / 2.0);
+}
+
+// A table may be made by hand: what reads it in step needs its survival beside every time.
+void check_curve(const KaplanMeier& km) {
+    if (km.survival.size() != km.size())
+        throw InputError::argument("km", "time and survival differ in length (" +
+                                             std::to_string(km.size()) + " times, " +
+                                             std::to_string(km.survival.size()) + " survivals)");
+}
+
 void validate_lengths(std::size_t n_durations, std::size_t n_observed,
                       const SurvivalColumns& columns) {
     if (n_observed != 0 && n_observed != n_durations) {
@@ -573,7 +590,7 @@ KaplanMeier table_without_entry(DurationCounts&& counts, std::size_t n, double a
         log_term[j] = log_total;
         var_term[j] = var_total;
     }
-    const double z = normal_quantile(1.0 - alpha / 2.0);
+    const double z = detail::interval_z(alpha);
     retain::detail::for_each_block(
         m, row_block, threads, [&](std::size_t, std::size_t begin, std::size_t end) {
             // A row without events has its predecessor's sums, hence its values: copied.
@@ -670,7 +687,7 @@ KaplanMeier kaplan_meier_of(std::span<const double> durations, std::span<const F
                                    durations.size(), alpha, n_threads);
     OwnTable own = own_table(durations, observed, scan, entry, n_threads);
     const std::size_t m = own.time.size();
-    const double z = normal_quantile(1.0 - alpha / 2.0);
+    const double z = detail::interval_z(alpha);
     auto interval = [&](std::size_t j, double& surv, double& lower, double& upper) {
         interval_at(own.log_s[j], own.greenwood[j], z, surv, lower, upper);
     };
@@ -790,6 +807,7 @@ std::vector<KaplanMeier> retention_curves(std::span<const std::int64_t> group, s
 }
 
 double median_survival(const KaplanMeier& km) {
+    detail::check_curve(km);
     if (km.size() == 0) return std::numeric_limits<double>::quiet_NaN();
     for (std::size_t j = 0; j < km.size(); ++j)
         if (km.survival[j] <= 0.5) return km.time[j];
@@ -799,6 +817,7 @@ double median_survival(const KaplanMeier& km) {
 double restricted_mean(const KaplanMeier& km, double horizon) {
     if (!(horizon >= 0.0) || std::isinf(horizon))
         throw InputError::argument("horizon", "must be a finite number >= 0");
+    detail::check_curve(km);
     if (km.size() == 0) return std::numeric_limits<double>::quiet_NaN();
     double area = 0.0, from = 0.0, level = 1.0;
     for (std::size_t j = 0; j < km.size() && km.time[j] < horizon; ++j) {
@@ -820,8 +839,7 @@ double discounted_lifetime(const KaplanMeier& km, double horizon, double discoun
     if (!(period > 0.0) || std::isinf(period))
         throw InputError::argument("period", "must be a finite number > 0");
     if (km.size() == 0) throw InputError::argument("km", "the survival table is empty");
-    if (km.survival.size() != km.size())
-        throw InputError::argument("km", "time and survival differ in length");
+    detail::check_curve(km);
     for (std::size_t j = 0; j < km.size(); ++j) {
         if (!std::isfinite(km.time[j]) || (j > 0 && !(km.time[j] > km.time[j - 1])))
             throw InputError::at("time", j, "times must be finite and strictly increasing");
@@ -871,8 +889,17 @@ double discounted_lifetime(const KaplanMeier& km, double horizon, double discoun
 namespace detail {
 namespace {
 
+// Boost's lgamma, not std::lgamma: the C library's writes the sign to the global `signgam`, a
+// data race when fits run on several threads at once (clang-tidy's concurrency-mt-unsafe).
+// Errors give inf or NaN, as std::lgamma's do, for the optimiser to step back from.
+using QuietPolicy = boost::math::policies::policy<
+    boost::math::policies::domain_error<boost::math::policies::ignore_error>,
+    boost::math::policies::pole_error<boost::math::policies::ignore_error>,
+    boost::math::policies::overflow_error<boost::math::policies::ignore_error>,
+    boost::math::policies::evaluation_error<boost::math::policies::ignore_error>>;
 double log_beta(double a, double b) {
-    return std::lgamma(a) + std::lgamma(b) - std::lgamma(a + b);
+    const auto lgamma = [](double x) { return boost::math::lgamma(x, QuietPolicy{}); };
+    return lgamma(a) + lgamma(b) - lgamma(a + b);
 }
 
 // Log-likelihood of cohorts' survivor counts n_0 >= n_1 >= ... >= n_T (T per cohort) and its
@@ -924,8 +951,14 @@ SbgLikelihood sbg_likelihood(const std::vector<std::vector<double>>& cohorts, do
 }  // namespace detail
 
 ShiftedBetaGeometric::ShiftedBetaGeometric(double alpha, double beta) : alpha_(alpha), beta_(beta) {
-    if (!(alpha > 0 && beta > 0) || std::isinf(alpha) || std::isinf(beta))
-        throw InputError::argument("alpha, beta", "must both be finite and > 0");
+    // Beyond these bounds the formulas lose their digits: beta + t - 1 rounds to 0 for a tiny
+    // beta, and log B differences of huge arguments cancel to NaN (survival of (1e308, 1e308)).
+    constexpr double lo = 1e-6, hi = 1e6;
+    if (!(alpha >= lo && alpha <= hi && beta >= lo && beta <= hi)) {
+        std::ostringstream what;
+        what << "must both be finite numbers from 1e-6 to 1e6, got " << alpha << ", " << beta;
+        throw InputError::argument("alpha, beta", what.str());
+    }
 }
 
 namespace detail {
@@ -937,6 +970,9 @@ std::string survivor_count_problem(const std::vector<double>& n, std::size_t t) 
     std::ostringstream what;
     if (!(c >= 0) || std::isinf(c) || c != std::floor(c))
         what << "must be a whole number of customers >= 0, got " << c;
+    else if (c > 0x1p53)  // past 2^53 a double holds no odd number: no count is told whole
+        what << "must be at most 2^53 customers (a larger count is no exact whole number), got "
+             << c;
     else if (t == 0 && c == 0)
         what << "the cohort is empty";
     else if (t > 0 && c > n[t - 1])
@@ -1063,19 +1099,19 @@ ShiftedBetaGeometric ShiftedBetaGeometric::fit_joint(const std::vector<std::vect
 }
 
 double ShiftedBetaGeometric::retention(double t) const {
-    if (!(t >= 1) || t != std::floor(t))
+    if (!(t >= 1) || std::isinf(t) || t != std::floor(t))
         throw InputError::argument("t", "must be a whole period >= 1");
     return (beta_ + t - 1) / (alpha_ + beta_ + t - 1);
 }
 
 double ShiftedBetaGeometric::survival(double t) const {
-    if (!(t >= 0) || t != std::floor(t))
+    if (!(t >= 0) || std::isinf(t) || t != std::floor(t))
         throw InputError::argument("t", "must be a whole period >= 0");
     return std::exp(detail::log_beta(alpha_, beta_ + t) - detail::log_beta(alpha_, beta_));
 }
 
 double ShiftedBetaGeometric::churn_probability(double t) const {
-    if (!(t >= 1) || t != std::floor(t))
+    if (!(t >= 1) || std::isinf(t) || t != std::floor(t))
         throw InputError::argument("t", "must be a whole period >= 1");
     return std::exp(detail::log_beta(alpha_ + 1, beta_ + t - 1) - detail::log_beta(alpha_, beta_));
 }

@@ -7,6 +7,7 @@
 #include <limits>
 #include <numeric>
 #include <string>
+#include <string_view>
 
 #include "retain/book.hpp"
 #include "retain/error.hpp"
@@ -73,8 +74,21 @@ std::vector<Day> first_churns(const Book& book, Day as_of) {
     return churn;
 }
 
+// Days this far from 1970 are mis-encoded dates (years -6244 to 10183 are within), as
+// snapshots take as-of dates; the cohort tables would also grow with as_of's distance.
+constexpr Day max_abs_day = 3'000'000;
+
+void check_day(Day day, std::string_view name) {
+    if (day < -max_abs_day || day > max_abs_day)
+        throw InputError::argument(name, "day number " + std::to_string(day) +
+                                             " is out of range (more than 3,000,000 days from "
+                                             "1970-01-01)");
+}
+
 // The start used: given, or the Book's default; after as_of it is an InputError.
 Day start_for(const Book& book, Day as_of, std::optional<Day> start) {
+    check_day(as_of, "as_of");
+    if (start) check_day(*start, "start");
     if (start) {
         if (*start > as_of)
             throw InputError::argument(
@@ -125,8 +139,16 @@ Tenure tenure(const Book& book, Day as_of, std::optional<Day> start) {
 }
 
 Day month_anniversary(Day day, std::int64_t months) {
+    // A million years either way keeps every day below within a Day (and the sum from overflow).
+    constexpr std::int64_t max_months = 12'000'000;
     const CivilDate c = civil_of(day);
-    const auto m = static_cast<Month>(month_of(c.year, c.month) + months);
+    const std::int64_t from = month_of(c.year, c.month);
+    if (months < -2 * max_months || months > 2 * max_months || from + months < -max_months ||
+        from + months > max_months)
+        throw InputError::argument("months", "the anniversary " + std::to_string(months) +
+                                                 " months after " + format_day(day) +
+                                                 " is out of range");
+    const auto m = static_cast<Month>(from + months);
     const Day first = first_day_of(m);
     const Day length = first_day_of(m + 1) - first;
     return first + std::min<Day>(c.day, length) - 1;

@@ -44,6 +44,9 @@ void months_from_timestamps(std::span<const std::int64_t> timestamps, TimeUnit u
     for (std::size_t i = 0; i < timestamps.size(); ++i) {
         if (timestamps[i] == nat) throw InputError::at(column, i, "missing timestamp (NaT)");
         const std::int64_t day = detail::floor_div(timestamps[i], per_day);
+        // As the event log bounds days: a month farther out would not fit a Month.
+        if (day < -100'000'000 || day > 100'000'000)
+            throw InputError::at(column, i, "timestamp is out of range");
         if (day != last_day) {
             last_day = day;
             last_month = month_of_day(day);

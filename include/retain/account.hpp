@@ -31,12 +31,15 @@ class MrrTable {
     /// Longest span of months a table may cover (500 years): a wider span is almost always a
     /// mis-encoded period (say 202401 beside 0), and the per-month outputs would not fit in memory.
     static constexpr std::int64_t max_span_months = 6000;
+    /// Largest amount one row may hold (10^15, in any currency): beyond it a month's total could
+    /// overflow to infinity, and sums drop whole units, so a larger amount is an input error.
+    static constexpr double max_mrr = 1e15;
 
     MrrTable() = default;
 
     /// Builds the table from a long table's columns, one row per line item.
     /// `account` holds dense codes in [0, n_accounts) (see IdIndex), `month` month numbers, `mrr`
-    /// amounts that are finite and >= 0. Throws InputError naming the column and row at fault.
+    /// amounts that are finite, >= 0 and <= max_mrr. Throws InputError naming the column and row at fault.
     /// Rows are checked and placed on `threads`; the table is the same for any.
     MrrTable(std::span<const std::int64_t> account, std::size_t n_accounts,
              std::span<const std::int64_t> month, std::span<const double> mrr,

@@ -51,8 +51,18 @@ class IdColumn {
     IdColumn(std::span<const std::string> strings) : strings_(strings), size_(strings.size()) {}
     IdColumn(const std::vector<std::string>& strings)
         : IdColumn(std::span<const std::string>(strings)) {}
+    /// Arrow's layout is checked here, once (text_at reads it unchecked): each row's characters
+    /// lie within `chars`; any other offsets are an InputError naming the row.
     IdColumn(std::span<const std::int64_t> offsets, std::span<const char> chars)
-        : offsets_(offsets), chars_(chars), size_(offsets.empty() ? 0 : offsets.size() - 1) {}
+        : offsets_(offsets), chars_(chars), size_(offsets.empty() ? 0 : offsets.size() - 1) {
+        const auto n_chars = static_cast<std::int64_t>(chars.size());
+        for (std::size_t i = 0; i < size_; ++i)
+            if (offsets[i] < 0 || offsets[i] > offsets[i + 1] || offsets[i + 1] > n_chars)
+                throw InputError::at("offsets", i,
+                                     "characters [" + std::to_string(offsets[i]) + ", " +
+                                         std::to_string(offsets[i + 1]) + ") are not within the " +
+                                         std::to_string(n_chars) + " characters given");
+    }
 
     std::size_t size() const noexcept { return size_; }
     bool empty() const noexcept { return size_ == 0; }

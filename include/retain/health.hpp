@@ -18,16 +18,17 @@
 //    "grades": [{"min": 0, "label": "red"}, {"min": 40, "label": "yellow"},
 //               {"min": 70, "label": "green"}]}
 //
-// A measure reads `column` (default: its name), has `weight` (default 1, >= 0), an optional
-// `label` that reasons show to people (a non-empty string; default: the name with each '_' read
-// as a space, "active users 30d") and a transform to a measure score in [0, 100]:
+// A measure reads `column` (default: its name), has `weight` (default 1; 0 or from 1e-100 to
+// 1e100), an optional `label` that reasons show to people (a non-empty string; default: the name
+// with each '_' read as a space, "active users 30d") and a transform to a measure score in
+// [0, 100]:
 //   linear      100 * clip((x - lo) / (hi - lo), 0, 1); lo > hi means lower is better.
 //   bands       scores[k], k = the number of edges <= x (edges strictly increasing).
 //   percentile  100 * (count(ref < x) + count(ref == x) / 2) / len(ref), ref = the stored
 //               `reference` (sorted) or else the non-missing values being scored.
 //   boolean     100 when x != 0, else 0.
-// Groups have a weight too (default 1, >= 0). A measure is present in a row when its column is
-// there and its value is not NaN. Each measure's nominal effective weight is
+// Groups have a weight too (default 1, in the same range). A measure is present in a row when its
+// column is there and its value is not NaN. Each measure's nominal effective weight is
 //   e_m = W_g / sum(W of live groups) * w_m / sum(w of the measures of g),
 // a group being live when its measures' weights sum to more than 0; the e_m sum to 1, and a row's
 // coverage is the sum of e_m over its present measures. A row with coverage 0 (nothing present)

@@ -62,8 +62,13 @@ class IdIndex {
     /// The code of `key`, interning it when new.
     std::int64_t intern(key_type key) { return intern_hashed(key, detail::hash_id(key)); }
 
-    /// Interns every key, writing each row's code to `codes` (same length).
+    /// Interns every key, writing each row's code to `codes` (same length: another is an
+    /// InputError naming `codes`).
     void intern(std::span<const key_type> keys, std::span<std::int64_t> codes) {
+        if (codes.size() != keys.size())
+            throw InputError::argument("codes", "has " + std::to_string(codes.size()) +
+                                                    " slots for " + std::to_string(keys.size()) +
+                                                    " keys");
         if constexpr (std::is_same_v<Id, std::int64_t>)
             if (intern_dense(keys, codes)) return;
         // Tables usually list an account's rows together: reuse the previous row's code.

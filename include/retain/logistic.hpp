@@ -76,6 +76,10 @@ struct LogisticFit {
     bool separable = false;
 };
 
+/// The largest feature magnitude fit_logistic takes: the standardization adds up squares of
+/// centred values, and larger ones would overflow them.
+inline constexpr double logistic_max_feature = 1e100;
+
 /// Fits the model to the rows of `x` (n x d, any layout: see MatrixView) with labels `y` (n
 /// values, each 0 or 1) and `sample_weight` (n non-negative finite values, or empty for all 1).
 /// `feature_names` (d names, or empty for x0, x1, ...) name the columns in error messages.
@@ -84,7 +88,8 @@ struct LogisticFit {
 /// NaN (features must be finite)", "column 'y', row 3: must be 0 or 1, got 2", "y: has one class
 /// only (all 0); a logistic regression needs both", "column 'sample_weight', row 5: must be a
 /// finite non-negative weight, got -1", "C: must be a positive finite number, got 0", ...
-/// Not converging within max_iter is not an error: `converged` is false.
+/// A feature above 1e100 in magnitude is an InputError too (its square would overflow the
+/// standardization). Not converging within max_iter is not an error: `converged` is false.
 LogisticFit fit_logistic(MatrixView x, std::span<const double> y,
                          std::span<const double> sample_weight, const LogisticOptions& options,
                          const std::vector<std::string>& feature_names = {});

@@ -26,7 +26,8 @@ class ModelSet {
     /// Every model's grade labels, each once, in order of first appearance: grade codes of
     /// score() index this list.
     const std::vector<std::string>& grade_labels() const noexcept { return grade_labels_; }
-    /// The grade code (into grade_labels(), -1 for none) of `score` under models[model].
+    /// The grade code (into grade_labels(), -1 for none) of `score` under models[model]; a
+    /// model past models() is an InputError naming it.
     std::int32_t grade_of(std::size_t model, double score) const;
     /// The columns any model reads, each once.
     std::vector<std::string> required_columns() const;

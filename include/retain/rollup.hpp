@@ -3,6 +3,7 @@
 // subsidiaries' scores (weighted by ARR, or equally), with the worst child kept beside it, so that
 // a healthy average does not hide one subsidiary on its way out.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -70,6 +71,16 @@ inline Rollup rollup(std::span<const std::int64_t> parent_codes, std::size_t n_p
     out.worst_child.assign(n_parents, -1);
     std::vector<detail::CompensatedSum> weighted(n_parents), scored_weight(n_parents),
         all_weight(n_parents);
+    // Weights or scores near the largest double would overflow w x score and the sums (an inf or
+    // NaN score): they are scaled by a power of two, exact and no change to a weighted mean, and
+    // the results scaled back. Usual weights and scores are not.
+    const auto shift_for = [](std::span<const double> values) {
+        double largest = 0.0;
+        for (const double v : values)
+            if (std::isfinite(v)) largest = std::max(largest, std::abs(v));
+        return largest > 0x1p500 ? std::ilogb(largest) : 0;
+    };
+    const int shift = shift_for(weight), score_shift = shift_for(score);
 
     for (std::size_t i = 0; i < n; ++i) {
         const std::int64_t code = parent_codes[i];
@@ -77,10 +88,10 @@ inline Rollup rollup(std::span<const std::int64_t> parent_codes, std::size_t n_p
             throw InputError::at(columns.parent, i,
                                  "parent code " + std::to_string(code) + " is not in [0, " +
                                      std::to_string(n_parents) + ")");
-        const double w = weight.empty() ? 1.0 : weight[i];
+        const double w = weight.empty() ? 1.0 : std::ldexp(weight[i], -shift);
         if (!(std::isfinite(w) && w >= 0.0)) {
             std::ostringstream what;
-            what << "weight must be a finite number >= 0, got " << w;
+            what << "weight must be a finite number >= 0, got " << weight[i];
             throw InputError::at(columns.weight, i, what.str());
         }
         const double s = score[i];
@@ -94,16 +105,16 @@ inline Rollup rollup(std::span<const std::int64_t> parent_codes, std::size_t n_p
         all_weight[p].add(w);
         if (std::isnan(s)) continue;
         ++out.scored_children[p];
-        weighted[p].add(w * s);
+        weighted[p].add(w * std::ldexp(s, -score_shift));
         scored_weight[p].add(w);
         const std::int64_t worst = out.worst_child[p];
         if (worst < 0 || s < score[static_cast<std::size_t>(worst)])
             out.worst_child[p] = static_cast<std::int64_t>(i);
     }
     for (std::size_t p = 0; p < n_parents; ++p) {
-        out.weight[p] = all_weight[p].value();
+        out.weight[p] = std::ldexp(all_weight[p].value(), shift);
         const double total = scored_weight[p].value();
-        if (total > 0.0) out.score[p] = weighted[p].value() / total;
+        if (total > 0.0) out.score[p] = std::ldexp(weighted[p].value() / total, score_shift);
     }
     return out;
 }

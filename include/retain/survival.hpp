@@ -112,7 +112,8 @@ double discounted_lifetime(const KaplanMeier& km, double horizon, double discoun
 /// + t - 1) rises with t as the churn-prone leave.
 class ShiftedBetaGeometric {
   public:
-    /// A model with given parameters (both > 0).
+    /// A model with given parameters, both from 1e-6 to 1e6 (beyond, the formulas lose their
+    /// digits; a fit may still end outside, as parameters running off together).
     ShiftedBetaGeometric(double alpha, double beta);
 
     /// Maximum-likelihood fit to a cohort's survivor counts: survivors[0] customers at the

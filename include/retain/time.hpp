@@ -116,7 +116,8 @@ constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
 TimeUnit parse_time_unit(std::string_view name);
 
 /// Floors timestamps (counts of `unit` since the epoch, UTC) to their month, writing month numbers
-/// to `out`. numpy's NaT (the smallest int64) is an InputError naming `column` and the row.
+/// to `out`. numpy's NaT (the smallest int64), or a time more than 10^8 days from 1970, is an
+/// InputError naming `column` and the row.
 void months_from_timestamps(std::span<const std::int64_t> timestamps, TimeUnit unit,
                             std::span<std::int64_t> out, std::string_view column);
 

@@ -35,6 +35,31 @@ inline void require_confidence(double confidence, std::string_view name) {
             "confidence level must be strictly between 0 and 1 (0.95 for 95 %)" + got(confidence));
 }
 
+// A movements table may be made by hand: every column must have its size() months, as every rate
+// reads them in step.
+inline void check_movements(const MrrMovements& mv) {
+    const std::size_t n = mv.size();
+    const auto same = [n](std::size_t size, std::string_view name) {
+        if (size != n)
+            throw InputError::argument(
+                "movements", "column '" + std::string(name) + "' has " + std::to_string(size) +
+                                 " months, 'ending_mrr' " + std::to_string(n));
+    };
+    same(mv.starting_mrr.size(), "starting_mrr");
+    same(mv.new_mrr.size(), "new_mrr");
+    same(mv.expansion.size(), "expansion");
+    same(mv.contraction.size(), "contraction");
+    same(mv.churned.size(), "churned");
+    same(mv.reactivation.size(), "reactivation");
+    same(mv.starting_accounts.size(), "starting_accounts");
+    same(mv.new_accounts.size(), "new_accounts");
+    same(mv.expansion_accounts.size(), "expansion_accounts");
+    same(mv.contraction_accounts.size(), "contraction_accounts");
+    same(mv.churned_accounts.size(), "churned_accounts");
+    same(mv.reactivated_accounts.size(), "reactivated_accounts");
+    same(mv.ending_accounts.size(), "ending_accounts");
+}
+
 // Group codes per account of a Book (-1: in no group): one per account, each below n_groups.
 inline void check_account_groups(std::span<const std::int64_t> group, std::size_t n_groups,
                                  std::size_t n_accounts) {

@@ -67,6 +67,14 @@ TEST_CASE("bad MRR input is an error naming column and row") {
                          InputError);
     CHECK_THROWS_AS(MrrTable(account, 2, month, std::vector<double>{INFINITY, 1.0, 1.0}, cols),
                     InputError);
+    // Two rows of 1e308 would sum to infinity (and a compensated sum then to NaN): amounts past
+    // 1e15 are refused, 1e15 itself taken.
+    CHECK_THROWS_WITH_AS(MrrTable(account, 2, month, std::vector<double>{1.0, 1e308, 1.0}, cols),
+                         "column 'amount', row 1: MRR must be at most 1e+15 (a larger amount "
+                         "overflows the sums), got 1e+308",
+                         InputError);
+    const MrrTable at_bound(account, 2, month, std::vector<double>{1e15, 1e15, 0.0}, cols);
+    CHECK(at_bound.amounts(0)[0] == 1e15);
     const std::vector<double> ok = {1.0, 1.0, 1.0};
     CHECK_THROWS_WITH_AS(MrrTable(std::vector<std::int64_t>{0, -1, 0}, 2, month, ok, cols),
                          "column 'customer', row 1: missing account id", InputError);

@@ -20,7 +20,9 @@ struct CompensatedSum {
         add(other.sum);
         add(other.carry);
     }
-    double value() const noexcept { return sum + carry; }
+    /// The sum; +/-inf once it has overflowed (the carry is then inf or NaN and would make it
+    /// NaN).
+    double value() const noexcept { return std::isfinite(sum) ? sum + carry : sum; }
 };
 
 }  // namespace retain::detail
