@@ -164,7 +164,14 @@ _REPORT_STEPS = ("revenue", "health", "coverage", "backtest")
 _BACKTEST_FILES = ("summary.txt", "per_date.csv", "scores.csv", "pooled.csv")
 
 
-def _make_report(book, args, progress, model, segments, as_of) -> int:
+def _make_report(
+    book: Book,
+    args: argparse.Namespace,
+    progress: _Progress,
+    model: HealthModel | None,
+    segments: Segmenter | None,
+    as_of: pd.Timestamp | None,
+) -> int:
     built = _report.build(
         book,
         model=model,

@@ -4,11 +4,13 @@ dicts: the one place a dict becomes the JSON text the compiled core validates.""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from .errors import ConfigError
+
+_D = TypeVar("_D", bound="Documented")
 
 
 def _plain(value: Any) -> Any:
@@ -50,41 +52,45 @@ class Documented:
 
     _core_type: Any
     _what: str
+    _core: Any  # the instance of _core_type
 
-    def __init__(self, document: dict) -> None:
+    def __init__(self, document: dict[str, Any]) -> None:
         """The object of a document given as a dict; the same as :meth:`from_dict`."""
         self._core = type(self).from_dict(document)._core
 
     @classmethod
-    def _wrap(cls, core: Any) -> Any:
+    def _wrap(cls: type[_D], core: Any) -> _D:
         """An object around an instance of the compiled ``_core_type``."""
         out = cls.__new__(cls)
         out._core = core
         return out
 
     @classmethod
-    def from_json(cls, text: str) -> Any:
+    def from_json(cls: type[_D], text: str) -> _D:
         """The object of a JSON document; a bad one is a ConfigError naming the key's path."""
         return cls._wrap(cls._core_type.from_json(require_text(text, cls._what)))
 
     @classmethod
-    def from_dict(cls, document: dict) -> Any:
+    def from_dict(cls: type[_D], document: dict[str, Any]) -> _D:
         """The object of a document given as a dict (numpy numbers are accepted)."""
         return cls.from_json(to_text(document, cls._what))
 
     def to_json(self) -> str:
         """The document as compact JSON; ``from_json(x.to_json()) == x``."""
-        return self._core.to_json()
+        text: str = self._core.to_json()
+        return text
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The document as a dict, exactly as given (no defaults filled in):
         ``from_dict(d).to_dict() == d``."""
-        return json.loads(self.to_json())
+        document: dict[str, Any] = json.loads(self.to_json())
+        return document
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self._core == other._core  # type: ignore[attr-defined]
+        equal: bool = self._core == other._core
+        return equal
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
         return (type(self).from_json, (self.to_json(),))

@@ -24,7 +24,7 @@ def umask() -> int:
     return mask
 
 
-def check_folder(out: str | os.PathLike, own: tuple[str, ...]) -> Path:
+def check_folder(out: str | os.PathLike[str], own: tuple[str, ...]) -> Path:
     """``out`` as a Path, if it may be replaced by a new output: absent, empty, or an earlier
     output holding only files that match the patterns ``own`` (relative paths, fnmatch style,
     the first one the output's marker file). Anything else is an InputError naming a file."""
@@ -51,7 +51,7 @@ def check_folder(out: str | os.PathLike, own: tuple[str, ...]) -> Path:
 
 
 def replace_folder(
-    out: str | os.PathLike, save: Callable[[Path], None], own: tuple[str, ...]
+    out: str | os.PathLike[str], save: Callable[[Path], None], own: tuple[str, ...]
 ) -> Path:
     """Fill a new folder with ``save(folder)``, then put it at ``out`` (see check_folder)."""
     out = check_folder(out, own)
@@ -77,7 +77,7 @@ def replace_folder(
     return out
 
 
-def check_file(path: str | os.PathLike, overwrite: bool) -> Path:
+def check_file(path: str | os.PathLike[str], overwrite: bool) -> Path:
     """``path`` as a Path, if a new file may be put there: absent, or ``overwrite``."""
     target = Path(path)
     if target.is_dir():
@@ -88,7 +88,7 @@ def check_file(path: str | os.PathLike, overwrite: bool) -> Path:
 
 
 def replace_file(
-    path: str | os.PathLike, write: Callable[[Path], None], overwrite: bool = False
+    path: str | os.PathLike[str], write: Callable[[Path], object], overwrite: bool = False
 ) -> Path:
     """Write ``write(temporary)`` beside ``path``, then rename it to ``path``."""
     target = check_file(path, overwrite)

@@ -7,8 +7,9 @@ periods. Every check here names the column and the row (a 0-based position) at f
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,10 @@ def require_frame(frame: Any, what: str) -> pd.DataFrame:
 
 def require_columns(frame: pd.DataFrame, columns: list[Any], what: str) -> None:
     for column in columns:
+        if not isinstance(column, Hashable):  # a list passed where a column's name goes
+            raise InputError(
+                f"{what}: a column is named by a label such as 'account_id', got {column!r}"
+            )
         if column not in frame.columns:
             raise ColumnError(
                 f"{what} has no column {column!r} (its columns: {list(frame.columns)})"
@@ -242,7 +247,8 @@ def amounts(column: pd.Series, name: Any) -> np.ndarray:
     dtype = column.dtype
     if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
         raise InputError(f"column {name!r} must be numeric, got dtype {dtype}")
-    return column.to_numpy(dtype=np.float64, na_value=np.nan)
+    values: np.ndarray = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    return values
 
 
 def unique_accounts(ids: pd.Series, name: Any) -> pd.Series:
@@ -261,11 +267,14 @@ def unique_accounts(ids: pd.Series, name: Any) -> pd.Series:
     return ids
 
 
-def features(frame: pd.DataFrame, columns: list[str], what: str) -> tuple[list[str], list]:
+def features(
+    frame: pd.DataFrame, columns: list[str], what: str
+) -> tuple[list[str], list[np.ndarray]]:
     """The float64 values of those of ``columns`` that ``frame`` has (absent ones are left out,
     for the core to treat as missing). Booleans read as 0/1 and missing values (None, pd.NA,
     NaT-free NaN) as NaN; a non-numeric column is an InputError naming it."""
-    names, values = [], []
+    names: list[str] = []
+    values: list[np.ndarray] = []
     for name in columns:
         if (frame.columns == name).sum() > 1:
             raise InputError(f"{what} has more than one column {name!r}")
@@ -284,9 +293,12 @@ def _float64_values(column: pd.Series) -> np.ndarray:
     """A column's values as float64. A numpy float64 column is returned as it lies, a view with
     no copy (a column of ``pd.DataFrame(matrix)`` is strided, and the core reads it in place);
     others (ints, bools, nullable dtypes with pd.NA) are converted, missing values to NaN."""
+    values: np.ndarray
     if isinstance(column.dtype, np.dtype) and column.dtype == np.float64:
-        return column.to_numpy()
-    return column.to_numpy(dtype=np.float64, na_value=np.nan)
+        values = column.to_numpy()
+        return values
+    values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    return values
 
 
 def mrr_table(frame: Any, account: Any, period: Any, mrr: Any) -> tuple[_core.MrrTable, PeriodKind]:
@@ -372,7 +384,7 @@ def day_numbers(column: pd.Series, name: Any) -> np.ndarray:
         column = iso_text_times(column, name)
     if isinstance(column.dtype, pd.DatetimeTZDtype):
         column = column.dt.tz_convert("UTC").dt.tz_localize(None)
-    days = column.to_numpy().astype("datetime64[D]")  # numpy floors to the day
+    days: np.ndarray = column.to_numpy().astype("datetime64[D]")  # numpy floors to the day
     return days.view(np.int64)
 
 
@@ -387,7 +399,8 @@ def day_number(value: Any, name: str) -> int:
         raise InputError(f"{name}: a date is required, got {value!r}")
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert("UTC").tz_localize(None)
-    return stamp.value // _NS_PER_DAY
+    day: int = stamp.value // _NS_PER_DAY
+    return day
 
 
 def timestamps(column: pd.Series, name: Any) -> tuple[np.ndarray, str]:
@@ -404,6 +417,9 @@ def timestamps(column: pd.Series, name: Any) -> tuple[np.ndarray, str]:
 NAT = np.iinfo(np.int64).min
 """numpy's NaT as an int64: the missing value of utc_times and utc_days."""
 
+_PandasUnit = Literal["s", "ms", "us", "ns"]
+"""The units of pandas' datetime64 columns."""
+
 
 def utc_times(column: pd.Series, name: Any) -> tuple[np.ndarray, int]:
     """int64 counts since 1970-01-01 UTC of a date column, and how many counts make a day.
@@ -412,7 +428,9 @@ def utc_times(column: pd.Series, name: Any) -> tuple[np.ndarray, int]:
     Missing values (NaT, None) stay :data:`NAT` for the caller to reject by row or to read as
     "none"; unreadable text is an InputError naming the column and row."""
     values, unit = timestamps(_datetime_column(column, name), name)
-    return values, int(np.timedelta64(1, "D") // np.timedelta64(1, unit))
+    # unit is that of a pandas datetime64 column, so one of s, ms, us and ns
+    per_day = np.timedelta64(1, "D") // np.timedelta64(1, cast(_PandasUnit, unit))
+    return values, int(per_day)
 
 
 def utc_days(column: pd.Series, name: Any) -> np.ndarray:
@@ -458,7 +476,10 @@ def as_of_days(dates: Any, name: str) -> tuple[np.ndarray, pd.DatetimeIndex]:
     ``pandas.to_datetime`` reads; times of day are dropped, tz-aware values taken in UTC), and the
     days as a naive DatetimeIndex of midnights for labels."""
     scalar = isinstance(dates, (str, pd.Timestamp, np.datetime64)) or not hasattr(dates, "__len__")
-    index = pd.DatetimeIndex(pd.to_datetime([dates] if scalar else list(dates)))
+    try:
+        index = pd.DatetimeIndex(pd.to_datetime([dates] if scalar else list(dates)))
+    except (ValueError, TypeError) as exc:  # unreadable, out of pandas' range, mixed zones
+        raise InputError(f"{name}: cannot read the dates {dates!r} ({exc})") from exc
     if index.tz is not None:
         index = index.tz_convert("UTC").tz_localize(None)
     if index.hasnans:
@@ -571,7 +592,8 @@ def category_codes(column: pd.Series, categories: pd.Index, name: Any, what: str
             f"column {name!r}, row {row}: {column.iloc[row]!r} is not a {what} "
             f"({what}s: {list(categories)})"
         )
-    return cat.codes.astype(np.int32)
+    codes: np.ndarray = cat.codes.astype(np.int32)
+    return codes
 
 
 def feature_matrix(X: Any, what: str = "X") -> tuple[np.ndarray, list[Any] | None]:

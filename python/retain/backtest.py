@@ -24,7 +24,7 @@ import itertools
 import sys
 import types
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -78,7 +78,7 @@ class BacktestResult:
     per_date: pd.DataFrame
     pooled: pd.Series
     scores: pd.DataFrame
-    dropped: dict
+    dropped: dict[str, int]
     probabilities: bool
 
     def summary(self) -> str:
@@ -144,7 +144,7 @@ class BacktestResult:
 def _evaluate(
     scores: pd.DataFrame,
     probabilities: bool,
-    dropped: dict,
+    dropped: dict[str, int],
     n_boot: int,
     seed: int,
     account: Any,
@@ -197,9 +197,9 @@ def _feature_columns(frame: pd.DataFrame, account: Any, features: Any = None) ->
         return [c for c in frame.columns if c not in (account, "as_of", "label")]
     if isinstance(features, str) or not hasattr(features, "__iter__"):
         raise InputError(f"features: give a list of column names, got {features!r}")
-    features = list(features)
-    _frames.require_columns(frame, features, "the snapshots table")
-    return features
+    columns = list(features)
+    _frames.require_columns(frame, columns, "the snapshots table")
+    return columns
 
 
 #: The column keywords of the DataFrame path, with their defaults.
@@ -277,7 +277,23 @@ def _labelled(
     return labels, keep, columns["account"]
 
 
-def _date_parts(day: np.ndarray) -> list:
+def _warn_if_nothing_resolved(who: str, labels: ChurnLabels) -> None:
+    """A RetainWarning when rows were there but not one outcome is known by observed_until: the
+    measures would all be NaN, most likely from an observed_until given too early."""
+    unresolved = labels.dropped["unresolved"]
+    if len(labels.frame) == 0 and unresolved > 0:
+        until = labels.observed_until
+        day = "?" if until is None else f"{until:%Y-%m-%d}"
+        warnings.warn(
+            f"{who}: no row's outcome is known: each of the {unresolved} rows' "
+            f"{labels.horizon_days}-day horizons ends after observed_until ({day}); give a "
+            "later observed_until or earlier as-of dates",
+            RetainWarning,
+            stacklevel=3,
+        )
+
+
+def _date_parts(day: np.ndarray) -> Sequence[slice | np.ndarray]:
     """The rows of each as-of date, in date order: slices (views, no copy) when the rows are
     already grouped by ascending date, else arrays of positions."""
     if len(day) == 0:
@@ -344,7 +360,7 @@ def _risk_of(
 
 
 def _scores_frame(
-    frame: pd.DataFrame, risk: np.ndarray, account: Any, dropped: dict
+    frame: pd.DataFrame, risk: np.ndarray, account: Any, dropped: dict[str, int]
 ) -> pd.DataFrame:
     """account, as_of, risk, label of the rows with a risk; rows without one (a health score
     of NaN: nothing present) are counted in ``dropped["unscored"]``."""
@@ -439,7 +455,10 @@ def backtest(
         risk, probabilities = _risk_of(scorer, frame, features, n_threads)
         scores = _scores_frame(frame, risk, account, dropped)
     seed = _frames.whole(random_state, "random_state")
-    return _evaluate(scores, probabilities, dropped, n_boot, seed, account, n_threads)
+    result = _evaluate(scores, probabilities, dropped, n_boot, seed, account, n_threads)
+    # Said last, once every input has passed: only a result that comes back can be all NaN.
+    _warn_if_nothing_resolved("backtest", labels)
+    return result
 
 
 def walk_forward(
@@ -526,10 +545,10 @@ class WeightFit:
     """
 
     coefficients: pd.Series
-    wrong_way: list
+    wrong_way: list[str]
     comparison: pd.DataFrame
-    train_dates: list
-    holdout_dates: list
+    train_dates: list[pd.Timestamp]
+    holdout_dates: list[pd.Timestamp]
 
     def __repr__(self) -> str:
         pooled = self.comparison.loc["pooled"]
@@ -630,13 +649,13 @@ def fit_weights(
     with _rows_of(rows[held_rows]):
         before = 100.0 - model._score_parts(held_frame, held_parts, 1, warn=False)
         after = 100.0 - fitted._score_parts(held_frame, held_parts, 1, warn=False)
-    rows = {}
+    aucs: dict[Any, tuple[float, float]] = {}  # by held-out date, then "pooled"
     held_day, held_y = day[held], y[held]
     for t in np.unique(held_day):
         part = held_day == t
-        rows[pd.Timestamp(t, unit="D")] = _auc_pair(held_y[part], before[part], after[part])
-    rows["pooled"] = _auc_pair(held_y, before, after)
-    comparison = pd.DataFrame.from_dict(rows, orient="index", columns=["before", "after"])
+        aucs[pd.Timestamp(t, unit="D")] = _auc_pair(held_y[part], before[part], after[part])
+    aucs["pooled"] = _auc_pair(held_y, before, after)
+    comparison = pd.DataFrame.from_dict(aucs, orient="index", columns=["before", "after"])
     fitted.fit_report = WeightFit(
         coef,
         wrong_way,

@@ -29,7 +29,7 @@ import difflib
 import re
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -201,7 +201,10 @@ class _Table:
 # ------------------------------------------------------------------------- columns to the core
 
 
-def _located(error: RetainError, table: str, column: Any, row: int | None = None) -> Any:
+_E = TypeVar("_E", bound=RetainError)
+
+
+def _located(error: _E, table: str, column: Any, row: int | None = None) -> _E:
     """``error`` with the attributes that name its cell (as the core's errors carry them)."""
     error.table, error.column, error.row = table, str(column), row
     return error
@@ -311,8 +314,8 @@ def _times(t: _Table, name: str, tz: str, required: bool = True) -> np.ndarray:
     if len(column) == 0:
         return np.empty(0, dtype=np.int64)
     if isinstance(dtype, pd.DatetimeTZDtype):
-        wall = column.dt.tz_convert(tz).dt.tz_localize(None)
-        seconds = _seconds(wall)
+        # On the array: the Series' .dt methods copy each result once more.
+        seconds = _seconds(column.array.tz_convert(tz).tz_localize(None))
     elif isinstance(dtype, np.dtype) and dtype.kind == "M":
         seconds = _seconds(column)
     elif pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
@@ -346,16 +349,18 @@ def _instants_on_wall_clock(
     return local
 
 
-def _seconds(naive: pd.Series) -> np.ndarray:
+def _seconds(naive: Any) -> np.ndarray:
+    """Seconds of naive datetimes (a Series or a DatetimeArray), NaT as NO_TIME: one new array."""
     values = naive.to_numpy()
     unit = np.datetime_data(values.dtype)[0]
-    out = values.astype("datetime64[s]").view(np.int64).copy()
     if unit in ("ms", "us", "ns"):  # numpy truncates towards zero: floor before 1970
         finer = values.view(np.int64)
         per = {"ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[unit]
-        nat = finer == _NO_TIME
-        out = np.where(nat, _NO_TIME, np.floor_divide(finer, per))
-    return out
+        seconds: np.ndarray = np.floor_divide(finer, per)
+        seconds[finer == _NO_TIME] = _NO_TIME
+        return seconds
+    seconds = values.astype("datetime64[s]").view(np.int64)  # astype copies: NaT is NO_TIME
+    return seconds
 
 
 def _months(t: _Table, name: str, tz: str, periods: str | None) -> np.ndarray:
@@ -372,7 +377,8 @@ def _months(t: _Table, name: str, tz: str, periods: str | None) -> np.ndarray:
     if isinstance(dtype, pd.PeriodDtype):
         if dtype != pd.PeriodDtype("M"):
             raise t.error(name, 0, f"periods of dtype {dtype} are not monthly")
-        return column.array.asi8.astype(np.int64)
+        ordinals: np.ndarray = column.array.asi8.astype(np.int64)
+        return ordinals
     if pd.api.types.is_bool_dtype(dtype):
         raise t.error(name, 0, "booleans are not periods")
     if pd.api.types.is_integer_dtype(dtype):
@@ -402,10 +408,14 @@ def _months(t: _Table, name: str, tz: str, periods: str | None) -> np.ndarray:
 
 
 def _labels(t: _Table, name: str) -> Any:
-    """Text buffers of a label column (plan, reason, milestone, type), ints shown as text."""
+    """A label column (plan, reason, milestone, type) for the core: ints as they are, an object
+    column as pandas holds it (see _text_cells: no copy of its text; labels repeat, and the core
+    reads a repeated str object once), else text buffers."""
     column = t[name]
     if pd.api.types.is_integer_dtype(column.dtype) and not column.hasnans:
         return column.to_numpy(dtype=np.int64)
+    if _is_object(column.dtype):
+        return column.to_numpy()
     numeric = pd.api.types.is_numeric_dtype(column.dtype)
     text = None if numeric else _text_array(column)
     if text is not None:
@@ -652,7 +662,8 @@ class Book:
             )
 
     def _range(self, table: str, seconds: np.ndarray) -> None:
-        valid = seconds[seconds != _NO_TIME]
+        missing = seconds == _NO_TIME
+        valid = seconds[~missing] if missing.any() else seconds  # no copy of a full column
         if len(valid):
             lo, hi = np.floor_divide([valid.min(), valid.max()], _SECONDS_PER_DAY)
             self._ranges[table] = (
@@ -944,7 +955,7 @@ class Book:
                     "as_of: mixes dates with a time zone and dates without; give them all one "
                     f"way (dates without a zone are read in the Book's, {self.tz})"
                 ) from exc
-            raise InputError(f"as_of: cannot read the dates {dates!r}") from exc
+            raise InputError(f"as_of: cannot read the dates {dates!r} ({exc})") from exc
         if index.tz is not None:
             index = index.tz_convert(self.tz).tz_localize(None)
         if index.hasnans:
@@ -963,7 +974,8 @@ class Book:
             raise InputError(
                 f"column {name!r}, row {_frames.first_row(column.isna().to_numpy())}: missing date"
             )
-        return column.to_numpy().astype("datetime64[D]").view(np.int64)
+        days: np.ndarray = column.to_numpy().astype("datetime64[D]").view(np.int64)
+        return days
 
     # -- days for retain.kpi (issue 9)
 

@@ -102,9 +102,9 @@ class RiskCalibration:
 
     method: str
     horizon_days: int
-    fit_dates: list
-    holdout_dates: list
-    purged_dates: list
+    fit_dates: list[pd.Timestamp]
+    holdout_dates: list[pd.Timestamp]
+    purged_dates: list[pd.Timestamp]
     n_fit: int
     n_holdout: int
     base_rate: float
@@ -114,7 +114,7 @@ class RiskCalibration:
     scores: pd.DataFrame
     _map: Any
     _scorer: Any
-    _features: list
+    _features: list[str]
 
     @property
     def thresholds(self) -> pd.DataFrame | None:
@@ -454,7 +454,8 @@ def _numbers(values: pd.Series, name: str) -> np.ndarray:
         pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
     ):
         raise InputError(f"{name}: must be numeric, got dtype {values.dtype}")
-    return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    floats: np.ndarray = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    return floats
 
 
 def mrr_at_risk(

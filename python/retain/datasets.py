@@ -175,11 +175,13 @@ def synthetic_saas(
     ordinals = np.arange(month0 - 36, month0 + n_months + 1)
     month_day = ordinals.astype("datetime64[M]").astype("datetime64[D]").view(np.int64)
 
-    def day_of(month: np.ndarray) -> np.ndarray:
-        return month_day[np.asarray(month) + 36]
+    def day_of(month: int | np.ndarray) -> np.ndarray:
+        days: np.ndarray = month_day[np.asarray(month) + 36]
+        return days
 
     def length(month: np.ndarray) -> np.ndarray:
-        return day_of(np.asarray(month) + 1) - day_of(month)
+        days: np.ndarray = day_of(np.asarray(month) + 1) - day_of(month)
+        return days
 
     end_day = int(day_of(n_months))  # the day after the data ends
 
@@ -331,7 +333,8 @@ def synthetic_saas(
         return rows, np.clip(day + base, lo_d, hi_d - 1)
 
     def stamp(day: np.ndarray, seconds: np.ndarray) -> np.ndarray:
-        return ((day * 86_400 + seconds).astype("datetime64[s]")).astype("datetime64[ns]")
+        stamps: np.ndarray = (day * 86_400 + seconds).astype("datetime64[s]")
+        return stamps.astype("datetime64[ns]")
 
     # ---- events: active users by health, events per active user by health
     p_active = 1 / (1 + np.exp(-(0.4 + 1.8 * cm_h)))
@@ -508,7 +511,16 @@ def _arrow_text(values: Any, index: np.ndarray) -> pd.arrays.ArrowExtensionArray
     return pd.arrays.ArrowExtensionArray(taken)
 
 
-def _book(accounts, mrr, events, surveys, tickets, milestones, churns, activities) -> Book:
+def _book(
+    accounts: pd.DataFrame,
+    mrr: pd.DataFrame,
+    events: pd.DataFrame,
+    surveys: pd.DataFrame,
+    tickets: pd.DataFrame,
+    milestones: pd.DataFrame,
+    churns: pd.DataFrame,
+    activities: pd.DataFrame,
+) -> Book:
     return Book(
         accounts,
         mrr=mrr,
@@ -527,7 +539,7 @@ _FORMATS = ("csv", "parquet")
 
 
 def write(
-    book: Book, folder: str | os.PathLike, format: str = "csv", overwrite: bool = False
+    book: Book, folder: str | os.PathLike[str], format: str = "csv", overwrite: bool = False
 ) -> Path:
     """Write a Book's tables to ``folder``, one file per table, as :meth:`Book.read` reads them.
 

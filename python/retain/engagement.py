@@ -198,9 +198,12 @@ def feature_adoption(
     window = int(_windows([window_days], "window_days")[0])
     ev = _frames.event_log(events, account, user, timestamp, feature, need_feature=True)
     if ev.log.n_events == 0:  # an empty log has no feature codes: nothing adopted, nobody active
+        if ev.features is None:  # feature=None; the core says so for a log with events
+            raise InputError("feature: the event log has no feature column")
         adopters, active = np.zeros(len(ev.features), np.int64), 0
     else:
         adopters, active = _core.engagement.feature_adoption(ev.log, day, window, level)
+    assert ev.features is not None  # the core raised above for a log without a feature column
     share = adopters / active if active else np.full(len(adopters), np.nan)
     return pd.DataFrame(
         {"adopters": adopters, "active": np.full(len(adopters), active), "adoption": share},

@@ -43,7 +43,8 @@ def not_fitted(message: str) -> NotFittedError:
     if _BOTH_NOT_FITTED is None:
         _BOTH_NOT_FITTED = type("NotFittedError", (NotFittedError, sklearn.NotFittedError), {})
         _BOTH_NOT_FITTED.__module__ = NotFittedError.__module__
-    return _BOTH_NOT_FITTED(message)
+    error: NotFittedError = _BOTH_NOT_FITTED(message)  # a subclass of NotFittedError
+    return error
 
 
 class RetainWarning(UserWarning):

@@ -22,14 +22,19 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from . import _core, _documents, _frames
 from .errors import ColumnError, InputError, RetainError, RetainWarning
+
+if TYPE_CHECKING:
+    from types import FrameType
+
+    from ._core.health import HealthModel as _CoreHealthModel
 
 __all__ = ["HealthModel", "ModelSet"]
 
@@ -47,7 +52,8 @@ def _caller_level() -> int:
     """The ``stacklevel`` of the first frame outside the retain package, so that a warning points
     at the user's line however deep inside retain it was raised."""
     here = os.path.dirname(os.path.abspath(__file__))
-    frame, level = sys._getframe(1), 1
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(here):
         frame, level = frame.f_back, level + 1
     return level
@@ -87,7 +93,7 @@ def renumbered(exc: RetainError, positions: np.ndarray) -> RetainError | None:
     (the row's position in the whole frame); None when it names no row."""
     text = str(exc.args[0]) if exc.args else str(exc)
 
-    def whole(match: re.Match) -> str:
+    def whole(match: re.Match[str]) -> str:
         n = int(match.group(1))
         return f"row {positions[n]}" if n < len(positions) else match.group(0)
 
@@ -95,6 +101,10 @@ def renumbered(exc: RetainError, positions: np.ndarray) -> RetainError | None:
     if new == text:
         return None
     return type(exc)(new)
+
+
+_Part = slice | np.ndarray
+"""Rows of a frame scored on their own: a slice or an array of positions."""
 
 
 def _positions(rows: Any, n: int) -> np.ndarray:
@@ -109,11 +119,11 @@ def _is_scored(frame: pd.DataFrame) -> bool:
 class _Scorer:
     """What HealthModel and ModelSet share: score() on top of their own _scored(frame)."""
 
-    def _scored(self, frame: pd.DataFrame, n_threads: int) -> pd.DataFrame:
+    def _scored(self, frame: pd.DataFrame, n_threads: int | None) -> pd.DataFrame:
         raise NotImplementedError
 
     def _score_parts(
-        self, frame: pd.DataFrame, parts: list, n_threads: int, warn: bool = True
+        self, frame: pd.DataFrame, parts: Sequence[_Part], n_threads: int | None, warn: bool = True
     ) -> np.ndarray:
         """The ``score`` of every row of ``frame``, each part (a slice or an array of positions)
         scored on its own, as if it were a frame of its own: a percentile measure ranks within
@@ -252,10 +262,10 @@ def _with_previous(out: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
 
 def _top(top: Any, n_measures: int) -> int:
     """``top`` checked (a whole number >= 1), capped at the number of measures."""
-    top = _frames.whole(top, "top")
-    if top < 1:
-        raise InputError(f"top: must be >= 1, got {top}")
-    return min(top, n_measures)
+    n = _frames.whole(top, "top")
+    if n < 1:
+        raise InputError(f"top: must be >= 1, got {n}")
+    return min(n, n_measures)
 
 
 def _aligned_previous(frame: pd.DataFrame, previous: Any) -> pd.DataFrame:
@@ -319,6 +329,7 @@ class HealthModel(_documents.Documented, _Scorer):
 
     _core_type = _core.health.HealthModel
     _what = "model"
+    _core: _CoreHealthModel
 
     @property
     def name(self) -> str:
@@ -361,7 +372,9 @@ class HealthModel(_documents.Documented, _Scorer):
         """Each measure's share of the score when every measure is present (sums to 1)."""
         return pd.Series(self._core.effective_weights, index=self.measures, name="weight")
 
-    def _inputs(self, frame: pd.DataFrame, what: str, warn: bool = True) -> tuple[list[str], list]:
+    def _inputs(
+        self, frame: pd.DataFrame, what: str, warn: bool = True
+    ) -> tuple[list[str], list[np.ndarray]]:
         """The model's columns that ``frame`` has, as arrays. A frame with none of them still
         has rows (each with nothing present): a placeholder column carries their count. With
         ``warn``, a RetainWarning names the measures whose column the frame lacks."""
@@ -376,7 +389,7 @@ class HealthModel(_documents.Documented, _Scorer):
         codes = self._core.grade_codes(scored["score"].to_numpy(dtype=float))
         return pd.Categorical.from_codes(codes, categories=self.grades)
 
-    def _scored(self, frame: pd.DataFrame, n_threads: int) -> pd.DataFrame:
+    def _scored(self, frame: pd.DataFrame, n_threads: int | None) -> pd.DataFrame:
         names, columns = self._inputs(frame, "the feature frame")
         s = self._core.score(names, columns, _frames.threads(n_threads))
         data = {"score": s["score"]}
@@ -386,7 +399,14 @@ class HealthModel(_documents.Documented, _Scorer):
         data["coverage"] = s["coverage"]
         return pd.DataFrame(data, index=frame.index, copy=False)  # the arrays are ours
 
-    def _parts(self, frame: pd.DataFrame, parts: list, n_threads: int, kind: str, warn: bool):
+    def _parts(
+        self,
+        frame: pd.DataFrame,
+        parts: Sequence[_Part],
+        n_threads: int | None,
+        kind: str,
+        warn: bool,
+    ) -> Iterator[tuple[_Part, dict[str, Any]]]:
         """(positions, core result) of each part of ``frame`` scored (``kind`` "score") or
         explained ("explain") on its own; errors name rows of ``frame``."""
         names, columns = self._inputs(frame, "the feature frame", warn)
@@ -402,14 +422,16 @@ class HealthModel(_documents.Documented, _Scorer):
                 raise new.with_traceback(exc.__traceback__) from None
 
     def _score_parts(
-        self, frame: pd.DataFrame, parts: list, n_threads: int, warn: bool = True
+        self, frame: pd.DataFrame, parts: Sequence[_Part], n_threads: int | None, warn: bool = True
     ) -> np.ndarray:
         out = np.empty(len(frame))
         for rows, s in self._parts(frame, parts, n_threads, "score", warn):
             out[rows] = s["score"]
         return out
 
-    def _measure_score_parts(self, frame: pd.DataFrame, parts: list, n_threads: int) -> np.ndarray:
+    def _measure_score_parts(
+        self, frame: pd.DataFrame, parts: Sequence[_Part], n_threads: int | None
+    ) -> np.ndarray:
         """The 0-100 measure scores (rows x measures, NaN when left out), each part of
         ``frame`` explained on its own (see :meth:`_score_parts`)."""
         out = np.empty((len(frame), len(self.measures)))
@@ -432,7 +454,7 @@ class HealthModel(_documents.Documented, _Scorer):
         e = self._core.explain(names, columns, _frames.threads(n_threads))
         return self._explanation_frame(e, frame.index)
 
-    def _explanation_frame(self, e: dict, index: pd.Index) -> pd.DataFrame:
+    def _explanation_frame(self, e: dict[str, Any], index: pd.Index) -> pd.DataFrame:
         columns = pd.MultiIndex.from_product([["contribution", "measure_score"], self.measures])
         data = np.column_stack([*e["contribution"], *e["measure_score"]])
         return pd.DataFrame(data, index=index, columns=columns)
@@ -672,9 +694,12 @@ class ModelSet(_Scorer):
                 f"column {self.by!r}, row {row}: no model for {segment.iloc[row]!r} "
                 f"(models: {keys})"
             )
-        return codes.astype(np.int32)
+        model_codes: np.ndarray = codes.astype(np.int32)
+        return model_codes
 
-    def _inputs(self, frame: pd.DataFrame, warn: bool = True) -> tuple[np.ndarray, list[str], list]:
+    def _inputs(
+        self, frame: pd.DataFrame, warn: bool = True
+    ) -> tuple[np.ndarray, list[str], list[np.ndarray]]:
         """The model of each row, and the columns any model reads that ``frame`` has; a
         RetainWarning names, per model scoring some row, the measures whose column is absent."""
         codes = self._model_codes(frame)
@@ -687,7 +712,7 @@ class ModelSet(_Scorer):
         return codes, names, columns
 
     def _score_parts(
-        self, frame: pd.DataFrame, parts: list, n_threads: int, warn: bool = True
+        self, frame: pd.DataFrame, parts: Sequence[_Part], n_threads: int | None, warn: bool = True
     ) -> np.ndarray:
         codes, names, columns = self._inputs(frame, warn)
         t = _frames.threads(n_threads)
@@ -703,7 +728,7 @@ class ModelSet(_Scorer):
             out[rows] = s["score"]
         return out
 
-    def _scored(self, frame: pd.DataFrame, n_threads: int) -> pd.DataFrame:
+    def _scored(self, frame: pd.DataFrame, n_threads: int | None) -> pd.DataFrame:
         codes, names, columns = self._inputs(frame)
         s = self._core.score(codes, names, columns, _frames.threads(n_threads))
         data: dict[str, Any] = {
@@ -795,7 +820,7 @@ class ModelSet(_Scorer):
     def __hash__(self) -> int:
         return hash((self.by, tuple(self._models)))
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[type[ModelSet], tuple[dict[Any, HealthModel], str]]:
         return (ModelSet, (self._models, self.by))
 
     def __repr__(self) -> str:

@@ -993,7 +993,15 @@ def time_to_value(
     return TimeToValue(per_account, summary)
 
 
-def _onboarding_inputs(accounts, milestones, required, account, signed_at, milestone, reached_at):
+def _onboarding_inputs(
+    accounts: Any,
+    milestones: Any,
+    required: Any,
+    account: Any,
+    signed_at: Any,
+    milestone: Any,
+    reached_at: Any,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     accounts = _frames.require_frame(accounts, "the accounts table")
     milestones = _frames.require_frame(milestones, "the milestones table")
     _frames.require_columns(accounts, [account, signed_at], "the accounts table")
@@ -1023,6 +1031,15 @@ def _onboarding_inputs(accounts, milestones, required, account, signed_at, miles
             f"column {milestone!r}, row {_frames.first_row(missing)}: missing milestone"
         )
     m_code = pd.Index(required).get_indexer(labels).astype(np.int64)
+    present = set(labels.unique())
+    absent = [name for name in required if name not in present]
+    if absent and len(labels):  # a misspelt name would read as "nobody reached it"
+        warnings.warn(
+            f"milestone {absent[0]!r} does not appear in column {milestone!r} of the milestones "
+            f"table (its milestones: {sorted(map(str, present))[:10]}); no account reaches it",
+            RetainWarning,
+            stacklevel=3,
+        )
     reached = _frames.day_numbers(milestones[reached_at], reached_at)
     return signed, m_account, m_code, reached, len(required)
 
@@ -1090,8 +1107,7 @@ def churn_reasons(
     >>> rt.kpi.churn_reasons(book, freq="Q", names={"price": "Too expensive"})
     """
     _require_book(book, "churn_reasons")
-    freq = _check_freq(freq)
-    if freq is None:
+    if _check_freq(freq) is None:  # else it is freq, checked
         raise InputError("freq: churn by reason is per period: give 'M', 'Q' or 'Y'")
     groups = None if by is None else _account_groups(book, by, dropna)
     codes = np.zeros(0, np.int64) if groups is None else groups.codes
@@ -1180,8 +1196,7 @@ def touches(
     >>> rt.kpi.touches(book, by="type").groupby(level="period").sum()   # touches per month
     """
     _require_book(book, "touches")
-    freq = _check_freq(freq)
-    if freq is None:
+    if _check_freq(freq) is None:  # else it is freq, checked
         raise InputError("freq: touches are counted per period: give 'M', 'Q' or 'Y'")
     if by is not None and by not in ("type", "owner"):
         raise InputError(f"by: must be 'type', 'owner' or None, got {by!r}")
@@ -1342,7 +1357,17 @@ def _level(value: Any, name: str) -> float:
     return float(value)
 
 
-def _retention(which, df, account, period, mrr, months, by, dropna, parts):
+def _retention(
+    which: str,
+    df: pd.DataFrame | MrrTable | Book,
+    account: Any,
+    period: Any,
+    mrr: Any,
+    months: int,
+    by: Any,
+    dropna: bool,
+    parts: bool,
+) -> pd.Series | pd.DataFrame:
     if isinstance(months, bool) or not isinstance(months, (int, np.integer)):
         raise InputError(f"months: must be a whole number of months, got {months!r}")
     months = int(months)
@@ -1394,7 +1419,17 @@ def _retention(which, df, account, period, mrr, months, by, dropna, parts):
     return pd.Series(values, index=table._kind.range(first, len(values)), name=which)
 
 
-def _retention_parts(which, account, month, amount, group, n_groups, first, n, months):
+def _retention_parts(
+    which: str,
+    account: np.ndarray,
+    month: np.ndarray,
+    amount: np.ndarray,
+    group: np.ndarray,
+    n_groups: int,
+    first: int,
+    n: int,
+    months: int,
+) -> dict[str, np.ndarray]:
     """NRR/GRR partial sums per (group, period), group-major, period k being first + months + k:
     start_mrr, end_mrr (capped per account for GRR) and start_accounts. One entry per account
     and month (line items summed)."""
@@ -1492,7 +1527,7 @@ def _account_groups(book: Book, by: Any, dropna: Any) -> _Groups:
         hash(cache_key)
     except TypeError:
         cache_key = None
-    cache = book.__dict__.setdefault("_groups_cache", {})
+    cache: dict[Any, _Groups] = book.__dict__.setdefault("_groups_cache", {})
     if cache_key is not None and cache_key in cache:
         return cache[cache_key]
     groups = _account_groups_of(book, keys, dropna)
@@ -1501,7 +1536,7 @@ def _account_groups(book: Book, by: Any, dropna: Any) -> _Groups:
     return groups
 
 
-def _account_groups_of(book: Book, keys: list, dropna: Any) -> _Groups:
+def _account_groups_of(book: Book, keys: list[Any], dropna: Any) -> _Groups:
     accounts = book.accounts
     attributes = [c for c in accounts.columns if c not in ("account_id", "signed_at")]
     for key in keys:
@@ -1538,7 +1573,11 @@ def _account_groups_of(book: Book, keys: list, dropna: Any) -> _Groups:
     return _Groups(codes, index, local, sizes)
 
 
-def _group_entries(book: Book, groups: _Groups | None) -> tuple[tuple, int]:
+_Entries = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""(account, month, MRR, group) arrays of a Book's MRR entries, one element per entry."""
+
+
+def _group_entries(book: Book, groups: _Groups | None) -> tuple[_Entries, int]:
     """The Book's (account, month, MRR, group) entries of accounts in a group, and the number
     of groups (one without ``groups``)."""
     account, month, amount, _plan = book._core.mrr_entries()
@@ -1549,7 +1588,7 @@ def _group_entries(book: Book, groups: _Groups | None) -> tuple[tuple, int]:
     return (account[keep], month[keep], amount[keep], group[keep]), len(groups.index)
 
 
-def _group_tables(book: Book, groups: _Groups) -> tuple[list, int, int]:
+def _group_tables(book: Book, groups: _Groups) -> tuple[list[_core.MrrTable], int, int]:
     """One C++ MrrTable per group, each over the Book's whole span of months (a row of MRR 0 in
     its first and last month sets the span, adding no revenue), and that span."""
     whole = _book_mrr(book)
@@ -1634,6 +1673,7 @@ def _signed_cohorts(book: Book, kind: str, groups: _Groups | None) -> pd.DataFra
     use = (amount > 0) & (row[account] >= 0) & (age >= 0)
     cells = row[account[use]] * width + age[use]
     size = len(keys) * width
+    values: np.ndarray
     if kind == "logo":
         values = np.bincount(cells, minlength=size).reshape(len(keys), width).astype(np.float64)
         values /= sizes[:, None]
@@ -1726,7 +1766,9 @@ def _book_answers(
     return values[rows], inverse.ravel().astype(np.int64), index
 
 
-def _frame_answers(frame: Any, by: Any, score: Any, freq: Any) -> tuple[pd.DataFrame, list, Any]:
+def _frame_answers(
+    frame: Any, by: Any, score: Any, freq: Any
+) -> tuple[pd.DataFrame, list[Any], Any]:
     frame = _frames.require_frame(frame, "the survey table")
     if freq is not None:
         raise InputError(
@@ -1743,7 +1785,7 @@ def _frame_answers(frame: Any, by: Any, score: Any, freq: Any) -> tuple[pd.DataF
     return frame, keys, values
 
 
-def _empty_keys(frame: pd.DataFrame, keys: list) -> pd.Index:
+def _empty_keys(frame: pd.DataFrame, keys: list[Any]) -> pd.Index:
     if len(keys) > 1:
         return pd.MultiIndex.from_arrays([frame[k] for k in keys])
     return pd.Index(frame[keys[0]])

@@ -111,7 +111,7 @@ class LogisticChurnModel:
         self,
         C: float = 1.0,
         standardize: bool = True,
-        class_weight: str | dict | None = None,
+        class_weight: str | dict[Any, float] | None = None,
         max_iter: int = 100,
         tol: float = 1e-8,
         n_threads: int | None = None,
@@ -255,7 +255,7 @@ class LogisticChurnModel:
             "n_threads": n_threads,
         }
 
-    def _warn(self, fit: dict, label: list[str]) -> None:
+    def _warn(self, fit: dict[str, Any], label: list[str]) -> None:
         if fit["constant_columns"]:
             names = ", ".join(repr(label[j]) for j in fit["constant_columns"])
             effect = (

@@ -41,7 +41,9 @@ __all__ = [
 _NO_WEIGHT = np.empty(0)
 
 
-def _arrays(y: Any, score: Any, score_name: str, sample_weight: Any) -> tuple[np.ndarray, ...]:
+def _arrays(
+    y: Any, score: Any, score_name: str, sample_weight: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ys, _ = _frames.vector(y, "y", allow_bool=True)
     scores, _ = _frames.vector(score, score_name)
     weights = (

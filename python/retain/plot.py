@@ -597,7 +597,7 @@ def _finite(table: pd.DataFrame, column: str, func: str, what: str = "") -> np.n
     """A numeric column as float64; NaN or infinity is an error naming the row."""
     where = f"{what}, " if what else ""
     try:
-        values = table[column].to_numpy(dtype=np.float64, na_value=np.nan)
+        values: np.ndarray = table[column].to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError) as exc:
         raise InputError(
             f"{func}: {where}column {column!r} holds {table[column].dtype}, not numbers"

@@ -28,7 +28,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -43,6 +43,9 @@ from .calibration import calibrate_risk, mrr_at_risk
 from .errors import InputError, RetainWarning
 from .health_model import HealthModel, ModelSet
 from .segment import Segmenter
+
+if TYPE_CHECKING:  # matplotlib stays unimported at run time until a chart is drawn
+    from matplotlib.axes import Axes
 
 __all__ = ["Report", "build"]
 
@@ -90,7 +93,7 @@ class Report:
         title: str,
         as_of: pd.Timestamp,
         sections: list[_Section],
-        facts: dict,
+        facts: dict[str, Any],
         notes: list[str] | None = None,
     ):
         self.title = title
@@ -149,7 +152,7 @@ class Report:
             + "\n</body></html>\n"
         )
 
-    def write(self, out: str | os.PathLike, stamp: bool = False) -> Path:
+    def write(self, out: str | os.PathLike[str], stamp: bool = False) -> Path:
         """Save ``report.html`` and ``tables/*.csv`` into the folder ``out``; return the HTML's
         path. Everything is written into a new folder beside ``out`` first and then put in its
         place, so ``out`` holds either the whole new report or what it held before. ``out`` must
@@ -269,9 +272,9 @@ class _Context:
     n_threads: int | None
     nrr: pd.Series = field(init=False)  # 12-month NRR and GRR per month: the tiles and trends
     grr: pd.Series = field(init=False)
-    facts: dict = field(default_factory=dict)
-    health_items: list = field(default_factory=list)
-    _snaps: dict = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
+    health_items: list[_Item] = field(default_factory=list)
+    _snaps: dict[pd.Timestamp, pd.DataFrame] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.nrr = kpi.nrr(self.book, months=12).reindex(self.mv.index)
@@ -607,7 +610,7 @@ def _active_caption(ctx: _Context, active: int) -> str:
 
 def _change_reasons(
     model: Any, snaps: pd.DataFrame, before: pd.DataFrame, ids: pd.Index, n_threads: Any
-) -> list:
+) -> list[str]:
     """The top 3 measures that moved each account's score since ``before`` (accounts in both)."""
     now = snaps.set_index("account_id")
     then = before.set_index("account_id")
@@ -748,24 +751,14 @@ def _backtest_section(ctx: _Context) -> _Section:
             lambda ax: _per_date(ax, per_date),
         )
     )
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", RetainWarning)
-        fitted = fit_weights(ctx.model, ctx.book, **options)
-    # The fit's own remarks (measures pointing the wrong way) belong beside its chart.
-    section.notes.extend(str(w.message) for w in caught if issubclass(w.category, RetainWarning))
-    weights = _effective_weights(ctx.model, fitted)
-    comparison = fitted.fit_report.comparison
-    before, after = comparison.loc["pooled", "before"], comparison.loc["pooled", "after"]
-    section.items.append(
-        _chart(
-            "weights",
-            "Configured against fitted weights",
-            "Each measure's share of the score as configured and as fitted to churn on the "
-            f"earlier dates; held-out AUC {before:.3f} configured, {after:.3f} fitted.",
-            weights,
-            lambda ax: _weight_bars(ax, weights),
+    if isinstance(ctx.model, ModelSet):
+        # One weight fit per segment's model would need each segment's own backtest dates.
+        section.notes.append(
+            "No configured-against-fitted weights: the scores come from a ModelSet, whose "
+            "models are fitted one by one (rt.fit_weights on each segment's rows)."
         )
-    )
+    else:
+        _weights_chart(section, ctx.model, ctx.book, options)
     if "scored" in ctx.facts and "owner" in ctx.facts["scored"].columns:
         snaps = ctx.snapshots(ctx.day)
         p = calibration.churn_probability(snaps, n_threads=ctx.n_threads)
@@ -806,8 +799,32 @@ def _backtest_dates(ctx: _Context) -> pd.DatetimeIndex:
     return observed_month_ends(ctx.mv.index, ctx.day, ctx.horizon_days)
 
 
-def _effective_weights(model: Any, fitted: Any) -> pd.DataFrame:
-    def shares(document: dict) -> pd.Series:
+def _weights_chart(
+    section: _Section, model: HealthModel, book: Book, options: dict[str, Any]
+) -> None:
+    """The configured weights beside those fitted to the book's churn on the backtest dates."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RetainWarning)
+        fitted = fit_weights(model, book, **options)
+    # The fit's own remarks (measures pointing the wrong way) belong beside its chart.
+    section.notes.extend(str(w.message) for w in caught if issubclass(w.category, RetainWarning))
+    weights = _effective_weights(model, fitted)
+    comparison = fitted.fit_report.comparison
+    before, after = comparison.loc["pooled", "before"], comparison.loc["pooled", "after"]
+    section.items.append(
+        _chart(
+            "weights",
+            "Configured against fitted weights",
+            "Each measure's share of the score as configured and as fitted to churn on the "
+            f"earlier dates; held-out AUC {before:.3f} configured, {after:.3f} fitted.",
+            weights,
+            lambda ax: _weight_bars(ax, weights),
+        )
+    )
+
+
+def _effective_weights(model: HealthModel, fitted: HealthModel) -> pd.DataFrame:
+    def shares(document: dict[str, Any]) -> pd.Series:
         groups = {g["name"]: g["weight"] for g in document["groups"]}
         measures = pd.DataFrame(
             [(m["name"], m["group"], m.get("weight", 1.0)) for m in document["measures"]],
@@ -819,15 +836,20 @@ def _effective_weights(model: Any, fitted: Any) -> pd.DataFrame:
         # sum), so the shares are normalised to what they are in the score.
         return share / share.sum()
 
-    if isinstance(model, ModelSet):
-        model, fitted = model.default, fitted.default
     return pd.DataFrame({"configured": shares(model.to_dict()), "fitted": shares(fitted.to_dict())})
 
 
 # ------------------------------------------------------------------------------ chart helpers
 
 
-def _chart(name, title, caption, data, draw, size=(8, 4.2)) -> _Item:
+def _chart(
+    name: str,
+    title: str,
+    caption: str,
+    data: pd.DataFrame,
+    draw: Callable[[Axes], object],
+    size: tuple[float, float] = (8, 4.2),
+) -> _Item:
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=size, layout="constrained")
@@ -889,7 +911,7 @@ def _month_ticks(ax: Any, index: pd.Index) -> None:
     ax.set_xticks(ticks, [str(index[i]) for i in ticks], rotation=45, ha="right")
 
 
-def _stacked_bars(ax: Any, table: pd.DataFrame, grades: list, ylabel: str) -> None:
+def _stacked_bars(ax: Any, table: pd.DataFrame, grades: list[str], ylabel: str) -> None:
     import matplotlib.pyplot as plt
 
     # The colours of rt.plot.health_distribution, so a grade looks the same in every chart.
@@ -1029,7 +1051,8 @@ def _html_table(table: pd.DataFrame) -> str:
             shown[column] = values.map(
                 lambda v, d=digits: "" if pd.isna(v) else f"{round(v, d) + 0.0:,.{d}f}"
             )
-    return shown.to_html(classes="data", border=0, na_rep="", escape=True)
+    page: str = shown.to_html(classes="data", border=0, na_rep="", escape=True)
+    return page
 
 
 def _ratio(a: float, b: float) -> float:

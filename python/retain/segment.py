@@ -19,13 +19,17 @@ e.g. ``tiers[1].when[0].op: unknown op '=>' (expected < <= > >= == != in between
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from . import _core, _documents, _frames
 from .errors import InputError
+
+if TYPE_CHECKING:
+    from ._core.segment import Segmenter as _CoreSegmenter
 
 __all__ = ["Segmenter"]
 
@@ -39,6 +43,7 @@ class Segmenter(_documents.Documented):
 
     _core_type = _core.segment.Segmenter
     _what = "rules"
+    _core: _CoreSegmenter
 
     @property
     def tiers(self) -> list[str]:
@@ -59,7 +64,8 @@ class Segmenter(_documents.Documented):
         column is an :class:`retain.InputError`. Missing values read as NaN (never match).
         """
         frame = _frames.require_frame(frame, "the accounts frame")
-        names, columns = [], []
+        names: list[str] = []
+        columns: list[npt.ArrayLike] = []
         for name in self._core.required_columns:
             if (frame.columns == name).sum() > 1:
                 raise InputError(f"the accounts frame has more than one column {name!r}")
@@ -70,7 +76,7 @@ class Segmenter(_documents.Documented):
         tiers = pd.Categorical.from_codes(codes, categories=self.tiers)
         return pd.Series(tiers, index=frame.index, name="tier")
 
-    def _no_columns(self, n: int) -> np.ndarray:
+    def _no_columns(self, n: int) -> npt.NDArray[np.int32]:
         # A document without conditions needs no column, and says nothing of the row count.
         if self._core.required_columns:
             return self._core.assign([], [])  # raises the ColumnError naming the rule
@@ -91,7 +97,9 @@ class Segmenter(_documents.Documented):
             )
         return pd.Series(cat, index=assigned.index, name=assigned.name)
 
-    def coverage(self, assigned: pd.Series, capacity: dict | None = None) -> pd.DataFrame:
+    def coverage(
+        self, assigned: pd.Series, capacity: dict[str, float] | None = None
+    ) -> pd.DataFrame:
         """Accounts per tier and the CSMs they need.
 
         ``assigned`` is a Series of tiers (as :meth:`assign` returns); ``capacity`` maps a tier to

@@ -162,7 +162,9 @@ def _accounts_table(accounts: Any, account: Any, signed_at: Any) -> tuple[pd.Ind
     return pd.Index(ids, name=account), signed
 
 
-def _table_codes(table: Any, ids: pd.Index, columns: list[Any], account: Any, what: str):
+def _table_codes(
+    table: Any, ids: pd.Index, columns: list[Any], account: Any, what: str
+) -> tuple[pd.DataFrame, np.ndarray]:
     table = _frames.require_frame(table, what)
     _frames.require_columns(table, columns, what)
     keys = table[account]
@@ -183,7 +185,16 @@ def _required_days(table: pd.DataFrame, column: Any, known: np.ndarray) -> np.nd
     return days
 
 
-def _mrr_features(mrr, ids, row_acc, cut, account, month, mrr_col, plan) -> dict[str, Any]:
+def _mrr_features(
+    mrr: Any,
+    ids: pd.Index,
+    row_acc: np.ndarray,
+    cut: np.ndarray,
+    account: Any,
+    month: Any,
+    mrr_col: Any,
+    plan: Any,
+) -> dict[str, Any]:
     table, codes = _table_codes(mrr, ids, [account, month, mrr_col], account, "the MRR table")
     months, _ = _frames.period_months(table[month], month)
     values = _frames.amounts(table[mrr_col], mrr_col)
@@ -229,7 +240,15 @@ def _mrr_features(mrr, ids, row_acc, cut, account, month, mrr_col, plan) -> dict
     return out
 
 
-def _survey_features(surveys, ids, row_acc, cut, account, answered_at, score) -> dict[str, Any]:
+def _survey_features(
+    surveys: Any,
+    ids: pd.Index,
+    row_acc: np.ndarray,
+    cut: np.ndarray,
+    account: Any,
+    answered_at: Any,
+    score: Any,
+) -> dict[str, Any]:
     table, codes = _table_codes(
         surveys, ids, [account, answered_at, score], account, "the survey table"
     )
@@ -258,7 +277,15 @@ def _survey_features(surveys, ids, row_acc, cut, account, answered_at, score) ->
     }
 
 
-def _ticket_features(tickets, ids, row_acc, cut, account, opened_at, closed_at) -> dict[str, Any]:
+def _ticket_features(
+    tickets: Any,
+    ids: pd.Index,
+    row_acc: np.ndarray,
+    cut: np.ndarray,
+    account: Any,
+    opened_at: Any,
+    closed_at: Any,
+) -> dict[str, Any]:
     table, codes = _table_codes(tickets, ids, [account, opened_at], account, "the ticket table")
     if closed_at != "closed_at":
         _frames.require_columns(table, [closed_at], "the ticket table")
@@ -284,7 +311,13 @@ def _ticket_features(tickets, ids, row_acc, cut, account, opened_at, closed_at) 
 
 
 def _milestone_features(
-    milestones, ids, row_acc, cut, account, milestone, reached_at
+    milestones: Any,
+    ids: pd.Index,
+    row_acc: np.ndarray,
+    cut: np.ndarray,
+    account: Any,
+    milestone: Any,
+    reached_at: Any,
 ) -> dict[str, Any]:
     table, codes = _table_codes(
         milestones, ids, [account, milestone, reached_at], account, "the milestones table"

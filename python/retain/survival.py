@@ -466,7 +466,9 @@ class ShiftedBetaGeometric:
         self.survivors_ = table
         return self
 
-    def _learn(self, model: Any, n_periods: int, method: str) -> ShiftedBetaGeometric:
+    def _learn(
+        self, model: _core.survival.ShiftedBetaGeometric, n_periods: int, method: str
+    ) -> ShiftedBetaGeometric:
         if not model.converged:
             churn = model.alpha / (model.alpha + model.beta)
             drift = (
@@ -526,7 +528,7 @@ class ShiftedBetaGeometric:
             return f"ShiftedBetaGeometric(alpha_={self.alpha_:.4g}, beta_={self.beta_:.4g})"
         return f"ShiftedBetaGeometric(max_iter={self.max_iter}, tol={self.tol})"
 
-    def _fitted(self) -> Any:
+    def _fitted(self) -> _core.survival.ShiftedBetaGeometric:
         if not hasattr(self, "_model"):
             raise not_fitted("ShiftedBetaGeometric: not fitted yet; call fit(survivors) first")
         return self._model

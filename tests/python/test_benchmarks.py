@@ -158,6 +158,11 @@ def test_bench_health_agrees_with_numpy():
     assert out.count("Target: health score, retain on every core") == 4
 
 
+def test_bench_threads_checks_the_threads_agree():
+    out = run_benchmark("bench_threads.py", "--rows", "2000", "--repeat", "1")
+    assert_checked_and_targeted(out)
+
+
 def test_bench_metrics_agrees_with_scikit_learn_and_the_plain_way():
     out = run_benchmark("bench_metrics.py", "--quick")
     assert_checked_and_targeted(out, "scikit-learn", "plain way")

@@ -591,3 +591,16 @@ def test_a_book_without_churns_activities_or_surveys_says_what_is_not_shown():
         assert chart not in report.tables, chart
     assert "NPS" not in report.tables["headline"].index
     assert {"mrr_bridge", "cohorts", "health_distribution"} <= set(report.tables)
+
+
+def test_a_report_of_a_model_set_shows_its_backtest_without_a_weight_fit(book, report):
+    # Each plan scored by the default model (its percentile measures then rank within the plan,
+    # so scores differ from the plain report's). The report is built, backtest included; the
+    # weight fit is one model's, so it is left out, with a note saying why.
+    plans = book.table("mrr")["plan"].dropna().unique()
+    models = rt.ModelSet({p: rt.models.default() for p in plans}, by="plan")
+    built = rt.report.build(book, model=models)
+    assert len(built.tables["roc"]) > 2 and len(built.tables["auc_by_date"]) > 0
+    assert set(built.tables) == set(report.tables) - {"weights"}
+    assert "weights" in report.tables and "weights" not in built.tables
+    assert "whose models are fitted one by one" in built.html()

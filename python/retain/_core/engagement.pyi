@@ -1,4 +1,6 @@
 # Stubs of retain._core.engagement (python/src/register_engagement.cpp).
+from typing import TypedDict
+
 import numpy as np
 import numpy.typing as npt
 
@@ -30,11 +32,18 @@ class EventLog:
     @property
     def has_features(self) -> bool: ...
 
+# The dict usage_features returns (a plain dict at run time): the lists hold one array a window.
+class _UsageFeatures(TypedDict):
+    events: list[npt.NDArray[np.int64]]
+    active_users: list[npt.NDArray[np.int64]]
+    active_days: list[npt.NDArray[np.int64]]
+    distinct_features: list[npt.NDArray[np.int64]]
+    trend: list[npt.NDArray[np.float64]]
+    days_since_last_event: npt.NDArray[np.float64]
+
 def usage_features(
     log: EventLog, as_of: npt.ArrayLike, windows: npt.ArrayLike, n_threads: int = ...
-) -> dict[
-    str, list[npt.NDArray[np.int64]] | list[npt.NDArray[np.float64]] | npt.NDArray[np.float64]
-]: ...
+) -> _UsageFeatures: ...
 def active_users(log: EventLog, freq: str) -> tuple[int, npt.NDArray[np.int64]]: ...
 def active_users_by_account(
     log: EventLog, freq: str

@@ -1,9 +1,12 @@
 # Hand-kept stubs of retain._core.health (python/src/register_health.cpp).
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
 _Columns = list[npt.NDArray[np.float64]]
+# Arguments that take columns accept any sequence of arrays (a std::vector of them).
 
 class HealthModel:
     @staticmethod
@@ -28,32 +31,32 @@ class HealthModel:
     @property
     def required_columns(self) -> list[str]: ...
     def score(
-        self, names: list[str], columns: list[npt.ArrayLike], n_threads: int = ...
+        self, names: list[str], columns: Sequence[npt.ArrayLike], n_threads: int = ...
     ) -> dict[str, npt.NDArray[np.float64] | npt.NDArray[np.int32] | _Columns]: ...
     def explain(
-        self, names: list[str], columns: list[npt.ArrayLike], n_threads: int = ...
+        self, names: list[str], columns: Sequence[npt.ArrayLike], n_threads: int = ...
     ) -> dict[str, npt.NDArray[np.float64] | _Columns]: ...
     def explain_change(
         self,
         before_names: list[str],
-        before: list[npt.ArrayLike],
+        before: Sequence[npt.ArrayLike],
         after_names: list[str],
-        after: list[npt.ArrayLike],
+        after: Sequence[npt.ArrayLike],
         n_threads: int = ...,
     ) -> dict[str, npt.NDArray[np.float64] | _Columns]: ...
     def reasons(
         self,
         names: list[str],
-        columns: list[npt.ArrayLike],
+        columns: Sequence[npt.ArrayLike],
         top: int = ...,
         n_threads: int = ...,
     ) -> dict[str, npt.NDArray[np.float64] | npt.NDArray[np.int32] | npt.NDArray[np.int64]]: ...
     def reasons_change(
         self,
         before_names: list[str],
-        before: list[npt.ArrayLike],
+        before: Sequence[npt.ArrayLike],
         after_names: list[str],
-        after: list[npt.ArrayLike],
+        after: Sequence[npt.ArrayLike],
         top: int = ...,
         n_threads: int = ...,
     ) -> dict[str, npt.NDArray[np.float64] | npt.NDArray[np.int32] | npt.NDArray[np.int64]]: ...
@@ -71,7 +74,7 @@ class HealthModel:
         value: npt.ArrayLike,
         points: npt.ArrayLike,
     ) -> list[str]: ...
-    def calibrate(self, names: list[str], columns: list[npt.ArrayLike]) -> HealthModel: ...
+    def calibrate(self, names: list[str], columns: Sequence[npt.ArrayLike]) -> HealthModel: ...
     def grade_codes(self, scores: npt.ArrayLike) -> npt.NDArray[np.int32]: ...
 
 class ModelSet:
@@ -86,7 +89,7 @@ class ModelSet:
         self,
         model_of_row: npt.ArrayLike,
         names: list[str],
-        columns: list[npt.ArrayLike],
+        columns: Sequence[npt.ArrayLike],
         n_threads: int = ...,
     ) -> dict[str, npt.NDArray[np.float64] | npt.NDArray[np.int32] | _Columns]: ...
     def grade_codes(

@@ -96,7 +96,7 @@ def _is_spark(frame: Any) -> bool:
 class _Tables:
     """The tables of a distributed Book: checked, as the engine's frames, with their options."""
 
-    def __init__(self, tables: Any, options: dict):
+    def __init__(self, tables: Any, options: dict[str, Any]):
         options = dict(options)
         engine, n_partitions = options.pop("engine", None), options.pop("n_partitions", None)
         for key in options:
@@ -175,7 +175,7 @@ class _Tables:
         types = self.engine.distinct(self.frames["activities"], column)
         warn_unused_types([str(n) for n in internal], types, stacklevel=4)
 
-    def per_account(self, work: Any, extra: dict | None = None) -> Any:
+    def per_account(self, work: Any, extra: dict[str, tuple[Any, Any]] | None = None) -> Any:
         frames = dict(self.frames)
         accounts = dict(self.accounts)
         empty = {name: _work.tagged_empty(frame) for name, frame in self.empty.items()}
@@ -204,22 +204,22 @@ class _Tables:
         return sorted({str(v) for v in self.engine.distinct(self.frames["milestones"], column)})
 
 
-def _contract_columns(table: str, options: dict, empty: pd.DataFrame) -> list:
+def _contract_columns(table: str, options: dict[str, Any], empty: pd.DataFrame) -> list[Any]:
     required, optional = CONTRACT[table]
     wanted = {_work.column_name(options, table, c) for c in required + optional}
     return [c for c in empty.columns if c in wanted]
 
 
-def _partitions(n: Any, engine: Any, frames: dict) -> int:
+def _partitions(n: Any, engine: Any, frames: dict[str, Any]) -> int:
     if n is None:
         return int(engine.default_partitions(frames))
-    n = _frames.whole(n, "n_partitions")
-    if n < 1:
-        raise InputError(f"n_partitions: must be a whole number >= 1, got {n}")
-    return n
+    count = _frames.whole(n, "n_partitions")
+    if count < 1:
+        raise InputError(f"n_partitions: must be a whole number >= 1, got {count}")
+    return count
 
 
-def _quiet_book(frames: dict[str, pd.DataFrame], options: dict) -> None:
+def _quiet_book(frames: dict[str, pd.DataFrame], options: dict[str, Any]) -> None:
     """A Book of the declared columns (no rows): its errors and column warnings, not the
     warnings that its tables are empty."""
     from ..book import Book
@@ -249,7 +249,7 @@ def _window_list(windows: Any) -> list[int]:
     ]
 
 
-def _as_of_list(as_of: Any) -> list:
+def _as_of_list(as_of: Any) -> list[Any]:
     """as_of as a list the workers read as the Book does (text kept as text)."""
     if isinstance(as_of, (str, pd.Timestamp, np.datetime64)) or not hasattr(as_of, "__len__"):
         return [as_of]
@@ -260,7 +260,7 @@ def _as_of_list(as_of: Any) -> list:
 
 
 def snapshots(
-    tables: dict,
+    tables: dict[str, Any],
     as_of: Any,
     lead_days: int = 0,
     windows: Any = (7, 30, 90),
@@ -326,7 +326,7 @@ def usage_features(
 
 
 def labels(
-    tables: dict,
+    tables: dict[str, Any],
     snapshots: Any,
     horizon_days: int = 90,
     observed_until: Any = None,
@@ -389,12 +389,12 @@ def _percentile_columns(model: Any) -> list[str]:
     return out
 
 
-def _keys(frame: pd.DataFrame, keys: Any) -> list:
+def _keys(frame: pd.DataFrame, keys: Any) -> list[Any]:
     if keys is None:
         keys = [frame.columns[0]] + (["as_of"] if "as_of" in frame.columns else [])
-    keys = [keys] if isinstance(keys, str) else list(keys)
-    _frames.require_columns(frame, keys, "the feature frame")
-    return keys
+    columns: list[Any] = [keys] if isinstance(keys, str) else list(keys)
+    _frames.require_columns(frame, columns, "the feature frame")
+    return columns
 
 
 def score(
@@ -447,7 +447,9 @@ def reasons(
 # -- global figures
 
 
-def _summed(t: _Tables, kpi: str, keys: list[str], args: dict, span: Any = "mrr") -> pd.DataFrame:
+def _summed(
+    t: _Tables, kpi: str, keys: list[str], args: dict[str, Any], span: Any = "mrr"
+) -> pd.DataFrame:
     """The KPI's parts of every partition, summed per key on the driver (a few rows each)."""
     span = t.span() if span == "mrr" else span
     work = functools.partial(_work.kpi_parts, options=t.options, span=span, kpi=kpi, args=args)
@@ -471,7 +473,9 @@ def _months_index(ordinals: Any, name: str, freq: str = "M") -> pd.PeriodIndex:
     )
 
 
-def mrr_movements(tables: dict, *, by: Any = None, dropna: bool = True, **options: Any) -> Any:
+def mrr_movements(
+    tables: dict[str, Any], *, by: Any = None, dropna: bool = True, **options: Any
+) -> Any:
     """:func:`retain.kpi.mrr_movements` of the Book of ``tables`` (pandas), ``by`` account
     attributes as there: every column is a sum over accounts per (group and) month, so each
     partition's table is summed."""
@@ -483,11 +487,11 @@ def mrr_movements(tables: dict, *, by: Any = None, dropna: bool = True, **option
     return out
 
 
-def _group_keys(by: Any) -> list:
+def _group_keys(by: Any) -> list[Any]:
     return [] if by is None else [by] if isinstance(by, str) else list(by)
 
 
-def _grouped_months(index: pd.Index, keys: list, name: str = "period", freq: str = "M") -> Any:
+def _grouped_months(index: pd.Index, keys: list[Any], name: str = "period", freq: str = "M") -> Any:
     """The summed parts' index as one process labels it: the groups' levels, then Periods."""
     if not keys:
         return _months_index(index, name, freq)
@@ -501,7 +505,9 @@ def _require_mrr(t: _Tables, func: str) -> None:
         raise InputError(f"{func}: the tables have no 'mrr' table")
 
 
-def churn_rate(tables: dict, kind: str = "logo", ci: float | None = None, **options: Any) -> Any:
+def churn_rate(
+    tables: dict[str, Any], kind: str = "logo", ci: float | None = None, **options: Any
+) -> Any:
     """:func:`retain.kpi.churn_rate` of the summed :func:`mrr_movements` (same options, ``by``
     and ``dropna`` included)."""
     from .. import kpi
@@ -509,7 +515,14 @@ def churn_rate(tables: dict, kind: str = "logo", ci: float | None = None, **opti
     return kpi.churn_rate(mrr_movements(tables, **options), kind, ci)
 
 
-def _retention(which: str, tables: dict, months: int, parts: bool, groups: dict, options: dict):
+def _retention(
+    which: str,
+    tables: dict[str, Any],
+    months: int,
+    parts: bool,
+    groups: dict[str, Any],
+    options: dict[str, Any],
+) -> pd.DataFrame | pd.Series:
     t = _Tables(tables, options)
     _require_mrr(t, which)
     months = _frames.whole(months, "months")
@@ -525,7 +538,7 @@ def _retention(which: str, tables: dict, months: int, parts: bool, groups: dict,
 
 
 def nrr(
-    tables: dict,
+    tables: dict[str, Any],
     months: int = 12,
     *,
     by: Any = None,
@@ -540,7 +553,7 @@ def nrr(
 
 
 def grr(
-    tables: dict,
+    tables: dict[str, Any],
     months: int = 12,
     *,
     by: Any = None,
@@ -553,7 +566,7 @@ def grr(
 
 
 def cohort_retention(
-    tables: dict,
+    tables: dict[str, Any],
     kind: str = "logo",
     **options: Any,
 ) -> pd.DataFrame:
@@ -572,10 +585,10 @@ def cohort_retention(
 
 
 def churn_reasons(
-    tables: dict,
+    tables: dict[str, Any],
     freq: str = "M",
     *,
-    names: dict | None = None,
+    names: dict[str, str] | None = None,
     **options: Any,
 ) -> pd.DataFrame:
     """:func:`retain.kpi.churn_reasons` of the Book of ``tables``: accounts and MRR per period
@@ -596,7 +609,7 @@ def churn_reasons(
 
 
 def nps_by(
-    tables: dict,
+    tables: dict[str, Any],
     by: Any = None,
     *,
     freq: str | None = None,
@@ -626,7 +639,7 @@ def nps_by(
 
 
 def kaplan_meier(
-    tables: dict,
+    tables: dict[str, Any],
     as_of: Any,
     start: Any = None,
     alpha: float = 0.05,
@@ -667,7 +680,7 @@ def kaplan_meier(
 
 def backtest(
     scorer: Any,
-    tables: dict,
+    tables: dict[str, Any],
     as_of: Any,
     horizon_days: int = 90,
     observed_until: Any = None,
@@ -753,7 +766,7 @@ def backtest(
     return _evaluate(scores, probabilities, dropped, n_boot, seed, id_name, n_threads)
 
 
-def _calibrated_by_date(t: _Tables, model: Any, args: dict) -> dict:
+def _calibrated_by_date(t: _Tables, model: Any, args: dict[str, Any]) -> dict[Any, Any]:
     """The model calibrated on each as-of date's labelled rows (their percentile columns,
     collected): one process ranks an account among the rows of its own date."""
     from ..health_model import ModelSet

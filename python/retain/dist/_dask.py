@@ -43,7 +43,8 @@ def empty(frame: Any) -> pd.DataFrame:
 
 
 def default_partitions(tables: dict[str, Any]) -> int:
-    return max(frame.npartitions for frame in tables.values())
+    n: int = max(frame.npartitions for frame in tables.values())
+    return n
 
 
 def _numbered(frame: pd.DataFrame, partition_info: Any = None) -> pd.DataFrame:
@@ -96,7 +97,9 @@ def per_row(frame: Any, work: Callable[[pd.DataFrame], pd.DataFrame], meta: pd.D
     return frame.map_partitions(work, meta=meta, enforce_metadata=False)
 
 
-def per_input_partition(frame: Any, work: Callable[[pd.DataFrame], pd.DataFrame], meta) -> Any:
+def per_input_partition(
+    frame: Any, work: Callable[[pd.DataFrame], pd.DataFrame], meta: pd.DataFrame
+) -> Any:
     """``work`` on each input partition, its rows numbered as the input's."""
     meta_in = frame._meta.assign(**{_work.ROW: np.empty(0, np.int64)})
     numbered = frame.map_partitions(_numbered, meta=meta_in)
@@ -107,12 +110,12 @@ def collect(frame: Any) -> pd.DataFrame:
     return frame.compute()
 
 
-def distinct(frame: Any, column: Any) -> list:
+def distinct(frame: Any, column: Any) -> list[Any]:
     values = frame[column].dropna().unique().compute()
     return list(pd.unique(np.asarray(values, dtype=object)))
 
 
-def select(frame: Any, columns: list) -> Any:
+def select(frame: Any, columns: list[Any]) -> Any:
     return frame[columns]
 
 
@@ -120,7 +123,7 @@ def last(frame: Any, column: Any) -> Any:
     return frame[column].max().compute()
 
 
-def check_zones(frames: dict[str, Any], options: dict) -> None:
+def check_zones(frames: dict[str, Any], options: dict[str, Any]) -> None:
     """Nothing to check: Dask hands the workers the frames' own timestamps."""
 
 

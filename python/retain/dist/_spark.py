@@ -247,7 +247,9 @@ def per_row(frame: Any, work: Callable[[pd.DataFrame], pd.DataFrame], meta: pd.D
     return frame.select(*selected).mapInPandas(batches, schema(meta))
 
 
-def per_input_partition(frame: Any, work: Callable[[pd.DataFrame], pd.DataFrame], meta) -> Any:
+def per_input_partition(
+    frame: Any, work: Callable[[pd.DataFrame], pd.DataFrame], meta: pd.DataFrame
+) -> Any:
     return per_row(frame, work, meta)
 
 
@@ -280,12 +282,12 @@ def _retain_error(exc: Exception) -> Exception | None:
     return kind(message) if isinstance(kind, type) else None
 
 
-def distinct(frame: Any, column: Any) -> list:
+def distinct(frame: Any, column: Any) -> list[Any]:
     rows = frame.select(F.col(_quoted(column)).cast("string")).distinct().collect()
     return [row[0] for row in rows if row[0] is not None]
 
 
-def select(frame: Any, columns: list) -> Any:
+def select(frame: Any, columns: list[Any]) -> Any:
     return frame.select(*[F.col(_quoted(c)) for c in columns])
 
 
@@ -293,7 +295,7 @@ def last(frame: Any, column: Any) -> Any:
     return frame.agg(F.max(F.col(_quoted(column)))).collect()[0][0]
 
 
-def check_zones(frames: dict[str, Any], options: dict) -> None:
+def check_zones(frames: dict[str, Any], options: dict[str, Any]) -> None:
     """A month label held as a Spark TIMESTAMP is an instant: Spark made it from text without an
     offset in its session zone ("2024-03" -> 2024-03-01 00:00 there), and retain reads instants
     in the Book's zone, where it may fall in the month before. Said, not guessed."""

@@ -26,7 +26,7 @@ _ROW_BITS = 33
 _ROW_TEXT = re.compile(r"\brow (\d+)\b")
 
 
-def column_name(options: dict, table: str, name: str) -> Any:
+def column_name(options: dict[str, Any], table: str, name: str) -> Any:
     """The user's name of a contract column of ``table`` under the Book options' ``columns``."""
     return ((options.get("columns") or {}).get(table) or {}).get(name, name)
 
@@ -46,7 +46,7 @@ def renamed_rows(exc: RetainError, rows: np.ndarray) -> RetainError:
     "row r of input partition p"."""
     text = str(exc.args[0]) if exc.args else str(exc)
 
-    def where(match: re.Match) -> str:
+    def where(match: re.Match[str]) -> str:
         n = int(match.group(1))
         if n >= len(rows):
             return match.group(0)
@@ -63,7 +63,8 @@ def tagged_empty(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def row_numbers(partition: int, n: int) -> np.ndarray:
-    return (np.int64(partition) << np.int64(_ROW_BITS)) + np.arange(n, dtype=np.int64)
+    rows: np.ndarray = (np.int64(partition) << np.int64(_ROW_BITS)) + np.arange(n, dtype=np.int64)
+    return rows
 
 
 def plain_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -78,7 +79,7 @@ def plain_columns(frame: pd.DataFrame) -> pd.DataFrame:
 # -- the Book of a partition
 
 
-def build_book(frames: dict[str, pd.DataFrame], options: dict, span: Any = None) -> Book:
+def build_book(frames: dict[str, pd.DataFrame], options: dict[str, Any], span: Any = None) -> Book:
     """The Book of one partition. ``span`` (first, last month number of the whole MRR table)
     pads this partition's MRR table with rows of 0 in those months, so that its months run as
     the whole's do (an account's MRR after the last month of the data is unknown, not 0)."""
@@ -106,12 +107,12 @@ def _table_named(message: str, frames: dict[str, pd.DataFrame]) -> str | None:
     return match.group(1) if match and match.group(1) in frames else None
 
 
-def _mrr_table(options: dict, frame: pd.DataFrame) -> _Table:
+def _mrr_table(options: dict[str, Any], frame: pd.DataFrame) -> _Table:
     mapping = (options.get("columns") or {}).get("mrr", {})
     return _Table("mrr", frame, mapping)
 
 
-def month_span(frame: pd.DataFrame, options: dict) -> pd.DataFrame:
+def month_span(frame: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
     """First and last month number of an input partition of the MRR table (empty: no row). A bad
     period is named by its row of the input partition."""
     rows = frame[ROW].to_numpy() if ROW in frame.columns else np.arange(len(frame))
@@ -126,7 +127,9 @@ def month_span(frame: pd.DataFrame, options: dict) -> pd.DataFrame:
     return pd.DataFrame({"first": [int(months.min())], "last": [int(months.max())]})
 
 
-def _padded_mrr(frame: pd.DataFrame, options: dict, span: tuple[int, int]) -> pd.DataFrame:
+def _padded_mrr(
+    frame: pd.DataFrame, options: dict[str, Any], span: tuple[int, int]
+) -> pd.DataFrame:
     t = _mrr_table(options, frame)
     months = _months(t, "period", options["tz"], options["periods"])
     period = t.names["period"]
@@ -150,8 +153,8 @@ def _padded_mrr(frame: pd.DataFrame, options: dict, span: tuple[int, int]) -> pd
 
 def snapshots(
     frames: dict[str, pd.DataFrame],
-    options: dict,
-    as_of: list,
+    options: dict[str, Any],
+    as_of: list[Any],
     lead_days: int,
     windows: list[int],
     active_only: bool,
@@ -168,8 +171,8 @@ def snapshots(
 def book_snapshots(
     book: Book,
     frames: dict[str, pd.DataFrame],
-    options: dict,
-    as_of: list,
+    options: dict[str, Any],
+    as_of: list[Any],
     lead_days: int,
     windows: list[int],
     active_only: bool,
@@ -193,7 +196,7 @@ def book_snapshots(
     return plain_columns(_with_milestones(out, milestones))
 
 
-def _has_column(options: dict, frame: pd.DataFrame, table: str, name: str) -> bool:
+def _has_column(options: dict[str, Any], frame: pd.DataFrame, table: str, name: str) -> bool:
     return column_name(options, table, name) in frame.columns
 
 
@@ -215,7 +218,11 @@ def _with_milestones(out: pd.DataFrame, milestones: list[str]) -> pd.DataFrame:
 
 
 def usage_features(
-    frames: dict[str, pd.DataFrame], as_of: list, windows: list[int], names: dict, n_threads: int
+    frames: dict[str, pd.DataFrame],
+    as_of: list[Any],
+    windows: list[int],
+    names: dict[str, Any],
+    n_threads: int,
 ) -> pd.DataFrame:
     from ..engagement import usage_features as one_process
 
@@ -227,7 +234,7 @@ def usage_features(
 
 def labels(
     frames: dict[str, pd.DataFrame],
-    options: dict,
+    options: dict[str, Any],
     horizon_days: int,
     observed_until: Any,
     n_threads: int,
@@ -241,7 +248,7 @@ def labels(
 
 
 def score(
-    frame: pd.DataFrame, model: Any, keys: list, n_threads: int, quiet: bool = True
+    frame: pd.DataFrame, model: Any, keys: list[Any], n_threads: int, quiet: bool = True
 ) -> pd.DataFrame:
     """Scores of a partition's rows, after its key columns. ``model`` came pickled as its JSON
     document (a HealthModel or ModelSet). A column the model misses is said once, on the
@@ -254,7 +261,7 @@ def score(
 
 
 def reasons(
-    frame: pd.DataFrame, model: Any, keys: list, top: int, n_threads: int, quiet: bool = True
+    frame: pd.DataFrame, model: Any, keys: list[Any], top: int, n_threads: int, quiet: bool = True
 ) -> pd.DataFrame:
     local = frame.reset_index(drop=True)
     with warnings.catch_warnings():
@@ -270,7 +277,13 @@ def reasons(
 # -- global figures: each partition's additive parts
 
 
-def kpi_parts(frames: dict[str, pd.DataFrame], options: dict, span: Any, kpi: str, args: dict):
+def kpi_parts(
+    frames: dict[str, pd.DataFrame],
+    options: dict[str, Any],
+    span: Any,
+    kpi: str,
+    args: dict[str, Any],
+) -> pd.DataFrame:
     """The additive parts of one global KPI over a partition's accounts, as a frame with the
     KPI's keys as columns (summed across partitions by the driver)."""
     book = build_book(frames, options, span)
@@ -281,7 +294,7 @@ def kpi_parts(frames: dict[str, pd.DataFrame], options: dict, span: Any, kpi: st
     return out
 
 
-def _kpi_table(book: Book, kpi: str, args: dict) -> pd.DataFrame:
+def _kpi_table(book: Book, kpi: str, args: dict[str, Any]) -> pd.DataFrame:
     from .. import kpi as k
 
     groups = {"by": args.get("by"), "dropna": args.get("dropna", True)}
@@ -346,8 +359,8 @@ DROPPED = {"inactive": -1, "unresolved": -2, "unscored": -3}
 
 def labelled(
     frames: dict[str, pd.DataFrame],
-    options: dict,
-    as_of: list,
+    options: dict[str, Any],
+    as_of: list[Any],
     lead_days: int,
     horizon_days: int,
     observed_until: Any,
@@ -363,7 +376,9 @@ def labelled(
     return book.labels(snaps, horizon_days, observed_until, n_threads=n_threads), book
 
 
-def reference_rows(frames: dict[str, pd.DataFrame], columns: list, **args: Any) -> pd.DataFrame:
+def reference_rows(
+    frames: dict[str, pd.DataFrame], columns: list[Any], **args: Any
+) -> pd.DataFrame:
     """The as-of date and the given columns of the labelled rows (for calibrating a model's
     percentile measures on each date's rows)."""
     labels, _ = labelled(frames, **args)
