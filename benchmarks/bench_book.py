@@ -32,11 +32,28 @@ in the page cache for both). Peak memory is the child's resident-set high-water 
 /proc/self/status (C++ and Arrow allocations included, which tracemalloc would miss; per process
 image, so not inherited from this parent like ru_maxrss).
 
+Memory (the hardening issue): a Book of 20 M events peaks at no more than 1.5x the tables it
+holds. ``rt.Book(accounts, events=events, tz="America/New_York")`` is built from pandas tables
+in memory, as users hold them: the accounts table (string ids, a tz-aware ``signed_at``, plan,
+segment, owner, seats) and --memory-events events (string account and user ids, a tz-aware UTC
+``timestamp``, a ``feature`` name; rows in no order). Text cells are str objects shared between
+equal cells, as the other benchmarks make them and as ``pd.read_csv`` gives them (it reuses one
+object for equal cells of a chunk). In a fresh child: the resident set after the imports (the
+baseline), the tables made, the high-water mark restarted, the Book built and kept. The tables'
+bytes count every buffer and each distinct str object once (``sys.getsizeof``):
+``memory_usage(deep=True)``, printed beside it, counts a shared object again at every cell that
+refers to it, which would inflate the tables several times. The target's ratio is (peak -
+baseline) / tables: the tables (the Book keeps them) and everything the build takes, at the
+peak, over the tables; printed beside it are what the build adds, (peak - resident after making
+the tables) / tables, what the held Book adds, and the absolute peak / (baseline + tables).
+``--memory`` runs only this case (no CSV files needed).
+
     .venv/bin/python benchmarks/bench_book.py [--accounts N] [--events E] [--dates D] [--repeat R]
+        [--memory] [--memory-accounts N] [--memory-events E]
 
 Target (issue 9): rt.Book.read + snapshots at 12 dates on 100,000 accounts and 20 M events
 >= 10x faster than the pandas way, and peak memory under 2x the loaded tables (here: the total
-size of the CSV files).
+size of the CSV files). The hardening issue's: the Book's (peak - baseline) / tables at most 1.5.
 """
 
 from __future__ import annotations
@@ -47,6 +64,7 @@ import inspect
 import json
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -56,10 +74,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pv
 
-from _common import peak_rss_bytes, run_child
+from _common import peak_rss_bytes, reset_peak, resident_bytes, run_child, verdict
 
 TARGET = 10.0
 MEMORY_FACTOR = 2.0
+BOOK_MEMORY_FACTOR = 1.5  # the hardening issue: (peak - baseline) / the tables held, at most
+MEMORY_TZ = "America/New_York"  # the Book's zone in the memory case
 WINDOWS = (7, 30, 90)
 DATA_ROOT = Path("/tmp/bench_book")
 TABLES = (
@@ -603,6 +623,174 @@ def plain_snapshots(folder: Path, dates: list[pd.Timestamp]) -> tuple[pd.DataFra
 
 
 # ---------------------------------------------------------------------------------------------
+# Memory: a Book built from pandas tables in memory
+# ---------------------------------------------------------------------------------------------
+
+
+def make_frames(n_accounts: int, n_events: int, seed: int = 9) -> dict[str, pd.DataFrame]:
+    """The accounts table and an event log of ``n_events`` rows as pandas holds them (see the
+    module docstring): string ids, each account's and user's one str object shared by its rows;
+    tz-aware instants; rows in no order."""
+    rng = np.random.default_rng(seed)
+    a = n_accounts
+    width = max(6, len(str(a - 1)))
+    names = np.char.add("ACC-", np.char.zfill(np.arange(a).astype(str), width)).astype(object)
+    signed = uniform_between(
+        rng,
+        np.full(a, np.datetime64("2019-01-01", "s").astype(np.int64)),
+        np.full(a, np.datetime64("2024-10-31", "s").astype(np.int64)),
+    )
+    seats = np.maximum(1, rng.lognormal(2.5, 1.0, a).astype(np.int64))
+    owners = np.char.add("CSM-", np.char.zfill(np.arange(40).astype(str), 2)).astype(object)
+
+    def instants(seconds: np.ndarray) -> pd.DatetimeIndex:
+        return pd.DatetimeIndex(seconds.astype("datetime64[s]").astype("datetime64[ns]"), tz="UTC")
+
+    order = rng.permutation(a)
+    accounts = pd.DataFrame(
+        {
+            "account_id": names[order],
+            "signed_at": instants(signed[order]).tz_convert(MEMORY_TZ),
+            "plan": PLANS.astype(object)[rng.choice(len(PLANS), a, p=[0.4, 0.3, 0.2, 0.1])],
+            "segment": SEGMENTS.astype(object)[np.minimum(np.log10(seats) // 1, 2).astype(int)][
+                order
+            ],
+            "owner": owners[rng.integers(0, len(owners), a)],
+            "seats": seats[order],
+        }
+    )
+    lo = np.maximum(signed, START)
+    weight = rng.lognormal(0.0, 1.0, a)
+    users = np.clip(seats // 2, 1, 50)
+    user_start = np.cumsum(users) - users
+    user_width = max(7, len(str(int(users.sum()) - 1)))
+    user_names = np.char.add(
+        "USR-", np.char.zfill(np.arange(int(users.sum())).astype(str), user_width)
+    ).astype(object)
+    feature_p = 1.0 / np.arange(1, N_FEATURES + 1)
+    features = np.array([f"feature_{k:02d}" for k in range(N_FEATURES)], dtype=object)
+    acc = rng.choice(a, n_events, p=weight / weight.sum())
+    user = user_start[acc] + rng.integers(0, users[acc])
+    at = uniform_between(rng, lo[acc], np.full(n_events, END))
+    events = pd.DataFrame(
+        {
+            "account_id": names[acc],
+            "user_id": user_names[user],
+            "timestamp": instants(at),
+            "feature": features[rng.choice(N_FEATURES, n_events, p=feature_p / feature_p.sum())],
+        }
+    )
+    return {"accounts": accounts, "events": events}
+
+
+def held_bytes(frame: pd.DataFrame) -> int:
+    """The bytes ``frame`` holds: every column's and the index's buffer, and for a column of
+    objects each distinct object once (``sys.getsizeof``), however many cells refer to it."""
+    total = int(frame.memory_usage(index=True, deep=False).sum())
+    columns = [frame.index.to_numpy()] if frame.index.dtype == object else []
+    columns += [frame[c].to_numpy() for c in frame.columns if frame[c].dtype == object]
+    for cells in columns:
+        address = np.fromiter(map(id, cells), dtype=np.int64, count=len(cells))
+        _, first = np.unique(address, return_index=True)
+        total += sum(map(sys.getsizeof, cells[first]))
+    return total
+
+
+def memory_row(n_accounts: int, n_events: int) -> dict:
+    """Builds the Book of ``make_frames`` in this process: the resident set after the imports
+    (baseline) and after making the tables, the tables' bytes (counted both ways), the
+    high-water mark of the build (restarted after the tables were made) and the resident set
+    with the Book held."""
+    import retain as rt
+
+    reset_peak()
+    baseline = resident_bytes()
+    tables = make_frames(n_accounts, n_events)
+    counted = {name: held_bytes(frame) for name, frame in tables.items()}
+    deep = {name: int(f.memory_usage(deep=True).sum()) for name, f in tables.items()}
+    reset = reset_peak()
+    after = resident_bytes()
+    start = time.perf_counter()
+    book = rt.Book(tables["accounts"], events=tables["events"], tz=MEMORY_TZ)
+    seconds = time.perf_counter() - start
+    peak = peak_rss_bytes()
+    reset_peak()  # collects and hands freed heap back: held is what stays in use
+    held = resident_bytes()
+    assert book.n_accounts == n_accounts
+    return {
+        "accounts": n_accounts,
+        "events": n_events,
+        "tables": sum(counted.values()),
+        "tables_by_name": counted,
+        "deep": sum(deep.values()),
+        "baseline": baseline,
+        "after_input": after,
+        "peak": peak,
+        "held": held,
+        "seconds": seconds,
+        "peak_reset": reset,
+    }
+
+
+def memory_section(n_accounts: int, n_events: int) -> dict:
+    """Runs the memory case in a fresh child, prints it and returns its target."""
+    r = run_child(
+        __file__,
+        [
+            *("--child", "memory"),
+            *("--memory-accounts", str(n_accounts), "--memory-events", str(n_events)),
+        ],
+    )
+    tables = r["tables"]
+    ratio = (r["peak"] - r["baseline"]) / tables
+    extra = (r["peak"] - r["after_input"]) / tables
+    kept = (r["held"] - r["after_input"]) / tables
+    absolute = r["peak"] / (r["baseline"] + tables)
+    parts = ", ".join(f"{k} {v / 2**20:,.1f} MiB" for k, v in r["tables_by_name"].items())
+    print()
+    print(
+        f"memory: rt.Book(accounts, events=events, tz={MEMORY_TZ!r}) of {n_accounts:,} accounts "
+        f"and {n_events:,} events built from pandas tables (string ids as shared str objects, "
+        "tz-aware timestamps, rows in no order), in a fresh child process"
+    )
+    print(
+        f"tables = every buffer and each distinct str object once: {tables / 2**30:.3f} GiB "
+        f"({parts}); memory_usage(deep=True) would say {r['deep'] / 2**30:.3f} GiB, counting "
+        "a shared str object again at every cell"
+    )
+    print(
+        "baseline = the resident set after the imports; input = after making the tables; peak = "
+        "the high-water mark (VmHWM), restarted once the tables were made; held = the resident "
+        "set with the Book (and the tables it keeps) held, freed heap handed back (malloc_trim)"
+    )
+    print()
+    print(
+        "| accounts | events | tables GiB | baseline GiB | input GiB | peak GiB | held GiB "
+        "| build s | (peak - baseline) / tables | (peak - input) / tables "
+        "| (held - input) / tables | peak / (baseline + tables) |"
+    )
+    print("|" + "---:|" * 12)
+    print(
+        f"| {n_accounts:,} | {n_events:,} | {tables / 2**30:.3f} | {r['baseline'] / 2**30:.3f} | "
+        f"{r['after_input'] / 2**30:.3f} | {r['peak'] / 2**30:.3f} | {r['held'] / 2**30:.3f} | "
+        f"{r['seconds']:.2f} | {ratio:.3f}x | {extra:.3f}x | {kept:.3f}x | {absolute:.3f}x |"
+    )
+    if not r["peak_reset"]:
+        print("(the high-water mark could not be restarted: it includes making the tables)")
+    return {
+        "text": f"a Book of {n_events:,} events peaks at <= {BOOK_MEMORY_FACTOR:g}x the tables "
+        f"it holds ((peak - baseline) / tables; the build alone adds {extra:.2f}x)",
+        "ratio": ratio,
+        "target": BOOK_MEMORY_FACTOR,
+        "met": ratio <= BOOK_MEMORY_FACTOR,
+    }
+
+
+def print_memory_target(target: dict) -> None:
+    print(f"Target: {target['text']}: {target['ratio']:.2f}x ({verdict(target['met'])})")
+
+
+# ---------------------------------------------------------------------------------------------
 # retain
 # ---------------------------------------------------------------------------------------------
 
@@ -632,6 +820,9 @@ def retain_snapshots(
 
 def child(args: argparse.Namespace) -> None:
     """Times one side (best of --repeat) and prints its numbers and peak memory as JSON."""
+    if args.child == "memory":
+        print(json.dumps(memory_row(args.memory_accounts, args.memory_events)))
+        return
     folder, dates = Path(args.folder), as_of_dates(args.dates)
     if args.child == "plain":
         run = lambda: plain_snapshots(folder, dates)  # noqa: E731
@@ -668,10 +859,13 @@ def child(args: argparse.Namespace) -> None:
 
 
 def run_side(kind: str, folder: Path, args: argparse.Namespace) -> dict:
-    return run_child(__file__, [
-        *("--child", kind, "--folder", str(folder)),
-        *("--dates", str(args.dates), "--repeat", str(args.repeat)),
-    ])
+    return run_child(
+        __file__,
+        [
+            *("--child", kind, "--folder", str(folder)),
+            *("--dates", str(args.dates), "--repeat", str(args.repeat)),
+        ],
+    )
 
 
 def comparable(frame: pd.DataFrame) -> pd.DataFrame:
@@ -708,15 +902,33 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20_000_000)
     parser.add_argument("--dates", type=int, default=12)
     parser.add_argument("--repeat", type=int, default=3, help="runs per timing; the best is kept")
-    sides = ["plain", "retain-1", "retain-all"]
+    parser.add_argument(
+        "--memory", action="store_true", help="run only the memory case (see the docstring)"
+    )
+    parser.add_argument(
+        "--memory-accounts", type=int, help="accounts of the memory case (default: --accounts)"
+    )
+    parser.add_argument(
+        "--memory-events", type=int, help="events of the memory case (default: --events)"
+    )
+    sides = ["plain", "retain-1", "retain-all", "memory"]
     parser.add_argument("--child", choices=sides, help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.memory_accounts is None:
+        args.memory_accounts = args.accounts
+    if args.memory_events is None:
+        args.memory_events = args.events
     if args.child:
         child(args)
         return
 
     import retain as rt
+
+    if args.memory:
+        print(f"{os.cpu_count()} cores; retain {rt.__version__}, pandas {pd.__version__}")
+        print_memory_target(memory_section(args.memory_accounts, args.memory_events))
+        return
 
     folder = data_folder(args.accounts, args.events)
     dates = as_of_dates(args.dates)
@@ -786,6 +998,7 @@ def main() -> None:
         f"{'MET' if met else 'NOT MET'} ({ratio:.1f}x on {cores} cores, {ratio_1:.1f}x on 1 "
         f"thread; retain's peak {memory:.2f}x the loaded tables)"
     )
+    print_memory_target(memory_section(args.memory_accounts, args.memory_events))
 
 
 if __name__ == "__main__":

@@ -39,13 +39,29 @@ both sides. Peak memory is the child's resident-set high-water mark (VmHWM), pri
 same mark right after the data was made. ``--quick`` runs every row in this process at a toy size
 (a smoke test, not a measurement).
 
+Memory (the hardening issue): scoring 10,000,000 accounts (``--memory-accounts``) peaks at no
+more than 1.5x the feature matrix. Each layout and id input is scored once, with the
+uncalibrated model (it ranks its percentile measures in the call, so it needs the most), by
+``HealthModel.score(frame)`` on every core in a fresh child process: the resident set is read
+after the imports and the model (the baseline), the frame is made, the high-water mark is
+restarted (``clear_refs``), the frame is scored and the scored frame kept. The feature matrix is
+the frame as the user holds it, ``frame.memory_usage(deep=True).sum()``: the 20 float64 measure
+columns plus the account ids (the index: string ids are Python str objects, each its own;
+sorted integer ids a RangeIndex of no size). The target's ratio is (peak - baseline) / matrix:
+the memory the data and the call take at the peak, the matrix itself included, over the matrix
+(the interpreter and libraries are neither); printed beside it are what the call adds,
+(peak - resident after making the frame) / matrix, and the absolute peak / (baseline + matrix).
+``--memory`` runs only this section; ``--quick`` runs it at a toy size in this process.
+
     .venv/bin/python benchmarks/bench_health.py [--accounts N] [--repeat R]
         [--layouts columns matrix] [--ids str-shuffled int-sorted]
-        [--models uncalibrated calibrated] [--quick] [--json PATH]
+        [--models uncalibrated calibrated] [--memory] [--memory-accounts N] [--quick]
+        [--json PATH]
 
 Targets (issue 13), retain on every core, for both layouts (the worst of the models and id
 inputs): at most 2x the time numpy's ``np.nansum`` takes to read the matrix once, and at least 5x
-faster than vectorised numpy.
+faster than vectorised numpy. The hardening issue's memory target: the worst (peak - baseline) /
+matrix of the layouts and id inputs at most 1.5.
 """
 
 from __future__ import annotations
@@ -67,6 +83,8 @@ from _common import (
     cpu_model,
     peak_rss_bytes,
     pin_to_one_core,
+    reset_peak,
+    resident_bytes,
     run_child,
     verdict,
     write_json,
@@ -74,6 +92,8 @@ from _common import (
 
 TARGET_SPEEDUP = 5.0  # retain on every core over vectorised numpy: at least this
 TARGET_FLOOR = 2.0  # retain on every core over np.nansum of the matrix: at most this
+TARGET_MEMORY = 1.5  # (peak - baseline) / feature matrix while scoring: at most this
+MEMORY_ACCOUNTS = 10_000_000
 COPIES = 4
 NAN_SHARE = 0.05
 # Answers 0-10 of a typical NPS survey: most are 7 or more.
@@ -407,8 +427,143 @@ def time_row(side: str, layout: str, ids: str, model: str, args: argparse.Namesp
     return {"seconds": seconds, "peak": peak_rss_bytes(), "data_peak": data_peak, **extra}
 
 
+def memory_row(n_accounts: int, layout: str, ids: str) -> dict:
+    """Scores ``n_accounts`` accounts of ``layout`` / ``ids`` once with the uncalibrated model on
+    every core, in this process: the resident set after the imports and the model (baseline) and
+    after making the frame, the frame's bytes, the high-water mark of the call (restarted after
+    the frame was made) and the resident set with the scored frame held."""
+    import retain as rt
+
+    health = rt.HealthModel(scaled_document())
+    reset_peak()
+    baseline = resident_bytes()
+    frame = make_features(n_accounts, layout, ids)
+    usage = frame.memory_usage(deep=True)
+    matrix = int(usage.sum())
+    measures = int(usage.drop("Index").sum())
+    reset = reset_peak()
+    after = resident_bytes()
+    start = time.perf_counter()
+    scored = health.score(frame)
+    seconds = time.perf_counter() - start
+    peak = peak_rss_bytes()
+    reset_peak()  # collects and hands freed heap back: held is what stays in use
+    held = resident_bytes()
+    return {
+        "accounts": n_accounts,
+        "layout": layout,
+        "ids": ids,
+        "matrix": matrix,
+        "measures": measures,
+        "scored": int(scored.memory_usage(index=False, deep=True).sum()),
+        "baseline": baseline,
+        "after_input": after,
+        "peak": peak,
+        "held": held,
+        "seconds": seconds,
+        "peak_reset": reset,
+    }
+
+
+def memory_ratios(r: dict) -> dict:
+    """The ratios of a memory row: ``target`` = (peak - baseline) / matrix (the target's
+    reading), ``extra`` = (peak - after the input) / matrix (what the call adds), ``absolute``
+    = peak / (baseline + matrix)."""
+    return {
+        "target": (r["peak"] - r["baseline"]) / r["matrix"],
+        "extra": (r["peak"] - r["after_input"]) / r["matrix"],
+        "absolute": r["peak"] / (r["baseline"] + r["matrix"]),
+    }
+
+
+def memory_section(args: argparse.Namespace) -> tuple[list[dict], dict]:
+    """Runs and prints the memory case of every layout and id input; returns its rows (for
+    --json) and its target."""
+    n = args.memory_accounts
+    where = (
+        "--quick: in this process, a smoke test, not a measurement"
+        if args.quick
+        else "each row a fresh child process"
+    )
+    print()
+    print(
+        f"memory: HealthModel.score(frame) of {n:,} accounts x {len(scaled_columns())} float64 "
+        f"measures, the uncalibrated model (it ranks its percentile measures in the call), every "
+        f"core; {where}"
+    )
+    print(
+        "matrix = frame.memory_usage(deep=True).sum(): the measure columns plus the account ids "
+        "as the user holds them (string ids: one str object each; sorted integer ids: a "
+        "RangeIndex of no size); baseline = the resident set after the imports and the model; "
+        "input = the resident set after making the frame; peak = the high-water mark (VmHWM), "
+        "restarted once the frame was made; held = the resident set with the scored frame kept, "
+        "freed heap handed back (malloc_trim)"
+    )
+    print()
+    header = [
+        "layout",
+        "ids",
+        "matrix MiB",
+        "of it ids MiB",
+        "baseline GiB",
+        "input GiB",
+        "peak GiB",
+        "held GiB",
+        "score s",
+        "(peak - baseline) / matrix",
+        "(peak - input) / matrix",
+        "peak / (baseline + matrix)",
+    ]
+    print("| " + " | ".join(header) + " |")
+    print("|---|---|" + "---:|" * (len(header) - 2))
+    rows = []
+    for layout in args.layouts:
+        for ids in args.ids:
+            if args.quick:
+                r = memory_row(n, layout, ids)
+                gc.collect()
+            else:
+                r = run_child(
+                    __file__,
+                    [
+                        *("--child", "memory", "--layout", layout, "--id", ids),
+                        *("--memory-accounts", str(n)),
+                    ],
+                )
+            ratio = memory_ratios(r)
+            print(
+                f"| {layout} | {ids} | {r['matrix'] / 2**20:,.1f} | "
+                f"{(r['matrix'] - r['measures']) / 2**20:,.1f} | {r['baseline'] / 2**30:.3f} | "
+                f"{r['after_input'] / 2**30:.3f} | {r['peak'] / 2**30:.3f} | "
+                f"{r['held'] / 2**30:.3f} | {r['seconds']:.2f} | {ratio['target']:.3f}x | "
+                f"{ratio['extra']:.3f}x | {ratio['absolute']:.3f}x |",
+                flush=True,
+            )
+            if not r["peak_reset"]:
+                print("(the high-water mark could not be restarted: it includes making the frame)")
+            rows.append({**r, **{f"{k}_ratio": v for k, v in ratio.items()}})
+    worst = max(rows, key=lambda row: row["target_ratio"])
+    print()
+    print(
+        "the scored frame (score, grade, 3 groups, coverage; the frame's index shared) takes "
+        f"{worst['scored'] / 2**20:,.1f} MiB of the held memory at {n:,} accounts"
+    )
+    target = {
+        "text": f"scoring {n:,} accounts peaks at <= {TARGET_MEMORY:g}x the feature matrix "
+        f"((peak - baseline) / matrix, the worst of the layouts and ids: {worst['layout']} / "
+        f"{worst['ids']}; the call alone adds {worst['extra_ratio']:.2f}x)",
+        "ratio": worst["target_ratio"],
+        "target": TARGET_MEMORY,
+        "met": worst["target_ratio"] <= TARGET_MEMORY,
+    }
+    return rows, target
+
+
 def child(args: argparse.Namespace) -> None:
     """Times one row in this fresh process and prints its numbers as JSON."""
+    if args.child == "memory":
+        print(json.dumps(memory_row(args.memory_accounts, args.layout, args.id)))
+        return
     if args.child == "retain-1":  # one core, whatever the core would otherwise start
         pin_to_one_core()
     print(json.dumps(time_row(args.child, args.layout, args.id, args.model, args)))
@@ -460,16 +615,25 @@ def main() -> None:
         action="store_true",
         help="a toy size (3,000 accounts, 1 run, every row in this process) to check it works",
     )
+    parser.add_argument(
+        "--memory", action="store_true", help="run only the memory case (see the docstring)"
+    )
+    parser.add_argument(
+        "--memory-accounts",
+        type=int,
+        default=MEMORY_ACCOUNTS,
+        help=f"accounts the memory case scores (default {MEMORY_ACCOUNTS:,})",
+    )
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
-    parser.add_argument("--child", choices=["floor", *SIDES], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["floor", *SIDES, "memory"], help=argparse.SUPPRESS)
     parser.add_argument("--layout", choices=list(LAYOUTS), help=argparse.SUPPRESS)
     parser.add_argument("--id", choices=list(IDS), help=argparse.SUPPRESS)
     parser.add_argument("--model", choices=[*MODELS, "-"], help=argparse.SUPPRESS)
     args = _common.parse_args(parser)
     if args.quick:
-        args.accounts, args.repeat = 3_000, 1
-    if args.accounts < 1 or args.repeat < 1:
-        parser.error("--accounts and --repeat must be at least 1")
+        args.accounts, args.repeat, args.memory_accounts = 3_000, 1, 3_000
+    if args.accounts < 1 or args.repeat < 1 or args.memory_accounts < 1:
+        parser.error("--accounts, --repeat and --memory-accounts must be at least 1")
     if args.child:
         child(args)
         return
@@ -482,6 +646,28 @@ def main() -> None:
         f"{cores} cores ({cpu_model()}); retain {rt.__version__}, pandas {pd.__version__}, "
         f"numpy {np.__version__}"
     )
+    if args.memory:
+        memory_rows, memory_target = memory_section(args)
+        print()
+        print(
+            f"Target: {memory_target['text']}: {memory_target['ratio']:.2f}x "
+            f"({verdict(memory_target['met'])})"
+        )
+        if args.json:
+            write_json(
+                args.json,
+                "bench_health",
+                [],
+                [memory_target],
+                {
+                    "memory_accounts": args.memory_accounts,
+                    "layouts": args.layouts,
+                    "ids": args.ids,
+                    "quick": args.quick,
+                },
+                memory=memory_rows,
+            )
+        return
     print(
         f"data: {args.accounts:,} accounts x {n_measures} float64 measures (about "
         f"{NAN_SHARE:.0%} NaN each); document: the issue's example x{COPIES} (linear, bands, "
@@ -628,6 +814,8 @@ def main() -> None:
                 "met": ratio >= TARGET_SPEEDUP,
             }
         )
+    memory_rows, memory_target = memory_section(args)
+    targets.append(memory_target)
     print()
     for t in targets:
         print(f"Target: {t['text']}: {t['ratio']:.2f}x ({verdict(t['met'])})")
@@ -645,8 +833,10 @@ def main() -> None:
                 "layouts": args.layouts,
                 "ids": args.ids,
                 "models": args.models,
+                "memory_accounts": args.memory_accounts,
                 "quick": args.quick,
             },
+            memory=memory_rows,
         )
 
 
