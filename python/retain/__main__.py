@@ -128,8 +128,8 @@ def _read_text(path: str, option: str) -> str:
 def _day(value: str | None, option: str = "--as-of") -> pd.Timestamp | None:
     if value is None:
         return None
-    try:
-        return pd.Timestamp(value)
+    try:  # ISO only: pandas would read 03/04/2024 as March 4th without a word
+        return pd.Timestamp(pd.to_datetime(value, format="ISO8601"))
     except (ValueError, TypeError) as exc:
         raise BadInput(f"{option}: {value!r} is not a date (write it as 2025-12-31)") from exc
 
@@ -189,6 +189,15 @@ def _make_report(
         print(f"note: {note}")
     print(f"report: {path}")
     return _check_auc(built.facts.get("auc"), args.min_auc)
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """Options argparse takes by type but not by range: refused before any work."""
+    minimum = getattr(args, "min_auc", None)
+    if minimum is not None and not 0.0 <= minimum <= 1.0:
+        raise BadInput(f"--min-auc: an ROC AUC from 0 to 1, got {minimum}")
+    if getattr(args, "reasons", 0) < 0:
+        raise BadInput(f"--reasons: a count of reasons >= 0, got {args.reasons}")
 
 
 def _check_auc(auc: float | None, minimum: float | None) -> int:
@@ -465,6 +474,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the ``retain`` command; return its exit code."""
     args = _parser().parse_args(argv)
     try:
+        _check_options(args)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", RetainWarning)
             code = int(args.run(args))

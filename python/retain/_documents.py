@@ -22,6 +22,23 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} into a document")
 
 
+def _first_non_finite(value: Any, path: str) -> str | None:
+    """The key path ("groups[0].weight", as the core names keys) of the first NaN or infinity."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _first_non_finite(item, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+    elif isinstance(value, (list, tuple, np.ndarray)):
+        for i, item in enumerate(value):
+            found = _first_non_finite(item, f"{path}[{i}]")
+            if found:
+                return found
+    elif isinstance(value, (float, np.floating)) and not np.isfinite(value):
+        return path
+    return None
+
+
 def to_text(document: Any, what: str) -> str:
     """``document`` (a dict, numpy numbers allowed) as JSON text; NaN, infinities and values
     JSON cannot hold are a ConfigError naming ``what``."""
@@ -30,7 +47,10 @@ def to_text(document: Any, what: str) -> str:
     try:
         return json.dumps(document, allow_nan=False, default=_plain)
     except ValueError as exc:
-        raise ConfigError(f"{what}: NaN and infinite values are not allowed ({exc})") from exc
+        where = _first_non_finite(document, "")
+        raise ConfigError(
+            f"{where or what}: NaN and infinite values are not allowed ({exc})"
+        ) from exc
     except TypeError as exc:
         raise ConfigError(f"{what}: {exc}") from exc
 

@@ -471,15 +471,29 @@ def iso_text_times(column: pd.Series, name: Any) -> pd.Series:
     return pd.Series(stamps, index=column.index, name=column.name)
 
 
+def pandas_reason(exc: Exception) -> str:
+    """The first sentence of a pandas parsing error, without its advice on pandas' options."""
+    return str(exc).splitlines()[0].split(". You might want")[0]
+
+
+def iso_format(values: list[Any]) -> str | None:
+    """ "ISO8601" when the dates are text: pandas would otherwise read "01/03/2024" month first
+    (January 3rd) without a word, where a reader in Europe means March 1st."""
+    return "ISO8601" if values and all(isinstance(v, str) for v in values) else None
+
+
 def as_of_days(dates: Any, name: str) -> tuple[np.ndarray, pd.DatetimeIndex]:
     """Day numbers (days since 1970-01-01) of one date or a list of dates (anything
     ``pandas.to_datetime`` reads; times of day are dropped, tz-aware values taken in UTC), and the
     days as a naive DatetimeIndex of midnights for labels."""
     scalar = isinstance(dates, (str, pd.Timestamp, np.datetime64)) or not hasattr(dates, "__len__")
+    values = [dates] if scalar else list(dates)
     try:
-        index = pd.DatetimeIndex(pd.to_datetime([dates] if scalar else list(dates)))
+        index = pd.DatetimeIndex(pd.to_datetime(values, format=iso_format(values)))
     except (ValueError, TypeError) as exc:  # unreadable, out of pandas' range, mixed zones
-        raise InputError(f"{name}: cannot read the dates {dates!r} ({exc})") from exc
+        raise InputError(
+            f"{name}: cannot read the dates {dates!r}; write them as YYYY-MM-DD ({pandas_reason(exc)})"
+        ) from exc
     if index.tz is not None:
         index = index.tz_convert("UTC").tz_localize(None)
     if index.hasnans:

@@ -458,6 +458,13 @@ def backtest(
     result = _evaluate(scores, probabilities, dropped, n_boot, seed, account, n_threads)
     # Said last, once every input has passed: only a result that comes back can be all NaN.
     _warn_if_nothing_resolved("backtest", labels)
+    if len(scores) == 0 and dropped.get("unscored", 0) > 0:
+        warnings.warn(
+            f"backtest: the scorer gave none of the {dropped['unscored']} labelled rows a risk "
+            "(all NaN), so every measure is NaN",
+            RetainWarning,
+            stacklevel=2,
+        )
     return result
 
 

@@ -705,8 +705,15 @@ class Book:
                 )
             if found:
                 frames[table] = _read_table(found[0], table, mapping.get(table, {}))
+        strays = _stray_tables(folder)
         if "accounts" not in frames:
-            raise InputError(f"{str(folder)!r} has no accounts.csv or accounts.parquet")
+            hint = strays.get("accounts", "")
+            raise InputError(
+                f"{str(folder)!r} has no accounts.csv or accounts.parquet"
+                + (f"; {hint}" if hint else "")
+            )
+        for hint in strays.values():
+            warnings.warn(hint, RetainWarning, stacklevel=2)
         try:
             return cls(
                 **frames,
@@ -940,22 +947,20 @@ class Book:
         scalar = isinstance(dates, (str, pd.Timestamp, np.datetime64)) or not hasattr(
             dates, "__len__"
         )
+        values = [dates] if scalar else list(dates)
         try:
-            index = pd.DatetimeIndex(
-                pd.to_datetime(
-                    [dates] if scalar else list(dates),
-                    format="ISO8601" if scalar and isinstance(dates, str) else None,
-                )
-            )
+            index = pd.DatetimeIndex(pd.to_datetime(values, format=_frames.iso_format(values)))
         except (ValueError, TypeError) as exc:
-            values = [dates] if scalar else list(dates)
             zones = {getattr(v, "tzinfo", None) is not None for v in values}
             if len(zones) > 1:
                 raise InputError(
                     "as_of: mixes dates with a time zone and dates without; give them all one "
                     f"way (dates without a zone are read in the Book's, {self.tz})"
                 ) from exc
-            raise InputError(f"as_of: cannot read the dates {dates!r} ({exc})") from exc
+            raise InputError(
+                f"as_of: cannot read the dates {dates!r}; write them as YYYY-MM-DD "
+                f"({_frames.pandas_reason(exc)})"
+            ) from exc
         if index.tz is not None:
             index = index.tz_convert(self.tz).tz_localize(None)
         if index.hasnans:
@@ -1052,6 +1057,23 @@ def _in_file(exc: RetainError, folder: Path) -> RetainError:
     located.__dict__.update(exc.__dict__)
     located.path = str(path)
     return located
+
+
+def _stray_tables(folder: Path) -> dict[str, str]:
+    """Files of ``folder`` that look meant for a table but are not read, by the table they look
+    meant for, with what to do: "Events.csv" (names are lower case), "acounts.csv" (a typo)."""
+    wanted = {f"{t}.{ext}" for t in TABLES for ext in ("csv", "parquet")}
+    strays: dict[str, str] = {}
+    for path in sorted(folder.iterdir()):
+        stem, ext = path.stem.lower(), path.suffix.lower().lstrip(".")
+        if path.name in wanted or ext not in ("csv", "parquet") or not path.is_file():
+            continue
+        close = difflib.get_close_matches(stem, TABLES, n=1, cutoff=0.8)
+        if close and close[0] not in strays:
+            name = f"{close[0]}.{ext}"
+            why = "table files are named in lower case" if stem == close[0] else "is it a typo?"
+            strays[close[0]] = f"{path.name!r} in {str(folder)!r} is not read: {why} ({name})"
+    return strays
 
 
 def _read_table(path: Path, table: str, mapping: dict[str, str]) -> pd.DataFrame:

@@ -10,6 +10,7 @@ as UTC, tz-aware ones converted, a time of day dropped); bad values are
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core, _frames
-from .errors import InputError
+from .errors import InputError, RetainWarning
 
 __all__ = ["ChurnLabels", "label_churn"]
 
@@ -137,6 +138,16 @@ def _label(
             "missing account id"
         )
     churn_codes = ids.get_indexer(churn_ids).astype(np.int64, copy=False)
+    if len(churn_codes) and len(ids) and (churn_codes < 0).all():
+        # Some churned accounts may predate the snapshots, but none matching at all is two
+        # tables keyed differently ("B" against "b", 2 against "2"): every label would be 0.
+        warnings.warn(
+            f"no account of the churns table is in the snapshots (churns name "
+            f"{churn_ids.iloc[0]!r}, snapshots {ids[0]!r}): do both use the same ids? Every "
+            "label is 0",
+            RetainWarning,
+            stacklevel=3,
+        )
     churn_day = _frames.utc_days(churns[churned_at], churned_at)
     if returned_at in churns.columns:
         returned = _frames.utc_days(churns[returned_at], returned_at)

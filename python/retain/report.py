@@ -301,10 +301,12 @@ def _review_day(mv: pd.DataFrame, as_of: Any) -> tuple[pd.Timestamp, pd.Period]:
     if as_of is None:
         month = mv.index[-1]
         return month.end_time.normalize(), month
-    try:
-        day = pd.Timestamp(as_of)
+    try:  # text as ISO 8601 only, as everywhere: pandas reads 03/04/2024 as March 4th
+        day = pd.Timestamp(
+            pd.to_datetime(as_of, format="ISO8601" if isinstance(as_of, str) else None)
+        )
     except (ValueError, TypeError) as exc:
-        raise InputError(f"as_of: {as_of!r} is not a date") from exc
+        raise InputError(f"as_of: {as_of!r} is not a date (write it as YYYY-MM-DD)") from exc
     if day.tzinfo is not None:
         day = day.tz_localize(None)
     day = day.normalize()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -78,6 +79,14 @@ def _snapshots() -> pd.DataFrame:
 def _mrr_model() -> rt.HealthModel:
     measure = {"name": "mrr", "group": "g", "transform": {"kind": "linear", "lo": 0, "hi": 50}}
     return _model(measures=[measure])
+
+
+def _folder(renamed: dict[str, str]) -> Path:
+    """The tiny Book's tables written to a new folder, some files then renamed."""
+    folder = rt.datasets.write(_book(), Path(tempfile.mkdtemp(prefix="retain-bad-")) / "data")
+    for old, new in renamed.items():
+        (folder / old).rename(folder / new)
+    return folder
 
 
 SEGMENTS = {"tiers": [{"name": "big", "when": [{"column": "mrr", "op": ">=", "value": 20}]}]}
@@ -349,7 +358,7 @@ CASES = [
         "book.snapshots: a date out of range",
         lambda: _book().snapshots(["3024-01-01"]),
         rt.InputError,
-        r"as_of: cannot read the dates \['3024-01-01'\] \(Out of bounds",
+        r"as_of: cannot read the dates \['3024-01-01'\]; write them as YYYY-MM-DD \(Out of bounds",
     ),
     Case(
         "book.snapshots: mixed time zones",
@@ -358,6 +367,24 @@ CASES = [
         ),
         rt.InputError,
         "as_of: mixes dates with a time zone and dates without",
+    ),
+    Case(
+        "book.snapshots: a date written month first",
+        lambda: _book().snapshots(["01/03/2024"]),
+        rt.InputError,
+        r"as_of: cannot read the dates \['01/03/2024'\]; write them as YYYY-MM-DD",
+    ),
+    Case(
+        "book.read: a table file in capitals",
+        lambda: rt.Book.read(_folder({"events.csv": "Events.csv"})),
+        rt.RetainWarning,
+        r"'Events.csv' in .* is not read: table files are named in lower case \(events.csv\)",
+    ),
+    Case(
+        "book.read: a misspelt accounts file",
+        lambda: rt.Book.read(_folder({"accounts.csv": "acounts.csv"})),
+        rt.InputError,
+        r"has no accounts.csv .*'acounts.csv' .* is not read: is it a typo\? \(accounts.csv\)",
     ),
     Case(
         "book.labels: a zero horizon",
@@ -605,6 +632,12 @@ CASES = [
         r"as_of: missing date \(NaT\) at position 0",
     ),
     Case(
+        "engagement: an as-of date written month first",
+        lambda: rt.engagement.usage_features(_events(), "03/04/2024"),
+        rt.InputError,
+        "as_of: cannot read the dates '03/04/2024'; write them as YYYY-MM-DD",
+    ),
+    Case(
         "engagement: as-of date out of range",
         lambda: rt.engagement.usage_features(_events(), "3024-02-01"),
         rt.InputError,
@@ -625,6 +658,12 @@ CASES = [
         ),
         rt.ConfigError,
         "1e999",
+    ),
+    Case(
+        "model: a NaN weight in a dict",
+        lambda: _model(groups=[{"name": "g", "weight": float("nan")}]),
+        rt.ConfigError,
+        r"groups\[0\]\.weight: NaN and infinite values are not allowed",
     ),
     Case(
         "model: negative measure weight",
@@ -935,6 +974,23 @@ CASES = [
         "min_train_dates: must be >= 1, got 0",
     ),
     Case(
+        "label_churn: churns keyed by other ids",
+        lambda: rt.label_churn(_snapshots(), CHURNS.assign(account_id=["B"])),
+        rt.RetainWarning,
+        r"no account of the churns table is in the snapshots \(churns name 'B', snapshots 'a'\)",
+    ),
+    Case(
+        "backtest: a scorer that gives no row a risk",
+        lambda: rt.backtest.backtest(
+            lambda frame: np.full(len(frame), np.nan),
+            _book(),
+            as_of=["2024-01-31"],
+            observed_until="2024-06-30",
+        ),
+        rt.RetainWarning,
+        r"the scorer gave none of the \d+ labelled rows a risk \(all NaN\)",
+    ),
+    Case(
         "label_churn: a churn without a date",
         lambda: rt.label_churn(_snapshots(), CHURNS.assign(churned_at=[pd.NaT])),
         rt.InputError,
@@ -1030,6 +1086,29 @@ COMMAND_CASES = [
         "command: a date that is not one",
         lambda data, tmp: ["score", "--data", str(data), "--as-of", "2024-13-01"],
         r"--as-of: '2024-13-01' is not a date",
+    ),
+    CommandCase(
+        "command: a date written month first",
+        lambda data, tmp: ["score", "--data", str(data), "--as-of", "03/04/2024"],
+        r"--as-of: '03/04/2024' is not a date \(write it as 2025-12-31\)",
+    ),
+    CommandCase(
+        "command: an AUC bar above 1",
+        lambda data, tmp: ["backtest", "--data", str(data), "--min-auc", "1.5"],
+        "--min-auc: an ROC AUC from 0 to 1, got 1.5",
+    ),
+    CommandCase(
+        "command: a negative number of reasons",
+        lambda data, tmp: [
+            "score",
+            "--data",
+            str(data),
+            "--as-of",
+            "2024-01-31",
+            "--reasons",
+            "-1",
+        ],
+        "--reasons: a count of reasons >= 0, got -1",
     ),
     CommandCase(
         "command: unknown key in the model file",

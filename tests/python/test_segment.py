@@ -277,7 +277,7 @@ def bad(path_and_what: str, tiers: list) -> tuple:
         ({"tiers": [{"name": "a"}], "extra": 1}, "extra: unknown key (expected tiers)"),
         (
             {"tiers": [{"name": "a", "when": [{"column": "x", "op": "<", "value": float("nan")}]}]},
-            "rules: NaN and infinite values are not allowed",
+            "tiers[0].when[0].value: NaN and infinite values are not allowed",
         ),
     ],
 )
