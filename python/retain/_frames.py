@@ -492,7 +492,8 @@ def as_of_days(dates: Any, name: str) -> tuple[np.ndarray, pd.DatetimeIndex]:
         index = pd.DatetimeIndex(pd.to_datetime(values, format=iso_format(values)))
     except (ValueError, TypeError) as exc:  # unreadable, out of pandas' range, mixed zones
         raise InputError(
-            f"{name}: cannot read the dates {dates!r}; write them as YYYY-MM-DD ({pandas_reason(exc)})"
+            f"{name}: cannot read the dates {dates!r}; write them as YYYY-MM-DD "
+            f"({pandas_reason(exc)})"
         ) from exc
     if index.tz is not None:
         index = index.tz_convert("UTC").tz_localize(None)
