@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "retain/detail/parallel.hpp"
@@ -71,7 +72,11 @@ void run_on_executor(Executor& executor, std::size_t workers, std::size_t n_bloc
     std::unique_lock lock(run->mutex);
     run->closed = true;
     run->idle.wait(lock, [&] { return run->active == 0; });
-    if (run->error) std::rethrow_exception(run->error);
+    // Taken out of `run` before it is thrown: a job the executor releases later drops the last
+    // reference to `run` on its own thread, and would otherwise destroy the exception there
+    // while the caller still handles it (ThreadSanitizer sees the two threads meet nowhere).
+    if (std::exception_ptr error = std::exchange(run->error, nullptr))
+        std::rethrow_exception(error);
 }
 
 void run_on_threads(unsigned workers, std::size_t n_blocks, detail::BlockFn fn) {
