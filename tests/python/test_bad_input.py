@@ -1060,6 +1060,11 @@ CASES = [
 ]
 
 
+def _score(data: Path, *more: str) -> list[str]:
+    """``retain score`` of the exports on 2024-01-31, with more options."""
+    return ["score", "--data", str(data), "--as-of", "2024-01-31", *more]
+
+
 class CommandCase(NamedTuple):
     name: str
     argv: Callable[[Path, Path], list[str]]  # (a folder of good exports, a scratch folder)
@@ -1069,17 +1074,17 @@ class CommandCase(NamedTuple):
 COMMAND_CASES = [
     CommandCase(
         "command: no such folder",
-        lambda data, tmp: ["score", "--data", str(tmp / "nope"), "--as-of", "2024-01-31"],
+        lambda data, tmp: _score(tmp / "nope"),
         r"--data: '.*nope' is not a folder",
     ),
     CommandCase(
         "command: a folder without accounts",
-        lambda data, tmp: ["score", "--data", str(tmp), "--as-of", "2024-01-31"],
+        lambda data, tmp: _score(tmp),
         "has no accounts.csv or accounts.parquet",
     ),
     CommandCase(
         "command: misspelt column in a file",
-        lambda data, tmp: ["score", "--data", str(_misspelt(data, tmp)), "--as-of", "2024-01-31"],
+        lambda data, tmp: _score(_misspelt(data, tmp)),
         r"table 'accounts' has no column 'account_id'; is 'acount_id' it\?.*\[accounts.csv\]",
     ),
     CommandCase(
@@ -1099,54 +1104,22 @@ COMMAND_CASES = [
     ),
     CommandCase(
         "command: a negative number of reasons",
-        lambda data, tmp: [
-            "score",
-            "--data",
-            str(data),
-            "--as-of",
-            "2024-01-31",
-            "--reasons",
-            "-1",
-        ],
+        lambda data, tmp: _score(data, "--reasons", "-1"),
         "--reasons: a count of reasons >= 0, got -1",
     ),
     CommandCase(
         "command: unknown key in the model file",
-        lambda data, tmp: [
-            "score",
-            "--data",
-            str(data),
-            "--as-of",
-            "2024-01-31",
-            "--model",
-            str(_bad_model(tmp)),
-        ],
+        lambda data, tmp: _score(data, "--model", str(_bad_model(tmp))),
         r"--model .*model.json: colour: unknown key",
     ),
     CommandCase(
         "command: no model file",
-        lambda data, tmp: [
-            "score",
-            "--data",
-            str(data),
-            "--as-of",
-            "2024-01-31",
-            "--model",
-            str(tmp / "x.json"),
-        ],
+        lambda data, tmp: _score(data, "--model", str(tmp / "x.json")),
         r"--model: cannot read '.*x.json': No such file or directory",
     ),
     CommandCase(
         "command: negative threads",
-        lambda data, tmp: [
-            "score",
-            "--data",
-            str(data),
-            "--as-of",
-            "2024-01-31",
-            "--threads",
-            "-1",
-        ],
+        lambda data, tmp: _score(data, "--threads", "-1"),
         "n_threads: must be None .* got -1",
     ),
     CommandCase(
