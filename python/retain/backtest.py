@@ -36,7 +36,7 @@ from . import _core, _frames
 from . import metrics as _metrics
 from .errors import InputError, RetainError, RetainWarning
 from .health_model import renumbered
-from .labels import ChurnLabels, _label, label_churn
+from .labels import ChurnLabels, _label, label_churn, warn_if_nothing_resolved
 from .snapshots import snapshots
 from .splits import TimeSplits, time_splits
 
@@ -250,7 +250,7 @@ def _labelled(
         # Only active rows are snapshotted: their `active` column is True throughout and says
         # nothing, so it is no feature.
         frame = frame.drop(columns="active")
-        labels = book.labels(frame, horizon_days, observed_until)
+        labels = book._labels(frame, horizon_days, observed_until, None)
         # The Book's snapshots have a RangeIndex: the kept rows' index is their position.
         return labels, labels.frame.index.to_numpy(), book.ids.name
     if as_of is not None:
@@ -275,22 +275,6 @@ def _labelled(
         columns["returned_at"],
     )
     return labels, keep, columns["account"]
-
-
-def _warn_if_nothing_resolved(who: str, labels: ChurnLabels) -> None:
-    """A RetainWarning when rows were there but not one outcome is known by observed_until: the
-    measures would all be NaN, most likely from an observed_until given too early."""
-    unresolved = labels.dropped["unresolved"]
-    if len(labels.frame) == 0 and unresolved > 0:
-        until = labels.observed_until
-        day = "?" if until is None else f"{until:%Y-%m-%d}"
-        warnings.warn(
-            f"{who}: no row's outcome is known: each of the {unresolved} rows' "
-            f"{labels.horizon_days}-day horizons ends after observed_until ({day}); give a "
-            "later observed_until or earlier as-of dates",
-            RetainWarning,
-            stacklevel=3,
-        )
 
 
 def _date_parts(day: np.ndarray) -> Sequence[slice | np.ndarray]:
@@ -457,7 +441,7 @@ def backtest(
     seed = _frames.whole(random_state, "random_state")
     result = _evaluate(scores, probabilities, dropped, n_boot, seed, account, n_threads)
     # Said last, once every input has passed: only a result that comes back can be all NaN.
-    _warn_if_nothing_resolved("backtest", labels)
+    warn_if_nothing_resolved("backtest", labels, stacklevel=2)
     if len(scores) == 0 and dropped.get("unscored", 0) > 0:
         warnings.warn(
             f"backtest: the scorer gave none of the {dropped['unscored']} labelled rows a risk "

@@ -890,7 +890,22 @@ class Book:
         """Churn labels of snapshot rows from the Book's churns: 1 when the account churns in
         (as_of, as_of + ``horizon_days``], rows of accounts already gone at as_of dropped as
         ``inactive``, rows whose horizon ends after ``observed_until`` (default: the last as-of
-        date) dropped as ``unresolved``. Returns :class:`retain.backtest.ChurnLabels`."""
+        date) dropped as ``unresolved``. Returns :class:`retain.backtest.ChurnLabels`. When
+        rows are given but no outcome is known by ``observed_until``, a RetainWarning says so."""
+        from .labels import warn_if_nothing_resolved
+
+        labels = self._labels(snapshots, horizon_days, observed_until, n_threads)
+        warn_if_nothing_resolved("labels", labels, stacklevel=3)
+        return labels
+
+    def _labels(
+        self,
+        snapshots: pd.DataFrame,
+        horizon_days: Any,
+        observed_until: Any,
+        n_threads: int | None,
+    ) -> Any:
+        """:meth:`labels` without its warning, for the callers that say more themselves."""
         from .backtest import ChurnLabels
 
         if not isinstance(snapshots, pd.DataFrame):
@@ -1098,7 +1113,29 @@ def _read_table(path: Path, table: str, mapping: dict[str, str]) -> pd.DataFrame
         # core reads the buffers in place.
         return pacsv.read_csv(path, convert_options=options).to_pandas(types_mapper=_arrow_text)
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path.name}: cannot read it ({exc})") from exc
+        line = _ragged_line(path) if path.suffix == ".csv" else None
+        where = f"{path.name}, line {line}" if line else path.name
+        raise InputError(f"{where}: cannot read it ({exc})") from exc
+
+
+def _ragged_line(path: Path) -> int | None:
+    """The line (from 1) where the first record with a field count other than the header's
+    starts, as a spreadsheet shows it; None when there is none or the file cannot be scanned.
+    Only on the error path: pyarrow names the record's text, not its line."""
+    import csv
+
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.reader(f)
+            width = len(next(reader, []))
+            start = reader.line_num + 1
+            for record in reader:
+                if record and len(record) != width:
+                    return start
+                start = reader.line_num + 1
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    return None
 
 
 def _arrow_text(arrow_type: Any) -> Any:

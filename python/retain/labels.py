@@ -98,9 +98,28 @@ def label_churn(
     0    1      # churned on 2024-01-20, in (2024-01-01, 2024-01-31]
     2    0      # (the row of 2024-02-01 is dropped: account 1 was gone by then)
     """
-    return _label(
+    labels = _label(
         snapshots, churns, horizon_days, observed_until, account, churned_at, returned_at
     )[0]
+    warn_if_nothing_resolved("label_churn", labels, stacklevel=3)
+    return labels
+
+
+def warn_if_nothing_resolved(who: str, labels: ChurnLabels, stacklevel: int) -> None:
+    """A RetainWarning when rows were there but not one outcome is known by observed_until:
+    everything measured on them would be NaN, most likely from an observed_until given too
+    early (or left to default to the last as-of date)."""
+    unresolved = labels.dropped["unresolved"]
+    if len(labels.frame) == 0 and unresolved > 0:
+        until = labels.observed_until
+        day = "?" if until is None else f"{until:%Y-%m-%d}"
+        warnings.warn(
+            f"{who}: no row's outcome is known: each of the {unresolved} rows' "
+            f"{labels.horizon_days}-day horizons ends after observed_until ({day}); give a "
+            "later observed_until or earlier as-of dates",
+            RetainWarning,
+            stacklevel=stacklevel,
+        )
 
 
 def _label(

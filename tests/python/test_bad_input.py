@@ -89,6 +89,16 @@ def _folder(renamed: dict[str, str]) -> Path:
     return folder
 
 
+def _ragged_folder() -> Path:
+    """The tiny Book's tables, the accounts file with a record missing its second field."""
+    folder = _folder({})
+    accounts = folder / "accounts.csv"
+    lines = accounts.read_text().splitlines()
+    lines[2] = lines[2].split(",")[0]
+    accounts.write_text("\n".join(lines) + "\n")
+    return folder
+
+
 SEGMENTS = {"tiers": [{"name": "big", "when": [{"column": "mrr", "op": ">=", "value": 20}]}]}
 
 
@@ -385,6 +395,18 @@ CASES = [
         lambda: rt.Book.read(_folder({"accounts.csv": "acounts.csv"})),
         rt.InputError,
         r"has no accounts.csv .*'acounts.csv' .* is not read: is it a typo\? \(accounts.csv\)",
+    ),
+    Case(
+        "book.read: a record with a field missing",
+        lambda: rt.Book.read(_ragged_folder()),
+        rt.InputError,
+        r"accounts.csv, line 3: cannot read it \(CSV parse error: Expected 2 columns, got 1",
+    ),
+    Case(
+        "book.labels: no outcome known yet",
+        lambda: _book().labels(_snapshots(), 90),
+        rt.RetainWarning,
+        r"labels: no row's outcome is known: .* observed_until \(2024-02-29\)",
     ),
     Case(
         "book.labels: a zero horizon",
@@ -975,7 +997,9 @@ CASES = [
     ),
     Case(
         "label_churn: churns keyed by other ids",
-        lambda: rt.label_churn(_snapshots(), CHURNS.assign(account_id=["B"])),
+        lambda: rt.label_churn(
+            _snapshots(), CHURNS.assign(account_id=["B"]), observed_until="2024-06-30"
+        ),
         rt.RetainWarning,
         r"no account of the churns table is in the snapshots \(churns name 'B', snapshots 'a'\)",
     ),
@@ -989,6 +1013,12 @@ CASES = [
         ),
         rt.RetainWarning,
         r"the scorer gave none of the \d+ labelled rows a risk \(all NaN\)",
+    ),
+    Case(
+        "label_churn: no outcome known yet",
+        lambda: rt.label_churn(_snapshots(), CHURNS, horizon_days=90),
+        rt.RetainWarning,
+        r"label_churn: no row's outcome is known",
     ),
     Case(
         "label_churn: a churn without a date",

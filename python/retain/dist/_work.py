@@ -241,7 +241,8 @@ def labels(
 ) -> pd.DataFrame:
     snaps = in_order(frames.pop("snapshots"))
     book = build_book(frames, options)
-    return book.labels(snaps, horizon_days, observed_until, n_threads=n_threads).frame
+    # Not book.labels: its warning would be said once per partition, on the workers.
+    return book._labels(snaps, horizon_days, observed_until, n_threads).frame
 
 
 # -- rows, scored where they are
@@ -373,7 +374,7 @@ def labelled(
     snaps = book_snapshots(
         book, frames, options, as_of, lead_days, [7, 30, 90], True, milestones, n_threads
     ).drop(columns="active")
-    return book.labels(snaps, horizon_days, observed_until, n_threads=n_threads), book
+    return book._labels(snaps, horizon_days, observed_until, n_threads), book
 
 
 def reference_rows(
