@@ -607,11 +607,11 @@ def write(
         # Each new file replaces its old one in one rename, and only then are the tables this
         # Book lacks (or held in the other format) removed: a run killed midway leaves every
         # file whole, never a table missing that was there before.
-        written = sorted(staging.iterdir())
-        for path in written:
-            os.replace(path, folder / path.name)
+        written = {path.name for path in staging.iterdir()}
+        for name in sorted(written):
+            os.replace(staging / name, folder / name)
         for path in present:
-            if path.name not in {w.name for w in written}:
+            if path.name not in written:
                 path.unlink()
     finally:
         if staging.exists():

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from . import kpi, metrics, models, survival
+from . import _frames, kpi, metrics, models, survival
 from . import plot as rtplot
 from ._files import replace_folder
 from .backtest import backtest as _backtest
@@ -301,10 +301,8 @@ def _review_day(mv: pd.DataFrame, as_of: Any) -> tuple[pd.Timestamp, pd.Period]:
     if as_of is None:
         month = mv.index[-1]
         return month.end_time.normalize(), month
-    try:  # text as ISO 8601 only, as everywhere: pandas reads 03/04/2024 as March 4th
-        day = pd.Timestamp(
-            pd.to_datetime(as_of, format="ISO8601" if isinstance(as_of, str) else None)
-        )
+    try:
+        day = pd.Timestamp(pd.to_datetime(as_of, format=_frames.iso_format([as_of])))
     except (ValueError, TypeError) as exc:
         raise InputError(f"as_of: {as_of!r} is not a date (write it as YYYY-MM-DD)") from exc
     if day.tzinfo is not None:

@@ -323,7 +323,7 @@ def _day(book: Any, value: Any, name: str) -> int:
     if not isinstance(value, str) and hasattr(value, "__len__"):
         raise InputError(f"{name}: give one date, got {type(value).__name__} of {len(value)}")
     try:
-        stamp = pd.to_datetime(value, format="ISO8601" if isinstance(value, str) else None)
+        stamp = pd.to_datetime(value, format=_frames.iso_format([value]))
     except (ValueError, TypeError) as exc:
         raise InputError(f"{name}: cannot read the date {value!r}") from exc
     if pd.isna(stamp):
