@@ -263,12 +263,7 @@ Book::Adding::~Adding() {
 std::vector<std::int64_t> Book::codes(const IdColumn& ids, std::string_view table,
                                       std::string_view column) {
     std::vector<std::int64_t> out(ids.size());
-    const bool text_ids = std::holds_alternative<IdIndex<std::string>>(ids_);
-    if (!ids.empty() && ids.is_text() != text_ids && n_accounts() > 0)
-        throw InputError::in_table(table, column, 0,
-                                   std::string("ids are ") + (ids.is_text() ? "text" : "integers") +
-                                       " but the accounts table's ids are " +
-                                       (text_ids ? "text" : "integers"));
+    check_id_kind(ids, table, column);
     // Lookups only read the index: blocks of rows in parallel, then the first unknown row.
     detail::for_each_block(
         ids.size(), std::size_t{1} << 16, threads_,
@@ -289,12 +284,7 @@ std::vector<std::int64_t> Book::codes(const IdColumn& ids, std::string_view tabl
         if (out[i] >= 0) continue;
         if (ids.is_text() && ids.text_at(i).empty())
             throw InputError::in_table(table, column, i, "missing account id");
-        if (unknown_ == UnknownAccounts::error)
-            throw InputError::in_table(table, column, i,
-                                       "account " + ids.show(i) +
-                                           " is not in the accounts table (to drop such rows: "
-                                           "unknown_accounts='drop', in C++ "
-                                           "UnknownAccounts::drop)");
+        if (unknown_ == UnknownAccounts::error) unknown_account(ids, i, table, column);
         ++dropped;
     }
     if (dropped > 0) dropped_[std::string(table)] += dropped;
@@ -503,62 +493,276 @@ void Book::set_mrr(const MrrInput& in) {
     has_mrr_plans_ = !in.plan.empty();
 }
 
+namespace {
+// The (account, user) pairs of an event log as the Book meets them, each numbered once: an open
+// addressing table keyed by the account and the user's key (its cell's address for a column of
+// cells, else its user code). Two cells of one user give two numbers; the log merges them. A slot
+// holds a number and a tag of the hash, the keys live by number: 8 bytes a slot keep the table
+// small beside the events.
+class Memberships {
+  public:
+    Memberships() : slots_(1024) {}
+    void prefetch(std::uint64_t user, std::int32_t account) const noexcept {
+        __builtin_prefetch(&slots_[hash(user, account) & (slots_.size() - 1)]);
+    }
+    // The number of the pair; `user_code()` gives the user's code the first time it is met.
+    template <class UserCode>
+    std::int32_t intern(std::uint64_t user, std::int32_t account, UserCode&& user_code) {
+        const std::uint64_t h = hash(user, account);
+        const auto tag = static_cast<std::uint32_t>(h >> 32);
+        for (std::size_t k = h & (slots_.size() - 1);; k = (k + 1) & (slots_.size() - 1)) {
+            Slot& slot = slots_[k];
+            if (slot.number < 0) {
+                if (key_.size() == static_cast<std::size_t>(
+                                       std::numeric_limits<std::int32_t>::max()))
+                    throw InputError("more than 2^31 - 1 (account, user) pairs are not supported");
+                const auto number = static_cast<std::int32_t>(key_.size());
+                user_.push_back(user_code());
+                key_.push_back(user);
+                account_.push_back(account);
+                slot = {number, tag};
+                if (2 * key_.size() > slots_.size()) grow();
+                return number;
+            }
+            const auto m = static_cast<std::size_t>(slot.number);
+            if (slot.tag == tag && key_[m] == user && account_[m] == account) return slot.number;
+        }
+    }
+    std::span<const std::int32_t> accounts() const noexcept { return account_; }
+    std::span<const std::int32_t> users() const noexcept { return user_; }
+
+  private:
+    struct Slot {
+        std::int32_t number = -1;
+        std::uint32_t tag = 0;
+    };
+    static std::uint64_t hash(std::uint64_t user, std::int32_t account) noexcept {
+        return detail::hash_id(static_cast<std::int64_t>(
+            user + 0x9e3779b97f4a7c15ULL * (static_cast<std::uint64_t>(account) + 1)));
+    }
+    void grow() {
+        slots_.assign(slots_.size() * 2, Slot{});
+        for (std::size_t m = 0; m < key_.size(); ++m) {
+            const std::uint64_t h = hash(key_[m], account_[m]);
+            std::size_t k = h & (slots_.size() - 1);
+            while (slots_[k].number >= 0) k = (k + 1) & (slots_.size() - 1);
+            slots_[k] = {static_cast<std::int32_t>(m), static_cast<std::uint32_t>(h >> 32)};
+        }
+    }
+    std::vector<Slot> slots_;
+    std::vector<std::uint64_t> key_;
+    std::vector<std::int32_t> account_, user_;
+};
+
+// A cell's address as a key.
+std::uint64_t address(const void* cell) noexcept {
+    return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(cell));
+}
+}  // namespace
+
+namespace {
+// UTC times of a unit brought to the wall clock by a zone's offsets (EventsInput::utc); a time
+// whose day cannot be an event's comes out as no_time's neighbour, out of every event's range.
+class WallClock {
+  public:
+    WallClock(TimeUnit unit, ZoneOffsets zone, bool used) : zone_(zone) {
+        if (!used) return;
+        if (unit == TimeUnit::day)
+            throw InputError::argument("utc_unit", "give UTC times in seconds or finer");
+        per_second_ = units_per_day(unit) / 86'400;
+        if (zone.since.size() != zone.offset.size())
+            throw InputError::argument("zone", "has " + std::to_string(zone.since.size()) +
+                                                   " starts for " +
+                                                   std::to_string(zone.offset.size()) +
+                                                   " offsets");
+        for (std::size_t k = 0; k < zone.since.size(); ++k) {
+            if (k > 0 && zone.since[k] <= zone.since[k - 1])
+                throw InputError::argument("zone", "the starts must increase (at " +
+                                                       std::to_string(k) + ")");
+            if (std::abs(zone.offset[k]) >= 86'400)
+                throw InputError::argument("zone", "offset " + std::to_string(zone.offset[k]) +
+                                                       " s is a day or more");
+        }
+    }
+    Time operator()(std::int64_t t) const noexcept {
+        if (t == no_time) return no_time;
+        const std::int64_t s = detail::floor_div(t, per_second_);
+        // Far outside any event's days (and any offset): keep it so, without overflow.
+        if (s < -far || s > far) return s < 0 ? -far - 86'400 : far + 86'400;
+        if (zone_.offset.empty()) return s;
+        const auto after = std::upper_bound(zone_.since.begin(), zone_.since.end(), s);
+        const auto k = std::max<std::ptrdiff_t>(after - zone_.since.begin() - 1, 0);
+        return s + zone_.offset[static_cast<std::size_t>(k)];
+    }
+
+  private:
+    static constexpr std::int64_t far = 2 * engagement::max_abs_event_day * 86'400;
+    ZoneOffsets zone_;
+    std::int64_t per_second_ = 1;
+};
+}  // namespace
+
+void Book::check_id_kind(const IdColumn& ids, std::string_view table,
+                         std::string_view column) const {
+    const bool text_ids = std::holds_alternative<IdIndex<std::string>>(ids_);
+    if (!ids.empty() && ids.is_text() != text_ids && n_accounts() > 0)
+        throw InputError::in_table(table, column, 0,
+                                   std::string("ids are ") + (ids.is_text() ? "text" : "integers") +
+                                       " but the accounts table's ids are " +
+                                       (text_ids ? "text" : "integers"));
+}
+
+std::int64_t Book::find_account(const IdColumn& ids, std::size_t i) const noexcept {
+    if (ids.is_text()) {
+        const std::string_view id = ids.text_at(i);
+        if (id.empty()) return -2;
+        const auto* index = std::get_if<IdIndex<std::string>>(&ids_);
+        return index != nullptr ? index->find(id) : -1;
+    }
+    const auto* index = std::get_if<IdIndex<std::int64_t>>(&ids_);
+    return index != nullptr ? index->find(ids.int_at(i)) : -1;
+}
+
+std::int64_t Book::account_code(const IdColumn& ids, std::size_t i, std::string_view table,
+                                std::string_view column) const {
+    const std::int64_t code = find_account(ids, i);
+    if (code == -2) throw InputError::in_table(table, column, i, "missing account id");
+    if (code < 0 && unknown_ == UnknownAccounts::error) unknown_account(ids, i, table, column);
+    return code;
+}
+
+void Book::unknown_account(const IdColumn& ids, std::size_t i, std::string_view table,
+                           std::string_view column) {
+    throw InputError::in_table(table, column, i,
+                               "account " + ids.show(i) +
+                                   " is not in the accounts table (to drop such rows: "
+                                   "unknown_accounts='drop', in C++ UnknownAccounts::drop)");
+}
+
 void Book::set_events(const EventsInput& in) {
     constexpr std::string_view table = "events";
     const std::size_t n = in.account.size();
     check_length(n, in.user.size(), table, in.user_column);
-    check_length(n, in.timestamp.size(), table, in.timestamp_column);
+    check_length(n, in.utc.empty() ? in.timestamp.size() : in.utc.size(), table,
+                 in.timestamp_column);
     check_length(n, in.feature.size(), table, in.feature_column, true);
+    const bool utc = !in.utc.empty();
+    if (utc && !in.timestamp.empty())
+        throw InputError::argument("utc", "give the times once: timestamp or utc, not both");
+    const WallClock clock(in.utc_unit, in.zone, utc);
     const Adding adding(*this, table);
-    auto code = codes(in.account, table, in.account_column);
-    for (std::size_t i = 0; i < n; ++i)
-        if (code[i] >= 0) (void)required_day(in.timestamp, i, table, in.timestamp_column);
-    // Users and features interned over the rows kept.
-    std::vector<std::int64_t> user(n, 0), feature;
-    std::size_t n_users = 0, n_features = 0;
-    auto intern_users = [&](auto& index, auto key_of) {
-        for (std::size_t i = 0; i < n; ++i)
-            if (code[i] >= 0) user[i] = index.intern(key_of(i));
-        n_users = index.size();
+    check_id_kind(in.account, table, in.account_column);
+    if (n_accounts() > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
+        throw InputError("an event log takes at most 2^31 - 1 accounts");
+    const auto time_at = [&](std::size_t i) {
+        return utc ? clock(in.utc[i]) : in.timestamp[i];
     };
-    if (in.user.is_text()) {
-        IdIndex<std::string> index;
-        intern_users(index, [&](std::size_t i) {
-            if (in.user.text_at(i).empty())
-                throw InputError::in_table(table, in.user_column, i, "missing user id");
-            return in.user.text_at(i);
-        });
-    } else {
-        IdIndex<std::int64_t> index;
-        intern_users(index, [&](std::size_t i) { return in.user.int_at(i); });
+    // The rows are read straight into the log's Event rows, which the log then sorts in place: no
+    // code or view per row is kept beside them, so a Book of many events needs little more than
+    // its tables. First on every core, each row's day and account (kept for now in the user
+    // field; -1 for a row left out); each block notes its first bad row, and the lowest is
+    // reported whatever the thread count.
+    std::vector<engagement::Event> rows(n);
+    constexpr std::size_t block = std::size_t{1} << 16;
+    constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
+    const std::size_t n_blocks = (n + block - 1) / block;
+    std::vector<std::size_t> bad(n_blocks, none);
+    const auto day_fits = [](Time t) {
+        const std::int64_t day = detail::floor_div(t, 86'400);
+        return t != no_time && day >= -engagement::max_abs_event_day &&
+               day <= engagement::max_abs_event_day;
+    };
+    detail::for_each_block(n, block, threads_, [&](std::size_t b, std::size_t lo, std::size_t hi) {
+        // The account of a cell just seen (equal ids often share one object): a small table by
+        // address saves reading the cell's text and the lookup.
+        std::vector<std::pair<const void*, std::int64_t>> seen(4096, {nullptr, 0});
+        for (std::size_t i = lo; i < hi; ++i) {
+            const void* cell = in.account.cell_at(i);
+            auto& memo = seen[(address(cell) >> 4) % seen.size()];
+            std::int64_t a = 0;
+            if (cell != nullptr && memo.first == cell) {
+                a = memo.second;
+            } else {
+                a = find_account(in.account, i);
+                memo = {cell, a};
+            }
+            const Time t = a >= 0 ? time_at(i) : 0;
+            if (a == -2 || (a < 0 && unknown_ == UnknownAccounts::error) || !day_fits(t)) {
+                bad[b] = i;
+                return;
+            }
+            rows[i] = {day_of_time(t), static_cast<std::int32_t>(a), -1};
+        }
+    });
+    for (const std::size_t i : bad) {
+        if (i == none) continue;
+        (void)account_code(in.account, i, table, in.account_column);
+        if (time_at(i) == no_time)
+            throw InputError::in_table(table, in.timestamp_column, i, "missing date");
+        throw InputError::in_table(table, in.timestamp_column, i,
+                                   "date out of range (" +
+                                       (utc ? std::to_string(in.utc[i]) + " since 1970-01-01 UTC"
+                                            : std::to_string(in.timestamp[i]) + " seconds") +
+                                       " is more than 10^7 days from 1970-01-01)");
     }
-    if (!in.feature.empty()) {
-        std::vector<std::string> names;
-        feature = intern_labels(in.feature, names);
-        n_features = names.size();
-    }
-    const bool all_kept = std::none_of(code.begin(), code.end(), [](auto c) { return c < 0; });
-    if (all_kept) {
-        events_ = engagement::EventLog(
-            code, n_accounts(), user, std::max<std::size_t>(n_users, 1), in.timestamp,
-            TimeUnit::second, feature, n_features,
-            {in.account_column, in.user_column, in.timestamp_column, in.feature_column}, threads_,
-            in.has_feature_column);
-        return;
-    }
-    std::vector<std::int64_t> kc, ku, kf;
-    std::vector<Time> kt;
+    // Then in order, each row's (account, user) pair and feature, the rows left out dropped.
+    Memberships members;
+    // Users by their text, which stays put while the Book reads it: no copy of it is kept.
+    std::variant<IdIndex<std::string_view>, IdIndex<std::int64_t>> users;
+    if (!in.user.is_text()) users = IdIndex<std::int64_t>();
+    const auto user_code = [&](std::size_t i) -> std::int32_t {
+        std::int64_t u = 0;
+        if (auto* ints = std::get_if<IdIndex<std::int64_t>>(&users)) {
+            u = ints->intern(in.user.int_at(i));
+        } else {
+            const std::string_view id = in.user.text_at(i);
+            if (id.empty()) throw InputError::in_table(table, in.user_column, i, "missing user id");
+            u = std::get<IdIndex<std::string_view>>(users).intern(id);
+        }
+        if (u > std::numeric_limits<std::int32_t>::max())
+            throw InputError::in_table(table, in.user_column, i,
+                                       "more than 2^31 - 1 distinct users are not supported");
+        return static_cast<std::int32_t>(u);
+    };
+    const bool user_cells = n > 0 && in.user.cell_at(0) != nullptr;
+    IdIndex<std::string> features;
+    std::vector<std::pair<const void*, std::int32_t>> feature_seen(64, {nullptr, -1});
+    const auto feature_code = [&](std::size_t i) -> std::int32_t {
+        const void* cell = in.feature.cell_at(i);
+        auto& memo = feature_seen[(address(cell) >> 4) % feature_seen.size()];
+        if (cell != nullptr && memo.first == cell) return memo.second;
+        const std::int64_t f = in.feature.is_text()
+                                   ? features.intern(in.feature.text_at(i))
+                                   : features.intern(std::to_string(in.feature.int_at(i)));
+        if (f > std::numeric_limits<std::int32_t>::max())
+            throw InputError::in_table(table, in.feature_column, i,
+                                       "more than 2^31 - 1 distinct features are not supported");
+        memo = {cell, static_cast<std::int32_t>(f)};
+        return memo.second;
+    };
+    constexpr std::size_t ahead = 8;
+    std::size_t kept = 0;
     for (std::size_t i = 0; i < n; ++i) {
-        if (code[i] < 0) continue;
-        kc.push_back(code[i]);
-        ku.push_back(user[i]);
-        kt.push_back(in.timestamp[i]);
-        if (!feature.empty()) kf.push_back(feature[i]);
+        if (user_cells && i + ahead < n && rows[i + ahead].user >= 0)
+            members.prefetch(address(in.user.cell_at(i + ahead)), rows[i + ahead].user);
+        const engagement::Event e = rows[i];
+        if (e.user < 0) continue;
+        const std::int32_t m =
+            user_cells ? members.intern(address(in.user.cell_at(i)), e.user,
+                                        [&] { return user_code(i); })
+                       : [&] {
+                             const std::int32_t u = user_code(i);
+                             return members.intern(static_cast<std::uint64_t>(u), e.user,
+                                                   [u] { return u; });
+                         }();
+        rows[kept++] = {e.day, m, in.feature.empty() ? -1 : feature_code(i)};
     }
-    events_ = engagement::EventLog(
-        kc, n_accounts(), ku, std::max<std::size_t>(n_users, 1), kt, TimeUnit::second, kf,
-        n_features, {in.account_column, in.user_column, in.timestamp_column, in.feature_column},
-        threads_, in.has_feature_column);
+    if (kept < n) dropped_[std::string(table)] += n - kept;
+    rows.resize(kept);
+    const std::size_t n_users = std::visit([](const auto& index) { return index.size(); }, users);
+    events_ = engagement::EventLog::from_memberships(
+        std::move(rows), members.accounts(), members.users(), n_accounts(),
+        std::max<std::size_t>(n_users, 1), features.size(), in.has_feature_column, threads_);
 }
 
 void Book::set_surveys(const SurveysInput& in) {

@@ -4,6 +4,7 @@
 #include "retain/engagement.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -19,7 +20,7 @@ namespace {
 
 constexpr std::size_t event_block = std::size_t{1} << 16;
 constexpr std::int64_t max_window_days = 36'500;  // 100 years
-constexpr std::int64_t max_abs_day = 10'000'000;  // about 27,000 years around 1970
+constexpr std::int64_t max_abs_day = max_abs_event_day;
 
 // Index of the first event of `ev` whose day is after `day` (events sorted by day).
 std::size_t after(std::span<const Event> ev, std::int64_t day) noexcept {
@@ -48,6 +49,19 @@ void sort_by_day(std::span<Event> run, std::vector<Event>& scratch,
     scratch.resize(run.size());
     for (const Event& e : run) scratch[count[static_cast<std::size_t>(e.day - first)]++] = e;
     std::copy(scratch.begin(), scratch.end(), run.begin());
+}
+
+// Moves rows so that those of key k (0 <= k < off.size() - 1) fill [off[k], off[k + 1]), in
+// place: each row is swapped along its cycle to its place (an American flag sort's pass).
+template <class Key>
+void partition_in_place(std::span<Event> rows, std::span<const std::size_t> off, Key key) {
+    std::vector<std::size_t> next(off.begin(), off.end() - 1);
+    for (std::size_t k = 0; k + 1 < off.size(); ++k)
+        while (next[k] < off[k + 1]) {
+            Event e = rows[next[k]];
+            for (std::size_t b = key(e); b != k; b = key(e)) std::swap(e, rows[next[b]++]);
+            rows[next[k]++] = e;
+        }
 }
 
 void check_day(std::int64_t day, std::string_view name) {
@@ -234,6 +248,128 @@ EventLog::EventLog(std::span<const std::int64_t> account, std::size_t n_accounts
     }
     users_.reserve(user_offsets_.back());
     for (const auto& part : block_users) users_.insert(users_.end(), part.begin(), part.end());
+}
+
+EventLog EventLog::from_memberships(std::vector<Event>&& rows,
+                                    std::span<const std::int32_t> member_account,
+                                    std::span<const std::int32_t> member_user,
+                                    std::size_t n_accounts, std::size_t n_users,
+                                    std::size_t n_features, bool feature_column,
+                                    Threads n_threads) {
+    const std::size_t n_members = member_account.size();
+    if (member_user.size() != n_members)
+        throw InputError::argument("member_user", "has " + std::to_string(member_user.size()) +
+                                                      " memberships, member_account " +
+                                                      std::to_string(n_members));
+    constexpr auto int32_max = static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max());
+    if (n_users > int32_max || n_features > int32_max || n_members > int32_max)
+        throw InputError("more than 2^31 - 1 distinct users, features or (account, user) pairs "
+                         "are not supported");
+    for (std::size_t m = 0; m < n_members; ++m)
+        if (member_account[m] < 0 || static_cast<std::size_t>(member_account[m]) >= n_accounts ||
+            member_user[m] < 0 || static_cast<std::size_t>(member_user[m]) >= n_users)
+            throw InputError::at("membership", m,
+                                 "account " + std::to_string(member_account[m]) + " or user " +
+                                     std::to_string(member_user[m]) + " is out of range");
+    EventLog log;
+    log.n_users_ = n_users;
+    log.n_features_ = n_features;
+    log.offsets_.assign(n_accounts + 1, 0);
+    log.user_offsets_.assign(n_accounts + 1, 0);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const Event& e = rows[i];
+        if (e.user < 0 || static_cast<std::size_t>(e.user) >= n_members)
+            throw InputError::at("membership", i, "code " + std::to_string(e.user) +
+                                                      " is not below " + std::to_string(n_members));
+        if (e.feature >= 0 ? static_cast<std::size_t>(e.feature) >= n_features : n_features > 0)
+            throw InputError::at("feature", i, "code " + std::to_string(e.feature) +
+                                                   " is out of range");
+        if (e.day < -max_abs_day || e.day > max_abs_day)
+            throw InputError::at("day", i, "day " + std::to_string(e.day) + " is out of range");
+    }
+    log.has_features_ = feature_column || n_features > 0;
+    if (!rows.empty()) {
+        const auto [lo, hi] = std::minmax_element(
+            rows.begin(), rows.end(), [](const Event& x, const Event& y) { return x.day < y.day; });
+        log.first_day_ = lo->day;
+        log.last_day_ = hi->day;
+    }
+    const auto account_of = [&](const Event& e) {
+        return static_cast<std::size_t>(member_account[static_cast<std::size_t>(e.user)]);
+    };
+    // Rows to their account's run in place, with no second copy of the events: first to one of at
+    // most 256 ranges of accounts, then (each range on its own, in parallel) to its account. Two
+    // short passes keep each pass's places in cache, where one pass over every account would
+    // miss on nearly every move.
+    auto& off = log.offsets_;
+    for (const Event& e : rows) ++off[account_of(e) + 1];
+    for (std::size_t a = 0; a < n_accounts; ++a) off[a + 1] += off[a];
+    if (!rows.empty()) {  // then there are accounts
+        const int shift = std::max(0, static_cast<int>(std::bit_width(n_accounts)) - 8);
+        const std::size_t n_ranges = ((n_accounts - 1) >> shift) + 1;
+        std::vector<std::size_t> range_off(n_ranges + 1);
+        for (std::size_t r = 0; r <= n_ranges; ++r)
+            range_off[r] = off[std::min(r << shift, n_accounts)];
+        partition_in_place(std::span<Event>(rows), range_off,
+                           [&](const Event& e) { return account_of(e) >> shift; });
+        if (shift > 0)
+            retain::detail::for_each_block(
+                n_ranges, 1, n_threads, [&](std::size_t r, std::size_t, std::size_t) {
+                    const std::size_t first = r << shift,
+                                      last = std::min((r + 1) << shift, n_accounts);
+                    partition_in_place(std::span<Event>(rows),
+                                       std::span<const std::size_t>(off.data() + first,
+                                                                    last - first + 1),
+                                       [&](const Event& e) { return account_of(e) - first; });
+                });
+    }
+    // Each account's users: its memberships ordered by user code (two memberships of one user,
+    // from a reader that met the user twice, are one user); an event's user becomes its user's
+    // rank there.
+    std::vector<std::int32_t> local(n_members);
+    {
+        std::vector<std::size_t> start(n_accounts + 1, 0);
+        for (std::size_t m = 0; m < n_members; ++m)
+            ++start[static_cast<std::size_t>(member_account[m]) + 1];
+        for (std::size_t a = 0; a < n_accounts; ++a) start[a + 1] += start[a];
+        std::vector<std::int32_t> by_account(n_members);
+        std::vector<std::size_t> next(start.begin(), start.end() - 1);
+        for (std::size_t m = 0; m < n_members; ++m)
+            by_account[next[static_cast<std::size_t>(member_account[m])]++] =
+                static_cast<std::int32_t>(m);
+        const auto user_of = [&](std::int32_t m) {
+            return member_user[static_cast<std::size_t>(m)];
+        };
+        log.users_.reserve(n_members);
+        for (std::size_t a = 0; a < n_accounts; ++a) {
+            const auto first = by_account.begin() + static_cast<std::ptrdiff_t>(start[a]),
+                       last = by_account.begin() + static_cast<std::ptrdiff_t>(start[a + 1]);
+            std::sort(first, last,
+                      [&](std::int32_t x, std::int32_t y) { return user_of(x) < user_of(y); });
+            const std::size_t own = log.users_.size();
+            for (auto it = first; it != last; ++it) {
+                if (it == first || user_of(*it) != user_of(*(it - 1)))
+                    log.users_.push_back(user_of(*it));
+                local[static_cast<std::size_t>(*it)] =
+                    static_cast<std::int32_t>(log.users_.size() - own - 1);
+            }
+            log.user_offsets_[a + 1] = log.users_.size();
+            log.max_account_users_ = std::max(log.max_account_users_, log.users_.size() - own);
+        }
+    }
+    log.events_ = std::move(rows);
+    const std::size_t block = retain::detail::account_block(n_accounts);
+    retain::detail::for_each_block(
+        n_accounts, block, n_threads, [&](std::size_t, std::size_t begin, std::size_t end) {
+            std::vector<Event> scratch;
+            std::vector<std::uint32_t> count;
+            for (std::size_t a = begin; a < end; ++a) {
+                const std::span<Event> run(log.events_.data() + off[a], off[a + 1] - off[a]);
+                for (Event& e : run) e.user = local[static_cast<std::size_t>(e.user)];
+                sort_by_day(run, scratch, count);
+            }
+        });
+    return log;
 }
 
 UsageFeatures usage_features(const EventLog& log, std::span<const std::int64_t> as_of,

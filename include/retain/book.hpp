@@ -36,9 +36,24 @@ constexpr Day day_of_time(Time t) noexcept {
     return static_cast<Day>(detail::floor_div(t, 86'400));
 }
 
-/// A column of ids, read in place: int64 values, views of strings, or text in Arrow's
-/// large_string layout (row i is chars[offsets[i], offsets[i + 1])), which a pyarrow column hands
-/// over without a Python object per row.
+/// Reads the text of one opaque cell of an IdColumn (a string object of the caller's language):
+/// called from any thread, so it must not lock or allocate, and the text must stay put while the
+/// Book reads the column.
+using CellText = std::string_view (*)(const void* cell) noexcept;
+
+/// A time zone's offsets from UTC, to bring UTC times to a Book's wall clock: from `since[k]`
+/// (seconds since 1970-01-01 UTC, increasing) on, the wall clock is UTC + `offset[k]` seconds;
+/// before since[0], offset[0] holds too. Both empty: UTC is the wall clock.
+struct ZoneOffsets {
+    std::span<const std::int64_t> since{};
+    std::span<const std::int32_t> offset{};
+};
+
+/// A column of ids, read in place: int64 values, views of strings, text in Arrow's large_string
+/// layout (row i is chars[offsets[i], offsets[i + 1])), which a pyarrow column hands over without
+/// a Python object per row, or opaque cells with a CellText (a numpy array of str objects, read
+/// without a view per row: the Book keys what it learns of a cell by its address, as the cells of
+/// equal ids are often one shared object).
 class IdColumn {
   public:
     IdColumn() = default;
@@ -64,6 +79,12 @@ class IdColumn {
                                          std::to_string(n_chars) + " characters given");
     }
 
+    IdColumn(std::span<const void* const> cells, CellText text)
+        : cells_(cells), cell_text_(text), size_(cells.size()) {
+        if (text == nullptr && !cells.empty())
+            throw InputError::argument("text", "give the reader of the cells' text");
+    }
+
     std::size_t size() const noexcept { return size_; }
     bool empty() const noexcept { return size_ == 0; }
     bool is_text() const noexcept { return ints_.data() == nullptr && size_ > 0; }
@@ -73,9 +94,13 @@ class IdColumn {
     std::string_view text_at(std::size_t i) const {
         if (!views_.empty()) return views_[i];
         if (!strings_.empty()) return strings_[i];
+        if (cell_text_ != nullptr) return cell_text_(cells_[i]);
         return {chars_.data() + offsets_[i],
                 static_cast<std::size_t>(offsets_[i + 1] - offsets_[i])};
     }
+    /// Row i's cell, for a column of cells (nullptr otherwise); unchecked as text_at is. Equal
+    /// cells hold equal text.
+    const void* cell_at(std::size_t i) const { return cell_text_ != nullptr ? cells_[i] : nullptr; }
     /// The id of row i as text, for messages; a row not below size() is an InputError.
     std::string show(std::size_t i) const {
         if (i >= size_) throw InputError::out_of_range("row", i, size_);
@@ -93,6 +118,8 @@ class IdColumn {
     std::span<const std::string> strings_;
     std::span<const std::int64_t> offsets_;
     std::span<const char> chars_;
+    std::span<const void* const> cells_;
+    CellText cell_text_ = nullptr;
     std::size_t size_ = 0;
 };
 
@@ -141,10 +168,16 @@ struct MrrInput {
                 plan_column = "plan";
 };
 
-/// Product events, one row per event. `feature` is optional (empty column).
+/// Product events, one row per event. `feature` is optional (empty column). The times are either
+/// `timestamp` (on the Book's wall clock, as every table's), or `utc` as a tz-aware column holds
+/// them, read with no copy of the column: counts of `utc_unit` (second or finer) since 1970-01-01
+/// UTC, numpy's NaT missing, which `zone` brings to the wall clock.
 struct EventsInput {
     IdColumn account{}, user{}, feature{};
     std::span<const Time> timestamp{};
+    std::span<const std::int64_t> utc{};
+    TimeUnit utc_unit = TimeUnit::nanosecond;
+    ZoneOffsets zone{};
     std::string account_column = "account_id", user_column = "user_id",
                 timestamp_column = "timestamp", feature_column = "feature";
     /// The table has a feature column even if it has no rows (a non-empty `feature` says so too):
@@ -322,9 +355,20 @@ class Book {
 
     /// Last day (or month) of data in a table, for the "past the end" warnings.
     Day last_event_day() const noexcept { return events_.last_day(); }
+    Day first_event_day() const noexcept { return events_.first_day(); }
 
   private:
     // Account codes of a table's id column; rows of unknown accounts get -1 (drop) or raise.
+    // An id column of the accounts' kind (text or integers), else an InputError naming it.
+    void check_id_kind(const IdColumn& ids, std::string_view table, std::string_view column) const;
+    // Row i's account code: -1 for an unknown account, -2 for a blank id.
+    std::int64_t find_account(const IdColumn& ids, std::size_t i) const noexcept;
+    // Row i's account code, -1 for an unknown account when they are dropped (else an InputError,
+    // as a blank id always is).
+    std::int64_t account_code(const IdColumn& ids, std::size_t i, std::string_view table,
+                              std::string_view column) const;
+    [[noreturn]] static void unknown_account(const IdColumn& ids, std::size_t i,
+                                             std::string_view table, std::string_view column);
     std::vector<std::int64_t> codes(const IdColumn& ids, std::string_view table,
                                     std::string_view column);
     // Held by each set_ call while it reads its table: the table counts as added (and its

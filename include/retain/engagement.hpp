@@ -21,6 +21,9 @@
 
 namespace retain::engagement {
 
+/// The days an event may fall on: |day| <= 10^7, about 27,000 years around 1970.
+inline constexpr std::int64_t max_abs_event_day = 10'000'000;
+
 /// Column names of an event log, used only to name the culprit in error messages.
 struct EventColumns {
     std::string account = "account_id";
@@ -57,6 +60,18 @@ class EventLog {
              std::span<const std::int64_t> feature = {}, std::size_t n_features = 0,
              const EventColumns& columns = {}, Threads n_threads = {},
              bool feature_column = false);
+
+    /// Builds the log from events already read into Event rows (any order), for a reader that
+    /// codes ids as it goes (the Book): each row's `user` holds a membership code, membership m
+    /// being user `member_user[m]` of account `member_account[m]` (one per distinct pair). The
+    /// rows are sorted in place and become the log's, so the build needs little memory beside
+    /// them. Codes out of range are an InputError (a reader's bug, not the data's).
+    static EventLog from_memberships(std::vector<Event>&& rows,
+                                     std::span<const std::int32_t> member_account,
+                                     std::span<const std::int32_t> member_user,
+                                     std::size_t n_accounts, std::size_t n_users,
+                                     std::size_t n_features, bool feature_column,
+                                     Threads n_threads = {});
 
     /// Number of account codes (accounts without events included).
     std::size_t n_accounts() const noexcept { return offsets_.empty() ? 0 : offsets_.size() - 1; }

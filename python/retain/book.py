@@ -349,6 +349,68 @@ def _instants_on_wall_clock(
     return local
 
 
+_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+_ZONE_SPAN_DAYS = 200 * 366  # wider spans take the copying way (see _utc_times)
+
+
+def _date_of_day(day: int) -> Any:
+    return pd.Timestamp(int(day), unit="D").date()
+
+
+def _utc_times(t: _Table, name: str, tz: str) -> dict[str, Any] | None:
+    """A datetime column's times for the core as the column holds them, with no copy of it: int64
+    counts of its unit since 1970 (UTC for a tz-aware column, brought to the Book's wall clock by
+    the zone's offsets; a naive column's are wall times already). None for a column of any other
+    type, or whose times span more than two centuries (``_times`` then converts them)."""
+    column = t[name]
+    dtype = column.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        values, unit, aware = column.array.asi8, dtype.unit, True
+    elif isinstance(dtype, np.dtype) and dtype.kind == "M":
+        values, aware = column.to_numpy().view(np.int64), False
+        unit = np.datetime_data(dtype)[0]
+    else:
+        return None
+    if unit not in _PER_SECOND or len(values) == 0:
+        return None
+    missing = values == _NO_TIME
+    if missing.any():
+        raise t.error(name, _frames.first_row(missing), "missing date")
+    del missing
+    since = offset = None
+    if aware and tz != "UTC":
+        per = _PER_SECOND[unit]
+        lo, hi = int(values.min()) // per, int(values.max()) // per
+        if hi - lo > _ZONE_SPAN_DAYS * _SECONDS_PER_DAY:
+            return None
+        since, offset = _zone_offsets(tz, lo, hi)
+    return {"utc": values, "utc_unit": unit, "since": since, "offset": offset}
+
+
+def _zone_offsets(tz: str, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """The offsets of ``tz`` from UTC between the UTC seconds ``lo`` and ``hi``: (since, offset),
+    each offset holding from its start on (the first also before). The changes are found on a
+    daily grid, then to the second by bisection: no zone changes its offset twice in a day."""
+
+    def offset_at(seconds: np.ndarray) -> np.ndarray:
+        utc = pd.DatetimeIndex(seconds.astype("datetime64[s]")).tz_localize("UTC")
+        wall = utc.tz_convert(tz).tz_localize(None).as_unit("s").asi8
+        return np.asarray(wall - seconds, dtype=np.int64)
+
+    day = _SECONDS_PER_DAY
+    grid = np.arange(lo - lo % day - day, hi + 2 * day, day, dtype=np.int64)
+    offsets = offset_at(grid)
+    change = np.flatnonzero(np.diff(offsets))
+    before, after = grid[change], grid[change + 1]  # the change is in (before, after]
+    while len(change) and (after - before > 1).any():
+        middle = (before + after) // 2
+        moved = offset_at(middle) != offsets[change]
+        after = np.where(moved, middle, after)
+        before = np.where(moved, before, middle)
+    since = np.concatenate([grid[:1], after]).astype(np.int64)
+    return since, np.concatenate([offsets[:1], offsets[change + 1]]).astype(np.int32)
+
+
 def _seconds(naive: Any) -> np.ndarray:
     """Seconds of naive datetimes (a Series or a DatetimeArray), NaT as NO_TIME: one new array."""
     values = naive.to_numpy()
@@ -595,16 +657,22 @@ class Book:
                     pd.Period(ordinal=int(months.max()), freq="M"),
                 )
         if "events" in tables:
+            # The largest table: its times are read where the column holds them when it can.
             t = tables["events"]
-            stamps = _times(t, "timestamp", tz)
-            self._range("events", stamps)
+            utc = _utc_times(t, "timestamp", tz)
             self._core.set_events(
                 _ids(t, "account_id"),
                 _ids(t, "user_id", "user id"),
-                stamps,
+                None if utc else _times(t, "timestamp", tz),
                 _labels(t, "feature") if t.has("feature") else None,
                 t.names,
+                **(utc or {}),
             )
+            if self._core.n_events:
+                self._ranges["events"] = (
+                    _date_of_day(self._core.first_event_day),
+                    _date_of_day(self._core.last_event_day),
+                )
         if "surveys" in tables:
             t = tables["surveys"]
             when = _times(t, "answered_at", tz)
@@ -666,10 +734,7 @@ class Book:
         valid = seconds[~missing] if missing.any() else seconds  # no copy of a full column
         if len(valid):
             lo, hi = np.floor_divide([valid.min(), valid.max()], _SECONDS_PER_DAY)
-            self._ranges[table] = (
-                pd.Timestamp(int(lo), unit="D").date(),
-                pd.Timestamp(int(hi), unit="D").date(),
-            )
+            self._ranges[table] = (_date_of_day(int(lo)), _date_of_day(int(hi)))
 
     @classmethod
     def read(

@@ -1,6 +1,7 @@
 #include "common.hpp"
 
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -110,11 +111,40 @@ void read_object_text(ObjectText& out, const py::object& value, const char* name
         for (const std::size_t i : rows) out.views[i] = other_text(cell[i], out.shown);
 }
 
+// The CellText of a column whose every cell is an ASCII str (see all_ascii_text).
+std::string_view ascii_cell_text(const void* cell) noexcept {
+    std::string_view text;
+    (void)ascii_text(static_cast<PyObject*>(const_cast<void*>(cell)), text);
+    return text;
+}
+
+// Whether every cell is an ASCII str, which the C++ side may then read in place from any thread
+// (the usual pandas column of ids). Every core looks; a cell whose object was just seen is skipped.
+bool all_ascii_text(const py::array& cells) {
+    const auto n = static_cast<std::size_t>(cells.size());
+    PyObject* const* cell = static_cast<PyObject* const*>(cells.data());
+    constexpr std::size_t block = std::size_t{1} << 15, ahead = 16, seen_slots = 1024;
+    std::atomic<bool> ascii = true;
+    detail::for_each_block(n, block, 0, [&](std::size_t, std::size_t lo, std::size_t hi) {
+        std::vector<PyObject*> seen(seen_slots, nullptr);
+        std::string_view text;
+        for (std::size_t i = lo; i < hi && ascii.load(std::memory_order_relaxed); ++i) {
+            if (i + ahead < hi) __builtin_prefetch(cell[i + ahead]);
+            auto& memo = seen[(reinterpret_cast<std::uintptr_t>(cell[i]) >> 4) % seen_slots];
+            if (memo == cell[i]) continue;
+            if (!ascii_text(cell[i], text)) ascii = false;
+            memo = cell[i];
+        }
+    });
+    return ascii;
+}
+
 // An id column from Python: an int64 array, Arrow large_string buffers (offsets, chars), or an
 // object array of text. The arrays stay referenced here while the C++ side reads them.
 struct Ids {
     std::optional<array_in<std::int64_t>> ints, offsets;
     std::optional<py::array_t<std::uint8_t, py::array::c_style>> chars;
+    py::array cells;  // an object array of ASCII str, read in place
     ObjectText objects;
     IdColumn column;
 };
@@ -123,6 +153,17 @@ Ids ids_of(const py::object& value, const char* name) {
     Ids out;
     if (value.is_none()) return out;
     if (is_object_array(value)) {
+        // ASCII str cells are read where they are, with no view per row; a column with any
+        // other cell is read as text first (read_object_text: each cell as pandas shows it).
+        py::array cells = object_cells(value, name);
+        if (all_ascii_text(cells)) {
+            out.cells = std::move(cells);
+            out.column = IdColumn(
+                std::span<const void* const>(static_cast<const void* const*>(out.cells.data()),
+                                             static_cast<std::size_t>(out.cells.size())),
+                &ascii_cell_text);
+            return out;
+        }
         read_object_text(out.objects, value, name);
         out.column = IdColumn(std::span<const std::string_view>(out.objects.views));
         return out;
@@ -360,24 +401,31 @@ void register_book(py::module_& root) {
         .def(
             "set_events",
             [](Book& b, const py::object& account, const py::object& user,
-               const array_in<std::int64_t>& timestamp, const py::object& feature,
-               const Names& names) {
+               const std::optional<array_in<std::int64_t>>& timestamp, const py::object& feature,
+               const Names& names, const std::optional<array_in<std::int64_t>>& utc,
+               const std::string& utc_unit, const std::optional<array_in<std::int64_t>>& since,
+               const std::optional<array_in<std::int32_t>>& offset) {
                 const Ids acc = ids_of(account, "account"), usr = ids_of(user, "user"),
                           feat = ids_of(feature, "feature");
-                EventsInput in{acc.column,
-                               usr.column,
-                               feat.column,
-                               as_span(timestamp, "timestamp"),
-                               name_of(names, "account_id"),
-                               name_of(names, "user_id"),
-                               name_of(names, "timestamp"),
-                               name_of(names, "feature")};
+                EventsInput in{.account = acc.column,
+                               .user = usr.column,
+                               .feature = feat.column,
+                               .timestamp = optional_span(timestamp, "timestamp"),
+                               .utc = optional_span(utc, "utc"),
+                               .utc_unit = parse_time_unit(utc_unit),
+                               .zone = {optional_span(since, "since"),
+                                        optional_span(offset, "offset")},
+                               .account_column = name_of(names, "account_id"),
+                               .user_column = name_of(names, "user_id"),
+                               .timestamp_column = name_of(names, "timestamp"),
+                               .feature_column = name_of(names, "feature")};
                 in.has_feature_column = !feature.is_none();
                 py::gil_scoped_release release;
                 b.set_events(in);
             },
             py::arg("account"), py::arg("user"), py::arg("timestamp"), py::arg("feature"),
-            py::arg("names"))
+            py::arg("names"), py::arg("utc") = py::none(), py::arg("utc_unit") = "ns",
+            py::arg("since") = py::none(), py::arg("offset") = py::none())
         .def(
             "set_surveys",
             [](Book& b, const py::object& account, const array_in<std::int64_t>& answered_at,
@@ -588,6 +636,8 @@ void register_book(py::module_& root) {
         .def_property_readonly("activity_types", &Book::activity_types)
         .def_property_readonly("activity_owners", &Book::activity_owners)
         .def_property_readonly("last_event_day", &Book::last_event_day)
+        .def_property_readonly("first_event_day", &Book::first_event_day)
+        .def_property_readonly("n_events", [](const Book& b) { return b.events().n_events(); })
         .def("has", &Book::has, py::arg("table"));
 }
 

@@ -520,6 +520,119 @@ Cases book_cases() {
                   CHECK(ev[0].day == day_of(2024, 1, 2));
                   CHECK(ev[2].day == day_of(2024, 1, 9));
               }),
+        raises<InputError>("events: times given twice, on the wall clock and in UTC",
+                           [] {
+                               Book b = accounts_book();
+                               const I utc{at(2024, 1, 2)};
+                               const std::vector<Time> ts{at(2024, 1, 2)};
+                               b.set_events({.account = Ids{"a"}, .user = Ids{"u1"},
+                                             .timestamp = ts, .utc = utc});
+                           },
+                           {"utc: give the times once"}),
+        raises<InputError>("events: UTC times in days",
+                           [] {
+                               Book b = accounts_book();
+                               const I utc{day_of(2024, 1, 2)};
+                               b.set_events({.account = Ids{"a"}, .user = Ids{"u1"}, .utc = utc,
+                                             .utc_unit = TimeUnit::day});
+                           },
+                           {"utc_unit: give UTC times in seconds or finer"}),
+        raises<InputError>("events: a zone with more starts than offsets",
+                           [] {
+                               Book b = accounts_book();
+                               const I utc{at(2024, 1, 2)}, since{0, 100};
+                               const std::vector<std::int32_t> offset{3600};
+                               b.set_events({.account = Ids{"a"}, .user = Ids{"u1"}, .utc = utc,
+                                             .utc_unit = TimeUnit::second,
+                                             .zone = {since, offset}});
+                           },
+                           {"zone: has 2 starts for 1 offsets"}),
+        raises<InputError>("events: a zone whose starts do not increase",
+                           [] {
+                               Book b = accounts_book();
+                               const I utc{at(2024, 1, 2)}, since{100, 100};
+                               const std::vector<std::int32_t> offset{3600, 7200};
+                               b.set_events({.account = Ids{"a"}, .user = Ids{"u1"}, .utc = utc,
+                                             .utc_unit = TimeUnit::second,
+                                             .zone = {since, offset}});
+                           },
+                           {"zone: the starts must increase (at 1)"}),
+        raises<InputError>("events: a zone offset of a day",
+                           [] {
+                               Book b = accounts_book();
+                               const I utc{at(2024, 1, 2)}, since{0};
+                               const std::vector<std::int32_t> offset{-86'400};
+                               b.set_events({.account = Ids{"a"}, .user = Ids{"u1"}, .utc = utc,
+                                             .utc_unit = TimeUnit::second,
+                                             .zone = {since, offset}});
+                           },
+                           {"zone: offset -86400 s is a day or more"}),
+        raises<InputError>("events: UTC times shorter than the ids",
+                           [] {
+                               Book b = accounts_book();
+                               const I utc{at(2024, 1, 2)};
+                               b.set_events({.account = Ids{"a", "b"}, .user = Ids{"u1", "u2"},
+                                             .utc = utc, .utc_unit = TimeUnit::second});
+                           },
+                           {"table 'events': column 'timestamp' has 1 rows, the table 2"}),
+        raises<InputError>("events: a missing UTC time (NaT)",
+                           [] {
+                               Book b = accounts_book();
+                               const I utc{at(2024, 1, 2) * 1'000'000'000, nat};
+                               b.set_events({.account = Ids{"a", "b"}, .user = Ids{"u1", "u2"},
+                                             .utc = utc});
+                           },
+                           {"table 'events', column 'timestamp', row 1: missing date"}),
+        raises<InputError>("events: a UTC time out of range",
+                           [] {
+                               Book b = accounts_book();
+                               const I utc{at(2024, 1, 2), int64_max - 1};
+                               b.set_events({.account = Ids{"a", "b"}, .user = Ids{"u1", "u2"},
+                                             .utc = utc, .utc_unit = TimeUnit::second});
+                           },
+                           {"table 'events', column 'timestamp', row 1: date out of range"}),
+        raises<InputError>("events: a day within a Book's range but past an event log's",
+                           [] {
+                               Book b = accounts_book();
+                               const std::vector<Time> ts{at(2024, 1, 2),
+                                                          Time{20'000'000} * 86'400};
+                               add_events(b, {"a", "b"}, {"u1", "u2"}, ts);
+                           },
+                           {"table 'events', column 'timestamp', row 1: date out of range"}),
+        raises<InputError>("IdColumn: cells without a reader of their text",
+                           [] {
+                               const std::vector<const void*> cells{nullptr};
+                               (void)IdColumn(std::span<const void* const>(cells), nullptr);
+                           },
+                           {"text: give the reader of the cells' text"}),
+        raises<InputError>("EventLog::from_memberships: a membership past the memberships",
+                           [] {
+                               const std::vector<std::int32_t> account{0}, user{0};
+                               (void)engagement::EventLog::from_memberships(
+                                   {{1, 1, -1}}, account, user, 1, 1, 0, false);
+                           },
+                           {"column 'membership', row 0: code 1 is not below 1"}),
+        raises<InputError>("EventLog::from_memberships: users and accounts of different lengths",
+                           [] {
+                               const std::vector<std::int32_t> account{0}, user{0, 1};
+                               (void)engagement::EventLog::from_memberships(
+                                   {}, account, user, 1, 2, 0, false);
+                           },
+                           {"member_user: has 2 memberships, member_account 1"}),
+        raises<InputError>("EventLog::from_memberships: a membership's account past the accounts",
+                           [] {
+                               const std::vector<std::int32_t> account{3}, user{0};
+                               (void)engagement::EventLog::from_memberships(
+                                   {}, account, user, 1, 1, 0, false);
+                           },
+                           {"column 'membership', row 0: account 3 or user 0 is out of range"}),
+        raises<InputError>("EventLog::from_memberships: a feature code without features",
+                           [] {
+                               const std::vector<std::int32_t> account{0}, user{0};
+                               (void)engagement::EventLog::from_memberships(
+                                   {{1, 0, 0}}, account, user, 1, 1, 0, false);
+                           },
+                           {"column 'feature', row 0: code 0 is out of range"}),
         raises<InputError>(
             "surveys: NPS above 10",
             [] {

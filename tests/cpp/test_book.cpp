@@ -538,3 +538,108 @@ TEST_CASE("intern_ids numbers ids by first appearance, blanks missing, on any th
     CHECK(all_match);
     CHECK(std::is_sorted(one.first_row.begin(), one.first_row.end()));
 }
+
+TEST_CASE("Book events: cells read by a CellText, UTC times brought to the wall clock, by hand") {
+    // A zone at UTC-5 until 2024-03-10 07:00 UTC, then UTC-4 (New York's change to summer time).
+    const Time change = at(2024, 3, 10, 7);
+    const std::vector<std::int64_t> since{at(2000, 1, 1), change};
+    const std::vector<std::int32_t> offset{-5 * 3600, -4 * 3600};
+    // The cells are std::string objects; two distinct ones hold "u1", as two str objects of one id
+    // may (pandas' CSV reader makes one per chunk).
+    const std::vector<std::string> text{"a", "b", "u1", "u1", "u2", "click"};
+    const CellText read = [](const void* cell) noexcept {
+        return std::string_view(*static_cast<const std::string*>(cell));
+    };
+    const auto cell = [&](std::size_t k) { return static_cast<const void*>(&text[k]); };
+    const std::vector<const void*> account{cell(0), cell(0), cell(1), cell(0)},
+        user{cell(2), cell(3), cell(4), cell(4)}, feature(4, cell(5));
+    constexpr std::int64_t ns = 1'000'000'000;
+    const std::vector<std::int64_t> utc{
+        at(2024, 3, 10, 4, 30) * ns,  // 23:30 on Mar 9 (UTC-5)
+        change * ns,                  // 03:00 on Mar 10 (UTC-4 from this second)
+        at(2024, 3, 11, 3, 30) * ns,  // 23:30 on Mar 10 (UTC-4)
+        change * ns - 1,              // 01:59:59.999999999 on Mar 10 (UTC-5)
+    };
+    const std::vector<std::string_view> account_ids = ids({"a", "b"});
+    const std::vector<Time> signed_at{at(2024, 1, 1), at(2024, 1, 1)};
+    Book b({account_ids, signed_at});
+    EventsInput in;
+    in.account = IdColumn(std::span<const void* const>(account), read);
+    in.user = IdColumn(std::span<const void* const>(user), read);
+    in.feature = IdColumn(std::span<const void* const>(feature), read);
+    in.utc = utc;
+    in.zone = {since, offset};
+    b.set_events(in);
+
+    const engagement::EventLog& log = b.events();
+    CHECK(log.n_events() == 4);
+    CHECK(log.n_users() == 2);  // u1's two cells are one user
+    CHECK(log.n_features() == 1);
+    CHECK(log.first_day() == day_of(2024, 3, 9));
+    CHECK(log.last_day() == day_of(2024, 3, 10));
+    // Account a: u1 (code 0) on Mar 9 and Mar 10, u2 (code 1) on Mar 10; b: u2 on Mar 10.
+    CHECK(std::vector<std::int32_t>(log.users(0).begin(), log.users(0).end()) ==
+          std::vector<std::int32_t>{0, 1});
+    CHECK(std::vector<std::int32_t>(log.users(1).begin(), log.users(1).end()) ==
+          std::vector<std::int32_t>{1});
+    CHECK(log.max_account_users() == 2);
+    const auto a = log.events(0);
+    REQUIRE(a.size() == 3);
+    CHECK(a[0].day == day_of(2024, 3, 9));
+    CHECK(a[0].user == 0);
+    std::vector<std::pair<Day, std::int32_t>> rest{{a[1].day, a[1].user}, {a[2].day, a[2].user}};
+    std::sort(rest.begin(), rest.end());
+    CHECK(rest == std::vector<std::pair<Day, std::int32_t>>{{day_of(2024, 3, 10), 0},
+                                                            {day_of(2024, 3, 10), 1}});
+    const auto ev_b = log.events(1);
+    REQUIRE(ev_b.size() == 1);
+    CHECK(ev_b[0].day == day_of(2024, 3, 10));
+    CHECK(ev_b[0].user == 0);  // b's only user
+    CHECK(ev_b[0].feature == 0);
+
+    // The same rows as text views with wall-clock seconds (worked out above) give the same log.
+    Book views({account_ids, signed_at});
+    const std::vector<Time> wall{at(2024, 3, 9, 23, 30), at(2024, 3, 10, 3),
+                                 at(2024, 3, 10, 23, 30), at(2024, 3, 10, 1, 59)};
+    const std::vector<std::string_view> acc = ids({"a", "a", "b", "a"}),
+                                        usr = ids({"u1", "u1", "u2", "u2"}),
+                                        feat = ids({"click", "click", "click", "click"});
+    views.set_events({.account = acc, .user = usr, .feature = feat, .timestamp = wall});
+    for (std::size_t k = 0; k < 2; ++k) {
+        const auto x = views.events().events(k), y = log.events(k);
+        REQUIRE(x.size() == y.size());
+        for (std::size_t i = 0; i < x.size(); ++i) CHECK(x[i].day == y[i].day);
+        CHECK(std::vector<std::int32_t>(views.events().users(k).begin(),
+                                        views.events().users(k).end()) ==
+              std::vector<std::int32_t>(log.users(k).begin(), log.users(k).end()));
+    }
+}
+
+TEST_CASE("EventLog::from_memberships sorts rows in place, merging a user's memberships") {
+    // Memberships: 0 = (account 1, user 5), 1 = (account 0, user 2), 2 = (account 1, user 3),
+    // 3 = (account 1, user 5) again (a second cell of one user).
+    const std::vector<std::int32_t> account{1, 0, 1, 1}, user{5, 2, 3, 5};
+    std::vector<engagement::Event> rows{{30, 0, -1}, {10, 1, -1}, {20, 2, -1},
+                                        {5, 3, -1},  {25, 1, -1}, {1, 0, -1}};
+    const auto log = engagement::EventLog::from_memberships(std::move(rows), account, user, 3, 6,
+                                                            0, false);
+    CHECK(log.n_events() == 6);
+    CHECK(log.first_day() == 1);
+    CHECK(log.last_day() == 30);
+    CHECK(!log.has_features());
+    // Account 0: user 2 on days 10 and 25. Account 1: users 3 and 5 (ranks 0 and 1); its days
+    // 1 (5), 5 (5), 20 (3), 30 (5). Account 2: nothing.
+    const auto a0 = log.events(0), a1 = log.events(1);
+    REQUIRE(a0.size() == 2);
+    CHECK(a0[0].day == 10);
+    CHECK(a0[1].day == 25);
+    CHECK(a0[0].user == 0);
+    CHECK(std::vector<std::int32_t>(log.users(1).begin(), log.users(1).end()) ==
+          std::vector<std::int32_t>{3, 5});
+    REQUIRE(a1.size() == 4);
+    std::vector<std::pair<Day, std::int32_t>> got;
+    for (const auto& e : a1) got.emplace_back(e.day, e.user);
+    CHECK(got == std::vector<std::pair<Day, std::int32_t>>{{1, 1}, {5, 1}, {20, 0}, {30, 1}});
+    CHECK(log.events(2).empty());
+    CHECK(log.max_account_users() == 2);
+}

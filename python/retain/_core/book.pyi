@@ -40,9 +40,13 @@ class Book:
         self,
         account: _Ids,
         user: _Ids,
-        timestamp: npt.ArrayLike,
+        timestamp: npt.ArrayLike | None,
         feature: _Ids | None,
         names: dict[str, str],
+        utc: npt.ArrayLike | None = None,
+        utc_unit: str = "ns",
+        since: npt.ArrayLike | None = None,
+        offset: npt.ArrayLike | None = None,
     ) -> None: ...
     def set_surveys(
         self,
@@ -129,6 +133,10 @@ class Book:
     def activity_owners(self) -> list[str]: ...
     @property
     def last_event_day(self) -> int: ...
+    @property
+    def first_event_day(self) -> int: ...
+    @property
+    def n_events(self) -> int: ...
     def has(self, table: str) -> bool: ...
     def reconcile(
         self,
