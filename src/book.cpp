@@ -931,6 +931,33 @@ std::int64_t Book::inferred_return(std::size_t a, Day churned) const {
     return backtest::missing_day;
 }
 
+std::vector<Book::EarlyRows> Book::before_signing() const {
+    EarlyRows mrr{"mrr"}, churns{"churns"};
+    const auto note = [](EarlyRows& rows, std::size_t a, std::int64_t date) {
+        if (rows.accounts++ == 0) {
+            rows.first_account = a;
+            rows.first_date = date;
+        }
+    };
+    for (std::size_t a = 0; a < n_accounts(); ++a) {
+        const Month signed_month = month_of_day(signed_[a]);
+        const auto months = mrr_months(a);
+        const auto amounts = mrr_amounts(a);
+        for (std::size_t k = 0; k < months.size() && months[k] < signed_month; ++k)
+            if (amounts[k] > 0) {
+                note(mrr, a, months[k]);
+                break;
+            }
+        const auto records = churns_of(a);
+        if (!records.empty() && records.front().day < signed_[a])
+            note(churns, a, records.front().day);
+    }
+    std::vector<EarlyRows> out;
+    for (EarlyRows* rows : {&mrr, &churns})
+        if (rows->accounts > 0) out.push_back(std::move(*rows));
+    return out;
+}
+
 std::vector<Book::Disagreement> Book::reconcile() const {
     std::vector<Disagreement> out;
     if (!has("mrr") || !has("churns")) return out;

@@ -326,6 +326,18 @@ class Book {
         std::int64_t churned;  ///< the record's day, or backtest::missing_day
     };
     std::vector<Disagreement> reconcile() const;
+    /// Accounts with rows dated before they signed, which no snapshot shows (an account is in
+    /// the snapshots from its signing day on): per table ("mrr": MRR > 0 in a month before the
+    /// signing month; "churns": a record dated before the signing day), how many accounts, and
+    /// the first of them by code with its earliest such date (a month for "mrr", a day for
+    /// "churns"). Tables without such rows are left out.
+    struct EarlyRows {
+        std::string table;
+        std::size_t accounts = 0;
+        std::size_t first_account = 0;
+        std::int64_t first_date = 0;
+    };
+    std::vector<EarlyRows> before_signing() const;
     /// Whether the churns' returns were inferred from MRR (the table had no returned_at).
     bool returns_inferred() const noexcept { return returns_inferred_; }
 

@@ -251,8 +251,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     progress("data")
     book = _read_book(args)
     progress("backtest")
-    last, observed = _observed_dates(book, args.horizon_days)
-    dates = observed if dates is None else dates
+    last, dates = _observed_dates(book, args.horizon_days, dates)
     # Labels are known up to the data's last day; later horizons are dropped as unresolved.
     result = backtest(
         model,
@@ -315,15 +314,20 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _observed_dates(book: Book, horizon_days: int) -> tuple[pd.Timestamp, list[pd.Timestamp]]:
-    """The last day of the last MRR month (the end of what the data has observed) and the
-    month ends whose horizon it observes, the latest 12, by the report's rule."""
+def _observed_dates(
+    book: Book, horizon_days: int, given: list[pd.Timestamp | None] | None = None
+) -> tuple[pd.Timestamp, list[pd.Timestamp]]:
+    """The last day of the last MRR month (the end of what the data has observed) and the as-of
+    dates: those `given` (--as-of), else the month ends whose horizon it observes, the latest
+    12, by the report's rule."""
     from .kpi import mrr_movements
 
     months = mrr_movements(book).index
     if len(months) == 0:
         raise BadInput("--data: the mrr table has no rows")
     last = months[-1].end_time.normalize()
+    if given is not None:
+        return last, [d for d in given if d is not None]
     ends = _report.observed_month_ends(months, last, horizon_days)
     if len(ends) < 2:
         raise BadInput(

@@ -625,6 +625,7 @@ class Book:
             warn_unused_types(internal, t["type"].dropna().astype(str).unique(), stacklevel=2)
         self._ranges: dict[str, tuple[Any, Any]] = {}
         self._build(periods, unknown_accounts == "drop")
+        self._warn_before_signing()
 
     # -- construction
 
@@ -727,6 +728,27 @@ class Book:
                 _labels(t, "owner") if t.has("owner") else None,
                 self.internal_activity_types,
                 t.names,
+            )
+
+    def _warn_before_signing(self) -> None:
+        """Rows dated before their account signed are kept, but no snapshot shows them (an
+        account is in the snapshots from its signing day): usually a wrong signed_at."""
+        signed = self._tables["accounts"].names["signed_at"]
+        for table, n, code, date in self._core.before_signing():
+            account = self.ids[code]
+            signed_on = _date_of_day(int(self._core.signed_days[code]))
+            if table == "mrr":
+                what = f"pay before they signed (the first, {account!r}, in "
+                when = str(pd.Period(ordinal=int(date), freq="M"))
+            else:
+                what = f"have a churn dated before they signed (the first, {account!r}, on "
+                when = str(_date_of_day(int(date)))
+            warnings.warn(
+                f"table {table!r}: {n} account(s) {what}{when}, signed {signed_on}); the "
+                f"snapshots show an account only from its signing day: check the accounts' "
+                f"{signed!r}",
+                RetainWarning,
+                stacklevel=3,
             )
 
     def _range(self, table: str, seconds: np.ndarray) -> None:
@@ -961,6 +983,19 @@ class Book:
 
         labels = self._labels(snapshots, horizon_days, observed_until, n_threads)
         warn_if_nothing_resolved("labels", labels, stacklevel=3)
+        last = self._last_data_day()
+        until = labels.observed_until
+        if observed_until is not None and last is not None and until is not None:
+            if until > pd.Timestamp(last, unit="D"):
+                # A churn after the data's end is not in it: the account would count as staying.
+                warnings.warn(
+                    f"labels: observed_until ({until.date()}) is past the Book's last data "
+                    f"({pd.Timestamp(last, unit='D').date()}): a churn after that is not in the "
+                    "data, so its account would be labelled as staying; give observed_until "
+                    "within the data",
+                    RetainWarning,
+                    stacklevel=2,
+                )
         return labels
 
     def _labels(
@@ -1021,6 +1056,15 @@ class Book:
         from .survival import tenure
 
         return tenure(self, as_of, start)
+
+    def _last_data_day(self) -> int | None:
+        """The last day of data the Book has (its last MRR month's last day, or its latest
+        date in any table); None without dated rows."""
+        ends = [
+            hi.end_time.normalize() if isinstance(hi, pd.Period) else pd.Timestamp(hi)
+            for _, hi in self._ranges.values()
+        ]
+        return int(np.datetime64(max(ends).to_datetime64(), "D").astype(np.int64)) if ends else None
 
     def _as_of(self, dates: Any) -> tuple[np.ndarray, pd.DatetimeIndex]:
         """Day numbers of as-of dates in the Book's zone (tz-aware values converted to it)."""

@@ -1368,6 +1368,39 @@ def _retention(
     dropna: bool,
     parts: bool,
 ) -> pd.Series | pd.DataFrame:
+    out = _retention_values(which, df, account, period, mrr, months, by, dropna, parts)
+    if len(out) == 0 and _has_mrr_rows(df):
+        # Every period needs the month `months` before it in the data: an empty answer from
+        # rows is a lag longer than the data, which would otherwise pass unnoticed.
+        warnings.warn(
+            f"{which}: no period has the month {months} month(s) before it in the data, so the "
+            f"result is empty (the MRR data spans fewer than {months + 1} months); give a "
+            "smaller months=",
+            RetainWarning,
+            stacklevel=3,
+        )
+    return out
+
+
+def _has_mrr_rows(df: pd.DataFrame | MrrTable | Book) -> bool:
+    if isinstance(df, Book):
+        return "mrr" in df._tables and len(df._tables["mrr"].frame) > 0
+    if isinstance(df, MrrTable):
+        return int(df._core.n_months) > 0
+    return len(df) > 0
+
+
+def _retention_values(
+    which: str,
+    df: pd.DataFrame | MrrTable | Book,
+    account: Any,
+    period: Any,
+    mrr: Any,
+    months: int,
+    by: Any,
+    dropna: bool,
+    parts: bool,
+) -> pd.Series | pd.DataFrame:
     if isinstance(months, bool) or not isinstance(months, (int, np.integer)):
         raise InputError(f"months: must be a whole number of months, got {months!r}")
     months = int(months)

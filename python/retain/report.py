@@ -277,8 +277,12 @@ class _Context:
     _snaps: dict[pd.Timestamp, pd.DataFrame] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.nrr = kpi.nrr(self.book, months=12).reindex(self.mv.index)
-        self.grr = kpi.grr(self.book, months=12).reindex(self.mv.index)
+        # A business with less than 13 months of MRR has no 12-month NRR yet: its tile and
+        # trend show none, which says so on the page, so the KPIs' warning is not repeated.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "(nrr|grr): no period has", RetainWarning)
+            self.nrr = kpi.nrr(self.book, months=12).reindex(self.mv.index)
+            self.grr = kpi.grr(self.book, months=12).reindex(self.mv.index)
 
     def snapshots(self, day: pd.Timestamp) -> pd.DataFrame:
         if day not in self._snaps:

@@ -336,12 +336,10 @@ def _day(book: Any, value: Any, name: str) -> int:
 
 def _last_day(book: Any) -> int:
     """The last day of data the Book has: its last MRR month's last day, or its latest date."""
-    ends = []
-    for hi in (span[1] for span in book._ranges.values()):
-        ends.append(hi.end_time.normalize() if isinstance(hi, pd.Period) else pd.Timestamp(hi))
-    if not ends:
+    last = book._last_data_day()
+    if last is None:
         raise InputError("as_of: the Book has no dated rows to take a default from; give as_of")
-    return int(np.datetime64(max(ends).to_datetime64(), "D").astype(np.int64))
+    return int(last)
 
 
 def _midnight(day: int) -> pd.Timestamp:

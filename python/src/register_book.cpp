@@ -628,6 +628,23 @@ void register_book(py::module_& root) {
                                       to_numpy(std::move(month)), to_numpy(std::move(day)));
             },
             "(account code, kind code, month, churn day) of each disagreement.")
+        .def(
+            "before_signing",
+            [](const Book& b) {
+                py::list out;
+                for (const auto& rows : b.before_signing())
+                    out.append(py::make_tuple(rows.table, rows.accounts, rows.first_account,
+                                              rows.first_date));
+                return out;
+            },
+            "(table, accounts, first account code, its first month or day) of the tables with "
+            "rows dated before their account signed.")
+        .def_property_readonly(
+            "signed_days",
+            [](const Book& b) {
+                const auto days = b.signed_days();
+                return to_numpy(std::vector<std::int64_t>(days.begin(), days.end()));
+            })
         .def_property_readonly("returns_inferred", &Book::returns_inferred)
         .def_property_readonly("n_accounts", &Book::n_accounts)
         .def_property_readonly("dropped", &Book::dropped)

@@ -643,3 +643,35 @@ TEST_CASE("EventLog::from_memberships sorts rows in place, merging a user's memb
     CHECK(log.events(2).empty());
     CHECK(log.max_account_users() == 2);
 }
+
+TEST_CASE("Book::before_signing: MRR paid and churns dated before the signing, by hand") {
+    // a signs on Feb 14 and pays in January (a month before its signing month); b signs on Jan 1
+    // and has a churn dated Dec 1; c's zero-MRR February before its March signing is no payment,
+    // and its churn comes after it signed.
+    const std::vector<std::string_view> account_ids = ids({"a", "b", "c"});
+    const std::vector<Time> signed_at{at(2024, 2, 14), at(2024, 1, 1), at(2024, 3, 1)};
+    Book b({account_ids, signed_at});
+    const std::vector<std::string_view> mrr_acc = ids({"a", "a", "b", "c", "c"});
+    const std::vector<std::int64_t> month{month_of(2024, 1), month_of(2024, 2), month_of(2024, 1),
+                                          month_of(2024, 2), month_of(2024, 3)};
+    const std::vector<double> amount{10, 20, 5, 0, 7};
+    b.set_mrr({.account = mrr_acc, .month = month, .mrr = amount});
+    CHECK(b.before_signing().size() == 1);  // the MRR alone
+    const std::vector<std::string_view> churn_acc = ids({"b", "c"});
+    const std::vector<Time> churned{at(2023, 12, 1), at(2024, 3, 5)};
+    b.set_churns({.account = churn_acc, .churned_at = churned});
+    const auto early = b.before_signing();
+    REQUIRE(early.size() == 2);
+    CHECK(early[0].table == "mrr");
+    CHECK(early[0].accounts == 1);
+    CHECK(early[0].first_account == 0);
+    CHECK(early[0].first_date == month_of(2024, 1));
+    CHECK(early[1].table == "churns");
+    CHECK(early[1].accounts == 1);
+    CHECK(early[1].first_account == 1);
+    CHECK(early[1].first_date == day_of(2023, 12, 1));
+
+    Book clean({account_ids, std::vector<Time>(3, at(2023, 1, 1))});
+    clean.set_mrr({.account = mrr_acc, .month = month, .mrr = amount});
+    CHECK(clean.before_signing().empty());
+}

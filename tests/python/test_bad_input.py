@@ -385,6 +385,36 @@ CASES = [
         r"as_of: cannot read the dates \['01/03/2024'\]; write them as YYYY-MM-DD",
     ),
     Case(
+        "Book: MRR before the account signed",
+        lambda: rt.Book(
+            ACCOUNTS.assign(signed_at=["2024-01-01", "2024-02-10", "2024-02-01"]), mrr=MRR
+        ),
+        rt.RetainWarning,
+        r"table 'mrr': 1 account\(s\) pay before they signed \(the first, 'b', in 2024-01, "
+        r"signed 2024-02-10\).*check the accounts' 'signed_at'",
+    ),
+    Case(
+        "Book: a churn dated before the account signed",
+        lambda: rt.Book(ACCOUNTS, churns=CHURNS.assign(churned_at=["2023-12-24"])),
+        rt.RetainWarning,
+        r"table 'churns': 1 account\(s\) have a churn dated before they signed \(the first, "
+        r"'b', on 2023-12-24, signed 2024-01-05\)",
+    ),
+    Case(
+        "book.labels: observed until past the data",
+        lambda: _book().labels(_snapshots(), 30, observed_until="2025-01-31"),
+        rt.RetainWarning,
+        r"labels: observed_until \(2025-01-31\) is past the Book's last data \(20\d\d-\d\d-\d\d\)"
+        r": a churn after that is not in the data",
+    ),
+    Case(
+        "kpi.nrr: a lag longer than the data",
+        lambda: rt.kpi.nrr(MRR, months=12),
+        rt.RetainWarning,
+        r"nrr: no period has the month 12 month\(s\) before it in the data, so the result is "
+        r"empty \(the MRR data spans fewer than 13 months\); give a smaller months=",
+    ),
+    Case(
         "book.read: a table file in capitals",
         lambda: rt.Book.read(_folder({"events.csv": "Events.csv"})),
         rt.RetainWarning,

@@ -25,6 +25,10 @@ from hypothesis import strategies as st
 
 import retain as rt
 
+# The random tables draw signing days, MRR and churns apart, so some rows come before their
+# account signed: the Book must be right on such data too; its warning about it is not tested.
+pytestmark = pytest.mark.filterwarnings("ignore:table '(mrr|churns)'.*before they signed")
+
 OPTIONAL = ("mrr", "events", "surveys", "tickets", "milestones", "churns", "activities")
 # The time columns of each table (contract names).
 TIME_COLUMNS = {

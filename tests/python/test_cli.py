@@ -399,3 +399,20 @@ def test_unknown_accounts_drop_reads_a_folder_the_default_refuses(tmp_path, caps
     assert main([*args, "--out", str(tmp_path / "b.csv"), "--unknown-accounts", "drop"]) == 0
     scored = pd.read_csv(tmp_path / "b.csv")
     assert len(scored) > 100 and "ACC-99999" not in set(scored["account_id"])
+
+
+def test_backtest_with_as_of_dates_needs_no_default_history(tmp_path, capsys):
+    """Four months of MRR are too few for the default dates (two observed month ends), not for
+    dates given with --as-of: the command backtests those."""
+    book = rt.datasets.synthetic_saas(accounts=300, months=4, random_state=5)
+    folder = rt.datasets.write(book, tmp_path / "data")
+    args = ["backtest", "--data", str(folder), "--internal-types", "note", "--quiet"]
+    assert main([*args, "--out", str(tmp_path / "default")]) == 2
+    assert "too few to backtest" in capsys.readouterr().err
+    months = rt.kpi.mrr_movements(book).index
+    day = (months[0].end_time + pd.Timedelta(days=1)).normalize()
+    given = ["--horizon-days", "30", "--as-of", f"{day:%Y-%m-%d}"]
+    assert main([*args, *given, "--out", str(tmp_path / "bt")]) == 0
+    scores = pd.read_csv(tmp_path / "bt" / "scores.csv", parse_dates=["as_of"])
+    assert set(scores["as_of"]) == {day}
+    assert len(scores) > 0

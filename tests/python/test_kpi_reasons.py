@@ -25,6 +25,10 @@ import pytest
 import retain as rt
 from retain.errors import ColumnError, InputError
 
+# The random tables draw signing days, MRR and churns apart, so some rows come before their
+# account signed: the KPIs must be right on such data too; the Book's warning is not tested here.
+pytestmark = pytest.mark.filterwarnings("ignore:table '(mrr|churns)'.*before they signed")
+
 COUNTS = ["churned_accounts", "voluntary_accounts", "involuntary_accounts",
           "unknown_kind_accounts"]
 AMOUNTS = ["mrr_lost", "share_of_churned_mrr", "voluntary_mrr", "involuntary_mrr",

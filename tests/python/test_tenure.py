@@ -258,8 +258,10 @@ def test_tenure_errors():
     with pytest.raises(rt.InputError, match="neither a churns nor an MRR table"):
         rt.Book(ACCOUNTS).tenure("2024-06-30")
     early = pd.DataFrame({"account_id": ["A7"], "churned_at": pd.to_datetime(["2024-03-01"])})
+    with pytest.warns(rt.RetainWarning, match="have a churn dated before they signed"):
+        early_book = rt.Book(ACCOUNTS, churns=early)
     with pytest.raises(rt.InputError) as info:
-        rt.Book(ACCOUNTS, churns=early).tenure("2024-06-30")
+        early_book.tenure("2024-06-30")
     assert str(info.value) == (
         "account 'A7': its first churn (2024-03-01, from the churns table) is before it signed "
         "(2024-03-31)"
