@@ -642,6 +642,12 @@ void Book::unknown_account(const IdColumn& ids, std::size_t i, std::string_view 
 void Book::set_events(const EventsInput& in) {
     constexpr std::string_view table = "events";
     const std::size_t n = in.account.size();
+    if (in.utc.empty() && (!in.zone.since.empty() || !in.zone.offset.empty()))
+        throw InputError::argument("zone", "applies to utc times only (timestamp is on the "
+                                           "Book's wall clock already)");
+    if (n > 0 && in.utc.empty() && in.timestamp.empty())
+        throw InputError::argument("timestamp", "give the events' times: timestamp (on the "
+                                                "Book's wall clock) or utc");
     check_length(n, in.user.size(), table, in.user_column);
     check_length(n, in.utc.empty() ? in.timestamp.size() : in.utc.size(), table,
                  in.timestamp_column);

@@ -122,6 +122,8 @@ def warn_unused_types(internal: list[str], types: Any, stacklevel: int) -> None:
 
 
 def _check_tz(tz: Any) -> str:
+    if tz is None:  # str(None) would pass as a zone named "None" until a time needs it
+        raise InputError("tz: give a time zone (an IANA name such as 'UTC' or 'Europe/Paris')")
     try:
         return str(pd.Timestamp("2000-01-01", tz=tz).tz)
     except Exception as exc:
@@ -880,22 +882,21 @@ class Book:
         n = _frames.whole(n, "n")
         if n < 1:
             raise InputError(f"n: must be a whole number >= 1, got {n}")
-        # The same buckets as retain.dist splits tables into (the core's hash of the id's text).
-        shard_of_account = _frames.account_buckets(self.ids.to_series(), n)
+        # Each row by the bucket of its own id, as retain.dist splits tables (the core's hash of
+        # the id's text): an id the Book matches as text (2 and "2" in accounts of mixed types)
+        # lands with its account, and a row the Book dropped as unknown is dropped in its shard.
+        buckets = {
+            name: _frames.account_buckets(t["account_id"], n) for name, t in self._tables.items()
+        }
         out = []
         for k in range(n):
-            frames = {}
-            for name, t in self._tables.items():
-                codes = self.ids.get_indexer(t["account_id"])
-                keep = np.zeros(len(codes), dtype=bool)
-                known = codes >= 0
-                keep[known] = shard_of_account[codes[known]] == k
-                frames[name] = t.frame.iloc[np.flatnonzero(keep)]
-            args = dict(self._args)
-            args["unknown_accounts"] = "error"
+            frames = {
+                name: t.frame.iloc[np.flatnonzero(buckets[name] == k)]
+                for name, t in self._tables.items()
+            }
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RetainWarning)  # an empty shard table is fine
-                out.append(Book(**frames, **args))
+                out.append(Book(**frames, **self._args))
         return out
 
     # -- point in time
@@ -1033,7 +1034,7 @@ class Book:
         if observed_until is None:
             until = int(days.max()) if len(days) else 0
         else:
-            until = int(self._as_of(observed_until)[0][0])
+            until = int(self._as_of(observed_until, "observed_until")[0][0])
         label, counts = self._core.label_churn(
             codes.astype(np.int64), days, horizon, until, _frames.threads(n_threads)
         )
@@ -1066,8 +1067,9 @@ class Book:
         ]
         return int(np.datetime64(max(ends).to_datetime64(), "D").astype(np.int64)) if ends else None
 
-    def _as_of(self, dates: Any) -> tuple[np.ndarray, pd.DatetimeIndex]:
-        """Day numbers of as-of dates in the Book's zone (tz-aware values converted to it)."""
+    def _as_of(self, dates: Any, name: str = "as_of") -> tuple[np.ndarray, pd.DatetimeIndex]:
+        """Day numbers of as-of dates in the Book's zone (tz-aware values converted to it);
+        errors name the parameter ``name``."""
         scalar = isinstance(dates, (str, pd.Timestamp, np.datetime64)) or not hasattr(
             dates, "__len__"
         )
@@ -1078,18 +1080,18 @@ class Book:
             zones = {getattr(v, "tzinfo", None) is not None for v in values}
             if len(zones) > 1:
                 raise InputError(
-                    "as_of: mixes dates with a time zone and dates without; give them all one "
+                    f"{name}: mixes dates with a time zone and dates without; give them all one "
                     f"way (dates without a zone are read in the Book's, {self.tz})"
                 ) from exc
             raise InputError(
-                f"as_of: cannot read the dates {dates!r}; write them as YYYY-MM-DD "
+                f"{name}: cannot read the dates {dates!r}; write them as YYYY-MM-DD "
                 f"({_frames.pandas_reason(exc)})"
             ) from exc
         if index.tz is not None:
             index = index.tz_convert(self.tz).tz_localize(None)
         if index.hasnans:
             raise InputError(
-                f"as_of: missing date (NaT) at position {_frames.first_row(index.isna())}"
+                f"{name}: missing date (NaT) at position {_frames.first_row(index.isna())}"
             )
         days = index.to_numpy().astype("datetime64[D]")
         return days.view(np.int64), pd.DatetimeIndex(days.astype("datetime64[ns]"))

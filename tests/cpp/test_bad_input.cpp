@@ -529,6 +529,23 @@ Cases book_cases() {
                                              .timestamp = ts, .utc = utc});
                            },
                            {"utc: give the times once"}),
+        raises<InputError>("events: a zone for wall-clock times",
+                           [] {
+                               Book b = accounts_book();
+                               const std::vector<Time> ts{at(2024, 1, 2)};
+                               const I since{0};
+                               const std::vector<std::int32_t> offset{3600};
+                               b.set_events({.account = Ids{"a"}, .user = Ids{"u1"},
+                                             .timestamp = ts, .zone = {since, offset}});
+                           },
+                           {"zone: applies to utc times only"}),
+        raises<InputError>("events: no times at all",
+                           [] {
+                               Book b = accounts_book();
+                               b.set_events({.account = Ids{"a"}, .user = Ids{"u1"}});
+                           },
+                           {"timestamp: give the events' times: timestamp (on the Book's wall "
+                            "clock) or utc"}),
         raises<InputError>("events: UTC times in days",
                            [] {
                                Book b = accounts_book();

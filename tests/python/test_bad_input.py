@@ -408,6 +408,18 @@ CASES = [
         r": a churn after that is not in the data",
     ),
     Case(
+        "Book: no time zone",
+        lambda: rt.Book(ACCOUNTS, tz=None),
+        rt.InputError,
+        r"tz: give a time zone \(an IANA name such as 'UTC' or 'Europe/Paris'\)",
+    ),
+    Case(
+        "book.labels: an observed_until that is no date",
+        lambda: _book().labels(_snapshots(), 30, observed_until="soon"),
+        rt.InputError,
+        r"observed_until: cannot read the dates 'soon'; write them as YYYY-MM-DD",
+    ),
+    Case(
         "kpi.nrr: a lag longer than the data",
         lambda: rt.kpi.nrr(MRR, months=12),
         rt.RetainWarning,

@@ -242,6 +242,33 @@ def test_shards_put_together_are_the_whole_book():
     assert [s.ids.tolist() for s in book.shards(4)] == [s.ids.tolist() for s in shards]
 
 
+def test_shards_keep_every_row_the_book_matches_and_drop_what_it_dropped():
+    """Accounts of mixed id types match other tables' ids as text (2 and "2"): each row goes to
+    its account's shard, and a row the Book dropped as unknown is dropped in its shard too."""
+    acc = pd.DataFrame(
+        {"account_id": np.array(["a", 2, "c", 40], dtype=object), "signed_at": "2024-01-01"}
+    )
+    mrr = pd.DataFrame(
+        {
+            "account_id": ["a", "2", "c", "40", "zz"],
+            "period": "2024-01",
+            "mrr": [1.0, 2.0, 3.0, 4.0, 5.0],
+        }
+    )
+    churns = pd.DataFrame({"account_id": ["2", "zz"], "churned_at": ["2024-01-20"] * 2})
+    book = rt.Book(acc, mrr=mrr, churns=churns, unknown_accounts="drop")
+    assert book.dropped == {"mrr": 1, "churns": 1}
+    for n in (1, 2, 3):
+        shards = book.shards(n)
+        # Hand-worked: every known row once, 1 + 2 + 3 + 4 of MRR and the churn of account 2.
+        assert sum(float(rt.kpi.mrr_movements(s)["ending_mrr"].sum()) for s in shards) == 10.0
+        assert sum(len(s.table("churns")) - s.dropped.get("churns", 0) for s in shards) == 1
+        assert sum(s.dropped.get("mrr", 0) for s in shards) == 1
+        assert sorted(map(str, pd.concat([s.ids.to_series() for s in shards]))) == [
+            "2", "40", "a", "c"
+        ]
+
+
 def test_read_a_folder_of_csv_and_parquet(tmp_path):
     acc = accounts()
     acc.to_csv(tmp_path / "accounts.csv", index=False)
