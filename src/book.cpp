@@ -280,13 +280,8 @@ std::vector<std::int64_t> Book::codes(const IdColumn& ids, std::string_view tabl
                           out.begin() + static_cast<std::ptrdiff_t>(end), std::int64_t{-1});
         });
     std::size_t dropped = 0;
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        if (out[i] >= 0) continue;
-        if (ids.is_text() && ids.text_at(i).empty())
-            throw InputError::in_table(table, column, i, "missing account id");
-        if (unknown_ == UnknownAccounts::error) unknown_account(ids, i, table, column);
-        ++dropped;
-    }
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        if (out[i] < 0 && account_code(ids, i, table, column) < 0) ++dropped;
     if (dropped > 0) dropped_[std::string(table)] += dropped;
     return out;
 }
@@ -558,11 +553,9 @@ class Memberships {
 std::uint64_t address(const void* cell) noexcept {
     return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(cell));
 }
-}  // namespace
 
-namespace {
-// UTC times of a unit brought to the wall clock by a zone's offsets (EventsInput::utc); a time
-// whose day cannot be an event's comes out as no_time's neighbour, out of every event's range.
+// UTC times of a unit brought to the wall clock by a zone's offsets (EventsInput::utc); NaT stays
+// no_time, and a time whose day cannot be an event's comes out beyond every event's range.
 class WallClock {
   public:
     WallClock(TimeUnit unit, ZoneOffsets zone, bool used) : zone_(zone) {
@@ -627,16 +620,12 @@ std::int64_t Book::account_code(const IdColumn& ids, std::size_t i, std::string_
                                 std::string_view column) const {
     const std::int64_t code = find_account(ids, i);
     if (code == -2) throw InputError::in_table(table, column, i, "missing account id");
-    if (code < 0 && unknown_ == UnknownAccounts::error) unknown_account(ids, i, table, column);
+    if (code < 0 && unknown_ == UnknownAccounts::error)
+        throw InputError::in_table(table, column, i,
+                                   "account " + ids.show(i) +
+                                       " is not in the accounts table (to drop such rows: "
+                                       "unknown_accounts='drop', in C++ UnknownAccounts::drop)");
     return code;
-}
-
-void Book::unknown_account(const IdColumn& ids, std::size_t i, std::string_view table,
-                           std::string_view column) {
-    throw InputError::in_table(table, column, i,
-                               "account " + ids.show(i) +
-                                   " is not in the accounts table (to drop such rows: "
-                                   "unknown_accounts='drop', in C++ UnknownAccounts::drop)");
 }
 
 void Book::set_events(const EventsInput& in) {

@@ -370,7 +370,6 @@ class Book {
     Day first_event_day() const noexcept { return events_.first_day(); }
 
   private:
-    // Account codes of a table's id column; rows of unknown accounts get -1 (drop) or raise.
     // An id column of the accounts' kind (text or integers), else an InputError naming it.
     void check_id_kind(const IdColumn& ids, std::string_view table, std::string_view column) const;
     // Row i's account code: -1 for an unknown account, -2 for a blank id.
@@ -379,8 +378,7 @@ class Book {
     // as a blank id always is).
     std::int64_t account_code(const IdColumn& ids, std::size_t i, std::string_view table,
                               std::string_view column) const;
-    [[noreturn]] static void unknown_account(const IdColumn& ids, std::size_t i,
-                                             std::string_view table, std::string_view column);
+    // Account codes of a table's id column; rows of unknown accounts get -1 (drop) or raise.
     std::vector<std::int64_t> codes(const IdColumn& ids, std::string_view table,
                                     std::string_view column);
     // Held by each set_ call while it reads its table: the table counts as added (and its

@@ -984,16 +984,14 @@ class Book:
 
         labels = self._labels(snapshots, horizon_days, observed_until, n_threads)
         warn_if_nothing_resolved("labels", labels, stacklevel=3)
-        last = self._last_data_day()
-        until = labels.observed_until
+        last, until = self._last_data_day(), labels.observed_until
         if observed_until is not None and last is not None and until is not None:
             if until > pd.Timestamp(last, unit="D"):
                 # A churn after the data's end is not in it: the account would count as staying.
                 warnings.warn(
                     f"labels: observed_until ({until.date()}) is past the Book's last data "
-                    f"({pd.Timestamp(last, unit='D').date()}): a churn after that is not in the "
-                    "data, so its account would be labelled as staying; give observed_until "
-                    "within the data",
+                    f"({_date_of_day(last)}): a churn after that is not in the data, so its "
+                    "account would be labelled as staying; give observed_until within the data",
                     RetainWarning,
                     stacklevel=2,
                 )

@@ -16,9 +16,11 @@ _Ids = npt.ArrayLike | tuple[npt.ArrayLike, npt.ArrayLike]
 def parse_times(
     text: _Ids, table: str, column: str, months: bool = False
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int8]]: ...
+
 def intern_ids(
     ids: _Ids, n_threads: int = 0
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+
 def id_buckets(ids: _Ids, n_buckets: int, n_threads: int = 0) -> npt.NDArray[np.int64]: ...
 
 class Book:
